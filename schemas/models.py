@@ -1,0 +1,216 @@
+"""Version 1 of the shared model: what every agency reply is normalised into.
+
+These models are the single source of truth; `schemas/json/` is exported from them by
+`python -m schemas.export` and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from schemas.identifiers import is_valid_nhs_number, is_valid_upn, normalise_nhs_number
+from schemas.vocabulary import (
+    ConcernCategory,
+    DatePrecision,
+    EntryCategory,
+    InvolvementRole,
+    Rag,
+    ReferrerKind,
+    ReplyStatus,
+    Sensitivity,
+    Sex,
+    SubjectRole,
+)
+
+SCHEMA_VERSION = "1"
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OpaqueId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+"""Ids that travel through Airflow: short, printable and free of personal data by construction."""
+
+
+def _check_nhs_number(value: str) -> str:
+    value = normalise_nhs_number(value)
+    if not is_valid_nhs_number(value):
+        raise ValueError("is not a valid NHS number (ten digits with a modulus 11 check digit)")
+    return value
+
+
+def _check_upn(value: str) -> str:
+    value = value.strip().upper()
+    if not is_valid_upn(value):
+        raise ValueError("is not a valid UPN (a check letter, eleven digits, then a digit or letter)")
+    return value
+
+
+def _normalise_postcode(value: str) -> str:
+    compact = "".join(value.split()).upper()
+    if not 5 <= len(compact) <= 7:
+        raise ValueError("is not a UK postcode")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+NhsNumber = Annotated[str, AfterValidator(_check_nhs_number)]
+Upn = Annotated[str, AfterValidator(_check_upn)]
+Postcode = Annotated[str, AfterValidator(_normalise_postcode)]
+
+
+class Model(BaseModel):
+    """Strict by default: unknown fields are errors, so a typo in a referral is never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class PersonName(Model):
+    given_names: list[NonEmpty] = Field(min_length=1, description="Given names in order, first name first.")
+    family_name: NonEmpty
+
+    @property
+    def display(self) -> str:
+        return " ".join([*self.given_names, self.family_name])
+
+
+class Address(Model):
+    line: str | None = Field(default=None, description="Street address as one line.")
+    postcode: Postcode | None = None
+
+
+class Identifiers(Model):
+    nhs_number: NhsNumber | None = None
+    upn: Upn | None = Field(default=None, description="Unique Pupil Number (DfE).")
+    police_nominal_id: str | None = None
+    housing_reference: str | None = None
+
+    def present(self) -> dict[str, str]:
+        return {key: value for key, value in self.model_dump().items() if value}
+
+
+class Person(Model):
+    name: PersonName
+    aliases: list[PersonName] = Field(default_factory=list, description="Other names: previous, known-as, nicknames.")
+    birth_date: date | None = None
+    sex: Sex = Sex.UNKNOWN
+    address: Address | None = None
+    identifiers: Identifiers = Field(default_factory=Identifiers)
+
+
+class Referrer(Model):
+    kind: ReferrerKind
+    organisation: NonEmpty
+
+
+class Subject(Model):
+    """One person named in a referral; `subject_id` is local to the referral (e.g. "S1")."""
+
+    subject_id: OpaqueId
+    role: SubjectRole
+    person: Person
+
+
+class Referral(Model):
+    referral_id: OpaqueId
+    received_at: datetime
+    referrer: Referrer
+    concern_categories: list[ConcernCategory] = Field(min_length=1)
+    rag: Rag
+    narrative: NonEmpty
+    subjects: list[Subject] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _household_is_coherent(self) -> Referral:
+        if self.received_at.tzinfo is None:
+            raise ValueError("received_at must include a time zone, e.g. 2026-11-02T09:15:00+00:00")
+        ids = [subject.subject_id for subject in self.subjects]
+        if len(ids) != len(set(ids)):
+            raise ValueError("subject_id values must be unique within a referral")
+        if not any(subject.role is SubjectRole.SUBJECT_CHILD for subject in self.subjects):
+            raise ValueError("a referral needs at least one subject with role 'subject_child'")
+        return self
+
+    def subject(self, subject_id: str) -> Subject:
+        for subject in self.subjects:
+            if subject.subject_id == subject_id:
+                return subject
+        raise KeyError(subject_id)
+
+    @property
+    def children(self) -> list[Subject]:
+        return [subject for subject in self.subjects if subject.role.is_child]
+
+
+class SourceRef(Model):
+    agency: OpaqueId
+    record_id: NonEmpty
+
+
+class Involvement(Model):
+    """A person's part in an entry, by the agency's own person record id.
+
+    `subject_id` is filled in once identity checking has tied that record to a referral subject.
+    """
+
+    agency_person_id: NonEmpty
+    role: InvolvementRole
+    subject_id: OpaqueId | None = None
+
+
+class ChronologyEntry(Model):
+    occurred_on: date = Field(description="Start of the event; read with date_precision.")
+    date_precision: DatePrecision = DatePrecision.DAY
+    ended_on: date | None = Field(default=None, description="For periods such as a plan or tenancy.")
+    category: EntryCategory
+    summary: NonEmpty = Field(description="Plain-English significant event, as a practitioner would write it.")
+    action_taken: str | None = None
+    source: SourceRef
+    people: list[Involvement] = Field(min_length=1)
+    sensitivity: Sensitivity = Sensitivity.STANDARD
+
+    def sort_key(self) -> tuple[date, str, str, str]:
+        return (self.occurred_on, self.source.agency, self.source.record_id, self.category.value)
+
+
+class AgencyPerson(Model):
+    """A person as one agency holds them: the candidate that identity checking accepts or rejects."""
+
+    agency_person_id: NonEmpty
+    person: Person
+
+
+class AgencyReply(Model):
+    agency: OpaqueId
+    referral_id: OpaqueId
+    subject_id: OpaqueId
+    status: ReplyStatus
+    requested_at: datetime
+    completed_at: datetime | None = None
+    candidates: list[AgencyPerson] = Field(default_factory=list)
+    entries: list[ChronologyEntry] = Field(default_factory=list)
+    error_code: OpaqueId | None = Field(
+        default=None, description="Why a check failed, as a code (e.g. 'timeout'); never personal data."
+    )
+
+    @property
+    def duration_ms(self) -> int | None:
+        if self.completed_at is None:
+            return None
+        return int((self.completed_at - self.requested_at).total_seconds() * 1000)
+
+
+class CheckResult(Model):
+    agency: OpaqueId
+    subject_id: OpaqueId
+    status: ReplyStatus
+    record_count: int = 0
+
+
+class Chronology(Model):
+    referral_id: OpaqueId
+    child_subject_id: OpaqueId
+    version: int = Field(ge=1)
+    schema_version: str = SCHEMA_VERSION
+    assembled_at: datetime
+    entries: list[ChronologyEntry]
+    checks: list[CheckResult] = Field(description="Agency x person -> status, for every check in the referral.")

@@ -1,0 +1,134 @@
+"""Controlled vocabularies shared by every agency, so chronologies from different sources line up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SubjectRole(StrEnum):
+    """A person's place in the referral, as the referrer described the household."""
+
+    SUBJECT_CHILD = "subject_child"
+    SIBLING = "sibling"
+    PARENT_CARER = "parent_carer"
+    OTHER_ADULT = "other_adult"
+
+    @property
+    def is_child(self) -> bool:
+        return self in (SubjectRole.SUBJECT_CHILD, SubjectRole.SIBLING)
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Rag(StrEnum):
+    """MASH urgency rating; deadlines per rating live in config, not here."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class ReferrerKind(StrEnum):
+    POLICE = "police"
+    HEALTH = "health"
+    EDUCATION = "education"
+    HOUSING = "housing"
+    SOCIAL_CARE = "social_care"
+    FAMILY = "family"
+    PUBLIC = "public"
+    OTHER = "other"
+
+
+class ConcernCategory(StrEnum):
+    """Concern categories as recorded at the MASH front door."""
+
+    PHYSICAL_ABUSE = "physical_abuse"
+    EMOTIONAL_ABUSE = "emotional_abuse"
+    SEXUAL_ABUSE = "sexual_abuse"
+    NEGLECT = "neglect"
+    DOMESTIC_ABUSE = "domestic_abuse"
+    CHILD_SEXUAL_EXPLOITATION = "child_sexual_exploitation"
+    CRIMINAL_EXPLOITATION = "criminal_exploitation"
+    MISSING = "missing"
+    PARENTAL_MENTAL_HEALTH = "parental_mental_health"
+    PARENTAL_SUBSTANCE_MISUSE = "parental_substance_misuse"
+    HOUSING_INSTABILITY = "housing_instability"
+    EDUCATION_CONCERN = "education_concern"
+    OTHER = "other"
+
+
+class ReplyStatus(StrEnum):
+    """Outcome of one agency check for one person.
+
+    "no_record" (checked, nothing held) is deliberately distinct from "failed" (the check did not
+    happen) and "pending" (asked, not yet answered): practitioners must never confuse them.
+    """
+
+    FOUND = "found"
+    NO_RECORD = "no_record"
+    MULTIPLE_CANDIDATES = "multiple_candidates"
+    FAILED = "failed"
+    PENDING = "pending"
+
+
+class DatePrecision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class EntryCategory(StrEnum):
+    """Shared chronology vocabulary: every agency's events map onto one of these."""
+
+    DOMESTIC_ABUSE_INCIDENT = "domestic_abuse_incident"
+    MISSING_EPISODE = "missing_episode"
+    CHILD_EXPLOITATION_CONCERN = "child_exploitation_concern"
+    POLICE_OCCURRENCE = "police_occurrence"
+    PUBLIC_PROTECTION_NOTICE = "public_protection_notice"
+    EMERGENCY_ATTENDANCE = "emergency_attendance"
+    CHILD_PROTECTION_PLAN = "child_protection_plan"
+    LOOKED_AFTER = "looked_after"
+    GP_REGISTRATION = "gp_registration"
+    HEALTH_CONTACT = "health_contact"
+    SCHOOL_ENROLMENT = "school_enrolment"
+    ATTENDANCE = "attendance"
+    SUSPENSION = "suspension"
+    EXCLUSION = "exclusion"
+    SPECIAL_EDUCATIONAL_NEEDS = "special_educational_needs"
+    CHILD_MISSING_EDUCATION = "child_missing_education"
+    TENANCY = "tenancy"
+    RENT_ARREARS = "rent_arrears"
+    HOUSING_NOTICE = "housing_notice"
+    ANTI_SOCIAL_BEHAVIOUR = "anti_social_behaviour"
+    HOMELESSNESS = "homelessness"
+    OTHER = "other"
+
+
+class InvolvementRole(StrEnum):
+    """How a person figures in one agency event."""
+
+    SUBJECT = "subject"
+    VICTIM = "victim"
+    SUSPECT = "suspect"
+    WITNESS = "witness"
+    CHILD_PRESENT = "child_present"
+    PATIENT = "patient"
+    PUPIL = "pupil"
+    TENANT = "tenant"
+    HOUSEHOLD_MEMBER = "household_member"
+    APPLICANT = "applicant"
+    REPORTING_PERSON = "reporting_person"
+    OTHER = "other"
+
+
+class Sensitivity(StrEnum):
+    """How carefully an entry must be shown; "restricted" entries need a need-to-know check."""
+
+    STANDARD = "standard"
+    SENSITIVE = "sensitive"
+    RESTRICTED = "restricted"
