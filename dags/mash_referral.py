@@ -1,0 +1,67 @@
+"""MASH checks for one referral: fan out to every agency, then assemble each child's chronology.
+
+Thin by design: wiring only. The work lives in `hub.pipeline`, which never imports Airflow.
+Triggered with `{"referral_id": "..."}` and nothing else: no personal data enters Airflow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import Param, TaskGroup, TriggerRule, dag, get_current_context, task
+
+from hub import pipeline
+from hub.agencies import load_registry
+from hub.settings import HubSettings
+
+REFERRAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+
+
+def _referral_id() -> str:
+    referral_id: str = get_current_context()["params"]["referral_id"]
+    return referral_id
+
+
+@task
+def plan() -> list[str]:
+    """Subject ids for the fan-out: ids only, so the XCom holds nothing personal."""
+    return pipeline.plan_checks(_referral_id())
+
+
+@task(map_index_template="{{ subject_id }}")
+def check(agency_id: str, subject_id: str) -> str:
+    return pipeline.run_check(_referral_id(), agency_id, subject_id)
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE)
+def assemble() -> list[dict[str, str | int]]:
+    """Runs even when a check failed, so the history shows "check failed" rather than nothing."""
+    run_after: datetime = get_current_context()["dag_run"].run_after
+    return pipeline.assemble_chronologies(_referral_id(), assembled_at=run_after)
+
+
+@dag(
+    dag_id="mash_referral",
+    schedule=None,
+    catchup=False,
+    max_active_tasks=8,
+    tags=["mash", "checks"],
+    params={
+        "referral_id": Param(
+            type="string",
+            pattern=REFERRAL_ID_PATTERN,
+            description="Opaque id of a referral already stored by `hub referral submit`.",
+        )
+    },
+    doc_md=__doc__,
+)
+def mash_referral() -> None:
+    subject_ids = plan()
+    checks = []
+    for agency in load_registry(HubSettings.from_env()).agencies:
+        with TaskGroup(group_id=agency.id, tooltip=agency.name):
+            checks.append(check.partial(agency_id=agency.id).expand(subject_id=subject_ids))
+    checks >> assemble()
+
+
+mash_referral()

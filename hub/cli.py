@@ -1,0 +1,114 @@
+"""The `hub` command: the demo, referral intake, family histories, and the local services."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hub.errors import UserError
+from hub.settings import HubSettings
+
+app = typer.Typer(
+    help="MASH Hub: multi-agency safeguarding checks, compiled into an encrypted family history.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+referral_app = typer.Typer(help="Submit referrals for checking.", no_args_is_help=True)
+chronology_app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="The local agency sandboxes (health, police, education, housing).", no_args_is_help=True)
+airflow_app = typer.Typer(help="Airflow on the embedded default (SQLite, LocalExecutor).", no_args_is_help=True)
+app.add_typer(referral_app, name="referral")
+app.add_typer(chronology_app, name="chronology")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(airflow_app, name="airflow")
+
+console = Console(highlight=False)
+
+
+def cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@app.command()
+def demo(
+    referral_file: Annotated[
+        Path, typer.Option("--referral", help="Referral JSON to run instead of the bundled sample.")
+    ] = Path(__file__).resolve().parent.parent / "config" / "examples" / "referral.json",
+) -> None:
+    """Start the sandboxes and Airflow, run a sample referral end to end, print its family history."""
+    from hub.demo import run_demo
+
+    run_demo(HubSettings.from_env(), referral_file, console)
+
+
+@referral_app.command("submit")
+def referral_submit(
+    file: Annotated[Path, typer.Argument(help="Referral JSON (see config/examples/referral.json).")],
+    wait: Annotated[bool, typer.Option(help="Wait for the checks to finish and print the history.")] = False,
+) -> None:
+    """Store a referral (encrypted) and trigger its checks in Airflow."""
+    from hub.workflow import follow_run, show_history, submit_referral
+
+    settings = HubSettings.from_env()
+    referral_id, run_id, client = submit_referral(settings, file, actor=cli_actor(), console=console)
+    if wait:
+        follow_run(client, run_id, console)
+        show_history(settings, referral_id, actor=cli_actor(), console=console)
+
+
+@chronology_app.command("show")
+def chronology_show(
+    referral_id: Annotated[str, typer.Argument(help="The referral's id, e.g. REF-2026-000417.")],
+    html: Annotated[Path | None, typer.Option(help="Also write the history as an HTML report to this file.")] = None,
+) -> None:
+    """Print the latest family history for a referral."""
+    from hub.workflow import show_history
+
+    show_history(HubSettings.from_env(), referral_id, actor=cli_actor(), console=console, html=html)
+
+
+@sandbox_app.command("up")
+def sandbox_up(
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic population.")] = 2026,
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 inside a container).")] = "127.0.0.1",
+    base_port: Annotated[int, typer.Option(help="Health listens here; police, education, housing on the next.")] = 8781,
+) -> None:
+    """Serve the four agency sandboxes until interrupted."""
+    from hub.workflow import serve_sandboxes
+
+    serve_sandboxes(HubSettings.from_env(), seed=seed, host=host, base_port=base_port, console=console)
+
+
+@airflow_app.command("up")
+def airflow_up() -> None:
+    """Run Airflow's api-server, scheduler, dag-processor and triggerer under $HUB_HOME until interrupted."""
+    from hub.workflow import serve_airflow
+
+    serve_airflow(HubSettings.from_env(), console)
+
+
+def main() -> None:
+    """Entry point: a user's mistake is one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app()
+    except UserError as exc:
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("HUB_DEBUG"):
+            raise
+        Console(stderr=True, highlight=False).print(
+            f"[bold red]internal error:[/] {type(exc).__name__} at {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}. "
+            "Details are withheld because they may contain personal data; re-run with HUB_DEBUG=1 to see them."
+        )
+        sys.exit(70)

@@ -1,0 +1,123 @@
+"""The steps of a referral's checks, as plain functions the DAG calls with ids only.
+
+Airflow carries referral, agency and subject ids; everything personal is read from, and written to,
+the encrypted store inside these functions. Return values go to XCom, so they hold ids, statuses
+and counts, never personal data. Exceptions raised here end up in Airflow's logs, so every one is
+replaced by a `PipelineError` whose message is built from ids alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+from hub.agencies import load_registry
+from hub.errors import UserError
+from hub.services import open_store
+from hub.settings import HubSettings
+from schemas import ReplyStatus
+
+ACTOR = "airflow:mash_referral"
+PURPOSE = "mash_checks"
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class PipelineError(RuntimeError):
+    """A step failed; the message names the step and ids only, so it is safe in any log."""
+
+
+def _ids_only_errors(step: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Replace any exception with one whose text cannot carry personal data.
+
+    Library exceptions (pydantic, SQLAlchemy) quote the values they choke on; those values may be a
+    child's name, so the original is dropped (`from None`) rather than chained into the log.
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return function(*args, **kwargs)
+            except PipelineError:
+                raise
+            except UserError as exc:
+                raise PipelineError(f"{step}: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - deliberately total: see docstring
+                raise PipelineError(
+                    f"{step} failed with {type(exc).__name__}; details withheld (personal data)"
+                ) from None
+
+        return wrapper
+
+    return decorate
+
+
+@_ids_only_errors("plan")
+def plan_checks(referral_id: str, settings: HubSettings | None = None) -> list[str]:
+    """The subject ids every agency is asked about."""
+    store = open_store(settings)
+    referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
+    subject_ids = [subject.subject_id for subject in referral.subjects]
+    log.info("Referral %s: checking %d subjects", referral_id, len(subject_ids))
+    return subject_ids
+
+
+@_ids_only_errors("check")
+def run_check(referral_id: str, agency_id: str, subject_id: str, settings: HubSettings | None = None) -> str:
+    """Ask one agency about one subject, store the encrypted reply, and return its status.
+
+    A failed check is stored (so the family history shows "check failed", not "not checked") and then
+    raised, so Airflow shows the task as failed too.
+    """
+    settings = settings or HubSettings.from_env()
+    store = open_store(settings)
+    referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
+    subject = referral.subject(subject_id)
+    connector = load_registry(settings).get(agency_id).build_connector()
+    reply = connector.check(referral_id, subject)
+    store.save_reply(reply, actor=ACTOR)
+    log.info(
+        "Referral %s: %s check for %s is %s (%d records, %s ms)",
+        referral_id,
+        agency_id,
+        subject_id,
+        reply.status.value,
+        len(reply.entries),
+        reply.duration_ms,
+    )
+    if reply.status is ReplyStatus.FAILED:
+        raise PipelineError(f"{agency_id} check for {subject_id} failed: {reply.error_code or 'unknown error'}")
+    return reply.status.value
+
+
+@_ids_only_errors("assemble")
+def assemble_chronologies(
+    referral_id: str, assembled_at: datetime, settings: HubSettings | None = None
+) -> list[dict[str, str | int]]:
+    """Link replies to subjects, assemble each child's chronology, and store it encrypted.
+
+    `assembled_at` comes from the DAG run, not the clock, so re-running the task stores the same state.
+    """
+    from hub.chronology import assemble
+
+    store = open_store(settings)
+    referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
+    replies = store.load_replies(referral_id, actor=ACTOR, purpose=PURPOSE)
+    stored: list[dict[str, str | int]] = []
+    for chronology in assemble(referral, replies, assembled_at=assembled_at):
+        version = store.save_chronology(chronology, actor=ACTOR)
+        stored.append({"child": chronology.child_subject_id, "version": version, "entries": len(chronology.entries)})
+        log.info(
+            "Referral %s: chronology for %s stored as version %d (%d entries)",
+            referral_id,
+            chronology.child_subject_id,
+            version,
+            len(chronology.entries),
+        )
+    return stored

@@ -1,0 +1,63 @@
+"""Render a family history for a terminal (rich) and as a self-contained HTML file (Jinja2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from rich.console import Console
+from rich.table import Table
+
+from hub.family_history import FamilyHistory
+
+_templates = Environment(
+    loader=PackageLoader("hub", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
+)
+
+
+def print_family_history(history: FamilyHistory, console: Console) -> None:
+    console.rule(f"[bold]Family history for referral {history.referral_id}")
+    console.print(
+        f"Received {history.received_at:%d %b %Y %H:%M} from {history.referrer}. RAG: [bold]{history.rag}[/]. "
+        f"Concerns: {', '.join(history.concerns)}."
+    )
+
+    household = Table(title="Household", title_justify="left", expand=False)
+    for column in ("Id", "Name", "Role", "Born"):
+        household.add_column(column)
+    for member in history.household:
+        household.add_row(member.subject_id, member.name, member.role, member.birth_date)
+    console.print(household)
+
+    checks = Table(title="Agency checks", title_justify="left")
+    checks.add_column("Person")
+    for agency in history.agencies:
+        checks.add_column(agency)
+    names = {member.subject_id: member.name for member in history.household}
+    for subject_id, statuses in history.checks.items():
+        checks.add_row(names.get(subject_id, subject_id), *(statuses.get(agency, "") for agency in history.agencies))
+    console.print(checks)
+
+    if not history.children:
+        console.print("[yellow]No chronology has been assembled for this referral yet.[/]")
+    for child in history.children:
+        table = Table(
+            title=f"Chronology: {child.name} (version {child.version}, assembled {child.assembled_at:%d %b %Y %H:%M})",
+            title_justify="left",
+            show_lines=True,
+        )
+        for column, width in (("Date", 12), ("Event", 18), ("What happened", 48), ("Source", 18), ("People", 30)):
+            table.add_column(column, max_width=width, overflow="fold")
+        for row in child.rows:
+            table.add_row(row.when, row.category, row.summary, row.source, row.people)
+        if not child.rows:
+            table.add_row("", "", "No agency holds records about this child or the household adults.", "", "")
+        console.print(table)
+
+
+def write_html(history: FamilyHistory, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    html = _templates.get_template("family_history.html.j2").render(history=history)
+    path.write_text(html, encoding="utf-8")
+    path.chmod(0o600)
+    return path

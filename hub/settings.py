@@ -1,0 +1,76 @@
+"""Where the hub keeps its state: everything lives under one folder, `$HUB_HOME`.
+
+Deleting that folder is a clean slate (Airflow home, database, keys, reports, runtime files).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.errors import UserError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = ".hub"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    home: Path
+    config_dir: Path
+    dags_dir: Path
+    database_url: str
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> HubSettings:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("HUB_HOME") or DEFAULT_HOME).expanduser().absolute()
+        config_dir = Path(env.get("HUB_CONFIG_DIR") or REPO_ROOT / "config").absolute()
+        dags_dir = Path(env.get("HUB_DAGS_DIR") or REPO_ROOT / "dags").absolute()
+        database_url = env.get("HUB_DATABASE_URL") or f"sqlite:///{home / 'hub.db'}"
+        return cls(home=home, config_dir=config_dir, dags_dir=dags_dir, database_url=database_url)
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def kek_path(self) -> Path:
+        return self.keys_dir / "kek.bin"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def run_dir(self) -> Path:
+        """Runtime facts written by whoever started a service (ports, endpoints); gone with a clean slate."""
+        return self.home / "run"
+
+    @property
+    def sandbox_endpoints_file(self) -> Path:
+        return self.run_dir / "sandbox-endpoints.json"
+
+    @property
+    def airflow_api_file(self) -> Path:
+        return self.run_dir / "airflow-api.json"
+
+    def ensure_home(self) -> None:
+        """Create `$HUB_HOME` and prove it is writable before anything is stored or triggered."""
+        try:
+            for folder in (self.home, self.keys_dir, self.reports_dir, self.run_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+            self.keys_dir.chmod(0o700)
+            with tempfile.TemporaryFile(dir=self.home):
+                pass
+        except OSError as exc:
+            raise UserError(
+                f"HUB_HOME {self.home} is not writable ({exc.strerror or exc}). "
+                "Set HUB_HOME to a folder you can write to, e.g. `export HUB_HOME=$PWD/.hub`."
+            ) from None

@@ -1,0 +1,122 @@
+"""What the CLI commands do, kept apart from argument parsing so the demo can reuse each step."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from hub.airflow_runtime import AirflowApi, AirflowClient, AirflowServices, DagRunStatus
+from hub.errors import UserError
+from hub.intake import read_referral
+from hub.services import open_store
+from hub.settings import HubSettings
+
+INTAKE_PURPOSE = "referral_intake"
+PRACTITIONER_PURPOSE = "practitioner_view"
+
+
+def submit_referral(
+    settings: HubSettings, file: Path, *, actor: str, console: Console, api: AirflowApi | None = None
+) -> tuple[str, str, AirflowClient]:
+    """Validate, check Airflow is reachable, store, then trigger: a bad file stores and triggers nothing."""
+    referral = read_referral(file)
+    settings.ensure_home()
+    client = AirflowClient(api or AirflowApi.locate(settings))
+    if not client.dag_is_ready():
+        raise UserError(
+            f"Airflow at {client.api.base_url} is not answering or has not loaded the DAG yet. "
+            "Start it with `hub airflow up`, wait for it to be ready, then try again."
+        )
+    created = open_store(settings).save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE)
+    run_id = client.trigger(referral.referral_id, f"referral__{referral.referral_id}__{time.time_ns()}")
+    state = "Stored new referral" if created else "Referral already stored (identical); re-running checks for"
+    console.print(f"{state} [bold]{referral.referral_id}[/]; Airflow run [bold]{run_id}[/] triggered.")
+    return referral.referral_id, run_id, client
+
+
+def follow_run(client: AirflowClient, run_id: str, console: Console) -> DagRunStatus:
+    """Wait for the run through the real scheduler, printing progress whenever it changes."""
+    last = ""
+
+    def show(status: DagRunStatus) -> None:
+        nonlocal last
+        tasks = ", ".join(f"{count} {state}" for state, count in sorted(status.tasks.items())) or "waiting"
+        line = f"  run {status.state}: {tasks}"
+        if line != last:
+            console.print(line)
+            last = line
+
+    started = time.monotonic()
+    status = client.wait(run_id, on_progress=show)
+    console.print(f"Checks finished in {time.monotonic() - started:.0f} s: run {status.state}.")
+    if status.state != "success":
+        raise UserError(f"Airflow run {run_id} ended {status.state}. Open Airflow's UI or task logs to see why.")
+    return status
+
+
+def show_history(
+    settings: HubSettings, referral_id: str, *, actor: str, console: Console, html: Path | None = None
+) -> None:
+    """Print the latest family history, and write it as HTML when asked; every read is audited."""
+    from hub.agencies import load_registry
+    from hub.family_history import build
+    from hub.report import print_family_history, write_html
+
+    store = open_store(settings)
+    if not store.referral_exists(referral_id):
+        raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
+    referral = store.load_referral(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
+    chronologies = store.latest_chronologies(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
+    history = build(referral, chronologies, load_registry(settings).ids)
+    print_family_history(history, console)
+    if html is not None:
+        console.print(f"HTML report written to [bold]{write_html(history, html)}[/]")
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+def record_sandbox_endpoints(settings: HubSettings, endpoints: dict[str, str]) -> None:
+    settings.ensure_home()
+    settings.sandbox_endpoints_file.write_text(json.dumps(endpoints, indent=2), encoding="utf-8")
+
+
+def serve_sandboxes(settings: HubSettings, *, seed: int, host: str, base_port: int, console: Console) -> None:
+    from sandbox.server import SandboxCluster
+
+    ports = {agency: base_port + offset for offset, agency in enumerate(("health", "police", "education", "housing"))}
+    with SandboxCluster(ports=ports, host=host, seed=seed) as cluster:
+        record_sandbox_endpoints(settings, cluster.endpoints)
+        for agency, url in cluster.endpoints.items():
+            console.print(f"{agency:<10} {url}")
+        console.print("Sandboxes are serving a synthetic population. Press Ctrl-C to stop.")
+        try:
+            _wait_for_interrupt()
+        finally:
+            settings.sandbox_endpoints_file.unlink(missing_ok=True)
+
+
+def serve_airflow(settings: HubSettings, console: Console) -> None:
+    settings.ensure_home()
+    services = AirflowServices(settings)
+    console.print(f"Preparing Airflow's database under {settings.airflow_home} ...")
+    services.migrate()
+    services.start()
+    try:
+        services.wait_until_ready()
+        console.print(
+            f"Airflow is ready at {services.api.base_url} (user '{services.api.username}', password in "
+            f"{settings.airflow_home / 'passwords.json'}). Press Ctrl-C to stop."
+        )
+        _wait_for_interrupt()
+    finally:
+        services.stop()
