@@ -55,7 +55,8 @@ class AirflowApi:
     def locate(cls, settings: HubSettings) -> AirflowApi:
         """Environment first (a deployment), then the runtime file a local `hub airflow up` wrote."""
         if url := os.environ.get("HUB_AIRFLOW_URL"):
-            return cls(url, os.environ.get("HUB_AIRFLOW_USER", API_USER), os.environ.get("HUB_AIRFLOW_PASSWORD", ""))
+            username = os.environ.get("HUB_AIRFLOW_USER", API_USER)
+            return cls(url, username, os.environ.get("HUB_AIRFLOW_PASSWORD") or _password_from_file(username))
         try:
             return cls(**json.loads(settings.airflow_api_file.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
@@ -63,6 +64,20 @@ class AirflowApi:
                 "Airflow is not running for this HUB_HOME. Start it with `hub airflow up` in another terminal "
                 "(or set HUB_AIRFLOW_URL), then try again."
             ) from None
+
+
+def _password_from_file(username: str) -> str:
+    """A deployment shares Airflow's simple-auth passwords file; HUB_AIRFLOW_PASSWORD_FILE points at it."""
+    path = os.environ.get("HUB_AIRFLOW_PASSWORD_FILE")
+    if not path:
+        raise UserError(
+            "HUB_AIRFLOW_URL is set but no credentials: set HUB_AIRFLOW_PASSWORD or HUB_AIRFLOW_PASSWORD_FILE."
+        )
+    try:
+        password: str = json.loads(Path(path).read_text(encoding="utf-8"))[username]
+    except (OSError, ValueError, KeyError):
+        raise UserError(f"Cannot read a password for '{username}' from {path} (HUB_AIRFLOW_PASSWORD_FILE).") from None
+    return password
 
 
 def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str]:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from hub.errors import UserError
-from hub.settings import HubSettings
+from hub.settings import REPO_ROOT, HubSettings
 
 app = typer.Typer(
     help="MASH Hub: multi-agency safeguarding checks, compiled into an encrypted family history.",
@@ -31,6 +31,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(airflow_app, name="airflow")
 
 console = Console(highlight=False)
+SAMPLE_REFERRAL = REPO_ROOT / "config" / "examples" / "referral.json"
 
 
 def cli_actor() -> str:
@@ -41,7 +42,7 @@ def cli_actor() -> str:
 def demo(
     referral_file: Annotated[
         Path, typer.Option("--referral", help="Referral JSON to run instead of the bundled sample.")
-    ] = Path(__file__).resolve().parent.parent / "config" / "examples" / "referral.json",
+    ] = SAMPLE_REFERRAL,
 ) -> None:
     """Start the sandboxes and Airflow, run a sample referral end to end, print its family history."""
     from hub.demo import run_demo

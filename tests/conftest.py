@@ -1,0 +1,45 @@
+"""Shared fixtures. Airflow reads its configuration at import, so it is set here, before any test imports it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="hub-tests-airflow-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+    }
+)
+os.environ.pop("HUB_AIRFLOW_URL", None)
+for _name in [name for name in os.environ if name.startswith("HUB_AGENCY_")]:
+    os.environ.pop(_name)
+
+SAMPLE_REFERRAL = REPO_ROOT / "config" / "examples" / "referral.json"
+
+
+@pytest.fixture
+def hub_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean `$HUB_HOME` for one test."""
+    home = tmp_path / "hub-home"
+    monkeypatch.setenv("HUB_HOME", str(home))
+    monkeypatch.delenv("HUB_DATABASE_URL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def sandbox_endpoints() -> Iterator[dict[str, str]]:
+    """The four agency sandboxes, serving the seeded population on ephemeral ports for the whole session."""
+    from sandbox.server import SandboxCluster
+
+    with SandboxCluster() as cluster:
+        yield cluster.endpoints
