@@ -1,0 +1,81 @@
+"""docker-compose.yml cannot run here (no Docker engine), so check what can be checked without it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+import yaml
+
+from hub.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+AGENCIES = [entry["id"] for entry in yaml.safe_load((REPO_ROOT / "config" / "agencies.yaml").read_text())["agencies"]]
+
+
+def _command(service: dict[str, Any]) -> list[str]:
+    entrypoint = service.get("entrypoint") or []
+    return [*entrypoint, *service.get("command", [])]
+
+
+def _hub_commands() -> list[tuple[str, list[str]]]:
+    return [(name, _command(svc)) for name, svc in COMPOSE["services"].items() if _command(svc)[:1] == ["hub"]]
+
+
+def test_compose_describes_the_whole_system() -> None:
+    services = COMPOSE["services"]
+    commands = {name: _command(service) for name, service in services.items()}
+    for airflow_service in ("api-server", "scheduler", "dag-processor", "triggerer"):
+        assert any(command[:2] == ["airflow", airflow_service] for command in commands.values()), airflow_service
+    assert services["postgres"]["image"].startswith("postgres")
+    assert "sandboxes" in services and "hub" in services
+    airflow_env = services["airflow-scheduler"]["environment"]
+    assert airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql")
+    assert airflow_env["HUB_DATABASE_URL"].startswith("postgresql")
+
+
+@pytest.mark.parametrize(("service", "argv"), _hub_commands(), ids=[name for name, _ in _hub_commands()])
+def test_hub_commands_in_compose_parse_with_the_real_cli(service: str, argv: list[str]) -> None:
+    """Resolve each command through the CLI's own parser, so a renamed command or option fails here."""
+    command = typer.main.get_command(app)
+    args = [arg for arg in argv[1:] if arg != "--help"]  # --help would exit before the arguments are checked
+    if not args:
+        return
+    path = ["hub"]
+    while hasattr(command, "commands"):
+        name, *args = args
+        assert name in command.commands, f"{service}: `{' '.join(path)}` has no command {name!r}"
+        command = command.commands[name]
+        path.append(name)
+    command.make_context(" ".join(path), args)  # raises on an unknown option or a bad value
+
+
+def test_sandbox_ports_match_agency_endpoints() -> None:
+    sandboxes = COMPOSE["services"]["sandboxes"]
+    base_port = int(sandboxes["command"][sandboxes["command"].index("--base-port") + 1])
+    environment = COMPOSE["services"]["airflow-scheduler"]["environment"]
+    for offset, agency in enumerate(AGENCIES):
+        assert environment[f"HUB_AGENCY_{agency.upper()}_ENDPOINT"] == f"http://sandboxes:{base_port + offset}"
+    published = sandboxes["ports"][0]
+    assert re.fullmatch(rf"{base_port}-{base_port + len(AGENCIES) - 1}:{base_port}-{base_port + len(AGENCIES) - 1}", published)
+
+
+def test_airflow_commands_in_compose_exist() -> None:
+    subcommands = {_command(svc)[1] for svc in COMPOSE["services"].values() if _command(svc)[:1] == ["airflow"]}
+    result = subprocess.run([sys.executable, "-m", "airflow", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-500:]
+    listed = set(re.findall(r"^\s+([a-z][a-z-]+)\s{2,}", result.stdout, flags=re.MULTILINE))
+    assert subcommands <= listed, subcommands - listed
+
+
+def test_dockerfile_copies_every_package_the_image_runs() -> None:
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    for folder in ("hub", "connectors", "schemas", "sandbox", "dags", "config"):
+        assert f"COPY {folder} ./{folder}" in dockerfile
+    assert "uv sync --locked" in dockerfile
