@@ -1,0 +1,62 @@
+"""`hub demo` end to end: real sandboxes, real Airflow scheduler on SQLite, and no personal data left in Airflow."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.markers import files_containing, sample_family_markers
+
+pytestmark = pytest.mark.airflow
+HUB = str(Path(sys.executable).parent / "hub")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    home = tmp_path_factory.mktemp("demo") / "hub-home"
+    environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "220"}
+    for name in [name for name in environment if name.startswith(("AIRFLOW", "HUB_AGENCY_", "HUB_AIRFLOW"))]:
+        environment.pop(name)
+    result = subprocess.run([HUB, "demo"], capture_output=True, text=True, env=environment, timeout=600)
+    return result, home
+
+
+def test_demo_prints_a_family_history_with_all_four_agencies(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, home = demo_run
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout
+    for heading in ("Household", "Agency checks", "Chronology: Amara Joy Okafor-Reid", "Chronology: Tyler Okafor-Reid"):
+        assert heading in output
+    for agency in ("health", "police", "education", "housing"):
+        assert f"{agency} " in output
+    assert "run success" in output
+    report = home / "reports" / "REF-2026-000417.html"
+    assert f"HTML report written to {report}" in " ".join(output.split())
+    html = report.read_text()
+    assert "Okafor-Reid" in html and "<table>" in html
+
+
+def test_demo_stops_everything_it_started(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, home = demo_run
+    assert not (home / "run" / "airflow-api.json").exists()
+    assert not (home / "run" / "sandbox-endpoints.json").exists()
+    leftover = subprocess.run(["pgrep", "-f", str(home)], capture_output=True, text=True)
+    assert leftover.stdout.strip() == ""
+
+
+def test_no_personal_data_reaches_airflow_or_the_hub_database(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, home = demo_run
+    markers = sample_family_markers()
+    airflow_files = list((home / "airflow").rglob("*"))
+    assert any(path.name == "airflow.db" for path in airflow_files)
+    assert any("dag_id=mash_referral" in str(path) for path in airflow_files), "expected task logs to scan"
+    assert files_containing(home / "airflow", markers) == {}
+    assert not any(marker.encode() in (home / "hub.db").read_bytes() for marker in markers)
