@@ -1,0 +1,111 @@
+"""The audit trail's vocabulary and its SHA-256 hash chain, independent of any database.
+
+Each event's hash covers its canonical content and the previous event's hash, so editing, inserting
+or deleting an event anywhere before the newest one breaks every later link.
+Events carry ids only: never names, birth dates, identifiers or narratives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from hub.crypto.digest import canonical_json
+
+DEFAULT_LAWFUL_BASIS = "Children Act 1989 s17/s47; UK GDPR Art 6(1)(e); DPA 2018 Sch 1 para 18"
+GENESIS_HASH = "0" * 64
+
+
+class AuditAction(StrEnum):
+    """What was done; `object_type` says to what."""
+
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_READ = "referral.read"
+    REPLY_WRITE = "reply.write"
+    REPLIES_READ = "replies.read"
+    CHRONOLOGY_WRITE = "chronology.write"
+    CHRONOLOGY_READ = "chronology.read"
+
+    @property
+    def object_type(self) -> str:
+        """The kind of object the action touches, recorded beside its id."""
+        return _OBJECT_TYPES[self]
+
+
+_OBJECT_TYPES = {
+    AuditAction.REFERRAL_CREATE: "referral",
+    AuditAction.REFERRAL_READ: "referral",
+    AuditAction.REPLY_WRITE: "agency_reply",
+    AuditAction.REPLIES_READ: "agency_replies",
+    AuditAction.CHRONOLOGY_WRITE: "chronology",
+    AuditAction.CHRONOLOGY_READ: "chronology",
+}
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One access: who, what, to which object (by id), why, and under which lawful basis."""
+
+    seq: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    referral_id: str | None
+    purpose: str
+    lawful_basis: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    """The outcome of checking the chain; `first_bad_seq` is None when it verifies."""
+
+    ok: bool
+    events_checked: int
+    message: str
+    first_bad_seq: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def utc_text(moment: datetime) -> str:
+    """One spelling per instant, whichever database returned it (naive values are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(event: AuditEvent) -> str:
+    """SHA-256 over the canonical event (all fields but `hash`), which includes `prev_hash`."""
+    fields = asdict(event)
+    del fields["hash"]
+    fields["occurred_at"] = utc_text(event.occurred_at)
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+def verify_chain(events: Iterable[AuditEvent]) -> ChainVerification:
+    """Check sequence numbers run 1, 2, 3… and every hash and back-link; stop at the first break.
+
+    Deleting the newest events cannot be seen from the chain alone: compare `events_checked` with
+    a count recorded elsewhere (e.g. a periodic IG report) to detect truncation.
+    """
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for checked, event in enumerate(events, start=1):
+        if event.seq != checked:
+            return ChainVerification(False, checked - 1, f"event {checked} is missing (found {event.seq})", checked)
+        if event.prev_hash != expected_prev:
+            return ChainVerification(
+                False, checked - 1, f"event {event.seq} does not follow its predecessor", event.seq
+            )
+        if event_hash(event) != event.hash:
+            return ChainVerification(False, checked - 1, f"event {event.seq} was altered", event.seq)
+        expected_prev = event.hash
+    return ChainVerification(True, checked, f"audit chain verified: {checked} events")

@@ -1,0 +1,152 @@
+"""Chronology assembly: agency replies → one date-ordered, de-duplicated chronology per child.
+
+Deterministic by design (Airflow re-runs must store the same state): no clock reads, replies are
+processed in a fixed order, and ties are broken on content. The caller supplies `assembled_at`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from hub.crypto.digest import canonical_json
+from hub.identity import link_reply
+from schemas import (
+    AgencyReply,
+    CheckResult,
+    Chronology,
+    ChronologyEntry,
+    Involvement,
+    InvolvementRole,
+    Referral,
+    ReplyStatus,
+)
+
+PersonKey = tuple[str, str]
+"""(agency, agency_person_id): an agency's person ids are only unique within that agency."""
+
+
+def _check_replies(referral: Referral, replies: Iterable[AgencyReply]) -> None:
+    subject_ids = {subject.subject_id for subject in referral.subjects}
+    seen: set[tuple[str, str]] = set()
+    for reply in replies:
+        if reply.referral_id != referral.referral_id:
+            raise ValueError(f"a reply for referral {reply.referral_id} was given to {referral.referral_id}")
+        if reply.subject_id not in subject_ids:
+            raise ValueError(f"reply from {reply.agency} names subject {reply.subject_id}, not in the referral")
+        if (reply.agency, reply.subject_id) in seen:
+            raise ValueError(f"two replies from {reply.agency} for subject {reply.subject_id}")
+        seen.add((reply.agency, reply.subject_id))
+
+
+def link_people(referral: Referral, replies: list[AgencyReply]) -> dict[PersonKey, str]:
+    """Agency person → referral subject, for every candidate the identity check links.
+
+    An agency person linked to two different subjects is ambiguous and is left unlinked, so no
+    event is ever attributed to the wrong child.
+    """
+    links: dict[PersonKey, str] = {}
+    ambiguous: set[PersonKey] = set()
+    for reply in replies:
+        linked_ids, _decisions = link_reply(referral.subject(reply.subject_id).person, reply)
+        for agency_person_id in linked_ids:
+            key = (reply.agency, agency_person_id)
+            if links.setdefault(key, reply.subject_id) != reply.subject_id:
+                ambiguous.add(key)
+    return {key: subject_id for key, subject_id in links.items() if key not in ambiguous}
+
+
+def _attribute(entry: ChronologyEntry, links: dict[PersonKey, str]) -> ChronologyEntry:
+    """The entry with each involvement's `subject_id` set from the links (None where unlinked)."""
+    people = [
+        person.model_copy(update={"subject_id": links.get((entry.source.agency, person.agency_person_id))})
+        for person in entry.people
+    ]
+    return entry.model_copy(update={"people": people})
+
+
+def _content_key(entry: ChronologyEntry) -> bytes:
+    """Everything but the people: two reports of one agency event share this key."""
+    return canonical_json(entry.model_dump(mode="json", exclude={"people"}))
+
+
+def _merge(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
+    """Drop exact duplicates, merging the people each copy names; sort by date, agency, record."""
+    merged: dict[bytes, dict[tuple[str, InvolvementRole], str | None]] = {}
+    first: dict[bytes, ChronologyEntry] = {}
+    for entry in entries:
+        key = _content_key(entry)
+        first.setdefault(key, entry)
+        people = merged.setdefault(key, {})
+        for person in entry.people:
+            slot = (person.agency_person_id, person.role)
+            people[slot] = people.get(slot) or person.subject_id
+    result = [
+        first[key].model_copy(
+            update={
+                "people": [
+                    Involvement(agency_person_id=person_id, role=role, subject_id=subject_id)
+                    for (person_id, role), subject_id in sorted(people.items())
+                ]
+            }
+        )
+        for key, people in merged.items()
+    ]
+    return sorted(result, key=lambda entry: (entry.sort_key(), _content_key(entry)))
+
+
+def _checks(referral: Referral, replies: list[AgencyReply], counts: dict[tuple[str, str], int]) -> list[CheckResult]:
+    """Agency × subject for every subject; a missing reply shows as pending, never as "no record"."""
+    by_key = {(reply.agency, reply.subject_id): reply for reply in replies}
+    return [
+        CheckResult(
+            agency=agency,
+            subject_id=subject.subject_id,
+            status=by_key[(agency, subject.subject_id)].status
+            if (agency, subject.subject_id) in by_key
+            else ReplyStatus.PENDING,
+            record_count=counts.get((agency, subject.subject_id), 0),
+        )
+        for agency in sorted({reply.agency for reply in replies})
+        for subject in referral.subjects
+    ]
+
+
+def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: datetime) -> list[Chronology]:
+    """One chronology per child (subject child and siblings), with version 1 as a placeholder.
+
+    A child's chronology holds the events that involve the child or the household's adults, as linked
+    by the identity check; events of rejected candidates are left out. `checks` covers every agency
+    and every subject, with the agency's status and the number of linked events.
+    """
+    _check_replies(referral, replies)
+    ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
+    links = link_people(referral, ordered)
+
+    kept: list[ChronologyEntry] = []
+    counts: dict[tuple[str, str], int] = {}
+    for reply in ordered:
+        for entry in (_attribute(entry, links) for entry in reply.entries):
+            involved = {person.subject_id for person in entry.people}
+            if involved - {None}:
+                kept.append(entry)
+            if reply.subject_id in involved:
+                counts[(reply.agency, reply.subject_id)] = counts.get((reply.agency, reply.subject_id), 0) + 1
+    entries = _merge(kept)
+    checks = _checks(referral, ordered, counts)
+
+    adults = {subject.subject_id for subject in referral.subjects if not subject.role.is_child}
+    chronologies = []
+    for child in referral.children:
+        relevant = adults | {child.subject_id}
+        chronologies.append(
+            Chronology(
+                referral_id=referral.referral_id,
+                child_subject_id=child.subject_id,
+                version=1,
+                assembled_at=assembled_at,
+                entries=[entry for entry in entries if any(p.subject_id in relevant for p in entry.people)],
+                checks=checks,
+            )
+        )
+    return chronologies

@@ -1,0 +1,73 @@
+"""Engines for SQLite and PostgreSQL, and the one write lock that keeps the audit chain linear.
+
+Every audited access takes the hub's write lock at the start of its transaction: SQLite through
+`BEGIN IMMEDIATE` (with WAL and a busy timeout, so Airflow workers in several processes queue
+rather than fail), PostgreSQL through a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+BUSY_TIMEOUT_SECONDS = 30
+_PG_WRITE_LOCK = 0x4D415348  # "MASH": one advisory lock for the hub's audited transactions.
+_PG_SCHEMA_LOCK = 0x4D415349
+
+
+def make_engine(url: str) -> Engine:
+    """An engine configured for concurrent multi-process use of the hub's database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # Let SQLAlchemy's "begin" event issue BEGIN.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        # Take the write lock up front: a deferred transaction that later upgrades can fail with
+        # "database is locked" instead of waiting for the busy timeout.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def take_write_lock(session: Session) -> None:
+    """Serialise audited transactions (SQLite already holds its lock from BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITE_LOCK})
+
+
+def take_schema_lock(connection: Connection) -> None:
+    """Serialise schema creation, so workers starting together do not race on CREATE TABLE."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
+
+
+def upsert(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+    """Insert a row, or replace every non-key column if a row with the same keys exists."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        statement: Any = sqlite.insert(table).values(values)
+    elif dialect == "postgresql":
+        statement = postgresql.insert(table).values(values)
+    else:
+        raise NotImplementedError(f"upsert is not implemented for the {dialect} dialect")
+    updates = {column: statement.excluded[column] for column in values if column not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))

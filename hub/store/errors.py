@@ -1,0 +1,37 @@
+"""Store failures. Messages carry opaque ids only, never personal data."""
+
+from __future__ import annotations
+
+import re
+
+from hub.errors import UserError
+
+_OPAQUE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+def safe_id(value: str) -> str:
+    """The id itself if it looks like an opaque id; otherwise a placeholder, in case a name was typed."""
+    return value if _OPAQUE_ID.match(value) else "(not a valid id)"
+
+
+class StoreError(Exception):
+    """Base class for failures raised by `hub.store`."""
+
+
+class UnknownReferral(StoreError, UserError):
+    """No referral is stored under this id."""
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__(f"no referral is stored with id {safe_id(referral_id)}; check the id (hub referrals list)")
+        self.referral_id = referral_id
+
+
+class ReferralConflict(StoreError, UserError):
+    """A different referral is already stored under this id; referrals are never overwritten."""
+
+    def __init__(self, referral_id: str) -> None:
+        super().__init__(
+            f"referral {safe_id(referral_id)} is already stored with different content; "
+            "submit the new information under a new referral id"
+        )
+        self.referral_id = referral_id

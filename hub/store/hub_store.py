@@ -1,0 +1,341 @@
+"""`HubStore`: the encrypted store. Every read and write of personal data is audited in its own transaction.
+
+Layout of protection:
+- the referral document and its agency replies are sealed under the referral's data key;
+- each child's chronology versions are sealed under that child's data key;
+- associated data names the row, so a ciphertext copied to another row will not open;
+- digests are HMACs under a stored (wrapped) digest key, so they reveal nothing about content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.audit import DEFAULT_LAWFUL_BASIS, AuditAction, AuditEvent, ChainVerification
+from hub.crypto import KeyProvider, Keyring, canonical_json, decrypt, encrypt, keyed_digest, row_aad
+from hub.store import audit_log
+from hub.store.audit_log import Access
+from hub.store.engine import make_engine, take_schema_lock, take_write_lock, upsert
+from hub.store.errors import ReferralConflict, UnknownReferral
+from hub.store.keys import DIGEST_KEY_ID, child_key_id, data_key, existing_key, referral_key_id
+from hub.store.tables import AgencyReplyRow, Base, ChronologyVersionRow, ReferralRow
+from schemas import AgencyReply, Chronology, Referral
+
+DEFAULT_REPLY_PURPOSE = "MASH agency check"
+DEFAULT_CHRONOLOGY_PURPOSE = "MASH chronology assembly"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chronology_content(chronology: Chronology) -> bytes:
+    """What makes two versions "the same": entries and checks, not version number or assembly time."""
+    return canonical_json(
+        {
+            "schema_version": chronology.schema_version,
+            "entries": [entry.model_dump(mode="json") for entry in chronology.entries],
+            "checks": [check.model_dump(mode="json") for check in chronology.checks],
+        }
+    )
+
+
+class HubStore:
+    """Encrypted, audited storage of referrals, agency replies and chronology versions.
+
+    `url` is any SQLAlchemy URL (`sqlite:///…/hub.db` by default; PostgreSQL works too). `clock`
+    stamps audit events and key creation only; it never decides stored results.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        key_provider: KeyProvider,
+        *,
+        lawful_basis: str = DEFAULT_LAWFUL_BASIS,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.engine = make_engine(url)
+        self.lawful_basis = lawful_basis
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._keyring = Keyring(key_provider)
+        self._clock = clock
+
+    def create_schema(self) -> None:
+        """Create missing tables (Alembic migrations replace this later)."""
+        with self.engine.begin() as connection:
+            take_schema_lock(connection)  # Workers may start together.
+            Base.metadata.create_all(connection)
+
+    def close(self) -> None:
+        """Forget cached data keys and release connections."""
+        self._keyring.forget()
+        self.engine.dispose()
+
+    # Referrals
+
+    def save_referral(self, referral: Referral, *, actor: str, purpose: str) -> bool:
+        """Store a referral; True if new, False if this exact referral is already stored.
+
+        Raises `ReferralConflict` if the id is taken by different content: referrals are never
+        overwritten, so what was received stays what is on record.
+        """
+        document = canonical_json(referral.model_dump(mode="json"))
+        with self._audited(actor, purpose) as (session, access, now):
+            digest = keyed_digest(self._digest_key(session, now), "referral", document)
+            existing = session.get(ReferralRow, referral.referral_id)
+            if existing is not None:
+                if existing.digest != digest:
+                    raise ReferralConflict(referral.referral_id)
+                return False
+            key_id = referral_key_id(referral.referral_id)
+            key = data_key(session, self._keyring, key_id, now=now)
+            session.add(
+                ReferralRow(
+                    referral_id=referral.referral_id,
+                    received_at=referral.received_at,
+                    rag=referral.rag.value,
+                    key_id=key_id,
+                    ciphertext=encrypt(key, document, row_aad("referral", referral.referral_id)),
+                    digest=digest,
+                )
+            )
+            self._audit(session, access, now, AuditAction.REFERRAL_CREATE, referral.referral_id, referral.referral_id)
+            return True
+
+    def load_referral(self, referral_id: str, *, actor: str, purpose: str) -> Referral:
+        """Decrypt a referral; raises `UnknownReferral` if none is stored under this id."""
+        with self._audited(actor, purpose) as (session, access, now):
+            row = session.get(ReferralRow, referral_id)
+            if row is None:
+                raise UnknownReferral(referral_id)
+            key = self._stored_key(session, row.key_id)
+            document = decrypt(key, row.ciphertext, row_aad("referral", referral_id))
+            self._audit(session, access, now, AuditAction.REFERRAL_READ, referral_id, referral_id)
+        return Referral.model_validate_json(document)
+
+    def referral_exists(self, referral_id: str) -> bool:
+        """Whether a referral is stored; metadata only, so not audited."""
+        with self._sessions() as session:
+            return session.get(ReferralRow, referral_id) is not None
+
+    # Agency replies
+
+    def save_reply(self, reply: AgencyReply, *, actor: str, purpose: str = DEFAULT_REPLY_PURPOSE) -> None:
+        """Store one agency's reply about one subject, replacing any earlier one (re-runs never duplicate)."""
+        object_id = f"{reply.referral_id}/{reply.agency}/{reply.subject_id}"
+        with self._audited(actor, purpose) as (session, access, now):
+            referral = session.get(ReferralRow, reply.referral_id)
+            if referral is None:
+                raise UnknownReferral(reply.referral_id)
+            key = self._stored_key(session, referral.key_id)
+            aad = row_aad("reply", reply.referral_id, reply.agency, reply.subject_id)
+            values = {
+                "referral_id": reply.referral_id,
+                "agency": reply.agency,
+                "subject_id": reply.subject_id,
+                "status": reply.status.value,
+                "requested_at": reply.requested_at,
+                "completed_at": reply.completed_at,
+                "record_count": len(reply.entries),
+                "error_code": reply.error_code,
+                "key_id": referral.key_id,
+                "ciphertext": encrypt(key, reply.model_dump_json().encode("utf-8"), aad),
+            }
+            upsert(session, AgencyReplyRow.__table__, values, ["referral_id", "agency", "subject_id"])  # type: ignore[arg-type]
+            self._audit(session, access, now, AuditAction.REPLY_WRITE, object_id, reply.referral_id)
+
+    def load_replies(self, referral_id: str, *, actor: str, purpose: str) -> list[AgencyReply]:
+        """Every stored reply for a referral, ordered by agency then subject."""
+        with self._audited(actor, purpose) as (session, access, now):
+            if session.get(ReferralRow, referral_id) is None:
+                raise UnknownReferral(referral_id)
+            rows = session.scalars(
+                select(AgencyReplyRow)
+                .where(AgencyReplyRow.referral_id == referral_id)
+                .order_by(AgencyReplyRow.agency, AgencyReplyRow.subject_id)
+            ).all()
+            documents = [
+                decrypt(
+                    self._stored_key(session, row.key_id),
+                    row.ciphertext,
+                    row_aad("reply", row.referral_id, row.agency, row.subject_id),
+                )
+                for row in rows
+            ]
+            self._audit(session, access, now, AuditAction.REPLIES_READ, referral_id, referral_id)
+        return [AgencyReply.model_validate_json(document) for document in documents]
+
+    # Chronologies
+
+    def save_chronology(self, chronology: Chronology, *, actor: str, purpose: str = DEFAULT_CHRONOLOGY_PURPOSE) -> int:
+        """Store a chronology as the child's next version and return its number.
+
+        The incoming `version` is ignored. If entries and checks equal the latest version's, nothing
+        is written and that version's number is returned, so re-running assembly is idempotent.
+        """
+        referral_id, child = chronology.referral_id, chronology.child_subject_id
+        with self._audited(actor, purpose) as (session, access, now):
+            if session.get(ReferralRow, referral_id) is None:
+                raise UnknownReferral(referral_id)
+            digest = keyed_digest(self._digest_key(session, now), "chronology", _chronology_content(chronology))
+            latest = session.execute(
+                select(ChronologyVersionRow.version, ChronologyVersionRow.digest)
+                .where(
+                    ChronologyVersionRow.referral_id == referral_id,
+                    ChronologyVersionRow.child_subject_id == child,
+                )
+                .order_by(ChronologyVersionRow.version.desc())
+                .limit(1)
+            ).first()
+            if latest is not None and latest.digest == digest:
+                return int(latest.version)
+            version = 1 if latest is None else int(latest.version) + 1
+            stored = chronology.model_copy(update={"version": version})
+            key_id = child_key_id(referral_id, child)
+            key = data_key(session, self._keyring, key_id, now=now)
+            session.add(
+                ChronologyVersionRow(
+                    referral_id=referral_id,
+                    child_subject_id=child,
+                    version=version,
+                    assembled_at=chronology.assembled_at,
+                    key_id=key_id,
+                    ciphertext=encrypt(
+                        key,
+                        stored.model_dump_json().encode("utf-8"),
+                        row_aad("chronology", referral_id, child, version),
+                    ),
+                    digest=digest,
+                )
+            )
+            session.flush()
+            object_id = f"{referral_id}/{child}/v{version}"
+            self._audit(session, access, now, AuditAction.CHRONOLOGY_WRITE, object_id, referral_id)
+            return version
+
+    def latest_chronologies(self, referral_id: str, *, actor: str, purpose: str) -> list[Chronology]:
+        """The latest version of each child's chronology, ordered by child; one audit event per chronology."""
+        newest = (
+            select(ChronologyVersionRow.child_subject_id, func.max(ChronologyVersionRow.version).label("version"))
+            .where(ChronologyVersionRow.referral_id == referral_id)
+            .group_by(ChronologyVersionRow.child_subject_id)
+            .subquery()
+        )
+        query = (
+            select(ChronologyVersionRow)
+            .join(
+                newest,
+                (ChronologyVersionRow.child_subject_id == newest.c.child_subject_id)
+                & (ChronologyVersionRow.version == newest.c.version),
+            )
+            .where(ChronologyVersionRow.referral_id == referral_id)
+            .order_by(ChronologyVersionRow.child_subject_id)
+        )
+        return self._read_chronologies(referral_id, query, referral_id, actor=actor, purpose=purpose)
+
+    def load_chronology(
+        self, referral_id: str, child_subject_id: str, version: int, *, actor: str, purpose: str
+    ) -> Chronology | None:
+        """One specific version (e.g. to diff against the latest), or None if it does not exist."""
+        query = select(ChronologyVersionRow).where(
+            ChronologyVersionRow.referral_id == referral_id,
+            ChronologyVersionRow.child_subject_id == child_subject_id,
+            ChronologyVersionRow.version == version,
+        )
+        requested = f"{referral_id}/{child_subject_id}/v{version}"
+        found = self._read_chronologies(referral_id, query, requested, actor=actor, purpose=purpose)
+        return found[0] if found else None
+
+    def chronology_versions(self, referral_id: str, child_subject_id: str) -> list[int]:
+        """Version numbers stored for one child; metadata only, so not audited."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(ChronologyVersionRow.version)
+                    .where(
+                        ChronologyVersionRow.referral_id == referral_id,
+                        ChronologyVersionRow.child_subject_id == child_subject_id,
+                    )
+                    .order_by(ChronologyVersionRow.version)
+                )
+            )
+
+    # Audit
+
+    def audit_trail(
+        self, *, referral_id: str | None = None, actor: str | None = None, action: str | None = None
+    ) -> list[AuditEvent]:
+        """Audit events in chain order, optionally filtered (ids only, so reading them is not audited)."""
+        with self._sessions() as session:
+            return audit_log.events(session, referral_id=referral_id, actor=actor, action=action)
+
+    def verify_audit_chain(self) -> ChainVerification:
+        """Recompute every hash and back-link; any edited or removed event breaks the chain."""
+        with self._sessions() as session:
+            return audit_log.verify(session)
+
+    # Internals
+
+    @contextmanager
+    def _audited(self, actor: str, purpose: str) -> Iterator[tuple[Session, Access, datetime]]:
+        """One transaction holding the write lock: the access and its audit event commit or fail together."""
+        if not actor.strip() or not purpose.strip():
+            raise ValueError("every access needs an actor and a purpose for the audit trail")
+        access = Access(actor=actor, purpose=purpose, lawful_basis=self.lawful_basis)
+        with self._sessions() as session, session.begin():
+            take_write_lock(session)
+            yield session, access, self._clock()
+
+    def _audit(
+        self,
+        session: Session,
+        access: Access,
+        now: datetime,
+        action: AuditAction,
+        object_id: str,
+        referral_id: str,
+    ) -> None:
+        audit_log.append(
+            session,
+            access,
+            action=action,
+            object_id=object_id,
+            referral_id=referral_id,
+            occurred_at=now,
+        )
+
+    def _read_chronologies(
+        self,
+        referral_id: str,
+        query: Select[ChronologyVersionRow],
+        requested: str,
+        *,
+        actor: str,
+        purpose: str,
+    ) -> list[Chronology]:
+        """Decrypt the rows `query` selects, auditing each one (or the attempt, if none matched)."""
+        with self._audited(actor, purpose) as (session, access, now):
+            documents: list[bytes] = []
+            for row in session.scalars(query):
+                aad = row_aad("chronology", row.referral_id, row.child_subject_id, row.version)
+                documents.append(decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad))
+                object_id = f"{row.referral_id}/{row.child_subject_id}/v{row.version}"
+                self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, object_id, referral_id)
+            if not documents:
+                self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, requested, referral_id)
+        return [Chronology.model_validate_json(document) for document in documents]
+
+    def _stored_key(self, session: Session, key_id: str) -> bytes:
+        key = existing_key(session, self._keyring, key_id)
+        if key is None:
+            raise LookupError(f"data key {key_id} is missing from data_keys (was it shredded?)")
+        return key
+
+    def _digest_key(self, session: Session, now: datetime) -> bytes:
+        return data_key(session, self._keyring, DIGEST_KEY_ID, now=now)

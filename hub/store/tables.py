@@ -1,0 +1,104 @@
+"""Tables: personal data lives only inside `ciphertext`; plaintext columns hold ids, statuses and times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = String(64)  # Matches schemas.models.OpaqueId.
+DIGEST = String(64)  # Hex SHA-256 / HMAC-SHA256.
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores instants as naive UTC and returns them tz-aware, identically on SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DataKey(Base):
+    """A wrapped data key: one per referral, one per child, one for keyed digests."""
+
+    __tablename__ = "data_keys"
+
+    key_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    kek_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ReferralRow(Base):
+    __tablename__ = "referrals"
+
+    referral_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    rag: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(DIGEST)
+
+
+class AgencyReplyRow(Base):
+    """One agency's answer about one subject; re-running a check replaces the row."""
+
+    __tablename__ = "agency_replies"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(ID, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    record_count: Mapped[int] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(ID)
+    key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ChronologyVersionRow(Base):
+    """An immutable chronology version for one child; rows are inserted, never updated."""
+
+    __tablename__ = "chronology_versions"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    child_subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    assembled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(DIGEST)
+
+
+class AuditEventRow(Base):
+    """A hash-chained audit event. `seq` is assigned under a lock so the chain never forks."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(200))
+    referral_id: Mapped[str | None] = mapped_column(ID, index=True)
+    purpose: Mapped[str] = mapped_column(String(200))
+    lawful_basis: Mapped[str] = mapped_column(String(200))
+    prev_hash: Mapped[str] = mapped_column(DIGEST)
+    hash: Mapped[str] = mapped_column(DIGEST)

@@ -1,0 +1,1 @@
+"""Tests for the hub core: crypto, store, audit, identity and chronology."""

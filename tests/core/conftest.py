@@ -1,0 +1,58 @@
+"""Core fixtures: a `store` on every available backend (SQLite always, PostgreSQL if psycopg2 is installed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hub.crypto import LocalKeyProvider
+from hub.store import HubStore
+
+POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+HAS_PSYCOPG2 = importlib.util.find_spec("psycopg2") is not None
+
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not HAS_PSYCOPG2, reason="psycopg2 is not installed")),
+]
+
+
+@pytest.fixture
+def key_provider(tmp_path: Path) -> LocalKeyProvider:
+    return LocalKeyProvider(tmp_path / "keys" / "kek.bin")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'hub.db'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a uniquely named PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    schema = f"hub_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(database_url: str, key_provider: LocalKeyProvider) -> Iterator[HubStore]:
+    hub_store = HubStore(database_url, key_provider)
+    hub_store.create_schema()
+    yield hub_store
+    hub_store.close()

@@ -1,0 +1,141 @@
+"""The audit trail: every access is recorded in its own transaction, and the hash chain shows tampering."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import text
+
+from hub.audit import DEFAULT_LAWFUL_BASIS, AuditEvent, event_hash
+from hub.chronology import assemble
+from hub.store import HubStore
+from tests.core.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies, reply
+
+WHO = {"actor": "alice", "purpose": "MASH checks"}
+
+
+def _actions(store: HubStore) -> list[tuple[str, str]]:
+    return [(e.action, e.object_id) for e in store.audit_trail()]
+
+
+def test_every_read_and_write_adds_one_event(store: HubStore) -> None:
+    referral = example_referral()
+    store.save_referral(referral, **WHO)
+    store.load_referral(REFERRAL_ID, **WHO)
+    store.save_reply(reply("police", "S1"), actor="pipeline")
+    store.load_replies(REFERRAL_ID, **WHO)
+    [s1, s2] = assemble(referral, [reply("police", "S1")], assembled_at=ASSEMBLED_AT)
+    store.save_chronology(s1, actor="pipeline")
+    store.save_chronology(s2, actor="pipeline")
+    store.latest_chronologies(REFERRAL_ID, **WHO)
+    assert store.referral_exists(REFERRAL_ID)  # Metadata only: not audited.
+
+    assert _actions(store) == [
+        ("referral.create", REFERRAL_ID),
+        ("referral.read", REFERRAL_ID),
+        ("reply.write", f"{REFERRAL_ID}/police/S1"),
+        ("replies.read", REFERRAL_ID),
+        ("chronology.write", f"{REFERRAL_ID}/S1/v1"),
+        ("chronology.write", f"{REFERRAL_ID}/S2/v1"),
+        ("chronology.read", f"{REFERRAL_ID}/S1/v1"),
+        ("chronology.read", f"{REFERRAL_ID}/S2/v1"),
+    ]
+    events = store.audit_trail()
+    assert [e.seq for e in events] == list(range(1, 9))
+    assert all(e.lawful_basis == DEFAULT_LAWFUL_BASIS and e.referral_id == REFERRAL_ID for e in events)
+    assert {e.actor for e in events} == {"alice", "pipeline"}
+    assert [e.object_type for e in events[:4]] == ["referral", "referral", "agency_reply", "agency_replies"]
+    assert [e.action for e in store.audit_trail(actor="alice", action="referral.read")] == ["referral.read"]
+    assert store.audit_trail(referral_id="REF-OTHER") == []
+
+
+def test_audit_events_hold_no_personal_data(store: HubStore) -> None:
+    store.save_referral(example_referral(), **WHO)
+    for answer in household_replies():
+        store.save_reply(answer, actor="pipeline")
+    store.load_replies(REFERRAL_ID, **WHO)
+    text_of_events = repr(store.audit_trail())
+    for fragment in ["Okafor", "Amara", "9990001014", "2015-03-14"]:
+        assert fragment not in text_of_events
+
+
+def test_failed_audit_write_fails_the_access(store: HubStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> AuditEvent:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr("hub.store.audit_log.append", broken)
+    with pytest.raises(RuntimeError, match="audit store unavailable"):
+        store.save_referral(example_referral(), **WHO)
+    assert not store.referral_exists(REFERRAL_ID)  # Rolled back with the audit event.
+
+
+def test_database_refusing_audit_rows_fails_the_access(store: HubStore) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("uses a SQLite trigger to make the audit table refuse writes")
+    store.save_referral(example_referral(), **WHO)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    with pytest.raises(Exception, match="refused"):
+        store.load_referral(REFERRAL_ID, **WHO)
+    with pytest.raises(Exception, match="refused"):
+        store.save_reply(reply("police", "S1"), actor="pipeline")
+    assert len(store.audit_trail()) == 1
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM agency_replies").scalar_one() == 0
+
+
+def test_access_needs_an_actor_and_a_purpose(store: HubStore) -> None:
+    with pytest.raises(ValueError, match="actor and a purpose"):
+        store.save_referral(example_referral(), actor="", purpose="MASH checks")
+    with pytest.raises(ValueError, match="actor and a purpose"):
+        store.load_referral(REFERRAL_ID, actor="alice", purpose=" ")
+
+
+def _filled(store: HubStore) -> HubStore:
+    store.save_referral(example_referral(), **WHO)
+    for _ in range(3):
+        store.load_referral(REFERRAL_ID, **WHO)
+    return store
+
+
+def test_chain_verifies(store: HubStore) -> None:
+    assert store.verify_audit_chain().ok is True
+    result = _filled(store).verify_audit_chain()
+    assert result.ok
+    assert result.events_checked == 4
+
+
+def test_chain_detects_an_edited_event(store: HubStore) -> None:
+    _filled(store)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2"))
+    result = store.verify_audit_chain()
+    assert not result.ok
+    assert result.first_bad_seq == 2
+    assert "altered" in result.message
+
+
+def test_chain_detects_an_edited_and_rehashed_event(store: HubStore) -> None:
+    """Recomputing the edited row's own hash is not enough: the next event's back-link breaks."""
+    _filled(store)
+    [event] = [e for e in store.audit_trail() if e.seq == 2]
+    forged = replace(event, actor="mallory")
+    with store.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE audit_events SET actor = 'mallory', hash = :h WHERE seq = 2"), {"h": event_hash(forged)}
+        )
+    result = store.verify_audit_chain()
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+
+
+def test_chain_detects_a_deleted_event(store: HubStore) -> None:
+    _filled(store)
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+    result = store.verify_audit_chain()
+    assert not result.ok
+    assert result.first_bad_seq == 2
+    assert "missing" in result.message
