@@ -13,6 +13,8 @@ from hub.settings import HubSettings
 from hub.workflow import record_sandbox_endpoints
 from schemas import Referral, ReplyStatus
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
+
+REFERRAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 from tests.markers import files_containing, sample_family_markers
 
 pytestmark = pytest.mark.airflow
@@ -22,7 +24,7 @@ ACTOR = "test"
 def load_dag() -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False)
+    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
     assert bag.import_errors == {}
     return bag.get_dag("mash_referral")
 
@@ -37,7 +39,7 @@ def test_dag_imports_and_fans_out_one_group_per_registered_agency(hub_home: Path
     dag = load_dag()
     agencies = load_registry(HubSettings.from_env()).ids
     assert {f"{agency}.check" for agency in agencies} | {"plan", "assemble"} == set(dag.task_ids)
-    assert dag.params["referral_id"] is not None
+    assert dag.params.get_param("referral_id").schema["pattern"] == REFERRAL_ID_PATTERN
     assert dag.schedule is None
 
 
