@@ -13,8 +13,7 @@ from airflow.sdk import Param, TaskGroup, TriggerRule, dag, get_current_context,
 from hub import pipeline
 from hub.agencies import load_registry
 from hub.settings import HubSettings
-
-REFERRAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+from schemas.models import OPAQUE_ID_PATTERN
 
 
 def _referral_id() -> str:
@@ -49,7 +48,7 @@ def assemble() -> list[dict[str, str | int]]:
     params={
         "referral_id": Param(
             type="string",
-            pattern=REFERRAL_ID_PATTERN,
+            pattern=OPAQUE_ID_PATTERN,
             description="Opaque id of a referral already stored by `hub referral submit`.",
         )
     },

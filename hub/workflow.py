@@ -91,18 +91,25 @@ def record_sandbox_endpoints(settings: HubSettings, endpoints: dict[str, str]) -
 
 
 def serve_sandboxes(settings: HubSettings, *, seed: int, host: str, base_port: int, console: Console) -> None:
-    from sandbox.server import SandboxCluster
+    from sandbox.server import DEFAULT_PORTS, serve_forever
 
-    ports = {agency: base_port + offset for offset, agency in enumerate(("health", "police", "education", "housing"))}
-    with SandboxCluster(ports=ports, host=host, seed=seed) as cluster:
-        record_sandbox_endpoints(settings, cluster.endpoints)
-        for agency, url in cluster.endpoints.items():
+    ports = {agency: base_port + offset for offset, agency in enumerate(DEFAULT_PORTS)}
+
+    def announce(endpoints: dict[str, str]) -> None:
+        record_sandbox_endpoints(settings, endpoints)
+        for agency, url in endpoints.items():
             console.print(f"{agency:<10} {url}")
-        console.print("Sandboxes are serving a synthetic population. Press Ctrl-C to stop.")
-        try:
-            _wait_for_interrupt()
-        finally:
-            settings.sandbox_endpoints_file.unlink(missing_ok=True)
+        console.print(f"Sandboxes are serving the synthetic population (seed {seed}). Press Ctrl-C to stop.")
+
+    try:
+        serve_forever(ports, seed, host=host, on_ready=announce)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot start the sandboxes on ports {base_port}-{base_port + 3}: {exc.strerror}. "
+            "Stop whatever uses them, or pass --base-port."
+        ) from None
+    finally:
+        settings.sandbox_endpoints_file.unlink(missing_ok=True)
 
 
 def serve_airflow(settings: HubSettings, console: Console) -> None:

@@ -28,7 +28,8 @@ from schemas.vocabulary import (
 SCHEMA_VERSION = "1"
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-OpaqueId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+OPAQUE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+OpaqueId = Annotated[str, StringConstraints(pattern=OPAQUE_ID_PATTERN)]
 """Ids that travel through Airflow: short, printable and free of personal data by construction."""
 
 

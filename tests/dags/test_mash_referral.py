@@ -12,9 +12,8 @@ from hub.services import open_store
 from hub.settings import HubSettings
 from hub.workflow import record_sandbox_endpoints
 from schemas import Referral, ReplyStatus
+from schemas.models import OPAQUE_ID_PATTERN
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
-
-REFERRAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 from tests.markers import files_containing, sample_family_markers
 
 pytestmark = pytest.mark.airflow
@@ -39,7 +38,7 @@ def test_dag_imports_and_fans_out_one_group_per_registered_agency(hub_home: Path
     dag = load_dag()
     agencies = load_registry(HubSettings.from_env()).ids
     assert {f"{agency}.check" for agency in agencies} | {"plan", "assemble"} == set(dag.task_ids)
-    assert dag.params.get_param("referral_id").schema["pattern"] == REFERRAL_ID_PATTERN
+    assert dag.params.get_param("referral_id").schema["pattern"] == OPAQUE_ID_PATTERN
     assert dag.schedule is None
 
 
@@ -67,7 +66,9 @@ def test_dag_run_assembles_an_encrypted_chronology_from_all_four_agencies(
     assert set(chronologies) == {"S1", "S2"}
     subject_child = chronologies["S1"]
     assert {entry.source.agency for entry in subject_child.entries} == {"health", "police", "education", "housing"}
-    assert [entry.occurred_on for entry in subject_child.entries] == sorted(e.occurred_on for e in subject_child.entries)
+    assert [entry.occurred_on for entry in subject_child.entries] == sorted(
+        e.occurred_on for e in subject_child.entries
+    )
     assert len(subject_child.checks) == len(referral.subjects) * 4
     # The store holds ciphertext only: none of the family's details appear in the database file.
     assert files_containing(hub_home, sample_family_markers()) == {}

@@ -63,7 +63,9 @@ def test_sandbox_ports_match_agency_endpoints() -> None:
     for offset, agency in enumerate(AGENCIES):
         assert environment[f"HUB_AGENCY_{agency.upper()}_ENDPOINT"] == f"http://sandboxes:{base_port + offset}"
     published = sandboxes["ports"][0]
-    assert re.fullmatch(rf"{base_port}-{base_port + len(AGENCIES) - 1}:{base_port}-{base_port + len(AGENCIES) - 1}", published)
+    assert re.fullmatch(
+        rf"{base_port}-{base_port + len(AGENCIES) - 1}:{base_port}-{base_port + len(AGENCIES) - 1}", published
+    )
 
 
 def test_airflow_commands_in_compose_exist() -> None:

@@ -1,0 +1,204 @@
+"""What each agency holds: its own copy of a person and its own events, in its own terms.
+
+Every agency record keeps the ground-truth `person_id` so tests can score linkage, but the
+sandbox APIs never expose it: an agency only knows its own ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# --- Health (PDS demographics, A&E, CP-IS) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GpPractice:
+    ods_code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HealthPatient:
+    patient_id: str
+    person_id: str
+    nhs_number: str
+    given_names: tuple[str, ...]
+    family_name: str
+    birth_date: date
+    gender: str
+    address_line: str
+    postcode: str
+    gp: GpPractice
+    gp_registered_on: date
+
+
+@dataclass(frozen=True)
+class HealthEncounter:
+    encounter_id: str
+    patient_id: str
+    start: date
+    class_code: str
+    reason: str
+    provider: str
+
+
+@dataclass(frozen=True)
+class HealthFlag:
+    """A CP-IS style flag: a child protection plan or looked-after status held by a council."""
+
+    flag_id: str
+    patient_id: str
+    code: str
+    start: date
+    end: date | None
+    council: str
+
+
+@dataclass
+class HealthRecords:
+    patients: list[HealthPatient] = field(default_factory=list)
+    encounters: list[HealthEncounter] = field(default_factory=list)
+    flags: list[HealthFlag] = field(default_factory=list)
+
+
+# --- Police (POLE nominals and occurrences) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoliceNominal:
+    nominal_id: str
+    person_id: str
+    surname: str
+    forenames: tuple[str, ...]
+    date_of_birth: date
+    sex: str
+    alias_surnames: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PoliceOccurrence:
+    occurrence_id: str
+    occurrence_type: str
+    occurred_on: date
+    location_type: str
+    location_address: str
+    summary: str
+    outcome: str
+    persons: tuple[tuple[str, str], ...]
+    """(nominal_id, role) pairs; role is victim, suspect, witness or child_present."""
+    dash_risk: str | None = None
+
+
+@dataclass
+class PoliceRecords:
+    nominals: list[PoliceNominal] = field(default_factory=list)
+    occurrences: list[PoliceOccurrence] = field(default_factory=list)
+
+
+# --- Education (Common Transfer File) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class School:
+    lea: str
+    estab: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AttendancePeriod:
+    start: date
+    end: date
+    sessions_possible: int
+    sessions_attended: int
+    sessions_authorised: int
+    sessions_unauthorised: int
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    start: date
+    category: str
+    """CTF category: FIXD (suspension), PERM (permanent exclusion) or LNCH (lunchtime)."""
+    reason: str
+    sessions: int
+
+
+@dataclass(frozen=True)
+class Pupil:
+    upn: str
+    person_id: str
+    surname: str
+    forenames: tuple[str, ...]
+    dob: date
+    gender: str
+    school: School
+    entry_date: date
+    attendance: tuple[AttendancePeriod, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    sen_provision: str | None = None
+
+
+@dataclass
+class EducationRecords:
+    pupils: list[Pupil] = field(default_factory=list)
+
+
+# --- Housing (tenancies, arrears, notices, H-CLIC homelessness) ----------------------------
+
+
+@dataclass(frozen=True)
+class HousingPerson:
+    person_ref: str
+    person_id: str
+    surname: str
+    forename: str
+    date_of_birth: date
+
+
+@dataclass(frozen=True)
+class Arrears:
+    as_at: date
+    balance_pence: int
+    weeks: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    notice_ref: str
+    notice_type: str
+    served_on: date
+    ground: str
+
+
+@dataclass(frozen=True)
+class Tenancy:
+    tenancy_ref: str
+    address_line: str
+    postcode: str
+    tenure: str
+    start: date
+    end: date | None
+    tenant_ref: str
+    members: tuple[tuple[str, str], ...]
+    """(person_ref, relationship) for everyone else recorded in the home."""
+    arrears: tuple[Arrears, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class HomelessnessCase:
+    case_ref: str
+    applicant_ref: str
+    members: tuple[str, ...]
+    application_date: date
+    duty: str
+    temporary_accommodation: bool
+
+
+@dataclass
+class HousingRecords:
+    people: list[HousingPerson] = field(default_factory=list)
+    tenancies: list[Tenancy] = field(default_factory=list)
+    homelessness: list[HomelessnessCase] = field(default_factory=list)
