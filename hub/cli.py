@@ -24,10 +24,14 @@ app = typer.Typer(
 referral_app = typer.Typer(help="Submit referrals for checking.", no_args_is_help=True)
 chronology_app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="The local agency sandboxes (health, police, education, housing).", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit trail: who accessed what, when, why, under which lawful basis.", no_args_is_help=True
+)
 airflow_app = typer.Typer(help="Airflow on the embedded default (SQLite, LocalExecutor).", no_args_is_help=True)
 app.add_typer(referral_app, name="referral")
 app.add_typer(chronology_app, name="chronology")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(audit_app, name="audit")
 app.add_typer(airflow_app, name="airflow")
 
 console = Console(highlight=False)
@@ -74,6 +78,22 @@ def chronology_show(
     from hub.workflow import show_history
 
     show_history(HubSettings.from_env(), referral_id, actor=cli_actor(), console=console, html=html)
+
+
+@audit_app.command("show")
+def audit_show(referral_id: Annotated[str, typer.Argument(help="The referral's id.")]) -> None:
+    """List every access to a referral, its agency replies and its chronologies."""
+    from hub.workflow import show_audit_trail
+
+    show_audit_trail(HubSettings.from_env(), referral_id, console)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain: any edited or deleted event is reported."""
+    from hub.workflow import verify_audit_trail
+
+    verify_audit_trail(HubSettings.from_env(), console)
 
 
 @sandbox_app.command("up")

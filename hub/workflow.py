@@ -34,8 +34,8 @@ def submit_referral(
         )
     created = open_store(settings).save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE)
     run_id = client.trigger(referral.referral_id, f"referral__{referral.referral_id}__{time.time_ns()}")
-    state = "Stored new referral" if created else "Referral already stored (identical); re-running checks for"
-    console.print(f"{state} [bold]{referral.referral_id}[/]; Airflow run [bold]{run_id}[/] triggered.")
+    state = "stored" if created else "already stored (identical), so its checks run again"
+    console.print(f"Referral [bold]{referral.referral_id}[/] {state}; Airflow run [bold]{run_id}[/] triggered.")
     return referral.referral_id, run_id, client
 
 
@@ -76,6 +76,43 @@ def show_history(
     print_family_history(history, console)
     if html is not None:
         console.print(f"HTML report written to [bold]{write_html(history, html)}[/]")
+
+
+def show_audit_trail(settings: HubSettings, referral_id: str, console: Console) -> None:
+    from rich.table import Table
+
+    events = open_store(settings).audit_trail(referral_id=referral_id)
+    if not events:
+        raise UserError(f"No audit events for referral '{referral_id}' in {settings.home}. Check the id.")
+    bases = {event.lawful_basis for event in events}
+    shared_basis = bases.pop() if len(bases) == 1 else None
+    table = Table(
+        title=f"Audit trail for referral {referral_id}",
+        title_justify="left",
+        caption=f"Lawful basis for every event: {shared_basis}" if shared_basis else None,
+        caption_justify="left",
+    )
+    columns = ["#", "When (UTC)", "Who", "Action", "Object", "Purpose"] + ([] if shared_basis else ["Lawful basis"])
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("When (UTC)", "Action"), overflow="fold")
+    for event in events:
+        row = [
+            str(event.seq),
+            f"{event.occurred_at:%Y-%m-%d %H:%M:%S}",
+            event.actor,
+            event.action,
+            f"{event.object_type} {event.object_id}",
+            event.purpose,
+        ]
+        table.add_row(*row, *([] if shared_basis else [event.lawful_basis]))
+    console.print(table)
+
+
+def verify_audit_trail(settings: HubSettings, console: Console) -> None:
+    verification = open_store(settings).verify_audit_chain()
+    if not verification:
+        raise UserError(f"Audit trail is NOT intact: {verification.message} Report this to information governance.")
+    console.print(f"Audit trail intact: {verification.events_checked} events checked.")
 
 
 def _wait_for_interrupt() -> None:

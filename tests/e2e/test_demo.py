@@ -60,3 +60,23 @@ def test_no_personal_data_reaches_airflow_or_the_hub_database(
     assert any("dag_id=mash_referral" in str(path) for path in airflow_files), "expected task logs to scan"
     assert files_containing(home / "airflow", markers) == {}
     assert not any(marker.encode() in (home / "hub.db").read_bytes() for marker in markers)
+
+
+def test_every_access_in_the_demo_is_audited_and_the_chain_verifies(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, home = demo_run
+    environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "200"}
+    trail = subprocess.run([HUB, "audit", "show", "REF-2026-000417"], capture_output=True, text=True, env=environment)
+    assert trail.returncode == 0, trail.stderr
+    for actor, action in [
+        ("cli:demo", "referral.create"),
+        ("airflow:mash_referral", "referral.read"),
+        ("airflow:mash_referral", "reply.write"),
+        ("airflow:mash_referral", "chronology.write"),
+        ("cli:demo", "chronology.read"),
+    ]:
+        assert any(actor in line and action in line for line in trail.stdout.splitlines()), (actor, action)
+    assert "Lawful basis for every event: Children Act 1989" in " ".join(trail.stdout.split())
+    verify = subprocess.run([HUB, "audit", "verify"], capture_output=True, text=True, env=environment)
+    assert verify.returncode == 0 and "Audit trail intact" in verify.stdout

@@ -1,0 +1,44 @@
+"""IG staff read the audit trail and check its integrity from the CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hub.services import open_store
+from hub.settings import HubSettings
+from schemas import Referral
+from tests.cli.test_bad_input import run_hub
+from tests.conftest import SAMPLE_REFERRAL
+
+
+@pytest.fixture
+def audited_home(hub_home: Path) -> Path:
+    store = open_store(HubSettings.from_env())
+    referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
+    store.save_referral(referral, actor="cli:intake-officer", purpose="referral_intake")
+    store.load_referral(referral.referral_id, actor="cli:social-worker", purpose="practitioner_view")
+    store.close()
+    return hub_home
+
+
+def test_audit_show_lists_who_accessed_the_referral(audited_home: Path) -> None:
+    result = run_hub("audit", "show", "REF-2026-000417", home=audited_home)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any("cli:intake-officer" in line and "referral.create" in line for line in lines)
+    assert any("cli:social-worker" in line and "referral.read" in line for line in lines)
+
+
+def test_audit_verify_passes_then_detects_an_edited_event(audited_home: Path) -> None:
+    intact = run_hub("audit", "verify", home=audited_home)
+    assert intact.returncode == 0 and "Audit trail intact: 2 events checked" in intact.stdout
+
+    with sqlite3.connect(audited_home / "hub.db") as database:
+        database.execute("UPDATE audit_events SET actor = 'cli:someone-else' WHERE seq = 2")
+
+    tampered = run_hub("audit", "verify", home=audited_home)
+    assert tampered.returncode == 1
+    assert "NOT intact" in tampered.stderr and "Traceback" not in tampered.stderr
