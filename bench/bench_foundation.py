@@ -10,9 +10,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from connectors import CONNECTORS
+from connectors import CONNECTORS, Connector
 from hub.chronology import assemble
 from hub.crypto import LocalKeyProvider, decrypt, encrypt, new_data_key, row_aad
 from hub.store import HubStore
@@ -75,6 +76,10 @@ def synthetic_replies(referral: Referral, entries_per_reply: int) -> list[Agency
     return replies
 
 
+def check_household(connector: Connector, referral: Referral) -> list[AgencyReply]:
+    return [connector.check(referral.referral_id, subject) for subject in referral.subjects]
+
+
 def main() -> None:
     referral = Referral.model_validate_json(SAMPLE.read_text())
     print("== encryption (AES-256-GCM)")
@@ -86,7 +91,7 @@ def main() -> None:
     print("== chronology assembly (4 agencies x 4 subjects)")
     for per_reply in (10, 100):
         replies = synthetic_replies(referral, per_reply)
-        timed(f"assemble {16 * per_reply} entries", 5, lambda r=replies: assemble(referral, r, assembled_at=WHEN))
+        timed(f"assemble {16 * per_reply} entries", 5, partial(assemble, referral, replies, assembled_at=WHEN))
 
     print("== encrypted store on SQLite (audited in the same transaction)")
     with tempfile.TemporaryDirectory() as folder:
@@ -129,7 +134,7 @@ def main() -> None:
             timed(
                 f"{agency} check, 4 subjects",
                 10,
-                lambda c=connector: [c.check(referral.referral_id, s) for s in referral.subjects],
+                partial(check_household, connector, referral),
                 unit="household",
             )
 
