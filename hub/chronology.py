@@ -95,21 +95,35 @@ def _merge(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
     return sorted(result, key=lambda entry: (entry.sort_key(), _content_key(entry)))
 
 
-def _checks(referral: Referral, replies: list[AgencyReply], counts: dict[tuple[str, str], int]) -> list[CheckResult]:
-    """Agency × subject for every subject; a missing reply shows as pending, never as "no record"."""
+def _checks(
+    referral: Referral,
+    replies: list[AgencyReply],
+    counts: dict[tuple[str, str], int],
+    links: dict[PersonKey, str],
+) -> list[CheckResult]:
+    """Agency × subject for every subject; a missing reply shows as pending, never as "no record".
+
+    Candidates are split into those linked to the subject and those left unmatched, so a reply the
+    agency calls "found" but whose person the identity check rejected is not shown as records found.
+    """
     by_key = {(reply.agency, reply.subject_id): reply for reply in replies}
-    return [
-        CheckResult(
-            agency=agency,
-            subject_id=subject.subject_id,
-            status=by_key[(agency, subject.subject_id)].status
-            if (agency, subject.subject_id) in by_key
-            else ReplyStatus.PENDING,
-            record_count=counts.get((agency, subject.subject_id), 0),
-        )
-        for agency in sorted({reply.agency for reply in replies})
-        for subject in referral.subjects
-    ]
+    results = []
+    for agency in sorted({reply.agency for reply in replies}):
+        for subject in referral.subjects:
+            reply = by_key.get((agency, subject.subject_id))
+            candidates = [candidate.agency_person_id for candidate in reply.candidates] if reply else []
+            linked = sum(links.get((agency, person_id)) == subject.subject_id for person_id in candidates)
+            results.append(
+                CheckResult(
+                    agency=agency,
+                    subject_id=subject.subject_id,
+                    status=reply.status if reply else ReplyStatus.PENDING,
+                    record_count=counts.get((agency, subject.subject_id), 0),
+                    linked_candidates=linked,
+                    unmatched_candidates=len(candidates) - linked,
+                )
+            )
+    return results
 
 
 def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: datetime) -> list[Chronology]:
@@ -133,7 +147,7 @@ def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: da
             if reply.subject_id in involved:
                 counts[(reply.agency, reply.subject_id)] = counts.get((reply.agency, reply.subject_id), 0) + 1
     entries = _merge(kept)
-    checks = _checks(referral, ordered, counts)
+    checks = _checks(referral, ordered, counts, links)
 
     adults = {subject.subject_id for subject in referral.subjects if not subject.role.is_child}
     chronologies = []

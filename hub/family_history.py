@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from schemas import Chronology, ChronologyEntry, DatePrecision, Referral, ReplyStatus, Subject
+from schemas import CheckResult, Chronology, ChronologyEntry, DatePrecision, Referral, ReplyStatus, Subject, SubjectRole
 
 STATUS_WORDS = {
     ReplyStatus.FOUND: "records found",
@@ -61,6 +61,28 @@ class FamilyHistory:
     children: list[ChildHistory]
 
 
+UNCONFIRMED = "possible match, not confirmed"
+
+
+def check_words(result: CheckResult) -> str:
+    """The agency's answer, qualified by the identity check: "found" is only said of linked records."""
+    if result.status in (ReplyStatus.FOUND, ReplyStatus.MULTIPLE_CANDIDATES):
+        if result.linked_candidates == 0:
+            return UNCONFIRMED
+        if result.unmatched_candidates:
+            return f"{STATUS_WORDS[ReplyStatus.FOUND]}; {result.unmatched_candidates} more not confirmed"
+        return STATUS_WORDS[ReplyStatus.FOUND]
+    return STATUS_WORDS[result.status]
+
+
+ROLE_WORDS = {
+    SubjectRole.SUBJECT_CHILD: "subject child",
+    SubjectRole.SIBLING: "sibling",
+    SubjectRole.PARENT_CARER: "parent or carer",
+    SubjectRole.OTHER_ADULT: "other adult",
+}
+
+
 def _words(value: str) -> str:
     return value.replace("_", " ")
 
@@ -89,7 +111,7 @@ def _member(subject: Subject) -> HouseholdMember:
     return HouseholdMember(
         subject_id=subject.subject_id,
         name=person.name.display,
-        role=_words(subject.role.value),
+        role=ROLE_WORDS[subject.role],
         birth_date=person.birth_date.strftime("%d %b %Y") if person.birth_date else "unknown",
     )
 
@@ -102,7 +124,7 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
     children = []
     for chronology in sorted(chronologies, key=lambda item: item.child_subject_id):
         for result in chronology.checks:
-            checks.setdefault(result.subject_id, {})[result.agency] = STATUS_WORDS[result.status]
+            checks.setdefault(result.subject_id, {})[result.agency] = check_words(result)
         rows = [
             EntryRow(
                 when=format_when(entry),

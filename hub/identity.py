@@ -3,7 +3,8 @@
 Rules, in order:
 1. an identifier held by both sides matches exactly: linked;
 2. an identifier held by both sides conflicts: not linked (a different person, or an error to query);
-3. otherwise, linked only if a normalised name (or alias) and the birth date both match exactly.
+3. otherwise, linked only if a normalised name (or alias) and the birth date both match exactly;
+   one side may leave out middle names, but the first given name and family name must agree.
 
 Probabilistic linkage replaces rule 3 later. Reasons are plain English and never quote the data.
 """
@@ -52,22 +53,40 @@ def _compare_identifiers(ours: Identifiers, theirs: Identifiers) -> tuple[list[s
     return matching, conflicting
 
 
+def _squash(text: str) -> str:
+    return _IGNORED_IN_NAMES.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
 def normalise_name(name: PersonName) -> tuple[str, str]:
     """Given names and family name, ignoring case, Unicode form, spaces and hyphens."""
+    return _squash("".join(name.given_names)), _squash(name.family_name)
 
-    def squash(text: str) -> str:
-        return _IGNORED_IN_NAMES.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
-    return squash("".join(name.given_names)), squash(name.family_name)
+def _name_agreement(ours: PersonName, theirs: PersonName) -> str | None:
+    """ "name" if exactly the same; "first and family names" if one side leaves out middle names.
+
+    Agencies often hold only the first given name. The first given name, the family name and the
+    birth date must still all agree, so twins and a parent sharing a child's name stay apart.
+    """
+    if normalise_name(ours) == normalise_name(theirs):
+        return "name"
+    our_given = [_squash(given) for given in ours.given_names]
+    their_given = [_squash(given) for given in theirs.given_names]
+    shorter = min(len(our_given), len(their_given))
+    if _squash(ours.family_name) == _squash(theirs.family_name) and our_given[:shorter] == their_given[:shorter]:
+        return "first and family names"
+    return None
 
 
 def _names_match(ours: Person, theirs: Person) -> str | None:
-    """ "name" if the main names match, "alias" if another pairing does, else None."""
-    if normalise_name(ours.name) == normalise_name(theirs.name):
-        return "name"
-    our_names = {normalise_name(name) for name in [ours.name, *ours.aliases]}
-    their_names = {normalise_name(name) for name in [theirs.name, *theirs.aliases]}
-    return "alias" if our_names & their_names else None
+    """How the main names agree, or "alias" if only another pairing does, else None."""
+    if agreement := _name_agreement(ours.name, theirs.name):
+        return agreement
+    their_names = [theirs.name, *theirs.aliases]
+    for our_name in [ours.name, *ours.aliases]:
+        if any(_name_agreement(our_name, their_name) for their_name in their_names):
+            return "alias"
+    return None
 
 
 def decide(subject_person: Person, candidate: AgencyPerson) -> LinkDecision:

@@ -203,8 +203,12 @@ class AgencyReply(Model):
 class CheckResult(Model):
     agency: OpaqueId
     subject_id: OpaqueId
-    status: ReplyStatus
-    record_count: int = 0
+    status: ReplyStatus = Field(description="What the agency answered.")
+    record_count: int = Field(default=0, ge=0, description="Entries from this check tied to this person.")
+    linked_candidates: int = Field(default=0, ge=0, description="Person records the identity check tied to them.")
+    unmatched_candidates: int = Field(
+        default=0, ge=0, description="Person records returned that the identity check did not tie to them."
+    )
 
 
 class Chronology(Model):

@@ -113,3 +113,27 @@ def test_replies_must_belong_to_the_referral() -> None:
         assemble(example_referral(), [reply("police", "S1", referral_id="REF-OTHER")], assembled_at=ASSEMBLED_AT)
     with pytest.raises(ValueError, match="two replies"):
         assemble(example_referral(), [reply("police", "S1"), reply("police", "S1")], assembled_at=ASSEMBLED_AT)
+
+
+def test_a_found_reply_whose_person_is_rejected_counts_as_unmatched_not_linked() -> None:
+    referral = example_referral()
+    child = referral.subject("S1").person
+    stranger = person("Amira", "Okafor-Reid", "2015-03-14")  # same birth date, different first name
+    replies = [
+        reply(
+            "housing",
+            "S1",
+            candidates=[candidate("H-1", stranger), candidate("H-2", child)],
+            entries=[entry("housing", "T-1", "2026-01-05", [("H-1", InvolvementRole.TENANT)])],
+        ),
+        reply("education", "S1", candidates=[candidate("E-1", stranger)]),
+    ]
+    checks = {
+        check.agency: check
+        for check in assemble(referral, replies, assembled_at=ASSEMBLED_AT)[0].checks
+        if check.subject_id == "S1"
+    }
+    assert (checks["housing"].linked_candidates, checks["housing"].unmatched_candidates) == (1, 1)
+    assert checks["housing"].record_count == 0  # the only entry belonged to the rejected candidate
+    assert (checks["education"].linked_candidates, checks["education"].unmatched_candidates) == (0, 1)
+    assert checks["education"].status is ReplyStatus.FOUND  # the agency's answer is kept as given

@@ -50,6 +50,13 @@ def test_exact_normalised_name_and_birth_date_link(given: str, family: str) -> N
     assert decision.reason == "name and birth date match exactly"
 
 
+def test_a_left_out_middle_name_still_links_and_says_so() -> None:
+    subject = person("Amara Joy", "Okafor-Reid", "2015-03-14")
+    decision = decide(subject, candidate("P-2", person("Amara", "Okafor-Reid", "2015-03-14")))
+    assert decision.linked
+    assert decision.reason == "first and family names and birth date match exactly"
+
+
 def test_alias_on_either_side_links() -> None:
     mother = person("Grace", "Okafor", "1989-11-20", aliases=[("Grace", "Okafor-Reid")])
     assert decide(mother, candidate("P-9", person("Grace", "Okafor-Reid", "1989-11-20"))).reason == (
@@ -63,7 +70,8 @@ def test_alias_on_either_side_links() -> None:
     ("candidate_person", "reason"),
     [
         (person("Amara Joy", "Okafor-Reid", "2015-04-14"), "name matches but birth date differs"),
-        (person("Amara", "Okafor-Reid", "2015-03-14"), "birth date matches but name differs"),
+        (person("Joy", "Okafor-Reid", "2015-03-14"), "birth date matches but name differs"),
+        (person("Amara Jo", "Okafor-Reid", "2015-03-14"), "birth date matches but name differs"),
         (person("Amira Joy", "Okafor-Reid", "2015-03-14"), "birth date matches but name differs"),
         (person("Tyler", "Okafor-Reid", "2018-07-02"), "name and birth date differ"),
         (person("Amara Joy", "Okafor-Reid", None), "birth date missing, and no identifier in common"),
