@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.truth import TruePerson
 
 # --- Health (PDS demographics, A&E, CP-IS) -------------------------------------------------
 
@@ -31,6 +35,24 @@ class HealthPatient:
     postcode: str
     gp: GpPractice
     gp_registered_on: date
+
+    @classmethod
+    def registered(cls, person: TruePerson, patient_id: str, gp: GpPractice, on: date) -> HealthPatient:
+        """The health view of a true person: PDS holds their details as they are, with a GP registration."""
+        assert person.nhs_number is not None
+        return cls(
+            patient_id=patient_id,
+            person_id=person.person_id,
+            nhs_number=person.nhs_number,
+            given_names=person.given_names,
+            family_name=person.family_name,
+            birth_date=person.birth_date,
+            gender=person.sex,
+            address_line=person.address_line,
+            postcode=person.postcode,
+            gp=gp,
+            gp_registered_on=on,
+        )
 
 
 @dataclass(frozen=True)

@@ -104,20 +104,7 @@ def add_sample_family(population: Population, ids: IdFactory) -> Household:
 
 
 def _patient(ids: IdFactory, person: TruePerson, gp_index: int, registered: date) -> HealthPatient:
-    assert person.nhs_number is not None
-    return HealthPatient(
-        patient_id=ids.opaque(),
-        person_id=person.person_id,
-        nhs_number=person.nhs_number,
-        given_names=person.given_names,
-        family_name=person.family_name,
-        birth_date=person.birth_date,
-        gender=person.sex,
-        address_line=person.address_line,
-        postcode=person.postcode,
-        gp=GP_PRACTICES[gp_index],
-        gp_registered_on=registered,
-    )
+    return HealthPatient.registered(person, ids.opaque(), GP_PRACTICES[gp_index], registered)
 
 
 def _add_health(

@@ -108,19 +108,8 @@ def _add_health(population: Population, ids: IdFactory, rng: random.Random, memb
     for person in members:
         if rng.random() >= 0.95 or person.nhs_number is None:
             continue
-        patient = HealthPatient(
-            patient_id=ids.opaque(),
-            person_id=person.person_id,
-            nhs_number=person.nhs_number,
-            given_names=person.given_names,
-            family_name=person.family_name,
-            birth_date=person.birth_date,
-            gender=person.sex,
-            address_line=person.address_line,
-            postcode=person.postcode,
-            gp=practice,
-            gp_registered_on=_random_date(rng, max(person.birth_date, date(2010, 1, 1)), REFERENCE_DATE),
-        )
+        registered = _random_date(rng, max(person.birth_date, date(2010, 1, 1)), REFERENCE_DATE)
+        patient = HealthPatient.registered(person, ids.opaque(), practice, registered)
         population.health.patients.append(patient)
         if age_on(person.birth_date) >= 18:
             continue
