@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from hub.agencies import load_registry
+from hub.chronology import assemble
 from hub.errors import UserError
 from hub.services import open_store
 from hub.settings import HubSettings
@@ -104,8 +105,6 @@ def assemble_chronologies(
 
     `assembled_at` comes from the DAG run, not the clock, so re-running the task stores the same state.
     """
-    from hub.chronology import assemble
-
     store = open_store(settings)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
     replies = store.load_replies(referral_id, actor=ACTOR, purpose=PURPOSE)
