@@ -12,6 +12,13 @@ from fastapi import FastAPI, Request, Response
 REQUEST_ID_HEADER = "X-Request-ID"
 URL_LOG_SIZE = 2000
 
+ErrorRenderer = Callable[[int, str, str], Response]
+"""Renders an error in the agency's own format: (HTTP status, short code, message) -> response.
+
+Each agency has one (FHIR OperationOutcome for health, its documented JSON or XML error body for
+the others), so the shared layers (auth, fault injection, async jobs) answer as that agency would.
+"""
+
 
 class BodyError(ValueError):
     """The request body could not be read as the form or JSON object the endpoint expects."""
