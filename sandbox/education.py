@@ -13,8 +13,8 @@ from fastapi import FastAPI, Request, Response
 
 from sandbox.common import BodyError, new_app, read_fields, same_text
 from sandbox.places import LEA
-from sandbox.records import EducationRecords, Pupil
-from sandbox.truth import Population
+from sandbox.records import Pupil
+from sandbox.store import Database, search_key
 
 XML = "application/xml"
 CTF_VERSION = "26.0"
@@ -80,10 +80,12 @@ def _pupil(parent: ET.Element, pupil: Pupil) -> None:
         _add(item, "Category", exclusion.category)
         _add(item, "Reason", exclusion.reason)
         _add(item, "Sessions", exclusion.sessions)
-    if pupil.sen_provision:
-        sen = _add(_add(element, "SENhistory"), "SEN")
-        _add(sen, "StartDate", pupil.entry_date)
-        _add(sen, "SENprovision", pupil.sen_provision)
+    if pupil.sen:
+        history = _add(element, "SENhistory")
+        for record in pupil.sen:
+            sen = _add(history, "SEN")
+            _add(sen, "StartDate", record.start)
+            _add(sen, "SENprovision", record.provision)
 
 
 def ctf_document(pupils: list[Pupil]) -> bytes:
@@ -96,10 +98,11 @@ def ctf_document(pupils: list[Pupil]) -> bytes:
     return document
 
 
-def search_pupils(records: EducationRecords, fields: dict[str, str]) -> list[Pupil]:
+def search_pupils(database: Database, fields: dict[str, str]) -> list[Pupil]:
     """Exact UPN match, or surname and birth date (and forename if given)."""
     if upn := fields.get("upn", "").strip().upper():
-        return [pupil for pupil in records.pupils if pupil.upn == upn]
+        found = database.table("pupils").get(upn)
+        return [found] if found else []
     if not fields.get("surname") or not fields.get("dob"):
         raise BodyError("search needs upn, or surname and dob")
     try:
@@ -109,10 +112,8 @@ def search_pupils(records: EducationRecords, fields: dict[str, str]) -> list[Pup
     forename = fields.get("forename", "").split()[:1]
     return [
         pupil
-        for pupil in records.pupils
-        if same_text(pupil.surname, fields["surname"])
-        and pupil.dob == dob
-        and (not forename or any(same_text(forename[0], name) for name in pupil.forenames))
+        for pupil in database.table("pupils").find(surnames=search_key(fields["surname"]), birth_date=dob.isoformat())
+        if (not forename or any(same_text(forename[0], name) for name in pupil.forenames))
     ]
 
 
@@ -122,14 +123,13 @@ def _error(message: str) -> Response:
     return Response(ET.tostring(root, encoding="utf-8", xml_declaration=True), status_code=400, media_type=XML)
 
 
-def create_app(population: Population) -> FastAPI:
-    records = population.education
+def create_app(database: Database) -> FastAPI:
     app = new_app("Education sandbox (CTF XML)")
 
     @app.post("/pupils/search")
     async def pupils_search(request: Request) -> Response:
         try:
-            pupils = search_pupils(records, await read_fields(request))
+            pupils = search_pupils(database, await read_fields(request))
         except BodyError as error:
             return _error(str(error))
         return Response(ctf_document(pupils), media_type=XML)

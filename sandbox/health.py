@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox.common import BodyError, new_app, read_fields, same_text
-from sandbox.records import HealthEncounter, HealthFlag, HealthPatient, HealthRecords
-from sandbox.truth import Population
+from sandbox.records import HealthEncounter, HealthFlag, HealthPatient
+from sandbox.store import Database, search_key
 
 FHIR_JSON = "application/fhir+json"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -145,19 +145,17 @@ def _birthdate_matches(criterion: str, birth_date: date) -> bool:
     return comparisons[prefix]
 
 
-def search_patients(records: HealthRecords, params: dict[str, str]) -> list[tuple[HealthPatient, float]]:
+def search_patients(database: Database, params: dict[str, str]) -> list[tuple[HealthPatient, float]]:
     """PDS-style matching: by NHS number, else family name and birth date (given, gender if sent)."""
     if identifier := params.get("identifier"):
         system, _, value = identifier.rpartition("|")
         if system and system != NHS_NUMBER_SYSTEM:
             raise FhirError(400, "invalid", "INVALID_SEARCH_DATA", "identifier system must be the NHS number")
-        return [(patient, 1.0) for patient in records.patients if patient.nhs_number == value]
+        return [(patient, 1.0) for patient in database.table("patients").find(nhs_number=value)]
     if not params.get("family") or not params.get("birthdate"):
         raise FhirError(400, "required", "MISSING_VALUE", "family and birthdate are required without identifier")
     matches = []
-    for patient in records.patients:
-        if not same_text(patient.family_name, params["family"]):
-            continue
+    for patient in database.table("patients").find(families=search_key(params["family"])):
         if not _birthdate_matches(params["birthdate"], patient.birth_date):
             continue
         if "given" in params and not any(same_text(name, params["given"]) for name in patient.given_names):
@@ -188,8 +186,8 @@ def _reject_request_id(value: str | None) -> Response | None:
     return None
 
 
-def create_app(population: Population) -> FastAPI:
-    records = population.health
+def create_app(database: Database) -> FastAPI:
+    patients = database.table("patients")
     app = new_app("Health sandbox (FHIR R4, PDS style)", reject_request_id=_reject_request_id)
 
     @app.exception_handler(FhirError)
@@ -210,28 +208,27 @@ def create_app(population: Population) -> FastAPI:
     async def patient_search(request: Request) -> JSONResponse:
         params = await search_params(request)
         limit = _max_results(params)
-        matches = search_patients(records, params)
+        matches = search_patients(database, params)
         if len(matches) > limit:
             return _fhir(operation_outcome("multiple-matches", "TOO_MANY_MATCHES", "Too many matches"))
         return _fhir(searchset(str(request.base_url), ((patient_resource(p), score) for p, score in matches)))
 
     @app.get("/Patient/{patient_id}")
     async def patient_read(patient_id: str) -> JSONResponse:
-        for patient in records.patients:
-            if patient.patient_id == patient_id:
-                return _fhir(patient_resource(patient))
+        if patient := patients.get(patient_id):
+            return _fhir(patient_resource(patient))
         raise FhirError(404, "not-found", "RESOURCE_NOT_FOUND", "Patient not found")
 
     @app.post("/Encounter/_search")
     async def encounter_search(request: Request) -> JSONResponse:
         patient_id = (await search_params(request)).get("patient", "").removeprefix("Patient/")
-        found = (encounter_resource(e) for e in records.encounters if e.patient_id == patient_id)
+        found = (encounter_resource(e) for e in database.table("encounters").find(patient_id=patient_id))
         return _fhir(searchset(str(request.base_url), ((resource, None) for resource in found)))
 
     @app.post("/Flag/_search")
     async def flag_search(request: Request) -> JSONResponse:
         patient_id = (await search_params(request)).get("patient", "").removeprefix("Patient/")
-        found = (flag_resource(flag) for flag in records.flags if flag.patient_id == patient_id)
+        found = (flag_resource(flag) for flag in database.table("flags").find(patient_id=patient_id))
         return _fhir(searchset(str(request.base_url), ((resource, None) for resource in found)))
 
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -15,8 +16,8 @@ from fastapi import FastAPI, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.common import new_app, same_text
-from sandbox.records import HomelessnessCase, HousingPerson, HousingRecords, Tenancy
-from sandbox.truth import Population
+from sandbox.records import HomelessnessCase, HousingPerson, Tenancy
+from sandbox.store import Database, search_key
 
 CSV_COLUMNS = (
     "tenancy_ref",
@@ -47,20 +48,14 @@ def _pounds(pence: int) -> str:
     return f"{pence / 100:.2f}"
 
 
-def _involves(tenancy: Tenancy, person_ref: str) -> bool:
-    return tenancy.tenant_ref == person_ref or any(ref == person_ref for ref, _ in tenancy.members)
-
-
-def person_json(records: HousingRecords, person: HousingPerson) -> dict[str, Any]:
-    current = next(
-        (t for t in records.tenancies if t.end is None and _involves(t, person.person_ref)),
-        None,
-    )
+def person_json(database: Database, person: HousingPerson) -> dict[str, Any]:
+    tenancies = database.table("tenancies").find(person_refs=person.person_ref)
+    current = next((t for t in tenancies if t.end is None), None)
     return {
         "person_ref": person.person_ref,
         "surname": person.surname,
         "forename": person.forename,
-        "date_of_birth": person.date_of_birth.isoformat(),
+        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
         "current_address": {"line": current.address_line, "postcode": current.postcode} if current else None,
     }
 
@@ -94,29 +89,26 @@ def homelessness_json(case: HomelessnessCase) -> dict[str, Any]:
     return {
         "case_ref": case.case_ref,
         "applicant_ref": case.applicant_ref,
-        "household": [{"person_ref": ref} for ref in case.members],
+        "household": [{"person_ref": ref, "relationship": relation} for ref, relation in case.members],
         "application_date": case.application_date.isoformat(),
         "duty": case.duty,
         "temporary_accommodation": case.temporary_accommodation,
     }
 
 
-def search_people(records: HousingRecords, query: PeopleSearch) -> list[HousingPerson]:
+def search_people(database: Database, query: PeopleSearch) -> list[HousingPerson]:
     forename = query.forename.split()[:1] if query.forename else []
-    return [
-        person
-        for person in records.people
-        if same_text(person.surname, query.surname)
-        and person.date_of_birth == query.date_of_birth
-        and (not forename or same_text(person.forename, forename[0]))
-    ]
+    found = database.table("people").find(
+        surnames=search_key(query.surname), birth_date=query.date_of_birth.isoformat()
+    )
+    return [person for person in found if (not forename or same_text(person.forename, forename[0]))]
 
 
-def tenancies_csv(records: HousingRecords) -> str:
+def tenancies_csv(tenancies: Iterable[Tenancy]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for t in records.tenancies:
+    for t in tenancies:
         balance = _pounds(t.arrears[-1].balance_pence) if t.arrears else "0.00"
         end = t.end.isoformat() if t.end else ""
         size = 1 + len(t.members)
@@ -126,28 +118,26 @@ def tenancies_csv(records: HousingRecords) -> str:
     return buffer.getvalue()
 
 
-def create_app(population: Population) -> FastAPI:
-    records = population.housing
+def create_app(database: Database) -> FastAPI:
     app = new_app("Housing sandbox")
 
     @app.post("/api/people/search")
     async def people_search(query: PeopleSearch) -> list[dict[str, Any]]:
-        return [person_json(records, person) for person in search_people(records, query)]
+        return [person_json(database, person) for person in search_people(database, query)]
 
     @app.post("/api/records")
     async def person_records(request: RecordsRequest) -> dict[str, Any]:
         ref = request.person_ref
-        if not any(person.person_ref == ref for person in records.people):
+        if database.table("people").get(ref) is None:
             raise HTTPException(404, "No such person_ref")
-        cases = [c for c in records.homelessness if c.applicant_ref == ref or ref in c.members]
         return {
             "person_ref": ref,
-            "tenancies": [tenancy_json(t) for t in records.tenancies if _involves(t, ref)],
-            "homelessness": [homelessness_json(case) for case in cases],
+            "tenancies": [tenancy_json(t) for t in database.table("tenancies").find(person_refs=ref)],
+            "homelessness": [homelessness_json(c) for c in database.table("homelessness").find(person_refs=ref)],
         }
 
     @app.get("/export/tenancies.csv")
     async def export_tenancies() -> Response:
-        return Response(tenancies_csv(records), media_type="text/csv")
+        return Response(tenancies_csv(database.table("tenancies")), media_type="text/csv")
 
     return app

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.common import new_app, same_text
-from sandbox.records import PoliceNominal, PoliceOccurrence, PoliceRecords
-from sandbox.truth import Population
+from sandbox.records import PoliceNominal, PoliceOccurrence
+from sandbox.store import Database, search_key
 
 
 class NominalSearch(BaseModel):
@@ -53,12 +53,9 @@ def occurrence_json(occurrence: PoliceOccurrence) -> dict[str, Any]:
     }
 
 
-def search_nominals(records: PoliceRecords, query: NominalSearch) -> list[PoliceNominal]:
+def search_nominals(database: Database, query: NominalSearch) -> list[PoliceNominal]:
     matches = []
-    for nominal in records.nominals:
-        surnames = (nominal.surname, *nominal.alias_surnames)
-        if not any(same_text(surname, query.surname) for surname in surnames):
-            continue
+    for nominal in database.table("nominals").find(surnames=search_key(query.surname)):
         if query.date_of_birth and nominal.date_of_birth != query.date_of_birth:
             continue
         first = query.forenames.split()[0] if query.forenames and query.forenames.split() else None
@@ -68,17 +65,16 @@ def search_nominals(records: PoliceRecords, query: NominalSearch) -> list[Police
     return matches
 
 
-def create_app(population: Population) -> FastAPI:
-    records = population.police
+def create_app(database: Database) -> FastAPI:
     app = new_app("Police sandbox (POLE)")
 
     @app.post("/nominals/search")
     async def nominals(query: NominalSearch) -> dict[str, Any]:
-        return {"nominals": [nominal_json(nominal) for nominal in search_nominals(records, query)]}
+        return {"nominals": [nominal_json(nominal) for nominal in search_nominals(database, query)]}
 
     @app.post("/occurrences/search")
     async def occurrences(query: OccurrenceSearch) -> dict[str, Any]:
-        linked = [o for o in records.occurrences if any(n == query.nominal_id for n, _ in o.persons)]
+        linked = database.table("occurrences").find(nominal_ids=query.nominal_id)
         linked.sort(key=lambda occurrence: occurrence.occurred_on)
         return {"occurrences": [occurrence_json(occurrence) for occurrence in linked]}
 

@@ -13,6 +13,25 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sandbox.truth import TruePerson
 
+# --- Shared ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Address:
+    line: str
+    postcode: str | None
+
+
+@dataclass(frozen=True)
+class PreviousAddress:
+    """An address an agency still holds from before a move, with the period it was current."""
+
+    line: str
+    postcode: str | None
+    start: date | None
+    end: date | None
+
+
 # --- Health (PDS demographics, A&E, CP-IS) -------------------------------------------------
 
 
@@ -35,6 +54,13 @@ class HealthPatient:
     postcode: str
     gp: GpPractice
     gp_registered_on: date
+    previous_family_names: tuple[str, ...] = ()
+    previous_addresses: tuple[PreviousAddress, ...] = ()
+    address_since: date | None = None
+    restricted: bool = False
+    """A sensitive (`R`) record: PDS returns it without address, telecom or GP."""
+    verification_status: str = "01"
+    """UK Core NHS number verification status: 01 verified, 02 present but not traced, ..."""
 
     @classmethod
     def registered(cls, person: TruePerson, patient_id: str, gp: GpPractice, on: date) -> HealthPatient:
@@ -96,6 +122,19 @@ class PoliceNominal:
     date_of_birth: date
     sex: str
     alias_surnames: tuple[str, ...] = ()
+    alias_forenames: tuple[str, ...] = ()
+    address: Address | None = None
+    pnc_id: str | None = None
+    warning_markers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MissingEpisode:
+    reported: date
+    returned: date | None
+    risk: str
+    """Graded as forces do: no_apparent_risk, low, medium or high."""
+    reported_by: str
 
 
 @dataclass(frozen=True)
@@ -110,12 +149,31 @@ class PoliceOccurrence:
     persons: tuple[tuple[str, str], ...]
     """(nominal_id, role) pairs; role is victim, suspect, witness or child_present."""
     dash_risk: str | None = None
+    location_postcode: str | None = None
+    missing: MissingEpisode | None = None
+    flags: tuple[str, ...] = ()
+    """Occurrence markers such as child_present, repeat_victim or cse_concern."""
+
+
+@dataclass(frozen=True)
+class ProtectionNotice:
+    """A Public Protection Notice: an officer's referral of a vulnerable person to partners."""
+
+    ppn_id: str
+    occurrence_id: str
+    nominal_id: str
+    submitted_on: date
+    concern: str
+    """child_at_risk, domestic_abuse, child_sexual_exploitation or missing."""
+    risk: str
+    shared_with: str
 
 
 @dataclass
 class PoliceRecords:
     nominals: list[PoliceNominal] = field(default_factory=list)
     occurrences: list[PoliceOccurrence] = field(default_factory=list)
+    notices: list[ProtectionNotice] = field(default_factory=list)
 
 
 # --- Education (Common Transfer File) ------------------------------------------------------
@@ -148,6 +206,31 @@ class Exclusion:
 
 
 @dataclass(frozen=True)
+class SchoolSpell:
+    school: School
+    entry: date
+    leaving: date | None
+
+
+@dataclass(frozen=True)
+class SenRecord:
+    start: date
+    provision: str
+    """K (SEN support) or E (education, health and care plan)."""
+    need: str
+    """Primary need code, e.g. SEMH, SLCN, ASD, MLD."""
+
+
+@dataclass(frozen=True)
+class MissingEducation:
+    """A child missing education episode: not on a school roll and not otherwise educated."""
+
+    start: date
+    end: date | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class Pupil:
     upn: str
     person_id: str
@@ -159,7 +242,14 @@ class Pupil:
     entry_date: date
     attendance: tuple[AttendancePeriod, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()
-    sen_provision: str | None = None
+    sen: tuple[SenRecord, ...] = ()
+    school_history: tuple[SchoolSpell, ...] = ()
+    """Earlier schools, oldest first; the current one is `school`."""
+    address: Address | None = None
+    preferred_forename: str | None = None
+    former_surname: str | None = None
+    fsm_eligible: bool = False
+    missing_education: tuple[MissingEducation, ...] = ()
 
 
 @dataclass
@@ -176,7 +266,9 @@ class HousingPerson:
     person_id: str
     surname: str
     forename: str
-    date_of_birth: date
+    date_of_birth: date | None
+    sex: str | None = None
+    previous_surnames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,16 +299,32 @@ class Tenancy:
     """(person_ref, relationship) for everyone else recorded in the home."""
     arrears: tuple[Arrears, ...] = ()
     notices: tuple[Notice, ...] = ()
+    asb_cases: tuple[AsbCase, ...] = ()
+
+
+@dataclass(frozen=True)
+class AsbCase:
+    case_ref: str
+    opened: date
+    category: str
+    person_ref: str | None
+    """The household member named as responsible, when one is."""
+    outcome: str
 
 
 @dataclass(frozen=True)
 class HomelessnessCase:
+    """An H-CLIC style case: the applicant, every household member, and the duty owed."""
+
     case_ref: str
     applicant_ref: str
-    members: tuple[str, ...]
+    members: tuple[tuple[str, str], ...]
+    """(person_ref, relationship to the applicant) for everyone else in the household."""
     application_date: date
     duty: str
     temporary_accommodation: bool
+    reason: str = "other"
+    """Reason for loss of the last settled home, e.g. end_of_private_tenancy, domestic_abuse, rent_arrears."""
 
 
 @dataclass

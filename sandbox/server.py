@@ -8,11 +8,14 @@ Usage::
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Self
 
@@ -20,10 +23,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from sandbox import education, health, housing, police
-from sandbox.population import DEFAULT_SEED, build_population
-from sandbox.truth import Population
+from sandbox.dataset import Dataset
+from sandbox.population import DEFAULT_SEED, write_default_population
+from sandbox.store import Database
 
-AGENCY_APPS: dict[str, Callable[[Population], FastAPI]] = {
+AGENCY_APPS: dict[str, Callable[[Database], FastAPI]] = {
     "health": health.create_app,
     "police": police.create_app,
     "education": education.create_app,
@@ -84,30 +88,41 @@ class ServerThread:
 
 
 class SandboxCluster:
-    """All four agency sandboxes over one shared population.
+    """All four agency sandboxes over one generated population (each reads only its own file).
 
-    `ports` maps agency id to port (0 or missing: ephemeral). `endpoints` maps agency id
-    ("health", "police", "education", "housing") to its base URL once started.
+    Without a dataset, a small default population (the sample family and a few households from
+    `seed`) is written to a temporary folder and removed on stop. `ports` maps agency id to port
+    (0 or missing: ephemeral). `endpoints` maps agency id to its base URL once started.
     """
 
     def __init__(
         self,
-        population: Population | None = None,
+        dataset: Dataset | None = None,
         *,
         ports: Mapping[str, int] | None = None,
         seed: int = DEFAULT_SEED,
         host: str = "127.0.0.1",
     ) -> None:
-        self.population = population if population is not None else build_population(seed)
+        self._dataset = dataset
+        self._seed = seed
+        self._scratch: Path | None = None
         self._ports = dict(ports or {})
         self._host = host
         self._servers: dict[str, ServerThread] = {}
         self.endpoints: dict[str, str] = {}
 
+    @property
+    def dataset(self) -> Dataset:
+        if self._dataset is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="hub-sandbox-"))
+            self._dataset = Dataset(write_default_population(self._scratch / "population", self._seed))
+        return self._dataset
+
     def start(self) -> Self:
         try:
             for agency, create_app in AGENCY_APPS.items():
-                server = ServerThread(create_app(self.population), self._host, self._ports.get(agency, 0))
+                app = create_app(self.dataset.database(agency))
+                server = ServerThread(app, self._host, self._ports.get(agency, 0))
                 self._servers[agency] = server
                 server.start()
                 self.endpoints[agency] = server.url
@@ -121,6 +136,9 @@ class SandboxCluster:
             server.stop()
         self._servers.clear()
         self.endpoints.clear()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch, self._dataset = None, None
 
     def seen_urls(self, agency: str) -> list[str]:
         """Every URL (path and query, never bodies) the agency's sandbox has been asked for."""

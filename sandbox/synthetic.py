@@ -30,6 +30,7 @@ from sandbox.records import (
     PoliceNominal,
     PoliceOccurrence,
     Pupil,
+    SenRecord,
     Tenancy,
 )
 from sandbox.truth import REFERENCE_DATE, Household, IdFactory, Population, TruePerson, age_on
@@ -164,7 +165,7 @@ def _add_education(population: Population, ids: IdFactory, rng: random.Random, c
                     ),
                 ),
                 exclusions=(Exclusion(date(2026, 10, 12), "FIXD", "VP", 4),) if suspended else (),
-                sen_provision="K" if rng.random() < 0.12 else None,
+                sen=(SenRecord(date(2025, 9, 3), "K", "SLCN"),) if rng.random() < 0.12 else (),
             )
         )
 
@@ -290,7 +291,8 @@ def _add_homelessness(
     children: list[TruePerson],
 ) -> None:
     applicant = _housing_ref(population, ids, adults[0])
-    members = tuple(_housing_ref(population, ids, person) for person in [*adults[1:], *children])
+    members = tuple((_housing_ref(population, ids, adult), "partner") for adult in adults[1:])
+    members += tuple((_housing_ref(population, ids, child), "child") for child in children)
     population.housing.homelessness.append(
         HomelessnessCase(
             ids.sequence("HL"),

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sandbox.records import EducationRecords, HealthRecords, HousingRecords, PoliceRecords
+from sandbox.records import EducationRecords, HealthRecords, HousingRecords, PoliceRecords, PreviousAddress
 from schemas.identifiers import nhs_number_check_digit, upn_check_letter
 
 REFERENCE_DATE = date(2026, 11, 2)
@@ -30,6 +30,15 @@ class TruePerson:
     nhs_number: str | None = None
     upn: str | None = None
     alias_family_names: tuple[str, ...] = ()
+    """Earlier surnames (before marriage, a parent's re-partnering, or a change by deed poll)."""
+    known_as: str | None = None
+    """The informal given name the person goes by (a nickname), if any."""
+    previous_addresses: tuple[PreviousAddress, ...] = ()
+    """Earlier homes, most recent first."""
+    address_since: date | None = None
+    twin_of: str | None = None
+    community: str = ""
+    """The naming tradition the person's names were drawn from (for the generator's own figures)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,37 @@ class Household:
     address_line: str
     postcode: str
     members: tuple[tuple[str, str], ...]
-    """(person_id, role) with role parent_carer, partner or child."""
+    """(person_id, role) with role parent_carer, partner, child or other_adult."""
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A directed family tie in the ground truth: `person_id` is the `kind` of `other_id`.
+
+    Kinds: mother, father, step_parent, partner, ex_partner, sibling, half_sibling, grandparent,
+    other_adult. Agencies only ever hold some of these, in their own words.
+    """
+
+    person_id: str
+    other_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class LifeEvent:
+    """Something that really happened to a household, which some agencies came to record.
+
+    The generator decides what happens (and how events follow one another); each agency's view
+    then records the events it would know about, in its own terms.
+    """
+
+    event_id: str
+    kind: str
+    on: date
+    household_id: str
+    people: tuple[tuple[str, str], ...]
+    """(person_id, role) of everyone involved, e.g. victim, suspect, child_present, subject."""
+    severity: str = ""
 
 
 @dataclass
@@ -46,6 +85,8 @@ class Population:
     seed: int
     people: dict[str, TruePerson] = field(default_factory=dict)
     households: list[Household] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+    events: list[LifeEvent] = field(default_factory=list)
     health: HealthRecords = field(default_factory=HealthRecords)
     police: PoliceRecords = field(default_factory=PoliceRecords)
     education: EducationRecords = field(default_factory=EducationRecords)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 import requests
 
 from connectors import CONNECTORS, Connector
+from sandbox.dataset import Dataset, write_population
 from sandbox.population import build_population
 from sandbox.server import SandboxCluster
 from schemas import Person, PersonName, Referral, ReplyStatus, Sex, Subject, SubjectRole
@@ -132,14 +134,15 @@ def test_no_personal_data_in_any_url(cluster: SandboxCluster, referral: Referral
             assert not leaked, f"{agency} sent personal data in a URL"
 
 
-def test_duplicate_agency_records_give_multiple_candidates(referral: Referral) -> None:
+def test_duplicate_agency_records_give_multiple_candidates(referral: Referral, tmp_path: Path) -> None:
     population = build_population(households=1)
     original = next(n for n in population.police.nominals if n.forenames == ("Amara", "Joy"))
     duplicate = replace(original, nominal_id="NOM999999")
     population.police.nominals.append(duplicate)
     occurrences = population.police.occurrences
     occurrences[0] = replace(occurrences[0], persons=(*occurrences[0].persons, ("NOM999999", "child_present")))
-    with SandboxCluster(population) as cluster:
+    dataset = Dataset(write_population(population, tmp_path / "population", {"seed": 0}))
+    with SandboxCluster(dataset) as cluster:
         reply = _connector(cluster, "police").check(referral.referral_id, referral.subject("S1"))
     assert reply.status is ReplyStatus.MULTIPLE_CANDIDATES
     assert sorted(c.agency_person_id for c in reply.candidates) == sorted([original.nominal_id, "NOM999999"])

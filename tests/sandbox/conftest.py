@@ -1,15 +1,25 @@
-"""One set of real sandbox servers, on ephemeral ports, for the whole test session."""
+"""One population on disk and one set of real sandbox servers over it, for the whole session."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from sandbox.dataset import Dataset
+from sandbox.population import write_default_population
 from sandbox.server import SandboxCluster
 
 
 @pytest.fixture(scope="session")
-def cluster() -> Iterator[SandboxCluster]:
-    with SandboxCluster() as running:
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """The default seeded population (sample family included), written once as the sandboxes' files."""
+    directory: Path = tmp_path_factory.mktemp("sandbox-data") / "population"
+    return Dataset(write_default_population(directory, households=200))
+
+
+@pytest.fixture(scope="session")
+def cluster(dataset: Dataset) -> Iterator[SandboxCluster]:
+    with SandboxCluster(dataset) as running:
         yield running

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-from sandbox.population import build_population
 from sandbox.server import SandboxCluster
 
 SERVE_SCRIPT = """
@@ -31,7 +30,7 @@ def _accepts(url: str) -> bool:
 
 
 def test_stop_closes_every_port() -> None:
-    cluster = SandboxCluster(build_population(households=3)).start()
+    cluster = SandboxCluster().start()
     endpoints = dict(cluster.endpoints)
     assert all(_accepts(url) for url in endpoints.values())
     cluster.stop()

@@ -1,0 +1,160 @@
+"""What each sandbox stores and searches by: the tables of every agency's file and of the truth.
+
+This is the contract between the population generator (which writes these tables) and the
+agency sandboxes (which search them). Search keys are normalised with `search_key`; dates are
+ISO strings, so ranges compare correctly as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.records import (
+    HealthEncounter,
+    HealthFlag,
+    HealthPatient,
+    HomelessnessCase,
+    HousingPerson,
+    PoliceNominal,
+    PoliceOccurrence,
+    ProtectionNotice,
+    Pupil,
+    Tenancy,
+)
+from sandbox.store import Key, TableSpec, search_key
+from sandbox.truth import Household, LifeEvent, Relationship, TruePerson
+
+AGENCIES = ("health", "police", "education", "housing")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _postcode_key(postcode: str | None) -> str | None:
+    return postcode.replace(" ", "").upper() if postcode else None
+
+
+PATIENTS = TableSpec(
+    "patients",
+    HealthPatient,
+    lambda p: p.patient_id,
+    keys=(
+        Key("person_id", lambda p: p.person_id),
+        Key("nhs_number", lambda p: p.nhs_number),
+        Key("family", lambda p: search_key(p.family_name)),
+        Key("birth_date", lambda p: _iso(p.birth_date)),
+        Key("postcode", lambda p: _postcode_key(p.postcode)),
+        Key("families", lambda p: [search_key(name) for name in (p.family_name, *p.previous_family_names)], multi=True),
+    ),
+    indexes=(("family", "birth_date"), ("birth_date",)),
+)
+ENCOUNTERS = TableSpec(
+    "encounters", HealthEncounter, lambda e: e.encounter_id, keys=(Key("patient_id", lambda e: e.patient_id),)
+)
+FLAGS = TableSpec("flags", HealthFlag, lambda f: f.flag_id, keys=(Key("patient_id", lambda f: f.patient_id),))
+
+NOMINALS = TableSpec(
+    "nominals",
+    PoliceNominal,
+    lambda n: n.nominal_id,
+    keys=(
+        Key("person_id", lambda n: n.person_id),
+        Key("birth_date", lambda n: _iso(n.date_of_birth)),
+        Key("surnames", lambda n: [search_key(name) for name in (n.surname, *n.alias_surnames)], multi=True),
+    ),
+)
+OCCURRENCES = TableSpec(
+    "occurrences",
+    PoliceOccurrence,
+    lambda o: o.occurrence_id,
+    keys=(
+        Key("occurred_on", lambda o: _iso(o.occurred_on)),
+        Key("nominal_ids", lambda o: [nominal_id for nominal_id, _ in o.persons], multi=True),
+    ),
+)
+NOTICES = TableSpec(
+    "notices",
+    ProtectionNotice,
+    lambda n: n.ppn_id,
+    keys=(Key("nominal_id", lambda n: n.nominal_id), Key("occurrence_id", lambda n: n.occurrence_id)),
+)
+
+PUPILS = TableSpec(
+    "pupils",
+    Pupil,
+    lambda p: p.upn,
+    keys=(
+        Key("person_id", lambda p: p.person_id),
+        Key("birth_date", lambda p: _iso(p.dob)),
+        Key(
+            "surnames",
+            lambda p: [search_key(name) for name in (p.surname, p.former_surname) if name],
+            multi=True,
+        ),
+    ),
+)
+
+HOUSING_PEOPLE = TableSpec(
+    "people",
+    HousingPerson,
+    lambda p: p.person_ref,
+    keys=(
+        Key("person_id", lambda p: p.person_id),
+        Key("birth_date", lambda p: _iso(p.date_of_birth)),
+        Key("surnames", lambda p: [search_key(name) for name in (p.surname, *p.previous_surnames)], multi=True),
+    ),
+)
+TENANCIES = TableSpec(
+    "tenancies",
+    Tenancy,
+    lambda t: t.tenancy_ref,
+    keys=(
+        Key("start_date", lambda t: _iso(t.start)),
+        Key("person_refs", lambda t: [t.tenant_ref, *(ref for ref, _ in t.members)], multi=True),
+    ),
+)
+HOMELESSNESS = TableSpec(
+    "homelessness",
+    HomelessnessCase,
+    lambda c: c.case_ref,
+    keys=(Key("person_refs", lambda c: [c.applicant_ref, *(ref for ref, _ in c.members)], multi=True),),
+)
+
+PEOPLE = TableSpec(
+    "people",
+    TruePerson,
+    lambda p: p.person_id,
+    keys=(Key("nhs_number", lambda p: p.nhs_number), Key("upn", lambda p: p.upn)),
+)
+HOUSEHOLDS = TableSpec(
+    "households",
+    Household,
+    lambda h: h.household_id,
+    keys=(Key("person_ids", lambda h: [person_id for person_id, _ in h.members], multi=True),),
+)
+RELATIONSHIPS = TableSpec(
+    "relationships",
+    Relationship,
+    lambda r: f"{r.person_id}>{r.other_id}",
+    keys=(Key("person_id", lambda r: r.person_id), Key("other_id", lambda r: r.other_id)),
+)
+EVENTS = TableSpec(
+    "events",
+    LifeEvent,
+    lambda e: e.event_id,
+    keys=(
+        Key("kind", lambda e: e.kind),
+        Key("household_id", lambda e: e.household_id),
+        Key("person_ids", lambda e: [person_id for person_id, _ in e.people], multi=True),
+    ),
+)
+
+DATABASES: dict[str, tuple[TableSpec[Any], ...]] = {
+    "truth": (PEOPLE, HOUSEHOLDS, RELATIONSHIPS, EVENTS),
+    "health": (PATIENTS, ENCOUNTERS, FLAGS),
+    "police": (NOMINALS, OCCURRENCES, NOTICES),
+    "education": (PUPILS,),
+    "housing": (HOUSING_PEOPLE, TENANCIES, HOMELESSNESS),
+}
+"""File stem -> its tables. Each agency's sandbox opens only its own file, never the truth."""
