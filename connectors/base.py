@@ -8,6 +8,7 @@ Subclasses only say how to search their agency and how to fetch and normalise it
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_FACTOR = 0.3
+DEFAULT_POLL_SECONDS = 1.0
+MAX_POLL_SECONDS = 5.0
 
 __all__ = [
     "AgencyTimeout",
@@ -102,6 +105,15 @@ def birth_date_of(person: Person) -> date:
     return person.birth_date
 
 
+def _retry_after(response: requests.Response) -> float:
+    """Seconds to wait before polling again, as the agency suggests (bounded either way)."""
+    try:
+        seconds = float(response.headers.get("Retry-After", DEFAULT_POLL_SECONDS))
+    except ValueError:
+        seconds = DEFAULT_POLL_SECONDS
+    return min(max(seconds, 0.05), MAX_POLL_SECONDS)
+
+
 def _caused_by_timeout(error: requests.ConnectionError) -> bool:
     reason = error.args[0] if error.args else None
     if isinstance(reason, MaxRetryError):
@@ -118,10 +130,17 @@ class Connector(ABC):
     agency: ClassVar[str]
 
     def __init__(
-        self, endpoint: str, *, connect_timeout: float = 3.05, read_timeout: float = 10.0, retries: int = 2
+        self,
+        endpoint: str,
+        *,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        retries: int = 2,
+        reply_deadline: float = 120.0,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
+        self.reply_deadline = reply_deadline
         self.session = build_session(retries)
 
     def check(self, referral_id: str, subject: Subject) -> AgencyReply:
@@ -190,10 +209,16 @@ class Connector(ABC):
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         request_id = str(uuid.uuid4())
+        response = self._request(method, f"{self.endpoint}{path}", request_id, **kwargs)
+        if response.status_code == 202 and response.headers.get("Location"):
+            response = self._await_reply(response, request_id)
+        return self._checked(response, request_id)
+
+    def _request(self, method: str, url: str, request_id: str, **kwargs: Any) -> requests.Response:
         try:
-            response = self.session.request(
+            return self.session.request(
                 method,
-                f"{self.endpoint}{path}",
+                url,
                 headers={REQUEST_ID_HEADER: request_id},
                 timeout=self.timeout,
                 allow_redirects=False,
@@ -205,6 +230,25 @@ class Connector(ABC):
             raise (AgencyTimeout() if _caused_by_timeout(error) else AgencyUnavailable()) from None
         except requests.RequestException:
             raise ConnectorError("request_error") from None
+
+    def _await_reply(self, accepted: requests.Response, request_id: str) -> requests.Response:
+        """An agency that accepts now and answers later: poll its Location until the reply is ready.
+
+        The reply echoes the original request's id; waiting ends at `reply_deadline` with a timeout.
+        """
+        location = requests.compat.urljoin(f"{self.endpoint}/", accepted.headers["Location"])
+        deadline = time.monotonic() + self.reply_deadline
+        response = accepted
+        while response.status_code == 202:
+            wait = _retry_after(response)
+            if time.monotonic() + wait > deadline:
+                raise AgencyTimeout("reply_deadline")
+            time.sleep(wait)
+            response = self._request("GET", location, request_id)
+        return response
+
+    @staticmethod
+    def _checked(response: requests.Response, request_id: str) -> requests.Response:
         if response.status_code in RETRY_STATUSES:
             raise AgencyUnavailable(f"http_{response.status_code}")
         if response.status_code >= 300:

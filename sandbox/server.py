@@ -21,6 +21,7 @@ from typing import Self
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from sandbox import education, health, housing, police
 from sandbox.dataset import Dataset
@@ -48,7 +49,7 @@ class ServerThread:
     Access logs are off and uvicorn leaves the process's logging configuration alone.
     """
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
