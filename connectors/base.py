@@ -20,6 +20,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from connectors.auth import AgencyCredentials, NoCredentials
 from connectors.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
 from schemas import AgencyPerson, AgencyReply, ChronologyEntry, Person, PersonName, ReplyStatus, Subject
 
@@ -137,11 +138,15 @@ class Connector(ABC):
         read_timeout: float = 10.0,
         retries: int = 2,
         reply_deadline: float = 120.0,
+        credentials: AgencyCredentials | None = None,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.reply_deadline = reply_deadline
         self.session = build_session(retries)
+        credentials = credentials or NoCredentials()
+        self._auth = credentials.build_auth(self.endpoint)
+        self._transport = credentials.requests_kwargs()
 
     def check(self, referral_id: str, subject: Subject) -> AgencyReply:
         """Search the agency for the subject and gather every candidate's records."""
@@ -222,6 +227,8 @@ class Connector(ABC):
                 headers={REQUEST_ID_HEADER: request_id},
                 timeout=self.timeout,
                 allow_redirects=False,
+                auth=self._auth,
+                **self._transport,
                 **kwargs,
             )
         except requests.Timeout:

@@ -18,6 +18,7 @@ from hub.errors import UserError
 from hub.settings import HubSettings
 
 if TYPE_CHECKING:
+    from connectors.auth import AgencyCredentials
     from connectors.base import Connector
 
 AgencyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
@@ -40,7 +41,7 @@ class AgencyConfig(BaseModel):
     timeouts: Timeouts = Timeouts()
     retries: int = Field(default=2, ge=0, le=10)
 
-    def build_connector(self) -> Connector:
+    def build_connector(self, credentials: AgencyCredentials | None = None) -> Connector:
         module_name, class_name = self.connector.split(":")
         try:
             connector_class = getattr(importlib.import_module(module_name), class_name)
@@ -54,6 +55,7 @@ class AgencyConfig(BaseModel):
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.read,
             retries=self.retries,
+            credentials=credentials,
         )
         return connector
 
@@ -119,3 +121,16 @@ def _with_endpoint_overrides(registry: AgencyRegistry, endpoints_file: Path) -> 
         for agency in registry.agencies
     ]
     return AgencyRegistry(agencies=agencies)
+
+
+def load_agency_credentials(settings: HubSettings) -> dict[str, AgencyCredentials]:
+    """Credentials for each agency: those the running sandboxes issued, if any (none otherwise)."""
+    from connectors.auth import CredentialsFileError, load_credentials_file
+
+    path = settings.sandbox_credentials_file
+    if not path.exists():
+        return {}
+    try:
+        return load_credentials_file(path)
+    except CredentialsFileError as error:
+        raise UserError(f"{path} cannot be used ({error}). Restart the sandboxes to issue new credentials.") from None

@@ -98,14 +98,37 @@ def audit_verify() -> None:
 
 @sandbox_app.command("up")
 def sandbox_up(
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic population.")] = 2026,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Population folder from `hub sandbox generate` (default: one under $HUB_HOME/sandbox)."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Auth, timing and fault settings (default: config/sandboxes.yaml).")
+    ] = None,
+    people: Annotated[
+        int, typer.Option(min=4, help="Size of the default population, when --data is not given.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the default population, when --data is not given.")] = 2026,
     host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 inside a container).")] = "127.0.0.1",
     base_port: Annotated[int, typer.Option(help="Health listens here; police, education, housing on the next.")] = 8781,
+    tls_hostname: Annotated[
+        list[str] | None, typer.Option(help="Extra host name for the TLS certificate (e.g. a compose service name).")
+    ] = None,
 ) -> None:
     """Serve the four agency sandboxes until interrupted."""
-    from hub.workflow import serve_sandboxes
+    from hub.sandboxes import serve_sandboxes
 
-    serve_sandboxes(HubSettings.from_env(), seed=seed, host=host, base_port=base_port, console=console)
+    serve_sandboxes(
+        HubSettings.from_env(),
+        data=data,
+        config=config,
+        people=people,
+        seed=seed,
+        host=host,
+        base_port=base_port,
+        tls_hostnames=tls_hostname or [],
+        console=console,
+    )
 
 
 @airflow_app.command("up")

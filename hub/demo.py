@@ -9,8 +9,9 @@ from rich.console import Console
 
 from hub.airflow_runtime import running_airflow
 from hub.intake import read_referral
+from hub.sandboxes import forget_sandboxes, load_sandbox_settings, record_sandboxes
 from hub.settings import HubSettings
-from hub.workflow import follow_run, record_sandbox_endpoints, show_history, submit_referral
+from hub.workflow import follow_run, show_history, submit_referral
 
 DEMO_ACTOR = "cli:demo"
 
@@ -23,8 +24,9 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
     started = time.monotonic()
     console.print(f"[bold]MASH Hub demo[/] (state under {settings.home})")
     console.print("1/5 Starting the agency sandboxes (health, police, education, housing) ...")
-    with SandboxCluster() as cluster:
-        record_sandbox_endpoints(settings, cluster.endpoints)
+    sandbox_settings = load_sandbox_settings(settings, None)
+    with SandboxCluster(settings=sandbox_settings, pki_dir=settings.sandbox_dir / "tls") as cluster:
+        record_sandboxes(settings, cluster)
         try:
             console.print("2/5 Starting Airflow (api-server, scheduler, dag-processor, triggerer) ...")
 
@@ -41,7 +43,7 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
                 console.print("4/5 Waiting for the agency checks through the Airflow scheduler ...")
                 follow_run(client, run_id, console)
         finally:
-            settings.sandbox_endpoints_file.unlink(missing_ok=True)
+            forget_sandboxes(settings)
     console.print("5/5 Family history:")
     report = settings.reports_dir / f"{referral_id}.html"
     show_history(settings, referral_id, actor=DEMO_ACTOR, console=console, html=report)

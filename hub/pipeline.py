@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
-from hub.agencies import load_registry
+from hub.agencies import load_agency_credentials, load_registry
 from hub.chronology import assemble
 from hub.errors import UserError
 from hub.services import open_store
@@ -80,7 +80,7 @@ def run_check(referral_id: str, agency_id: str, subject_id: str, settings: HubSe
     store = open_store(settings)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
     subject = referral.subject(subject_id)
-    connector = load_registry(settings).get(agency_id).build_connector()
+    connector = load_registry(settings).get(agency_id).build_connector(load_agency_credentials(settings).get(agency_id))
     reply = connector.check(referral_id, subject)
     store.save_reply(reply, actor=ACTOR)
     log.info(

@@ -58,6 +58,16 @@ class HubSettings:
         return self.run_dir / "sandbox-endpoints.json"
 
     @property
+    def sandbox_credentials_file(self) -> Path:
+        """Client credentials the running sandboxes issued to the hub (owner-only JSON)."""
+        return self.run_dir / "sandbox-credentials.json"
+
+    @property
+    def sandbox_dir(self) -> Path:
+        """The default generated population and the sandboxes' development CA."""
+        return self.home / "sandbox"
+
+    @property
     def airflow_api_file(self) -> Path:
         return self.run_dir / "airflow-api.json"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import time
@@ -120,33 +119,6 @@ def _wait_for_interrupt() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
-
-
-def record_sandbox_endpoints(settings: HubSettings, endpoints: dict[str, str]) -> None:
-    settings.ensure_home()
-    settings.sandbox_endpoints_file.write_text(json.dumps(endpoints, indent=2), encoding="utf-8")
-
-
-def serve_sandboxes(settings: HubSettings, *, seed: int, host: str, base_port: int, console: Console) -> None:
-    from sandbox.server import DEFAULT_PORTS, serve_forever
-
-    ports = {agency: base_port + offset for offset, agency in enumerate(DEFAULT_PORTS)}
-
-    def announce(endpoints: dict[str, str]) -> None:
-        record_sandbox_endpoints(settings, endpoints)
-        for agency, url in endpoints.items():
-            console.print(f"{agency:<10} {url}")
-        console.print(f"Sandboxes are serving the synthetic population (seed {seed}). Press Ctrl-C to stop.")
-
-    try:
-        serve_forever(ports, seed, host=host, on_ready=announce)
-    except OSError as exc:
-        raise UserError(
-            f"Cannot start the sandboxes on ports {base_port}-{base_port + 3}: {exc.strerror}. "
-            "Stop whatever uses them, or pass --base-port."
-        ) from None
-    finally:
-        settings.sandbox_endpoints_file.unlink(missing_ok=True)
 
 
 def serve_airflow(settings: HubSettings, console: Console) -> None:

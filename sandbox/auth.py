@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.common import BodyError, ErrorRenderer, read_fields
 from sandbox.tls import PRIVATE_KEY_MODE, DevPki, write_atomically
@@ -305,6 +306,11 @@ class SandboxGuard(ABC):
                 if not self.is_open(request.url.path) and (response := self._refuse(request)) is not None:
                     return response
                 return await call_next(request)
+
+    def gateway(self, app: ASGIApp) -> ASGIApp:
+        """Put this guard in front of `app` as an API gateway would: it serves the token endpoint
+        itself and refuses unauthenticated requests before the app (or its async queue) sees them."""
+        return AuthGateway(app, self)
 
     def _refuse(self, request: Request) -> Response | None:
         response = self.refusal(request)
@@ -621,3 +627,27 @@ class MutualTlsGuard(SandboxGuard):
         if not chain:
             return None
         return x509.load_pem_x509_certificate(str(chain[0]).encode("ascii")).subject.rfc4514_string()
+
+
+class AuthGateway:
+    """An ASGI front for one sandbox: the token endpoint, and every other path checked by the guard."""
+
+    def __init__(self, app: ASGIApp, guard: SandboxGuard) -> None:
+        self.app = app
+        self.guard = guard
+        self._token_app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+        if (router := guard.token_router()) is not None:
+            self._token_app.include_router(router)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path == self.guard.token_path:
+            await self._token_app(scope, receive, send)
+            return
+        if not self.guard.is_open(path) and (refusal := self.guard._refuse(Request(scope))) is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

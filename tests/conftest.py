@@ -6,8 +6,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sandbox.server import SandboxCluster
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="hub-tests-airflow-"))
@@ -37,9 +41,9 @@ def hub_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sandbox_endpoints() -> Iterator[dict[str, str]]:
-    """The four agency sandboxes, serving the seeded population on ephemeral ports for the whole session."""
+def sandbox_cluster() -> Iterator[SandboxCluster]:
+    """The four agency sandboxes as configured by default (auth, TLS for police), on ephemeral ports."""
     from sandbox.server import SandboxCluster
 
     with SandboxCluster() as cluster:
-        yield cluster.endpoints
+        yield cluster

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.server import SandboxCluster
+from sandbox.settings import SandboxSettings
 from schemas import Referral
 
 REFERRAL_PATH = Path(__file__).parents[2] / "config" / "examples" / "referral.json"
@@ -17,7 +18,7 @@ REFERRAL_PATH = Path(__file__).parents[2] / "config" / "examples" / "referral.js
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[SandboxCluster]:
-    with SandboxCluster() as running:
+    with SandboxCluster(settings=SandboxSettings.unauthenticated()) as running:
         yield running
 
 

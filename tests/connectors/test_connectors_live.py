@@ -14,6 +14,7 @@ from connectors import CONNECTORS, Connector
 from sandbox.dataset import Dataset, write_population
 from sandbox.population import build_population
 from sandbox.server import SandboxCluster
+from sandbox.settings import SandboxSettings
 from schemas import Person, PersonName, Referral, ReplyStatus, Sex, Subject, SubjectRole
 
 HELD = {
@@ -142,7 +143,7 @@ def test_duplicate_agency_records_give_multiple_candidates(referral: Referral, t
     occurrences = population.police.occurrences
     occurrences[0] = replace(occurrences[0], persons=(*occurrences[0].persons, ("NOM999999", "child_present")))
     dataset = Dataset(write_population(population, tmp_path / "population", {"seed": 0}))
-    with SandboxCluster(dataset) as cluster:
+    with SandboxCluster(dataset, settings=SandboxSettings.unauthenticated()) as cluster:
         reply = _connector(cluster, "police").check(referral.referral_id, referral.subject("S1"))
     assert reply.status is ReplyStatus.MULTIPLE_CANDIDATES
     assert sorted(c.agency_person_id for c in reply.candidates) == sorted([original.nominal_id, "NOM999999"])

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from hub.agencies import load_registry
+from hub.sandboxes import record_sandboxes
 from hub.services import open_store
 from hub.settings import HubSettings
-from hub.workflow import record_sandbox_endpoints
+from sandbox.server import SandboxCluster
 from schemas import Referral, ReplyStatus
 from schemas.models import OPAQUE_ID_PATTERN
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
@@ -50,10 +51,10 @@ def test_dag_refuses_a_run_without_a_referral_id(hub_home: Path, airflow_db: Non
 
 
 def test_dag_run_assembles_an_encrypted_chronology_from_all_four_agencies(
-    hub_home: Path, sandbox_endpoints: dict[str, str], airflow_db: None
+    hub_home: Path, sandbox_cluster: SandboxCluster, airflow_db: None
 ) -> None:
     settings = HubSettings.from_env()
-    record_sandbox_endpoints(settings, sandbox_endpoints)
+    record_sandboxes(settings, sandbox_cluster)
     referral = stored_sample(settings)
 
     run = load_dag().test(run_conf={"referral_id": referral.referral_id})
@@ -75,10 +76,12 @@ def test_dag_run_assembles_an_encrypted_chronology_from_all_four_agencies(
 
 
 def test_a_failed_agency_shows_as_check_failed_and_the_rest_still_assembles(
-    hub_home: Path, sandbox_endpoints: dict[str, str], airflow_db: None
+    hub_home: Path, sandbox_cluster: SandboxCluster, airflow_db: None
 ) -> None:
     settings = HubSettings.from_env()
-    record_sandbox_endpoints(settings, {**sandbox_endpoints, "housing": "http://127.0.0.1:9"})
+    record_sandboxes(
+        settings, sandbox_cluster, endpoints={**sandbox_cluster.endpoints, "housing": "http://127.0.0.1:9"}
+    )
     referral = stored_sample(settings)
 
     run = load_dag().test(run_conf={"referral_id": referral.referral_id})

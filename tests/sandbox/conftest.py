@@ -10,6 +10,7 @@ import pytest
 from sandbox.dataset import Dataset
 from sandbox.population import write_default_population
 from sandbox.server import SandboxCluster
+from sandbox.settings import SandboxSettings
 
 
 @pytest.fixture(scope="session")
@@ -21,5 +22,5 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 @pytest.fixture(scope="session")
 def cluster(dataset: Dataset) -> Iterator[SandboxCluster]:
-    with SandboxCluster(dataset) as running:
+    with SandboxCluster(dataset, settings=SandboxSettings.unauthenticated()) as running:
         yield running

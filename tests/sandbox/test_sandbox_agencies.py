@@ -8,11 +8,12 @@ import xml.etree.ElementTree as ET
 
 import requests
 
-from sandbox.server import AGENCY_APPS, SandboxCluster
+from sandbox.assembly import AGENCY_MODULES
+from sandbox.server import SandboxCluster
 
 
 def test_cluster_exposes_the_four_agencies_on_localhost(cluster: SandboxCluster) -> None:
-    assert set(cluster.endpoints) == set(AGENCY_APPS) == {"health", "police", "education", "housing"}
+    assert set(cluster.endpoints) == set(AGENCY_MODULES) == {"health", "police", "education", "housing"}
     assert all(url.startswith("http://127.0.0.1:") for url in cluster.endpoints.values())
 
 

@@ -13,15 +13,14 @@ from sandbox.server import SandboxCluster
 
 SERVE_SCRIPT = """
 import json, sys
-from sandbox.server import serve_forever
-ports = {"health": 0, "police": 0, "education": 0, "housing": 0}
-serve_forever(ports, seed=1, on_ready=lambda endpoints: print(json.dumps(endpoints), flush=True))
+from sandbox.server import SandboxCluster, serve_forever
+serve_forever(SandboxCluster(seed=1), on_ready=lambda cluster: print(json.dumps(cluster.endpoints), flush=True))
 print("stopped", flush=True)
 """
 
 
 def _accepts(url: str) -> bool:
-    host, port = url.removeprefix("http://").split(":")
+    host, port = url.split("://")[1].split(":")
     try:
         with socket.create_connection((host, int(port)), timeout=0.5):
             return True

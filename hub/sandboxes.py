@@ -1,0 +1,116 @@
+"""The local agency sandboxes from the hub's side: generate a population, serve it, tell connectors where.
+
+While sandboxes run, `$HUB_HOME/run/` holds their endpoints and the client credentials they
+issued; the hub's connectors (in the CLI or in Airflow tasks) read both from there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from hub.errors import UserError
+from hub.settings import HubSettings
+
+if TYPE_CHECKING:
+    from sandbox.dataset import Dataset
+    from sandbox.server import SandboxCluster
+    from sandbox.settings import SandboxSettings
+
+DEFAULT_PEOPLE = 2000
+
+
+def record_sandboxes(
+    settings: HubSettings, cluster: SandboxCluster, *, endpoints: Mapping[str, str] | None = None
+) -> None:
+    """Tell the hub's connectors where the running sandboxes are and how to authenticate to them."""
+    settings.ensure_home()
+    document = json.dumps(dict(endpoints or cluster.endpoints), indent=2)
+    settings.sandbox_endpoints_file.write_text(document, encoding="utf-8")
+    cluster.write_credentials(settings.sandbox_credentials_file)
+
+
+def forget_sandboxes(settings: HubSettings) -> None:
+    settings.sandbox_endpoints_file.unlink(missing_ok=True)
+    settings.sandbox_credentials_file.unlink(missing_ok=True)
+
+
+def load_sandbox_settings(settings: HubSettings, config: Path | None) -> SandboxSettings:
+    """`--config FILE`, else `config/sandboxes.yaml` if present, else the built-in defaults."""
+    from sandbox.settings import SandboxSettings, SandboxSettingsError
+
+    path = config or settings.config_dir / "sandboxes.yaml"
+    if config is None and not path.exists():
+        return SandboxSettings()
+    try:
+        return SandboxSettings.load(path)
+    except SandboxSettingsError as error:
+        raise UserError(str(error)) from None
+
+
+def open_population(settings: HubSettings, data: Path | None, *, people: int, seed: int, console: Console) -> Dataset:
+    """`--data DIR`, else the default population under `$HUB_HOME/sandbox`, generated on first use."""
+    from sandbox.dataset import Dataset, DatasetError
+    from sandbox.population import write_default_population
+
+    directory = data or settings.sandbox_dir / f"population-{seed}-{people}"
+    if data is None and not directory.exists():
+        console.print(f"Generating a population of {people:,} people (seed {seed}) in {directory} ...")
+        write_default_population(directory, seed=seed, people=people)
+    try:
+        return Dataset(directory)
+    except DatasetError as error:
+        raise UserError(str(error)) from None
+
+
+def serve_sandboxes(
+    settings: HubSettings,
+    *,
+    data: Path | None,
+    config: Path | None,
+    people: int,
+    seed: int,
+    host: str,
+    base_port: int,
+    tls_hostnames: list[str],
+    console: Console,
+) -> None:
+    from sandbox.server import DEFAULT_PORTS, SandboxCluster, serve_forever
+
+    sandbox_settings = load_sandbox_settings(settings, config)
+    dataset = open_population(settings, data, people=people, seed=seed, console=console)
+    ports = {agency: base_port + offset for offset, agency in enumerate(DEFAULT_PORTS)}
+    cluster = SandboxCluster(
+        dataset,
+        settings=sandbox_settings,
+        ports=ports,
+        seed=dataset.seed,
+        host=host,
+        pki_dir=settings.sandbox_dir / "tls",
+        tls_hostnames=["localhost", *tls_hostnames],
+    )
+
+    def announce(running: SandboxCluster) -> None:
+        record_sandboxes(settings, running)
+        for agency, url in running.endpoints.items():
+            agency_settings = sandbox_settings.for_agency(agency)
+            timing = "answers later on request" if agency_settings.asynchronous else "answers at once"
+            console.print(f"{agency:<10} {url:<28} auth {agency_settings.auth}, {timing}")
+        console.print(
+            f"Serving {dataset.manifest.get('people', '?'):,} synthetic people from {dataset.directory}. "
+            f"Client credentials: {settings.sandbox_credentials_file}. Press Ctrl-C to stop."
+        )
+
+    try:
+        serve_forever(cluster, on_ready=announce)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot start the sandboxes on ports {base_port}-{base_port + 3}: {exc.strerror}. "
+            "Stop whatever uses them, or pass --base-port."
+        ) from None
+    finally:
+        forget_sandboxes(settings)
