@@ -16,8 +16,8 @@ from pathlib import Path
 from connectors import CONNECTORS, Connector
 from hub.chronology import assemble
 from hub.crypto import LocalKeyProvider, decrypt, encrypt, new_data_key, row_aad
+from hub.sandboxes import connector_for
 from hub.store import HubStore
-from sandbox.population import build_population
 from sandbox.server import SandboxCluster
 from schemas import (
     AgencyPerson,
@@ -125,12 +125,9 @@ def main() -> None:
         store.close()
 
     print("== agency checks over HTTP against the sandboxes (sample family)")
-    started = time.perf_counter()
-    population = build_population()
-    print(f"{'build the seeded population (50 households)':<58} {(time.perf_counter() - started) * 1e3:9.1f} ms")
-    with SandboxCluster(population) as cluster:
-        for agency, connector_class in CONNECTORS.items():
-            connector = connector_class(cluster.endpoints[agency])
+    with SandboxCluster() as cluster:
+        for agency in CONNECTORS:
+            connector = connector_for(cluster, agency)
             timed(
                 f"{agency} check, 4 subjects",
                 10,

@@ -1,19 +1,33 @@
 """Education connector: pupils from a DfE Common Transfer File (CTF) XML reply.
 
-Searches by UPN when the referral has one, else surname, forename and birth date. The UPN is
-the agency's person id. XML with a DOCTYPE is refused outright: without defusedxml that is the
-simple, safe defence against entity-expansion and external-entity attacks.
+Searches by UPN when the referral has one, else surname, forename and birth date (the referral's
+name, then its aliases; the agency also matches former and preferred surnames). The UPN is the
+agency's person id.
+
+Every reply is checked against the project's XSD (`schemas/xsd/ctf-sandbox.xsd`) before it is read:
+a document that does not match is a `MalformedReply`, never half-read. XML with a DOCTYPE or
+entity declaration is refused outright, and the parser neither loads DTDs, resolves entities nor
+touches the network, so entity-expansion and external-entity attacks have nothing to work with.
+
+Each pupil's school history, attendance (with a fall from the previous term), suspensions and
+exclusions, SEN support or EHCP, free school meals and children-missing-education episodes become
+chronology entries.
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
 
+from lxml import etree
+
+import schemas
 from connectors.base import Connector, MalformedReply, birth_date_of, names_to_search, parsing
 from connectors.wording import count, long_date, sentence
 from schemas import (
+    Address,
     AgencyPerson,
     ChronologyEntry,
     EntryCategory,
@@ -26,10 +40,17 @@ from schemas import (
     Sex,
     SourceRef,
 )
+from schemas.identifiers import is_valid_upn
 
 AGENCY = "education"
+CTF_XSD = Path(schemas.__file__).resolve().parent / "xsd" / "ctf-sandbox.xsd"
+SEARCH_PATH = "/pupils/search"
 PERSISTENT_ABSENCE_BELOW = 90.0
 """DfE: a pupil missing 10% or more of possible sessions is persistently absent."""
+SEVERE_ABSENCE_BELOW = 50.0
+"""DfE: a pupil missing 50% or more of possible sessions is severely absent."""
+NOTABLE_FALL = 5.0
+"""A fall in attendance of this many percentage points from the previous term is worth saying."""
 GENDERS = {"M": Sex.MALE, "F": Sex.FEMALE}
 EXCLUSION_REASONS = {
     "PP": "physical assault against a pupil",
@@ -38,51 +59,115 @@ EXCLUSION_REASONS = {
     "VA": "verbal abuse or threatening behaviour against an adult",
     "BU": "bullying",
     "RA": "racist abuse",
+    "LG": "abuse against sexual orientation or gender identity",
+    "DS": "abuse relating to disability",
+    "MT": "inappropriate use of social media or online technology",
+    "WA": "wilful and repeated transgression of protective measures",
     "DA": "drug and alcohol related",
-    "DB": "persistent disruptive behaviour",
     "DM": "damage",
     "TH": "theft",
     "SM": "sexual misconduct",
+    "DB": "persistent or general disruptive behaviour",
+    "OW": "use or threat of use of an offensive weapon or prohibited item",
     "OT": "other reason",
 }
 SEN_PROVISION = {"K": "SEN support", "E": "Education, Health and Care plan"}
+SEN_NEEDS = {
+    "SPLD": "specific learning difficulty",
+    "MLD": "moderate learning difficulty",
+    "SLD": "severe learning difficulty",
+    "PMLD": "profound and multiple learning difficulty",
+    "SEMH": "social, emotional and mental health",
+    "SLCN": "speech, language and communication needs",
+    "HI": "hearing impairment",
+    "VI": "vision impairment",
+    "MSI": "multi-sensory impairment",
+    "PD": "physical disability",
+    "ASD": "autistic spectrum disorder",
+    "OTH": "other difficulty or disability",
+    "NSA": "no specialist assessment of need",
+}
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def parse_ctf(document: bytes) -> list[ET.Element]:
-    """The Pupil elements of a CTF document, refusing anything with a DOCTYPE or entity."""
+@cache
+def ctf_schema() -> etree.XMLSchema:
+    """The project's CTF schema, loaded once."""
+    return etree.XMLSchema(etree.parse(str(CTF_XSD), _parser()))
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+
+
+def parse_ctf(document: bytes) -> list[etree._Element]:
+    """The Pupil elements of a CTF document that matches the project's XSD."""
     if _DOCTYPE.search(document):
         raise MalformedReply(message="XML with a DOCTYPE or entity declaration is refused")
     with parsing():
-        # Safe here: DOCTYPEs are refused above, and ElementTree never fetches external entities.
-        root = ET.fromstring(document)  # noqa: S314
-        if root.tag != "CTfile" or root.find("CTFpupilData") is None:
-            raise MalformedReply(message="not a CTF document")
-        return root.findall("CTFpupilData/Pupil")
+        root = etree.fromstring(document, _parser())
+    if not ctf_schema().validate(root) or root.tag != "CTfile":
+        raise MalformedReply(message="reply is not a CTF document matching the project's schema")
+    return list(root.iterfind("CTFpupilData/Pupil"))
 
 
-def _text(element: ET.Element, path: str) -> str:
+def _text(element: etree._Element, path: str) -> str:
     value = element.findtext(path)
     if value is None or not value.strip():
         raise MalformedReply(message="a required CTF field is missing")
     return value.strip()
 
 
-def _optional_date(element: ET.Element, path: str) -> date | None:
+def _optional(element: etree._Element, path: str) -> str | None:
     value = element.findtext(path)
-    return date.fromisoformat(value.strip()) if value and value.strip() else None
+    return value.strip() if value and value.strip() else None
 
 
-def pupil_to_candidate(pupil: ET.Element) -> AgencyPerson:
+def _date(element: etree._Element, path: str) -> date:
+    return date.fromisoformat(_text(element, path))
+
+
+def _optional_date(element: etree._Element, path: str) -> date | None:
+    value = _optional(element, path)
+    return date.fromisoformat(value) if value else None
+
+
+def _address(pupil: etree._Element) -> Address | None:
+    address = pupil.find("Address")
+    if address is None:
+        return None
+    lines = [line.text.strip() for line in address.iterfind("AddressLines/*") if line.text and line.text.strip()]
+    return Address(line=", ".join(lines) or None, postcode=_optional(address, "PostCode"))
+
+
+def _aliases(pupil: etree._Element, name: PersonName) -> list[PersonName]:
+    """Other names the school holds: former and preferred surnames, and the preferred forename."""
+    forename = _optional(pupil, "BasicDetails/PreferredForename")
+    surnames = [_optional(pupil, "BasicDetails/FormerSurname"), _optional(pupil, "BasicDetails/PreferredSurname")]
+    candidates = [PersonName(given_names=name.given_names, family_name=surname) for surname in surnames if surname]
+    if forename:
+        candidates.append(PersonName(given_names=[forename], family_name=name.family_name))
+    aliases: list[PersonName] = []
+    for alias in candidates:
+        if alias != name and alias not in aliases:
+            aliases.append(alias)
+    return aliases
+
+
+def pupil_to_candidate(pupil: etree._Element) -> AgencyPerson:
     upn = _text(pupil, "UPN")
-    given = [_text(pupil, "Forename"), *(pupil.findtext("MiddleNames") or "").split()]
+    given = [_text(pupil, "Forename"), *(_optional(pupil, "BasicDetails/MiddleNames") or "").split()]
+    name = PersonName(given_names=given, family_name=_text(pupil, "Surname"))
     return AgencyPerson(
         agency_person_id=upn,
         person=Person(
-            name=PersonName(given_names=given, family_name=_text(pupil, "Surname")),
-            birth_date=date.fromisoformat(_text(pupil, "DOB")),
-            sex=GENDERS.get(pupil.findtext("Gender") or "", Sex.UNKNOWN),
-            identifiers=Identifiers(upn=upn),
+            name=name,
+            aliases=_aliases(pupil, name),
+            birth_date=_date(pupil, "DOB"),
+            sex=GENDERS.get(_text(pupil, "Gender"), Sex.UNKNOWN),
+            address=_address(pupil),
+            # A UPN whose check letter is wrong is still the school's id for the pupil, but not a trusted identifier.
+            identifiers=Identifiers(upn=upn if is_valid_upn(upn) else None),
         ),
     )
 
@@ -99,36 +184,58 @@ def _entry(upn: str, record: str, **fields: object) -> ChronologyEntry:
     return ChronologyEntry.model_validate({"source": source, "people": people, **fields})
 
 
-def _school_entries(upn: str, pupil: ET.Element) -> list[ChronologyEntry]:
+def _span(start: date, end: date | None) -> str:
+    return f"from {long_date(start)} to {long_date(end)}" if end else f"since {long_date(start)}"
+
+
+def _school_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
     entries = []
-    for school in pupil.findall("SchoolHistory/School"):
+    for school in pupil.iterfind("SchoolHistory/School"):
         code = f"{_text(school, 'LEA')}/{_text(school, 'Estab')}"
-        entered = date.fromisoformat(_text(school, "EntryDate"))
-        name = school.findtext("SchoolName") or "school"
+        entered, left = _date(school, "EntryDate"), _optional_date(school, "LeavingDate")
+        reason = _optional(school, "LeavingReason")
+        leaving = None
+        if left:
+            leaving = f"left {long_date(left)}" + (f" ({reason.replace('_', ' ')})" if reason else "")
         entries.append(
             _entry(
                 upn,
-                f"school/{code}",
+                f"school/{code}/{entered.isoformat()}",
                 occurred_on=entered,
-                ended_on=_optional_date(school, "LeavingDate"),
+                ended_on=left,
                 category=EntryCategory.SCHOOL_ENROLMENT,
-                summary=sentence(f"On roll at {name} ({code}) from {long_date(entered)}"),
+                summary=sentence(
+                    f"On roll at {_text(school, 'SchoolName')} ({code}) from {long_date(entered)}",
+                    leaving,
+                ),
             )
         )
     return entries
 
 
-def _attendance_entries(upn: str, pupil: ET.Element) -> list[ChronologyEntry]:
-    entries = []
-    for year in pupil.findall("Attendance/YearData"):
+def _attendance_end(year: etree._Element, start: date) -> date | None:
+    """The last day the marks cover: two marks per calendar day from the start date."""
+    marks = _optional(year, "AttendanceMarks")
+    return start + timedelta(days=len(marks) // 2 - 1) if marks else None
+
+
+def _absence_level(percent: float) -> str | None:
+    if percent < SEVERE_ABSENCE_BELOW:
+        return "severely absent"
+    return "persistently absent" if percent < PERSISTENT_ABSENCE_BELOW else None
+
+
+def _attendance_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
+    entries, previous = [], None
+    for year in pupil.iterfind("Attendance/YearData"):
         possible = int(_text(year, "SessionsPossible"))
-        authorised = int(year.findtext("SessionsAuthorised") or 0)
-        unauthorised = int(year.findtext("SessionsUnauthorised") or 0)
-        attended = int(year.findtext("SessionsAttended") or possible - authorised - unauthorised)
-        start = _optional_date(year, "AttendanceStartDate") or date(int(_text(year, "Year")), 9, 1)
-        end = _optional_date(year, "AttendanceEndDate")
+        attended = int(_text(year, "SessionsAttended"))
+        unauthorised = int(_text(year, "SessionsUnauthorised"))
+        start = _date(year, "AttendanceStartDate")
+        end = _attendance_end(year, start)
         percent = 100.0 * attended / possible if possible else 100.0
-        span = f"from {long_date(start)} to {long_date(end)}" if end else f"since {long_date(start)}"
+        fall = previous - percent if previous is not None else 0.0
+        absence = _absence_level(percent)
         entries.append(
             _entry(
                 upn,
@@ -137,32 +244,44 @@ def _attendance_entries(upn: str, pupil: ET.Element) -> list[ChronologyEntry]:
                 ended_on=end,
                 category=EntryCategory.ATTENDANCE,
                 summary=sentence(
-                    f"Attendance {percent:.0f}% ({attended} of {possible} sessions) {span}",
+                    f"Attendance {percent:.0f}% ({attended} of {possible} sessions) {_span(start, end)}",
                     f"{count(unauthorised, 'session')} of unauthorised absence" if unauthorised else None,
-                    "persistently absent" if percent < PERSISTENT_ABSENCE_BELOW else None,
+                    absence,
+                    f"down from {previous:.0f}% the term before" if fall >= NOTABLE_FALL else None,
                 ),
             )
         )
+        previous = percent
     return entries
 
 
-def _exclusion_entries(upn: str, pupil: ET.Element) -> list[ChronologyEntry]:
-    entries = []
-    for exclusion in pupil.findall("Exclusions/Exclusion"):
-        started = date.fromisoformat(_text(exclusion, "ExclusionStartDate"))
+def _school_names(pupil: etree._Element) -> dict[str, str]:
+    """LEA/Estab -> school name, from the school history (exclusions carry only the numbers)."""
+    return {
+        f"{_text(school, 'LEA')}/{_text(school, 'Estab')}": _text(school, "SchoolName")
+        for school in pupil.iterfind("SchoolHistory/School")
+    }
+
+
+def _exclusion_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
+    entries, names = [], _school_names(pupil)
+    for exclusion in pupil.iterfind("Exclusions/Exclusion"):
+        started = _date(exclusion, "StartDate")
         category = _text(exclusion, "Category")
-        reason = EXCLUSION_REASONS.get(exclusion.findtext("Reason") or "", "reason not recorded")
-        sessions = int(exclusion.findtext("Sessions") or 0)
+        reason = EXCLUSION_REASONS.get(_text(exclusion, "Reason"), "reason not recorded")
+        sessions = int(_optional(exclusion, "Sessions") or 0)
+        code = f"{_text(exclusion, 'LEA')}/{_text(exclusion, 'Estab')}"
+        school = names.get(code, f"school {code}")
         if category == "PERM":
-            kind, what = EntryCategory.EXCLUSION, "Permanently excluded"
+            kind, what = EntryCategory.EXCLUSION, f"Permanently excluded from {school}"
         else:
             lunchtime = " at lunchtime" if category == "LNCH" else ""
             length = f" for {count(sessions, 'session')}" if sessions else ""
-            kind, what = EntryCategory.SUSPENSION, f"Suspended{lunchtime}{length}"
+            kind, what = EntryCategory.SUSPENSION, f"Suspended{lunchtime}{length} from {school}"
         entries.append(
             _entry(
                 upn,
-                f"exclusion/{started.isoformat()}",
+                f"exclusion/{started.isoformat()}/{category}",
                 occurred_on=started,
                 category=kind,
                 summary=sentence(f"{what}: {reason}"),
@@ -171,24 +290,74 @@ def _exclusion_entries(upn: str, pupil: ET.Element) -> list[ChronologyEntry]:
     return entries
 
 
-def _sen_entries(upn: str, pupil: ET.Element) -> list[ChronologyEntry]:
+def _sen_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
+    records = list(pupil.iterfind("SENhistory/SEN"))
+    need = SEN_NEEDS.get(_optional(pupil, "SENhistory/SENneeds/SENneed[SENtypeRank='1']/SENtype") or "")
     entries = []
-    for sen in pupil.findall("SENhistory/SEN"):
-        started = _optional_date(sen, "StartDate")
-        provision = SEN_PROVISION.get(sen.findtext("SENprovision") or "")
-        if started is None or provision is None:
-            continue
+    for index, sen in enumerate(records):
+        started = _date(sen, "StartDate")
+        provision = SEN_PROVISION[_text(sen, "SENprovision")]
+        latest = index == len(records) - 1
         entries.append(
             _entry(
                 upn,
                 f"sen/{started.isoformat()}",
                 occurred_on=started,
                 category=EntryCategory.SPECIAL_EDUCATIONAL_NEEDS,
-                summary=sentence(f"Special educational needs: {provision}"),
+                summary=sentence(
+                    f"Special educational needs: {provision} from {long_date(started)}",
+                    f"primary need {need}" if need and latest else None,
+                ),
                 sensitivity=Sensitivity.SENSITIVE,
             )
         )
     return entries
+
+
+def _fsm_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
+    entries = []
+    for instance in pupil.iterfind("FSMhistory/FSMinstance"):
+        started, ended = _date(instance, "FSMstartDate"), _optional_date(instance, "FSMendDate")
+        entries.append(
+            _entry(
+                upn,
+                f"fsm/{started.isoformat()}",
+                occurred_on=started,
+                ended_on=ended,
+                category=EntryCategory.OTHER,
+                summary=sentence(f"Eligible for free school meals {_span(started, ended)}"),
+                sensitivity=Sensitivity.SENSITIVE,
+            )
+        )
+    return entries
+
+
+def _missing_education_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
+    entries = []
+    for episode in pupil.iterfind("MASHsandboxExtension/ChildMissingEducation/CMEepisode"):
+        started, ended = _date(episode, "StartDate"), _optional_date(episode, "EndDate")
+        reason = _text(episode, "Reason").replace("_", " ")
+        entries.append(
+            _entry(
+                upn,
+                f"cme/{started.isoformat()}",
+                occurred_on=started,
+                ended_on=ended,
+                category=EntryCategory.CHILD_MISSING_EDUCATION,
+                summary=sentence(f"Child missing education {_span(started, ended)}", f"reason recorded: {reason}"),
+            )
+        )
+    return entries
+
+
+EXTRACTORS = (
+    _school_entries,
+    _attendance_entries,
+    _exclusion_entries,
+    _sen_entries,
+    _fsm_entries,
+    _missing_education_entries,
+)
 
 
 def parse_pupil_entries(document: bytes, upn: str) -> list[ChronologyEntry]:
@@ -198,7 +367,7 @@ def parse_pupil_entries(document: bytes, upn: str) -> list[ChronologyEntry]:
         if pupil.findtext("UPN") != upn:
             continue
         with parsing():
-            for extract in (_school_entries, _attendance_entries, _exclusion_entries, _sen_entries):
+            for extract in EXTRACTORS:
                 entries += extract(upn, pupil)
     return entries
 
@@ -208,15 +377,15 @@ class EducationConnector(Connector):
 
     def search(self, person: Person) -> list[AgencyPerson]:
         upn = person.identifiers.upn
-        if upn and (found := parse_pupils(self.post("/pupils/search", data={"upn": upn}).content)):
+        if upn and (found := parse_pupils(self.post(SEARCH_PATH, data={"upn": upn}).content)):
             return found
         birth_date = birth_date_of(person)
         for name in names_to_search(person):
             body = {"surname": name.family_name, "forename": name.given_names[0], "dob": birth_date.isoformat()}
-            if found := parse_pupils(self.post("/pupils/search", data=body).content):
+            if found := parse_pupils(self.post(SEARCH_PATH, data=body).content):
                 return found
         return []
 
     def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
         upn = candidate.agency_person_id
-        return parse_pupil_entries(self.post("/pupils/search", data={"upn": upn}).content, upn)
+        return parse_pupil_entries(self.post(SEARCH_PATH, data={"upn": upn}).content, upn)

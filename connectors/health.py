@@ -1,7 +1,23 @@
-"""Health connector: NHS PDS-style FHIR R4 (read with fhir.resources R4B models).
+"""Health connector: NHS PDS FHIR API searches and reads, then A&E Encounters and CP-IS Flags.
 
-Searches by NHS number when the referral has one, else by name and birth date. For each
-Patient it reads the GP registration, A&E Encounters and CP-IS Flags.
+How a subject is looked for, least intrusive first (PDS's own advice: fuzzy only after a non-fuzzy
+search has failed, since fuzzy searches bring back more false positives):
+
+1. by NHS number, when the referral has one;
+2. a non-fuzzy search on each of the subject's names (the referral's, then its aliases): family
+   name, first given name and exact birth date, with `_history` so a previous surname matches;
+3. only if nothing matched, a fuzzy search on the same names (spelling variants, homophones,
+   a transposed birth date), keeping results that score at least `FUZZY_MIN_SCORE`.
+
+PDS answers TOO_MANY_MATCHES rather than a long list. The connector then narrows the same search
+with every given name, then with the postcode; if still too many, the check fails with
+"too_many_matches" (never "no record"). Gender is not sent, as PDS recommends; the postcode only as
+a last narrowing, since PDS never returns a restricted patient to a search that names one.
+
+Each match is then read in full (`GET /Patient/{id}` with the opaque id the search gave, so no
+personal detail is ever in a URL): the read carries old names, which become aliases. A restricted
+(`R`) patient's address is never taken, and their A&E and CP-IS entries are marked restricted and
+leave out the hospital and council names, which could reveal where they live.
 """
 
 from __future__ import annotations
@@ -9,6 +25,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from fhir.resources.R4B.address import Address as FhirAddress
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.flag import Flag
@@ -43,12 +60,22 @@ from schemas import (
 
 AGENCY = "health"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+RESTRICTED = "R"
+"""`meta.security` code of a restricted (sensitive) PDS record."""
 MAX_RESULTS = "10"
+FUZZY_MIN_SCORE = 0.9
+"""Fuzzy matches scoring below this are dropped: a near miss is more likely someone else."""
 FLAG_CATEGORIES = {
     "CPP": (EntryCategory.CHILD_PROTECTION_PLAN, "Subject of a child protection plan"),
     "UPB": (EntryCategory.CHILD_PROTECTION_PLAN, "Subject of an unborn child protection plan"),
     "LAC": (EntryCategory.LOOKED_AFTER, "Looked after child"),
 }
+
+
+class TooManyMatches(ConnectorError):
+    """PDS found more patients than it will return: the search must be narrowed, or the check fails."""
+
+    default_code = "too_many_matches"
 
 
 def _day(value: date | datetime | None) -> date:
@@ -61,12 +88,24 @@ def _person_name(name: HumanName) -> PersonName:
     return PersonName(given_names=list(name.given or []), family_name=name.family or "")
 
 
+def is_restricted(patient: Patient) -> bool:
+    security = patient.meta.security if patient.meta else None
+    return any(label.code == RESTRICTED for label in security or [])
+
+
+def _current_home(patient: Patient) -> FhirAddress | None:
+    """The home address without an end date (PDS keeps former homes as `home` with `period.end`)."""
+    homes = [a for a in patient.address or [] if a.use in (None, "home") and (a.period is None or a.period.end is None)]
+    return homes[0] if homes else None
+
+
 def patient_to_person(patient: Patient) -> Person:
+    """A Person from a Patient: usual name first, other names as aliases; a restricted patient has no address."""
     names = sorted(patient.name or [], key=lambda name: name.use not in ("usual", "official"))
     if not names:
         raise MalformedReply(message="Patient has no name")
     nhs_number = next((i.value for i in patient.identifier or [] if i.system == NHS_NUMBER_SYSTEM), None)
-    home = next((a for a in patient.address or [] if a.use in (None, "home")), None)
+    home = None if is_restricted(patient) else _current_home(patient)
     address = (
         Address(line=", ".join(line for line in home.line or [] if line) or None, postcode=home.postalCode)
         if home
@@ -82,16 +121,32 @@ def patient_to_person(patient: Patient) -> Person:
     )
 
 
+def _searchset(payload: Any) -> Bundle:
+    """The searchset Bundle, or TooManyMatches for PDS's HTTP 200 TOO_MANY_MATCHES OperationOutcome."""
+    if isinstance(payload, dict) and payload.get("resourceType") == "OperationOutcome":
+        outcome = OperationOutcome.model_validate(payload)
+        codes = {c.code for issue in outcome.issue for c in (issue.details.coding if issue.details else None) or []}
+        raise TooManyMatches() if "TOO_MANY_MATCHES" in codes else ConnectorError("operation_outcome")
+    return Bundle.model_validate(payload)
+
+
+def parse_patient_matches(payload: Any) -> list[tuple[str, float]]:
+    """(Patient id, search score) for each match of a PDS searchset, best first as PDS sends them."""
+    with parsing():
+        matches = []
+        for entry in _searchset(payload).entry or []:
+            if not isinstance(entry.resource, Patient) or not entry.resource.id:
+                raise MalformedReply(message="search result is not a Patient with an id")
+            score = entry.search.score if entry.search and entry.search.score is not None else 1
+            matches.append((entry.resource.id, float(score)))
+        return matches
+
+
 def parse_patient_search(payload: Any) -> list[AgencyPerson]:
     """Candidates from a PDS searchset Bundle; TOO_MANY_MATCHES is a failed check, not "none"."""
     with parsing():
-        if isinstance(payload, dict) and payload.get("resourceType") == "OperationOutcome":
-            outcome = OperationOutcome.model_validate(payload)
-            codes = {c.code for issue in outcome.issue for c in (issue.details.coding if issue.details else None) or []}
-            raise ConnectorError("too_many_matches" if "TOO_MANY_MATCHES" in codes else "operation_outcome")
-        bundle = Bundle.model_validate(payload)
         candidates = []
-        for entry in bundle.entry or []:
+        for entry in _searchset(payload).entry or []:
             if not isinstance(entry.resource, Patient) or not entry.resource.id:
                 raise MalformedReply(message="search result is not a Patient with an id")
             candidates.append(
@@ -100,14 +155,25 @@ def parse_patient_search(payload: Any) -> list[AgencyPerson]:
         return candidates
 
 
+def parse_patient(payload: Any) -> AgencyPerson:
+    """The candidate from a Patient read (old names included)."""
+    with parsing():
+        patient = Patient.model_validate(payload)
+        if not patient.id:
+            raise MalformedReply(message="Patient has no id")
+        return AgencyPerson(agency_person_id=patient.id, person=patient_to_person(patient))
+
+
 def _involving(patient_id: str) -> list[Involvement]:
     return [Involvement(agency_person_id=patient_id, role=InvolvementRole.PATIENT)]
 
 
 def parse_gp_registration(payload: Any) -> list[ChronologyEntry]:
-    """The GP registration recorded on a Patient read, as a chronology entry."""
+    """The GP registration recorded on a Patient read, as a chronology entry (none for a restricted patient)."""
     with parsing():
         patient = Patient.model_validate(payload)
+        if is_restricted(patient):
+            return []
         entries = []
         for gp in patient.generalPractitioner or []:
             if gp.identifier is None or gp.identifier.period is None or gp.identifier.period.start is None:
@@ -125,9 +191,13 @@ def parse_gp_registration(payload: Any) -> list[ChronologyEntry]:
         return entries
 
 
-def _encounter_entry(encounter: Encounter, patient_id: str) -> ChronologyEntry:
+def _sensitivity(restricted: bool) -> Sensitivity:
+    return Sensitivity.RESTRICTED if restricted else Sensitivity.SENSITIVE
+
+
+def _encounter_entry(encounter: Encounter, patient_id: str, restricted: bool) -> ChronologyEntry:
     reason = "; ".join(r.text for r in encounter.reasonCode or [] if r.text) or "reason not recorded"
-    where = encounter.serviceProvider.display if encounter.serviceProvider else None
+    where = encounter.serviceProvider.display if encounter.serviceProvider and not restricted else None
     is_emergency = encounter.class_fhir is not None and encounter.class_fhir.code == "EMER"
     what = "Attended A&E" if is_emergency else "Health contact"
     return ChronologyEntry(
@@ -136,14 +206,14 @@ def _encounter_entry(encounter: Encounter, patient_id: str) -> ChronologyEntry:
         summary=f"{what}{f' at {where}' if where else ''}: {reason[:1].lower() + reason[1:]}.",
         source=SourceRef(agency=AGENCY, record_id=f"Encounter/{encounter.id}"),
         people=_involving(patient_id),
-        sensitivity=Sensitivity.SENSITIVE,
+        sensitivity=_sensitivity(restricted),
     )
 
 
-def _flag_entry(flag: Flag, patient_id: str) -> ChronologyEntry:
+def _flag_entry(flag: Flag, patient_id: str, restricted: bool) -> ChronologyEntry:
     code = next((c.code for c in flag.code.coding or [] if c.code), None)
     category, wording = FLAG_CATEGORIES.get(code or "", (EntryCategory.OTHER, flag.code.text or "Health flag"))
-    council = flag.author.display if flag.author else None
+    council = flag.author.display if flag.author and not restricted else None
     period = flag.period
     return ChronologyEntry(
         occurred_on=_day(period.start if period else None),
@@ -152,59 +222,90 @@ def _flag_entry(flag: Flag, patient_id: str) -> ChronologyEntry:
         summary=sentence(wording, f"held by {council} (CP-IS)" if council else "recorded on CP-IS"),
         source=SourceRef(agency=AGENCY, record_id=f"Flag/{flag.id}"),
         people=_involving(patient_id),
-        sensitivity=Sensitivity.SENSITIVE,
+        sensitivity=_sensitivity(restricted),
     )
 
 
-def parse_encounters(payload: Any, patient_id: str) -> list[ChronologyEntry]:
+def parse_encounters(payload: Any, patient_id: str, *, restricted: bool = False) -> list[ChronologyEntry]:
     with parsing():
         bundle = Bundle.model_validate(payload)
         return [
-            _encounter_entry(entry.resource, patient_id)
+            _encounter_entry(entry.resource, patient_id, restricted)
             for entry in bundle.entry or []
             if isinstance(entry.resource, Encounter)
         ]
 
 
-def parse_flags(payload: Any, patient_id: str) -> list[ChronologyEntry]:
+def parse_flags(payload: Any, patient_id: str, *, restricted: bool = False) -> list[ChronologyEntry]:
     with parsing():
         bundle = Bundle.model_validate(payload)
         return [
-            _flag_entry(entry.resource, patient_id) for entry in bundle.entry or [] if isinstance(entry.resource, Flag)
+            _flag_entry(entry.resource, patient_id, restricted)
+            for entry in bundle.entry or []
+            if isinstance(entry.resource, Flag)
         ]
+
+
+def parse_restricted(payload: Any) -> bool:
+    with parsing():
+        return is_restricted(Patient.model_validate(payload))
+
+
+def _narrowings(person: Person, name: PersonName, born: date, *, fuzzy: bool) -> list[list[tuple[str, str]]]:
+    """One demographic search, then the same search narrowed by every given name, then by postcode."""
+    option = ("_fuzzy-match", "true") if fuzzy else ("_history", "true")
+    search = [("family", name.family_name), ("given", name.given_names[0]), ("birthdate", f"eq{born}"), option]
+    searches = [search]
+    if len(name.given_names) > 1:
+        searches.append([*search, *(("given", given) for given in name.given_names[1:])])
+    if person.address and person.address.postcode:
+        searches.append([*searches[-1], ("address-postalcode", person.address.postcode)])
+    return searches
 
 
 class HealthConnector(Connector):
     agency = AGENCY
 
     def search(self, person: Person) -> list[AgencyPerson]:
-        if nhs_number := person.identifiers.nhs_number:
-            found = self._search({"identifier": f"{NHS_NUMBER_SYSTEM}|{nhs_number}"})
-            if found:
-                return found
-        birth_date = birth_date_of(person)
-        for name in names_to_search(person):
-            params = {"family": name.family_name, "given": name.given_names[0], "birthdate": f"eq{birth_date}"}
-            if person.sex in (Sex.MALE, Sex.FEMALE):
-                params["gender"] = person.sex.value
-            if person.address and person.address.postcode:
-                params["address-postalcode"] = person.address.postcode
-            if found := self._search(params):
-                return found
-        return []
+        return [parse_patient(json_of(self.get(f"/Patient/{patient_id}"))) for patient_id in self._find(person)]
 
     def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
         patient_id = candidate.agency_person_id
         body = {"patient": f"Patient/{patient_id}"}
         patient = json_of(self.get(f"/Patient/{patient_id}"))
+        restricted = parse_restricted(patient)
         encounters = json_of(self.post("/Encounter/_search", data=body))
         flags = json_of(self.post("/Flag/_search", data=body))
         return [
             *parse_gp_registration(patient),
-            *parse_encounters(encounters, patient_id),
-            *parse_flags(flags, patient_id),
+            *parse_encounters(encounters, patient_id, restricted=restricted),
+            *parse_flags(flags, patient_id, restricted=restricted),
         ]
 
-    def _search(self, params: dict[str, str]) -> list[AgencyPerson]:
-        response = self.post("/Patient/_search", data=params | {"_max-results": MAX_RESULTS})
-        return parse_patient_search(json_of(response))
+    def _find(self, person: Person) -> list[str]:
+        """Patient ids for the subject: by NHS number, else non-fuzzy on every name, else fuzzy."""
+        nhs_number = person.identifiers.nhs_number
+        if nhs_number and (found := self._matches([("identifier", f"{NHS_NUMBER_SYSTEM}|{nhs_number}")])):
+            return [patient_id for patient_id, _ in found]
+        born = birth_date_of(person)
+        for fuzzy in (False, True):
+            least = FUZZY_MIN_SCORE if fuzzy else 0.0
+            for name in names_to_search(person):
+                matches = self._narrowed(_narrowings(person, name, born, fuzzy=fuzzy))
+                if ids := [patient_id for patient_id, score in matches if score >= least]:
+                    return ids
+        return []
+
+    def _narrowed(self, searches: list[list[tuple[str, str]]]) -> list[tuple[str, float]]:
+        """The first of a search's narrowings that PDS answers without TOO_MANY_MATCHES."""
+        for search in searches:
+            try:
+                return self._matches(search)
+            except TooManyMatches:
+                continue
+        raise TooManyMatches()
+
+    def _matches(self, search: list[tuple[str, str]]) -> list[tuple[str, float]]:
+        """One PDS search, form-encoded in the body (a parameter may repeat, as `given` does)."""
+        body = [*search, ("_max-results", MAX_RESULTS)]
+        return parse_patient_matches(json_of(self._send("POST", "/Patient/_search", data=body)))

@@ -1,15 +1,21 @@
-"""Housing connector: people by name and birth date, then tenancies, arrears, notices and
-homelessness (H-CLIC style) records by the housing person reference.
+"""Housing connector: a council housing system's API gateway (JSON, RFC 7807 errors).
+
+People are found by surname (the system also matches previous surnames) with the birth date
+and, when the referral has one, the postcode: housing records often lack a birth date, and the
+gateway then matches them on surname and the postcode of a tenancy they were on. Each candidate's
+records become chronology entries: tenancies, rent arrears, notices and possession proceedings,
+anti-social behaviour cases and H-CLIC style homelessness cases with their whole household.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import Connector, birth_date_of, names_to_search, parsing
+from connectors.base import Connector, ConnectorError, names_to_search, parsing
 from connectors.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -21,23 +27,71 @@ from schemas import (
     InvolvementRole,
     Person,
     PersonName,
+    Sensitivity,
+    Sex,
     SourceRef,
 )
 
 AGENCY = "housing"
-PLURALS = {"child": "children"}
-NOTICE_NAMES = {"notice_seeking_possession": "Notice seeking possession", "section_21": "Section 21 notice"}
+TOO_MANY_MATCHES_STATUS = "http_422"
+PLURALS = {"child": "children", "other_relative": "other relatives"}
+RELATIONSHIP_WORDS = {"other_relative": "other relative", "other": "other person", "joint_tenant": "joint tenant"}
+NOTICE_NAMES = {
+    "notice_seeking_possession": "Notice seeking possession",
+    "section_8": "Section 8 notice seeking possession",
+    "section_21": "Section 21 notice",
+    "notice_to_quit": "Notice to quit",
+}
+PROCEEDING_NAMES = {
+    "possession_claim": "Possession claim issued",
+    "possession_order_suspended": "Suspended possession order made",
+    "possession_order_outright": "Outright possession order made",
+    "warrant_of_possession": "Warrant of possession issued",
+    "eviction": "Eviction carried out",
+}
 DUTIES = {"prevention": "prevention duty", "relief": "relief duty", "main_duty": "main housing duty"}
+REASONS = {
+    "family_or_friends_no_longer_willing": "family or friends no longer willing or able to accommodate",
+    "end_of_private_tenancy": "end of a private tenancy",
+    "end_of_social_tenancy": "end of a social tenancy",
+    "rent_arrears": "rent arrears",
+    "domestic_abuse": "domestic abuse",
+    "relationship_breakdown": "relationship breakdown",
+    "other_violence_or_harassment": "violence or harassment",
+    "left_institution": "leaving an institution",
+    "left_asylum_support": "leaving asylum support accommodation",
+    "property_disrepair": "property disrepair",
+    "mortgage_repossession": "mortgage repossession",
+}
+ACCOMMODATION = {
+    "bed_and_breakfast": "bed and breakfast",
+    "nightly_paid": "nightly paid accommodation",
+    "private_sector_leased": "private sector leased accommodation",
+    "council_or_housing_association_stock": "council or housing association home",
+}
+ASB_OUTCOMES = {"open": "case open", "no_further_action": "closed with no further action"}
+SEXES = {"male": Sex.MALE, "female": Sex.FEMALE}
+SENSITIVE_CODES = frozenset({"domestic_abuse", "hate_incident", "other_violence_or_harassment", "violence"})
+"""ASB categories and reasons for losing a home that disclose abuse or violence: shown with care."""
+
+
+def _words(code: Any) -> str:
+    """A code the connector has no wording for, read aloud: local codes still reach the chronology."""
+    return str(code).replace("_", " ")
 
 
 def person_to_candidate(person: dict[str, Any]) -> AgencyPerson:
-    current = person.get("current_address")
+    given_names = str(person["forename"]).split()
+    current = person["current_address"]
+    born = person["date_of_birth"]
     return AgencyPerson(
         agency_person_id=person["person_ref"],
         person=Person(
-            name=PersonName(given_names=str(person["forename"]).split(), family_name=person["surname"]),
-            birth_date=date.fromisoformat(person["date_of_birth"]),
-            address=Address(line=current.get("line"), postcode=current.get("postcode")) if current else None,
+            name=PersonName(given_names=given_names, family_name=person["surname"]),
+            aliases=[PersonName(given_names=given_names, family_name=name) for name in person["previous_surnames"]],
+            birth_date=date.fromisoformat(born) if born is not None else None,
+            sex=SEXES.get(str(person["sex"]), Sex.UNKNOWN),
+            address=Address(line=current["line"], postcode=current["postcode"]) if current else None,
             identifiers=Identifiers(housing_reference=person["person_ref"]),
         ),
     )
@@ -50,6 +104,17 @@ def parse_people(payload: Any) -> list[AgencyPerson]:
         return [person_to_candidate(person) for person in payload]
 
 
+def _members_phrase(members: Iterable[dict[str, Any]], lead: str) -> str | None:
+    """'household also includes two children and one partner' (the lead person left out)."""
+    relationships = Counter(str(member["relationship"]) for member in members)
+    relationships.pop(lead, None)
+    if not relationships:
+        return None
+    parts = [count(n, RELATIONSHIP_WORDS.get(rel, _words(rel)), PLURALS.get(rel)) for rel, n in relationships.items()]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"household also includes {listed}"
+
+
 def _household(tenancy: dict[str, Any]) -> list[Involvement]:
     tenant = Involvement(agency_person_id=tenancy["tenant"]["person_ref"], role=InvolvementRole.TENANT)
     members = [
@@ -59,77 +124,124 @@ def _household(tenancy: dict[str, Any]) -> list[Involvement]:
     return [tenant, *members]
 
 
-def _members_phrase(tenancy: dict[str, Any]) -> str | None:
-    relationships = Counter(str(member["relationship"]) for member in tenancy["household"])
-    if not relationships:
-        return None
-    parts = [count(n, rel, PLURALS.get(rel)) for rel, n in relationships.items()]
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"household also includes {listed}"
+def _entry(
+    occurred_on: str,
+    category: EntryCategory,
+    summary: str,
+    record_id: str,
+    people: list[Involvement],
+    *,
+    ended_on: date | None = None,
+    sensitive: bool = False,
+) -> ChronologyEntry:
+    return ChronologyEntry(
+        occurred_on=date.fromisoformat(occurred_on),
+        ended_on=ended_on,
+        category=category,
+        summary=summary,
+        source=SourceRef(agency=AGENCY, record_id=record_id),
+        people=people,
+        sensitivity=Sensitivity.SENSITIVE if sensitive else Sensitivity.STANDARD,
+    )
+
+
+def _arrears_entries(tenancy: dict[str, Any], people: list[Involvement]) -> list[ChronologyEntry]:
+    ref, address = tenancy["tenancy_ref"], tenancy["address"]["line"]
+    entries = []
+    for arrears in tenancy["arrears"]:
+        balance, weeks = Decimal(arrears["balance"]), int(arrears["weeks_in_arrears"])
+        summary = sentence(f"Rent arrears of £{balance:,.2f} ({count(weeks, 'week')}) on the tenancy at {address}")
+        entries.append(
+            _entry(arrears["as_at"], EntryCategory.RENT_ARREARS, summary, f"{ref}/arrears/{arrears['as_at']}", people)
+        )
+    return entries
+
+
+def _possession_entries(tenancy: dict[str, Any], people: list[Involvement]) -> list[ChronologyEntry]:
+    """Notices served, then each court stage: claim, order, warrant and eviction."""
+    address = tenancy["address"]["line"]
+    entries = []
+    for notice in tenancy["notices"]:
+        name = NOTICE_NAMES.get(notice["type"], _words(notice["type"]).capitalize())
+        summary = sentence(f"{name} served on the tenancy at {address}", notice["ground"])
+        entries.append(_entry(notice["served_on"], EntryCategory.HOUSING_NOTICE, summary, notice["notice_ref"], people))
+    for stage in tenancy["possession_proceedings"]:
+        name = PROCEEDING_NAMES.get(stage["stage"], _words(stage["stage"]).capitalize())
+        place = f"from {address}" if stage["stage"] == "eviction" else f"on the tenancy at {address}"
+        summary = sentence(f"{name} {place}", stage["ground"])
+        record_id = f"{stage['reference']}/{stage['stage']}"
+        entries.append(_entry(stage["date"], EntryCategory.HOUSING_NOTICE, summary, record_id, people))
+    return entries
+
+
+def _asb_entries(tenancy: dict[str, Any], people: list[Involvement]) -> list[ChronologyEntry]:
+    address = tenancy["address"]["line"]
+    entries = []
+    for case in tenancy["asb_cases"]:
+        named = case["responsible_person_ref"]
+        involved = [person for person in people if person.agency_person_id != named]
+        if named is not None:
+            involved.insert(0, Involvement(agency_person_id=named, role=InvolvementRole.SUBJECT))
+        outcome = ASB_OUTCOMES.get(case["outcome"], f"outcome: {_words(case['outcome'])}")
+        summary = sentence(
+            f"Anti-social behaviour case ({_words(case['category'])}) about the tenancy at {address}",
+            "a household member was named as responsible" if named else None,
+            outcome,
+        )
+        sensitive = case["category"] in SENSITIVE_CODES
+        category = EntryCategory.ANTI_SOCIAL_BEHAVIOUR
+        entries.append(_entry(case["opened"], category, summary, case["case_ref"], involved, sensitive=sensitive))
+    return entries
 
 
 def tenancy_entries(tenancy: dict[str, Any]) -> list[ChronologyEntry]:
     ref, address = tenancy["tenancy_ref"], tenancy["address"]["line"]
     people = _household(tenancy)
     start = date.fromisoformat(tenancy["start_date"])
-    entries = [
-        ChronologyEntry(
-            occurred_on=start,
-            ended_on=date.fromisoformat(tenancy["end_date"]) if tenancy.get("end_date") else None,
-            category=EntryCategory.TENANCY,
-            summary=sentence(
-                f"{str(tenancy['tenure']).capitalize()} at {address} from {long_date(start)}", _members_phrase(tenancy)
-            ),
-            source=SourceRef(agency=AGENCY, record_id=ref),
-            people=people,
-        )
+    end = date.fromisoformat(tenancy["end_date"]) if tenancy["end_date"] else None
+    period = f"from {long_date(start)}" + (f" to {long_date(end)}" if end else "")
+    summary = sentence(
+        f"{str(tenancy['tenure']).capitalize()} at {address} {period}",
+        _members_phrase(tenancy["household"], "tenant"),
+    )
+    return [
+        _entry(tenancy["start_date"], EntryCategory.TENANCY, summary, ref, people, ended_on=end),
+        *_arrears_entries(tenancy, people),
+        *_possession_entries(tenancy, people),
+        *_asb_entries(tenancy, people),
     ]
-    for arrears in tenancy.get("arrears", []):
-        as_at = date.fromisoformat(arrears["as_at"])
-        balance = Decimal(arrears["balance"])
-        entries.append(
-            ChronologyEntry(
-                occurred_on=as_at,
-                category=EntryCategory.RENT_ARREARS,
-                summary=sentence(
-                    f"Rent arrears of £{balance:,.2f} ({count(int(arrears['weeks_in_arrears']), 'week')}) "
-                    f"on the tenancy at {address}"
-                ),
-                source=SourceRef(agency=AGENCY, record_id=f"{ref}/arrears/{as_at.isoformat()}"),
-                people=people,
-            )
-        )
-    for notice in tenancy.get("notices", []):
-        name = NOTICE_NAMES.get(notice["type"], str(notice["type"]).replace("_", " ").capitalize())
-        entries.append(
-            ChronologyEntry(
-                occurred_on=date.fromisoformat(notice["served_on"]),
-                category=EntryCategory.HOUSING_NOTICE,
-                summary=sentence(f"{name} served on the tenancy at {address}", notice.get("ground")),
-                source=SourceRef(agency=AGENCY, record_id=notice["notice_ref"]),
-                people=people,
-            )
-        )
-    return entries
 
 
 def homelessness_entry(case: dict[str, Any]) -> ChronologyEntry:
-    applicant = Involvement(agency_person_id=case["applicant_ref"], role=InvolvementRole.APPLICANT)
-    members = [
-        Involvement(agency_person_id=member["person_ref"], role=InvolvementRole.HOUSEHOLD_MEMBER)
+    """One entry per case, naming why the home was lost, the duty owed and any temporary accommodation."""
+    applicant = case["applicant_ref"]
+    people = [
+        Involvement(
+            agency_person_id=member["person_ref"],
+            role=InvolvementRole.APPLICANT if member["person_ref"] == applicant else InvolvementRole.HOUSEHOLD_MEMBER,
+        )
         for member in case["household"]
     ]
-    duty = DUTIES.get(case["duty"], str(case["duty"]).replace("_", " "))
-    return ChronologyEntry(
-        occurred_on=date.fromisoformat(case["application_date"]),
-        category=EntryCategory.HOMELESSNESS,
-        summary=sentence(
-            "Homelessness application",
-            f"{duty} owed",
-            "household placed in temporary accommodation" if case.get("temporary_accommodation") else None,
-        ),
-        source=SourceRef(agency=AGENCY, record_id=case["case_ref"]),
-        people=[applicant, *members],
+    if all(person.agency_person_id != applicant for person in people):
+        people.insert(0, Involvement(agency_person_id=applicant, role=InvolvementRole.APPLICANT))
+    reason = case["reason_for_loss_of_last_settled_home"]
+    accommodation = case["temporary_accommodation_type"]
+    placed = (
+        "household placed in temporary accommodation"
+        + (f" ({ACCOMMODATION.get(accommodation, _words(accommodation))})" if accommodation else "")
+        if case["temporary_accommodation"]
+        else None
+    )
+    summary = sentence(
+        "Homelessness application",
+        f"last settled home lost through {REASONS.get(reason, _words(reason))}" if reason != "other" else None,
+        f"{DUTIES.get(case['duty'], _words(case['duty']))} owed",
+        _members_phrase(case["household"], "applicant"),
+        placed,
+    )
+    sensitive = reason in SENSITIVE_CODES
+    return _entry(
+        case["application_date"], EntryCategory.HOMELESSNESS, summary, case["case_ref"], people, sensitive=sensitive
     )
 
 
@@ -139,18 +251,30 @@ def parse_records(payload: Any) -> list[ChronologyEntry]:
         return entries + [homelessness_entry(case) for case in payload["homelessness"]]
 
 
+def search_body(person: Person, name: PersonName) -> dict[str, str]:
+    """Surname and forename, with the birth date and postcode when the referral has them."""
+    body = {"surname": name.family_name, "forename": name.given_names[0]}
+    if person.birth_date is not None:
+        body["date_of_birth"] = person.birth_date.isoformat()
+    if person.address is not None and person.address.postcode:
+        body["postcode"] = person.address.postcode
+    return body
+
+
 class HousingConnector(Connector):
     agency = AGENCY
 
     def search(self, person: Person) -> list[AgencyPerson]:
-        birth_date = birth_date_of(person)
+        if person.birth_date is None and (person.address is None or not person.address.postcode):
+            raise ConnectorError("insufficient_identifiers")
         for name in names_to_search(person):
-            body = {
-                "surname": name.family_name,
-                "forename": name.given_names[0],
-                "date_of_birth": birth_date.isoformat(),
-            }
-            if found := parse_people(self.post_json("/api/people/search", body)):
+            try:
+                payload = self.post_json("/api/people/search", search_body(person, name))
+            except ConnectorError as error:
+                if error.code == TOO_MANY_MATCHES_STATUS:
+                    raise ConnectorError("too_many_matches") from None
+                raise
+            if found := parse_people(payload):
                 return found
         return []
 

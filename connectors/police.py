@@ -1,7 +1,11 @@
-"""Police connector: POLE-style nominal search, then the occurrences each nominal is linked to.
+"""Police connector: POLE-style nominal search, then each nominal's occurrences and Public Protection Notices.
 
-Police hold no identifier the referral carries, so the search is always name and birth date
-(the referral's name first, then its aliases).
+Police hold no identifier the referral carries, so the search is name and birth date, once for
+the referral's name and once for each alias; the nominals found are pooled. The force also
+returns nominals whose date of birth it never recorded: they stay candidates (without a birth
+date) and the hub's identity checking decides about them. Occurrences become chronology entries
+with every linked person's role (domestic abuse with its DASH risk, missing episodes with their
+return, child sexual exploitation concerns); each PPN becomes an entry of its own.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from connectors.base import Connector, MalformedReply, birth_date_of, names_to_search, parsing
-from connectors.wording import count, sentence
+from connectors.base import Connector, ConnectorError, MalformedReply, birth_date_of, names_to_search, parsing
+from connectors.wording import count, long_date, sentence
 from schemas import (
+    Address,
     AgencyPerson,
     ChronologyEntry,
     EntryCategory,
@@ -30,9 +35,11 @@ AGENCY = "police"
 CATEGORIES = {
     "domestic_abuse": EntryCategory.DOMESTIC_ABUSE_INCIDENT,
     "missing": EntryCategory.MISSING_EPISODE,
+    "missing_person": EntryCategory.MISSING_EPISODE,
     "child_sexual_exploitation": EntryCategory.CHILD_EXPLOITATION_CONCERN,
     "child_criminal_exploitation": EntryCategory.CHILD_EXPLOITATION_CONCERN,
-    "public_protection_notice": EntryCategory.PUBLIC_PROTECTION_NOTICE,
+    "anti_social_behaviour": EntryCategory.ANTI_SOCIAL_BEHAVIOUR,
+    "antisocial_behaviour": EntryCategory.ANTI_SOCIAL_BEHAVIOUR,
 }
 SENSITIVITY = {
     EntryCategory.DOMESTIC_ABUSE_INCIDENT: Sensitivity.SENSITIVE,
@@ -46,47 +53,144 @@ ROLES = {
     "witness": InvolvementRole.WITNESS,
     "child_present": InvolvementRole.CHILD_PRESENT,
     "missing_person": InvolvementRole.SUBJECT,
+    "subject": InvolvementRole.SUBJECT,
     "reporting_person": InvolvementRole.REPORTING_PERSON,
 }
-LOCATIONS = {"home_address": "at home address", "public_place": "in a public place", "school": "at school"}
-EVENT_NAMES = {"domestic_abuse": "Domestic abuse incident", "missing": "Missing person episode"}
+LOCATIONS = {
+    "home_address": "at home address",
+    "other_address": "at another address",
+    "public_place": "in a public place",
+    "school": "at school",
+    "licensed_premises": "at licensed premises",
+    "retail": "at a shop",
+}
+EVENT_NAMES = {
+    "domestic_abuse": "Domestic abuse incident",
+    "missing": "Missing person episode",
+    "missing_person": "Missing person episode",
+    "child_sexual_exploitation": "Child sexual exploitation concern",
+    "child_criminal_exploitation": "Child criminal exploitation concern",
+    "anti_social_behaviour": "Anti-social behaviour",
+    "antisocial_behaviour": "Anti-social behaviour",
+}
+FLAG_CLAUSES = {
+    "repeat_victim": "repeat victim",
+    "repeat_missing": "repeat missing episode",
+    "marac": "referred to MARAC",
+}
+"""Occurrence flags worth a clause (child_present is counted from the roles; cse_concern is below)."""
+REPORTERS = {"parent_carer": "a parent or carer", "school": "the school", "care_home": "care home staff"}
+CONCERNS = {
+    "child_at_risk": "child at risk",
+    "domestic_abuse": "domestic abuse",
+    "child_sexual_exploitation": "child sexual exploitation",
+    "missing": "missing person",
+}
+CSE_FLAG = "cse_concern"
+MIN_POSTCODE, MAX_POSTCODE = 5, 7
+
+
+def _words(code: object) -> str:
+    return str(code).replace("_", " ")
+
+
+def _event_name(kind: object) -> str:
+    return EVENT_NAMES.get(str(kind), _words(kind).capitalize())
+
+
+def _address(address: dict[str, Any] | None) -> Address | None:
+    """The nominal's address; a postcode the force mistyped beyond recognition is left out, not fatal."""
+    if not address:
+        return None
+    postcode = address.get("postcode")
+    if postcode is not None and not MIN_POSTCODE <= len("".join(str(postcode).split())) <= MAX_POSTCODE:
+        postcode = None
+    line = address.get("line")
+    return Address(line=str(line) if line else None, postcode=postcode) if line or postcode else None
+
+
+def _alias_names(nominal: dict[str, Any], name: PersonName) -> list[PersonName]:
+    """Every other name the nominal is known by: each alias surname and forename, and their pairings."""
+    aliases = nominal.get("aliases") or {}
+    surnames = [name.family_name, *aliases.get("surnames", [])]
+    forenames = [name.given_names, *([str(forename)] for forename in aliases.get("forenames", []))]
+    names = {
+        (tuple(given), str(surname)): PersonName(given_names=given, family_name=surname)
+        for surname in surnames
+        for given in forenames
+    }
+    names.pop((tuple(name.given_names), name.family_name), None)
+    return list(names.values())
 
 
 def nominal_to_candidate(nominal: dict[str, Any]) -> AgencyPerson:
-    forenames = str(nominal["forenames"]).split()
+    forenames = nominal["forenames"]
+    if not isinstance(forenames, list):
+        raise TypeError("forenames is not a list")
+    name = PersonName(given_names=[str(forename) for forename in forenames], family_name=nominal["surname"])
+    born = nominal["date_of_birth"]
     sex = nominal.get("sex")
     return AgencyPerson(
         agency_person_id=nominal["nominal_id"],
         person=Person(
-            name=PersonName(given_names=forenames, family_name=nominal["surname"]),
-            aliases=[PersonName(given_names=forenames, family_name=a["surname"]) for a in nominal.get("aliases", [])],
-            birth_date=date.fromisoformat(nominal["date_of_birth"]),
+            name=name,
+            aliases=_alias_names(nominal, name),
+            birth_date=date.fromisoformat(born) if born is not None else None,
             sex=Sex(sex) if sex in set(Sex) else Sex.UNKNOWN,
+            address=_address(nominal.get("address")),
             identifiers=Identifiers(police_nominal_id=nominal["nominal_id"]),
         ),
     )
 
 
 def parse_nominals(payload: Any) -> list[AgencyPerson]:
+    """The candidates of one nominal search; a capped (truncated) answer cannot be trusted as complete."""
     with parsing():
-        return [nominal_to_candidate(nominal) for nominal in payload["nominals"]]
+        candidates = [nominal_to_candidate(nominal) for nominal in payload["nominals"]]
+        if payload.get("truncated") is True:
+            raise ConnectorError("too_many_matches")
+        return candidates
+
+
+def _missing_clauses(episode: dict[str, Any] | None) -> list[str | None]:
+    if not episode:
+        return []
+    returned = episode.get("returned")
+    risk = episode.get("risk")
+    reporter = episode["reported_by"]
+    reported = date.fromisoformat(episode["reported"])
+    return [
+        f"reported missing by {REPORTERS.get(reporter, _words(reporter))} on {long_date(reported)}",
+        f"returned {long_date(date.fromisoformat(returned))}" if returned else "not returned when recorded",
+        f"risk graded {_words(risk)}" if risk else None,
+    ]
 
 
 def occurrence_summary(occurrence: dict[str, Any]) -> str:
     """A structured first sentence a social worker can scan, then the force's own narrative."""
     kind = occurrence["type"]
-    event = EVENT_NAMES.get(kind, str(kind).replace("_", " ").capitalize())
     location = occurrence.get("location") or {}
     place = LOCATIONS.get(str(location.get("type")), "")
     risk = occurrence.get("dash_risk")
     children = sum(1 for person in occurrence["persons"] if person["role"] == "child_present")
+    flags = set(occurrence.get("flags") or ())
+    cse_noted = CSE_FLAG in flags and CATEGORIES.get(kind) is not EntryCategory.CHILD_EXPLOITATION_CONCERN
     lead = sentence(
-        f"{event} {place}".strip(),
+        f"{_event_name(kind)} {place}".strip(),
         f"DASH risk assessed as {risk}" if risk else None,
         f"{count(children, 'child', 'children')} present" if children else None,
+        *_missing_clauses(occurrence.get("missing_episode")),
+        *(clause for flag, clause in FLAG_CLAUSES.items() if flag in flags),
+        "child sexual exploitation concern flagged" if cse_noted else None,
     )
     narrative = occurrence.get("summary")
     return f"{lead} {narrative}" if narrative else lead
+
+
+def _sensitivity(category: EntryCategory, flags: Any) -> Sensitivity:
+    if CSE_FLAG in (flags or ()):
+        return Sensitivity.RESTRICTED
+    return SENSITIVITY.get(category, Sensitivity.STANDARD)
 
 
 def occurrence_to_entry(occurrence: dict[str, Any]) -> ChronologyEntry:
@@ -95,14 +199,16 @@ def occurrence_to_entry(occurrence: dict[str, Any]) -> ChronologyEntry:
         Involvement(agency_person_id=person["nominal_id"], role=ROLES.get(person["role"], InvolvementRole.OTHER))
         for person in occurrence["persons"]
     ]
+    returned = (occurrence.get("missing_episode") or {}).get("returned")
     return ChronologyEntry(
         occurred_on=date.fromisoformat(occurrence["date"]),
+        ended_on=date.fromisoformat(returned) if returned else None,
         category=category,
         summary=occurrence_summary(occurrence),
         action_taken=occurrence.get("outcome") or None,
         source=SourceRef(agency=AGENCY, record_id=occurrence["occurrence_id"]),
         people=people,
-        sensitivity=SENSITIVITY.get(category, Sensitivity.STANDARD),
+        sensitivity=_sensitivity(category, occurrence.get("flags")),
     )
 
 
@@ -114,21 +220,59 @@ def parse_occurrences(payload: Any) -> list[ChronologyEntry]:
         return [occurrence_to_entry(occurrence) for occurrence in occurrences]
 
 
+def ppn_summary(notice: dict[str, Any]) -> str:
+    concern = notice["concern"]
+    occurrence = notice.get("occurrence") or {}
+    raised_after = None
+    if occurrence.get("type") and occurrence.get("date"):
+        event = _event_name(occurrence["type"]).lower()
+        raised_after = f"after the {event} of {long_date(date.fromisoformat(occurrence['date']))}"
+    return sentence(
+        f"Public Protection Notice submitted: {CONCERNS.get(concern, _words(concern))}",
+        f"risk assessed as {_words(notice['risk'])}" if notice.get("risk") else None,
+        raised_after,
+    )
+
+
+def ppn_to_entry(notice: dict[str, Any]) -> ChronologyEntry:
+    shared_with = notice.get("shared_with")
+    restricted = notice["concern"] == "child_sexual_exploitation"
+    return ChronologyEntry(
+        occurred_on=date.fromisoformat(notice["submitted_on"]),
+        category=EntryCategory.PUBLIC_PROTECTION_NOTICE,
+        summary=ppn_summary(notice),
+        action_taken=f"Shared with {shared_with}." if shared_with else None,
+        source=SourceRef(agency=AGENCY, record_id=notice["ppn_id"]),
+        people=[Involvement(agency_person_id=notice["nominal_id"], role=InvolvementRole.SUBJECT)],
+        sensitivity=Sensitivity.RESTRICTED if restricted else Sensitivity.SENSITIVE,
+    )
+
+
+def parse_ppns(payload: Any) -> list[ChronologyEntry]:
+    with parsing():
+        notices = payload["ppns"]
+        if not isinstance(notices, list):
+            raise MalformedReply(message="ppns is not a list")
+        return [ppn_to_entry(notice) for notice in notices]
+
+
 class PoliceConnector(Connector):
     agency = AGENCY
 
     def search(self, person: Person) -> list[AgencyPerson]:
         birth_date = birth_date_of(person)
+        found: dict[str, AgencyPerson] = {}
         for name in names_to_search(person):
             body = {
                 "surname": name.family_name,
                 "forenames": " ".join(name.given_names),
                 "date_of_birth": birth_date.isoformat(),
             }
-            if found := parse_nominals(self.post_json("/nominals/search", body)):
-                return found
-        return []
+            for candidate in parse_nominals(self.post_json("/nominals/search", body)):
+                found.setdefault(candidate.agency_person_id, candidate)
+        return list(found.values())
 
     def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
-        payload = self.post_json("/occurrences/search", {"nominal_id": candidate.agency_person_id})
-        return parse_occurrences(payload)
+        body = {"nominal_id": candidate.agency_person_id}
+        occurrences = parse_occurrences(self.post_json("/occurrences/search", body))
+        return [*occurrences, *parse_ppns(self.post_json("/ppns/search", body))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -17,6 +17,7 @@ from hub.errors import UserError
 from hub.settings import HubSettings
 
 if TYPE_CHECKING:
+    from connectors.base import Connector
     from sandbox.dataset import Dataset
     from sandbox.server import SandboxCluster
     from sandbox.settings import SandboxSettings
@@ -32,6 +33,16 @@ def record_sandboxes(
     document = json.dumps(dict(endpoints or cluster.endpoints), indent=2)
     settings.sandbox_endpoints_file.write_text(document, encoding="utf-8")
     cluster.write_credentials(settings.sandbox_credentials_file)
+
+
+def connector_for(cluster: SandboxCluster, agency: str, **options: Any) -> Connector:
+    """A connector as the hub builds it: the sandbox's endpoint and the credentials it issued this run."""
+    from connectors import CONNECTORS
+    from connectors.auth import CREDENTIALS_FILE
+
+    issued = {agency: cluster.credentials[agency].connector_credentials()}
+    credentials = CREDENTIALS_FILE.validate_python(issued)[agency]
+    return CONNECTORS[agency](cluster.endpoints[agency], credentials=credentials, **options)
 
 
 def forget_sandboxes(settings: HubSettings) -> None:

@@ -1,137 +1,135 @@
-"""Education sandbox: pupils as a DfE Common Transfer File (CTF) XML document.
+"""Education sandbox: the local authority's pupil records, searched by a MASH and returned as a CTF.
 
-A search by UPN, or by surname and birth date (forename optional), returns one CTF holding
-every matching pupil; no match gives an empty CTFpupilData rather than an error.
+`POST /pupils/search` takes a form or JSON body: a UPN (matching the current or a former UPN), or a
+surname (legal, former or preferred) with a date of birth and optionally a forename (first, middle
+or preferred). Every match comes back in one Common Transfer File (`sandbox.ctf`); none is an empty
+CTFpupilData, not an error. Bad requests get the documented XML error body, which never repeats
+what was sent:
+
+    <Error><Code>invalid_request</Code><Message>...</Message></Error>
+
+The app answers synchronously; the shared async layer may turn the search into a job.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime
+import logging
+from datetime import date
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request, Response
+from lxml import etree
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox.common import BodyError, new_app, read_fields, same_text
-from sandbox.places import LEA
+from sandbox.ctf import code_of, ctf_document
+from sandbox.education_keys import surname_birth_key, upn_key
 from sandbox.records import Pupil
-from sandbox.store import Database, search_key
+from sandbox.store import Database
+from schemas.identifiers import is_valid_upn
+
+logger = logging.getLogger(__name__)
 
 XML = "application/xml"
-CTF_VERSION = "26.0"
-GENDER_CODES = {"male": "M", "female": "F"}
+SEARCH_PATH = "/pupils/search"
+FIELDS = frozenset({"upn", "surname", "dob", "forename"})
+BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
+MAX_MESSAGE_LENGTH = 200
 
 
-def _add(parent: ET.Element, tag: str, text: object | None = None) -> ET.Element:
-    element = ET.SubElement(parent, tag)
-    if text is not None:
-        element.text = text.isoformat() if isinstance(text, date) else str(text)
-    return element
+class EducationError(Exception):
+    """A request the records service refuses, with its HTTP status and error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
 
 
-def _header(root: ET.Element) -> None:
-    header = _add(root, "Header")
-    _add(header, "DocumentName", "Common Transfer File")
-    _add(header, "CTFversion", CTF_VERSION)
-    _add(header, "DateTime", datetime.now(UTC).replace(microsecond=0, tzinfo=None).isoformat())
-    _add(header, "DocumentQualifier", "partial")
-    _add(header, "SupplierID", "MASH-SANDBOX")
-    source = _add(header, "SourceSchool")
-    _add(source, "LEA", LEA)
-    _add(source, "Estab", "0000")
-    _add(source, "SchoolName", "Northbridge Pupil Records Service")
-    _add(source, "AcademicYear", "2026")
-    destination = _add(header, "DestSchool")
-    _add(destination, "LEA", LEA)
-    _add(destination, "Estab", "MASH")
+def render_error(status: int, code: str, message: str) -> Response:
+    """The documented error body: `<Error><Code/><Message/></Error>` (valid against the project's XSD)."""
+    root = etree.Element("Error")
+    etree.SubElement(root, "Code").text = code_of(code, default="error")
+    etree.SubElement(root, "Message").text = message.strip()[:MAX_MESSAGE_LENGTH] or HTTPStatus(status).phrase
+    return Response(etree.tostring(root, encoding="utf-8", xml_declaration=True), status_code=status, media_type=XML)
 
 
-def _pupil(parent: ET.Element, pupil: Pupil) -> None:
-    element = _add(parent, "Pupil")
-    _add(element, "UPN", pupil.upn)
-    _add(element, "Surname", pupil.surname)
-    _add(element, "Forename", pupil.forenames[0])
-    if len(pupil.forenames) > 1:
-        _add(element, "MiddleNames", " ".join(pupil.forenames[1:]))
-    _add(element, "DOB", pupil.dob)
-    _add(element, "Gender", GENDER_CODES.get(pupil.gender, "U"))
-    school = _add(_add(element, "SchoolHistory"), "School")
-    _add(school, "LEA", pupil.school.lea)
-    _add(school, "Estab", pupil.school.estab)
-    _add(school, "SchoolName", pupil.school.name)
-    _add(school, "EntryDate", pupil.entry_date)
-    attendance = _add(element, "Attendance")
-    for period in pupil.attendance:
-        year = _add(attendance, "YearData")
-        _add(year, "Year", period.start.year)
-        _add(year, "LEA", pupil.school.lea)
-        _add(year, "Estab", pupil.school.estab)
-        _add(year, "SessionsPossible", period.sessions_possible)
-        _add(year, "SessionsAttended", period.sessions_attended)
-        _add(year, "SessionsAuthorised", period.sessions_authorised)
-        _add(year, "SessionsUnauthorised", period.sessions_unauthorised)
-        _add(year, "AttendanceStartDate", period.start)
-        _add(year, "AttendanceEndDate", period.end)
-    exclusions = _add(element, "Exclusions")
-    for exclusion in pupil.exclusions:
-        item = _add(exclusions, "Exclusion")
-        _add(item, "LEA", pupil.school.lea)
-        _add(item, "Estab", pupil.school.estab)
-        _add(item, "ExclusionStartDate", exclusion.start)
-        _add(item, "Category", exclusion.category)
-        _add(item, "Reason", exclusion.reason)
-        _add(item, "Sessions", exclusion.sessions)
-    if pupil.sen:
-        history = _add(element, "SENhistory")
-        for record in pupil.sen:
-            sen = _add(history, "SEN")
-            _add(sen, "StartDate", record.start)
-            _add(sen, "SENprovision", record.provision)
+def malformed_body() -> tuple[bytes, str]:
+    """A CTF cut off in its header, for fault injection."""
+    return b'<?xml version="1.0" encoding="utf-8"?>\n<CTfile><Header><DocumentName>Common Tr', XML
 
 
-def ctf_document(pupils: list[Pupil]) -> bytes:
-    root = ET.Element("CTfile")
-    _header(root)
-    data = _add(root, "CTFpupilData")
-    for pupil in pupils:
-        _pupil(data, pupil)
-    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return document
+def _bad_request(code: str, message: str) -> EducationError:
+    return EducationError(400, code, message)
+
+
+def _birth_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise _bad_request("invalid_dob", "dob must be a date written YYYY-MM-DD") from None
+
+
+def _matches_forename(pupil: Pupil, forename: str) -> bool:
+    names = (*pupil.forenames, *((pupil.preferred_forename,) if pupil.preferred_forename else ()))
+    return any(same_text(forename, name) for name in names)
 
 
 def search_pupils(database: Database, fields: dict[str, str]) -> list[Pupil]:
-    """Exact UPN match, or surname and birth date (and forename if given)."""
-    if upn := fields.get("upn", "").strip().upper():
-        found = database.table("pupils").get(upn)
-        return [found] if found else []
-    if not fields.get("surname") or not fields.get("dob"):
-        raise BodyError("search needs upn, or surname and dob")
-    try:
-        dob = date.fromisoformat(fields["dob"])
-    except ValueError:
-        raise BodyError("dob must be YYYY-MM-DD") from None
+    """Pupils by UPN or former UPN, else by surname and birth date (then forename): indexed lookups only."""
+    fields = {key: value for key, value in fields.items() if value.strip()}
+    if unknown := set(fields) - FIELDS:
+        message = f"{len(unknown)} unexpected field(s); allowed: dob, forename, surname, upn"
+        raise _bad_request("invalid_request", message)
+    pupils = database.table("pupils")
+    if "upn" in fields:
+        upn = upn_key(fields["upn"])
+        if upn is None or not is_valid_upn(upn):
+            raise _bad_request("invalid_upn", "upn must be 13 characters: a check letter, 11 digits, a digit or letter")
+        found: list[Pupil] = pupils.find(upns=upn)
+        return found
+    if "surname" not in fields or "dob" not in fields:
+        raise _bad_request("invalid_request", "search needs upn, or surname and dob (forename optional)")
+    key = surname_birth_key(fields["surname"], _birth_date(fields["dob"]))
+    candidates: list[Pupil] = pupils.find(surname_births=key)
     forename = fields.get("forename", "").split()[:1]
-    return [
-        pupil
-        for pupil in database.table("pupils").find(surnames=search_key(fields["surname"]), birth_date=dob.isoformat())
-        if (not forename or any(same_text(forename[0], name) for name in pupil.forenames))
-    ]
+    return [pupil for pupil in candidates if not forename or _matches_forename(pupil, forename[0])]
 
 
-def _error(message: str) -> Response:
-    root = ET.Element("Error")
-    _add(root, "Message", message)
-    return Response(ET.tostring(root, encoding="utf-8", xml_declaration=True), status_code=400, media_type=XML)
+async def _read_search(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", BODY_TYPES[0]).split(";")[0].strip().lower()
+    if content_type not in BODY_TYPES:
+        raise EducationError(415, "unsupported_media_type", "send a form-encoded or JSON body")
+    try:
+        return await read_fields(request)
+    except BodyError:
+        raise _bad_request("invalid_body", "the body is not valid form-encoded data or a JSON object") from None
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(EducationError)
+    async def education_error(request: Request, error: EducationError) -> Response:
+        return render_error(error.status, error.code, error.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        phrase = HTTPStatus(error.status_code).phrase
+        return render_error(error.status_code, phrase.lower().replace(" ", "_").replace("-", "_"), phrase)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> Response:
+        logger.error("education sandbox: unhandled %s", type(error).__name__)
+        return render_error(500, "internal_error", "The request could not be completed")
 
 
 def create_app(database: Database) -> FastAPI:
     app = new_app("Education sandbox (CTF XML)")
+    _install_error_handlers(app)
 
-    @app.post("/pupils/search")
+    @app.post(SEARCH_PATH)
     async def pupils_search(request: Request) -> Response:
-        try:
-            pupils = search_pupils(database, await read_fields(request))
-        except BodyError as error:
-            return _error(str(error))
-        return Response(ctf_document(pupils), media_type=XML)
+        fields = await _read_search(request)
+        pupils = await run_in_threadpool(search_pupils, database, fields)
+        return Response(await run_in_threadpool(ctf_document, pupils), media_type=XML)
 
     return app

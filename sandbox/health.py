@@ -1,234 +1,198 @@
-"""Health sandbox: FHIR R4 in the style of NHS PDS, plus A&E Encounters and CP-IS Flags.
+"""Health sandbox: the NHS Personal Demographics Service (PDS) FHIR API, plus A&E Encounters and CP-IS Flags.
 
-Searches are `POST .../_search` with a form-encoded body, so demographics never sit in a URL.
-Every request needs an `X-Request-ID` (a UUID), as PDS requires; errors are OperationOutcomes.
+Endpoints (all FHIR R4 JSON, `application/fhir+json`):
+
+- `POST /Patient/_search`: a PDS patient search with its parameters form-encoded in the body, so no
+  personal detail ever sits in a URL; the hub only ever searches this way. `GET /Patient?...` is also
+  answered, for fidelity with PDS, which searches by GET.
+- `GET /Patient/{id}`: read one patient, by the id a search returned or by NHS number.
+- `POST /Encounter/_search` and `POST /Flag/_search` with `patient=Patient/{id}`.
+
+Every request needs an `X-Request-ID` (a UUID), which is echoed, as is `X-Correlation-ID` when sent.
+Errors are OperationOutcomes coded from Spine-ErrorOrWarningCode. See docs/sandboxes/health.md.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
-from datetime import date
-from typing import Any
+import re
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.common import BodyError, new_app, read_fields, same_text
-from sandbox.records import HealthEncounter, HealthFlag, HealthPatient
-from sandbox.store import Database, search_key
+from sandbox.common import REQUEST_ID_HEADER, new_app
+from sandbox.fhir import (
+    FHIR_JSON,
+    SPINE_CODES,
+    VERSION_ID,
+    FhirError,
+    encounter_resource,
+    flag_resource,
+    operation_outcome,
+    patient_resource,
+    searchset,
+    too_many_matches,
+)
+from sandbox.health_query import parse_patient_query
+from sandbox.health_search import TooManyMatches, find_patients
+from sandbox.records import HealthPatient
+from sandbox.store import Database, RecordTable
+from schemas.identifiers import is_valid_nhs_number
 
-FHIR_JSON = "application/fhir+json"
-NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
-ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
-VERIFICATION_EXTENSION = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
-VERIFICATION_SYSTEM = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatus"
-SPINE_ERROR_SYSTEM = "https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode"
-ACT_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-CPIS_SYSTEM = "https://fhir.nhs.uk/CodeSystem/CPIS-PlanType"
-CPIS_DISPLAY = {"CPP": "Child Protection Plan", "LAC": "Looked After Child", "UPB": "Unborn Child Protection Plan"}
-DEFAULT_MAX_RESULTS = 10
-
-
-class FhirError(Exception):
-    """A request the server refuses; rendered as an OperationOutcome."""
-
-    def __init__(self, status: int, issue_code: str, spine_code: str, diagnostics: str) -> None:
-        super().__init__(diagnostics)
-        self.status, self.issue_code, self.spine_code = status, issue_code, spine_code
-
-
-def operation_outcome(issue_code: str, spine_code: str, diagnostics: str) -> dict[str, Any]:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": issue_code,
-                "details": {"coding": [{"system": SPINE_ERROR_SYSTEM, "code": spine_code}]},
-                "diagnostics": diagnostics,
-            }
-        ],
-    }
+CORRELATION_ID_HEADER = "X-Correlation-ID"
+FORM = "application/x-www-form-urlencoded"
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_STATUS_CODES = {
+    400: "INVALID_VALUE",
+    401: "ACCESS_DENIED",
+    403: "ACCESS_DENIED",
+    404: "RESOURCE_NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "UNABLE_TO_CALL_SERVICE",
+    429: "TOO_MANY_REQUESTS",
+    503: "SERVICE_UNAVAILABLE",
+    504: "UNABLE_TO_CALL_SERVICE",
+}
+"""The Spine code PDS's API platform gives each HTTP status, for errors raised outside the API itself."""
 
 
-def _fhir(body: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
+def _fhir(body: dict[str, object], status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=FHIR_JSON, headers=headers)
 
 
-def patient_resource(patient: HealthPatient) -> dict[str, Any]:
-    street, _, town = patient.address_line.partition(", ")
-    verified = {"coding": [{"system": VERIFICATION_SYSTEM, "code": "01", "display": "Number present and verified"}]}
-    return {
-        "resourceType": "Patient",
-        "id": patient.patient_id,
-        "meta": {"versionId": "1"},
-        "identifier": [
-            {
-                "system": NHS_NUMBER_SYSTEM,
-                "value": patient.nhs_number,
-                "extension": [{"url": VERIFICATION_EXTENSION, "valueCodeableConcept": verified}],
-            }
-        ],
-        "name": [{"use": "usual", "family": patient.family_name, "given": list(patient.given_names)}],
-        "gender": patient.gender,
-        "birthDate": patient.birth_date.isoformat(),
-        "address": [{"use": "home", "line": [line for line in (street, town) if line], "postalCode": patient.postcode}],
-        "generalPractitioner": [
-            {
-                "type": "Organization",
-                "display": patient.gp.name,
-                "identifier": {
-                    "system": ODS_SYSTEM,
-                    "value": patient.gp.ods_code,
-                    "period": {"start": patient.gp_registered_on.isoformat()},
-                },
-            }
-        ],
-    }
-
-
-def encounter_resource(encounter: HealthEncounter) -> dict[str, Any]:
-    return {
-        "resourceType": "Encounter",
-        "id": encounter.encounter_id,
-        "status": "finished",
-        "class": {"system": ACT_CODE_SYSTEM, "code": encounter.class_code, "display": "emergency"},
-        "subject": {"reference": f"Patient/{encounter.patient_id}"},
-        "period": {"start": encounter.start.isoformat()},
-        "reasonCode": [{"text": encounter.reason}],
-        "serviceProvider": {"display": encounter.provider},
-    }
-
-
-def flag_resource(flag: HealthFlag) -> dict[str, Any]:
-    period = {"start": flag.start.isoformat()} | ({"end": flag.end.isoformat()} if flag.end else {})
-    return {
-        "resourceType": "Flag",
-        "id": flag.flag_id,
-        "status": "inactive" if flag.end else "active",
-        "code": {"coding": [{"system": CPIS_SYSTEM, "code": flag.code, "display": CPIS_DISPLAY[flag.code]}]},
-        "subject": {"reference": f"Patient/{flag.patient_id}"},
-        "period": period,
-        "author": {"display": flag.council},
-    }
-
-
-def searchset(base_url: str, resources: Iterable[tuple[dict[str, Any], float | None]]) -> dict[str, Any]:
-    entries = []
-    for resource, score in resources:
-        entry: dict[str, Any] = {
-            "fullUrl": f"{base_url}{resource['resourceType']}/{resource['id']}",
-            "resource": resource,
-        }
-        entry["search"] = {"mode": "match"} | ({"score": score} if score is not None else {})
-        entries.append(entry)
-    return {
-        "resourceType": "Bundle",
-        "id": str(uuid.uuid4()),
-        "type": "searchset",
-        "total": len(entries),
-        "entry": entries,
-    }
-
-
-def _birthdate_matches(criterion: str, birth_date: date) -> bool:
-    prefix, value = (criterion[:2], criterion[2:]) if criterion[:2].isalpha() else ("eq", criterion)
-    try:
-        wanted = date.fromisoformat(value)
-    except ValueError:
-        raise FhirError(400, "invalid", "INVALID_SEARCH_DATA", "birthdate must be [eq|ge|le]YYYY-MM-DD") from None
-    comparisons = {"eq": birth_date == wanted, "ge": birth_date >= wanted, "le": birth_date <= wanted}
-    if prefix not in comparisons:
-        raise FhirError(400, "invalid", "INVALID_SEARCH_DATA", "birthdate prefix must be eq, ge or le")
-    return comparisons[prefix]
-
-
-def search_patients(database: Database, params: dict[str, str]) -> list[tuple[HealthPatient, float]]:
-    """PDS-style matching: by NHS number, else family name and birth date (given, gender if sent)."""
-    if identifier := params.get("identifier"):
-        system, _, value = identifier.rpartition("|")
-        if system and system != NHS_NUMBER_SYSTEM:
-            raise FhirError(400, "invalid", "INVALID_SEARCH_DATA", "identifier system must be the NHS number")
-        return [(patient, 1.0) for patient in database.table("patients").find(nhs_number=value)]
-    if not params.get("family") or not params.get("birthdate"):
-        raise FhirError(400, "required", "MISSING_VALUE", "family and birthdate are required without identifier")
-    matches = []
-    for patient in database.table("patients").find(families=search_key(params["family"])):
-        if not _birthdate_matches(params["birthdate"], patient.birth_date):
-            continue
-        if "given" in params and not any(same_text(name, params["given"]) for name in patient.given_names):
-            continue
-        if "gender" in params and patient.gender != params["gender"]:
-            continue
-        postcode = params.get("address-postalcode")
-        score = 1.0 if not postcode or same_text(postcode.replace(" ", ""), patient.postcode.replace(" ", "")) else 0.8
-        matches.append((patient, score))
-    return sorted(matches, key=lambda match: -match[1])
-
-
-def _max_results(params: dict[str, str]) -> int:
-    try:
-        value = int(params.get("_max-results", DEFAULT_MAX_RESULTS))
-    except ValueError:
-        raise FhirError(400, "invalid", "INVALID_SEARCH_DATA", "_max-results must be a number") from None
-    if not 1 <= value <= 50:
-        raise FhirError(400, "invalid", "INVALID_SEARCH_DATA", "_max-results must be between 1 and 50")
-    return value
+def _refusal(error: FhirError) -> JSONResponse:
+    return _fhir(operation_outcome(error.spine.code, error.diagnostics), error.status)
 
 
 def _reject_request_id(value: str | None) -> Response | None:
-    try:
-        uuid.UUID(value or "")
-    except ValueError:
-        return _fhir(operation_outcome("value", "INVALID_VALUE", "X-Request-ID header must be a UUID"), 400)
+    """PDS refuses a missing X-Request-ID (MISSING_VALUE) and one that is not a UUID (INVALID_VALUE)."""
+    if value is None:
+        diagnostics = "Invalid request with error - X-Request-ID header must be supplied to access this resource"
+        return _refusal(FhirError(400, "MISSING_VALUE", diagnostics))
+    if not _UUID.match(value):
+        refusal = _refusal(FhirError(400, "INVALID_VALUE", "Invalid value in header 'X-Request-ID'"))
+        if value:
+            refusal.headers[REQUEST_ID_HEADER] = value
+        return refusal
     return None
 
 
+async def _body_pairs(request: Request) -> list[tuple[str, str]]:
+    """A POST search's parameters: form-encoded in the body (repeats kept), never in the URL."""
+    if request.url.query:
+        raise FhirError(400, "INVALID_SEARCH_DATA", "Send search parameters in the form-encoded body, not the URL")
+    body = await request.body()
+    if body and not request.headers.get("content-type", "").startswith(FORM):
+        raise FhirError(400, "INVALID_VALUE", f"Invalid value in header 'Content-Type': send {FORM}")
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise FhirError(400, "INVALID_VALUE", "The search body is not UTF-8 form data") from None
+
+
+def _patient_reference(pairs: list[tuple[str, str]]) -> str:
+    """The one `patient` parameter of an Encounter or Flag search, as a Patient id."""
+    if any(name != "patient" for name, _ in pairs):
+        message = "Invalid request with error - Additional properties are not allowed (only 'patient' is)"
+        raise FhirError(400, "ADDITIONAL_PROPERTIES", message)
+    values = [value for _, value in pairs]
+    if not values:
+        raise FhirError(400, "MISSING_VALUE", "Missing value - 'patient'")
+    if len(values) > 1:
+        raise FhirError(400, "INVALID_SEARCH_DATA", "'patient' may be given only once")
+    reference = values[0].strip().removeprefix("Patient/")
+    if not reference:
+        raise FhirError(400, "INVALID_VALUE", "Invalid value in field 'patient'")
+    return reference
+
+
+def _read(patients: RecordTable[HealthPatient], patient_id: str) -> HealthPatient:
+    """A patient by the id a search gave, or (as PDS reads) by a valid NHS number."""
+    if (patient := patients.get(patient_id)) is not None:
+        return patient
+    if patient_id.isdigit() and len(patient_id) == 10:
+        if not is_valid_nhs_number(patient_id):
+            raise FhirError(400, "INVALID_RESOURCE_ID", "Invalid NHS number")
+        if found := patients.find(nhs_number=patient_id, limit=1):
+            return found[0]
+    raise FhirError(404, "RESOURCE_NOT_FOUND", "Patient does not exist for given id or NHS number")
+
+
 def create_app(database: Database) -> FastAPI:
-    patients = database.table("patients")
-    app = new_app("Health sandbox (FHIR R4, PDS style)", reject_request_id=_reject_request_id)
+    patients: RecordTable[HealthPatient] = database.table("patients")
+    encounters = database.table("encounters")
+    flags = database.table("flags")
+    app = new_app("Health sandbox (NHS PDS FHIR API, A&E, CP-IS)", reject_request_id=_reject_request_id)
+
+    @app.middleware("http")
+    async def echo_correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if correlation_id := request.headers.get(CORRELATION_ID_HEADER):
+            response.headers[CORRELATION_ID_HEADER] = correlation_id
+        return response
 
     @app.exception_handler(FhirError)
     async def fhir_error(_: Request, error: FhirError) -> JSONResponse:
-        return _fhir(operation_outcome(error.issue_code, error.spine_code, str(error)), error.status)
+        return _refusal(error)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return _fhir(operation_outcome("not-found", "RESOURCE_NOT_FOUND", str(error.detail)), error.status_code)
+    async def http_error(_: Request, error: StarletteHTTPException) -> Response:
+        message = "Method not allowed on this resource" if error.status_code == 405 else "No such resource"
+        return render_error(error.status_code, "", message)
 
-    async def search_params(request: Request) -> dict[str, str]:
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> Response:
+        return render_error(500, "UNKNOWN_ERROR", "An unknown error occurred processing this request")
+
+    def search(request: Request, pairs: list[tuple[str, str]]) -> JSONResponse:
+        query = parse_patient_query(pairs)
         try:
-            return await read_fields(request)
-        except BodyError:
-            raise FhirError(400, "invalid", "INVALID_SEARCH_DATA", "search body must be form-encoded") from None
+            matches = find_patients(patients, query)
+        except TooManyMatches:
+            return _fhir(too_many_matches())
+        resources = ((patient_resource(patient, full=False), score) for patient, score in matches)
+        return _fhir(searchset(str(request.base_url), resources))
 
     @app.post("/Patient/_search")
     async def patient_search(request: Request) -> JSONResponse:
-        params = await search_params(request)
-        limit = _max_results(params)
-        matches = search_patients(database, params)
-        if len(matches) > limit:
-            return _fhir(operation_outcome("multiple-matches", "TOO_MANY_MATCHES", "Too many matches"))
-        return _fhir(searchset(str(request.base_url), ((patient_resource(p), score) for p, score in matches)))
+        return search(request, await _body_pairs(request))
+
+    @app.get("/Patient")
+    async def patient_search_by_get(request: Request) -> JSONResponse:
+        return search(request, request.query_params.multi_items())
 
     @app.get("/Patient/{patient_id}")
     async def patient_read(patient_id: str) -> JSONResponse:
-        if patient := patients.get(patient_id):
-            return _fhir(patient_resource(patient))
-        raise FhirError(404, "not-found", "RESOURCE_NOT_FOUND", "Patient not found")
+        resource = patient_resource(_read(patients, patient_id), full=True)
+        return _fhir(resource, headers={"ETag": f'W/"{VERSION_ID}"'})
 
     @app.post("/Encounter/_search")
     async def encounter_search(request: Request) -> JSONResponse:
-        patient_id = (await search_params(request)).get("patient", "").removeprefix("Patient/")
-        found = (encounter_resource(e) for e in database.table("encounters").find(patient_id=patient_id))
-        return _fhir(searchset(str(request.base_url), ((resource, None) for resource in found)))
+        found = encounters.find(patient_id=_patient_reference(await _body_pairs(request)))
+        return _fhir(searchset(str(request.base_url), ((encounter_resource(e), None) for e in found)))
 
     @app.post("/Flag/_search")
     async def flag_search(request: Request) -> JSONResponse:
-        patient_id = (await search_params(request)).get("patient", "").removeprefix("Patient/")
-        found = (flag_resource(flag) for flag in database.table("flags").find(patient_id=patient_id))
-        return _fhir(searchset(str(request.base_url), ((resource, None) for resource in found)))
+        found = flags.find(patient_id=_patient_reference(await _body_pairs(request)))
+        return _fhir(searchset(str(request.base_url), ((flag_resource(flag), None) for flag in found)))
 
     return app
+
+
+def render_error(status: int, code: str, message: str) -> Response:
+    """Errors from the shared layers (auth, faults, async) as PDS and its API platform give them.
+
+    A Spine code passed in (`ACCESS_DENIED`) is used as is; otherwise the status decides, as the
+    platform's proxy does: 429 TOO_MANY_REQUESTS, 503 SERVICE_UNAVAILABLE, 5xx UNKNOWN_ERROR, ...
+    """
+    spine = code.upper() if code.upper() in SPINE_CODES else None
+    spine = spine or _STATUS_CODES.get(status, "UNKNOWN_ERROR" if status >= 500 else "INVALID_VALUE")
+    return _fhir(operation_outcome(spine, message), status)
+
+
+def malformed_body() -> tuple[bytes, str]:
+    """A searchset cut off inside its first Patient: what a truncated PDS reply looks like."""
+    cut = b'{"resourceType": "Bundle", "type": "searchset", "total": 1, "entry": [{"resource": {"resourceType": "Pat'
+    return cut, FHIR_JSON

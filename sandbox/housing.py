@@ -1,143 +1,107 @@
-"""Housing sandbox: a housing management system's JSON API and its nightly CSV export.
+"""Housing sandbox: a council housing management system's API gateway and its nightly CSV exports.
 
-People are found by name and birth date; their records (tenancies with arrears and notices,
-H-CLIC style homelessness cases) are then fetched by the housing person reference.
+Like the gateways in front of NEC, Civica or Northgate housing systems it finds people by surname
+(current or previous) with a birth date or a postcode (`sandbox.housing_search`), then returns
+everything held about one person reference: tenancies with their household, arrears, notices,
+possession proceedings and anti-social behaviour, and H-CLIC style homelessness cases. Errors are
+RFC 7807 problem details (`sandbox.housing_problems`). Bulk consumers take the streamed CSV
+exports (`sandbox.housing_export`). Authentication is added around the app by `sandbox.auth`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
-from fastapi import FastAPI, HTTPException, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from pydantic import ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from sandbox.common import new_app, same_text
-from sandbox.records import HomelessnessCase, HousingPerson, Tenancy
-from sandbox.store import Database, search_key
-
-CSV_COLUMNS = (
-    "tenancy_ref",
-    "address_line",
-    "postcode",
-    "tenure",
-    "start_date",
-    "end_date",
-    "tenant_ref",
-    "household_size",
-    "arrears_balance",
+from sandbox.common import new_app
+from sandbox.housing_export import homelessness_export, people_export, tenancies_export
+from sandbox.housing_json import (
+    case_refs,
+    current_of,
+    homelessness_json,
+    people_by_ref,
+    person_json,
+    tenancy_json,
+    tenancy_refs,
 )
+from sandbox.housing_problems import (
+    Problem,
+    RequestModel,
+    install_problem_handlers,
+    malformed_body,
+    read_json,
+    render_error,
+)
+from sandbox.housing_search import PeopleSearch, current_tenancy, search_people
+from sandbox.records import HomelessnessCase, HousingPerson, Tenancy
+from sandbox.store import Database
+
+__all__ = ["create_app", "malformed_body", "render_error"]
 
 
-class PeopleSearch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    surname: str = Field(min_length=1)
-    forename: str | None = None
-    date_of_birth: date
+class RecordsRequest(RequestModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    RULES: ClassVar[dict[str, str]] = {"person_ref": "must be a person reference from a people search"}
+
+    person_ref: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
 
-class RecordsRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person_ref: str = Field(min_length=1)
-
-
-def _pounds(pence: int) -> str:
-    return f"{pence / 100:.2f}"
-
-
-def person_json(database: Database, person: HousingPerson) -> dict[str, Any]:
-    tenancies = database.table("tenancies").find(person_refs=person.person_ref)
-    current = next((t for t in tenancies if t.end is None), None)
+def person_records(database: Database, ref: str) -> dict[str, Any]:
+    """Everything held about one person: their tenancies and homelessness cases, oldest first."""
+    person: HousingPerson | None = database.table("people").get(ref)
+    if person is None:
+        raise Problem(404, "person_not_found", "No person is held with that person_ref.")
+    tenancies: list[Tenancy] = database.table("tenancies").find(person_refs=ref)
+    cases: list[HomelessnessCase] = database.table("homelessness").find(person_refs=ref)
+    tenancies.sort(key=lambda tenancy: (tenancy.start, tenancy.tenancy_ref))
+    cases.sort(key=lambda case: (case.application_date, case.case_ref))
+    mentioned = [r for tenancy in tenancies for r in tenancy_refs(tenancy)] + [r for c in cases for r in case_refs(c)]
+    people = people_by_ref(database, mentioned)
     return {
-        "person_ref": person.person_ref,
-        "surname": person.surname,
-        "forename": person.forename,
-        "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        "current_address": {"line": current.address_line, "postcode": current.postcode} if current else None,
+        "person_ref": ref,
+        "person": person_json(person, current_of(tenancies)),
+        "tenancies": [tenancy_json(tenancy, people) for tenancy in tenancies],
+        "homelessness": [homelessness_json(case, people) for case in cases],
     }
 
 
-def tenancy_json(tenancy: Tenancy) -> dict[str, Any]:
-    return {
-        "tenancy_ref": tenancy.tenancy_ref,
-        "address": {"line": tenancy.address_line, "postcode": tenancy.postcode},
-        "tenure": tenancy.tenure,
-        "start_date": tenancy.start.isoformat(),
-        "end_date": tenancy.end.isoformat() if tenancy.end else None,
-        "tenant": {"person_ref": tenancy.tenant_ref},
-        "household": [{"person_ref": ref, "relationship": relation} for ref, relation in tenancy.members],
-        "arrears": [
-            {"as_at": a.as_at.isoformat(), "balance": _pounds(a.balance_pence), "weeks_in_arrears": a.weeks}
-            for a in tenancy.arrears
-        ],
-        "notices": [
-            {
-                "notice_ref": n.notice_ref,
-                "type": n.notice_type,
-                "served_on": n.served_on.isoformat(),
-                "ground": n.ground,
-            }
-            for n in tenancy.notices
-        ],
-    }
-
-
-def homelessness_json(case: HomelessnessCase) -> dict[str, Any]:
-    return {
-        "case_ref": case.case_ref,
-        "applicant_ref": case.applicant_ref,
-        "household": [{"person_ref": ref, "relationship": relation} for ref, relation in case.members],
-        "application_date": case.application_date.isoformat(),
-        "duty": case.duty,
-        "temporary_accommodation": case.temporary_accommodation,
-    }
-
-
-def search_people(database: Database, query: PeopleSearch) -> list[HousingPerson]:
-    forename = query.forename.split()[:1] if query.forename else []
-    found = database.table("people").find(
-        surnames=search_key(query.surname), birth_date=query.date_of_birth.isoformat()
-    )
-    return [person for person in found if (not forename or same_text(person.forename, forename[0]))]
-
-
-def tenancies_csv(tenancies: Iterable[Tenancy]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for t in tenancies:
-        balance = _pounds(t.arrears[-1].balance_pence) if t.arrears else "0.00"
-        end = t.end.isoformat() if t.end else ""
-        size = 1 + len(t.members)
-        writer.writerow(
-            (t.tenancy_ref, t.address_line, t.postcode, t.tenure, t.start.isoformat(), end, t.tenant_ref, size, balance)
-        )
-    return buffer.getvalue()
+def found_people(database: Database, query: PeopleSearch) -> list[dict[str, Any]]:
+    return [
+        person_json(match.person, current_tenancy(database, match.person.person_ref), match.matched_on)
+        for match in search_people(database, query)
+    ]
 
 
 def create_app(database: Database) -> FastAPI:
-    app = new_app("Housing sandbox")
+    """The gateway over one housing file. Lookups run in worker threads, each with its own
+    read-only SQLite connection, so concurrent requests do not queue behind one another."""
+    app = new_app("Housing sandbox (housing management API gateway)")
+    install_problem_handlers(app)
 
     @app.post("/api/people/search")
-    async def people_search(query: PeopleSearch) -> list[dict[str, Any]]:
-        return [person_json(database, person) for person in search_people(database, query)]
+    async def people_search(request: Request) -> list[dict[str, Any]]:
+        query = await read_json(request, PeopleSearch)
+        return await run_in_threadpool(found_people, database, query)
 
     @app.post("/api/records")
-    async def person_records(request: RecordsRequest) -> dict[str, Any]:
-        ref = request.person_ref
-        if database.table("people").get(ref) is None:
-            raise HTTPException(404, "No such person_ref")
-        return {
-            "person_ref": ref,
-            "tenancies": [tenancy_json(t) for t in database.table("tenancies").find(person_refs=ref)],
-            "homelessness": [homelessness_json(c) for c in database.table("homelessness").find(person_refs=ref)],
-        }
+    async def records(request: Request) -> dict[str, Any]:
+        wanted = await read_json(request, RecordsRequest)
+        return await run_in_threadpool(person_records, database, wanted.person_ref)
+
+    @app.get("/export/people.csv")
+    def export_people() -> StreamingResponse:
+        return people_export(database)
 
     @app.get("/export/tenancies.csv")
-    async def export_tenancies() -> Response:
-        return Response(tenancies_csv(database.table("tenancies")), media_type="text/csv")
+    def export_tenancies() -> StreamingResponse:
+        return tenancies_export(database)
+
+    @app.get("/export/homelessness.csv")
+    def export_homelessness() -> StreamingResponse:
+        return homelessness_export(database)
 
     return app

@@ -1,37 +1,30 @@
-"""A deterministic synthetic population: ground truth plus every agency's view of it.
+"""The default synthetic population: the generator's output for a seed, sample family included.
 
-The sample referral's household is always household 0; the rest are seeded random households,
-so the same seed always gives the same people, records and ids.
+The generator itself lives in `sandbox.world` (see `sandbox.world.generate`); this module keeps
+the small entry points the sandboxes and tests use.
 """
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
-from sandbox.sample_family import add_sample_family
-from sandbox.synthetic import add_random_households
-from sandbox.truth import Household, IdFactory, Population, TruePerson
+from sandbox.truth import Household, Population, TruePerson
+from sandbox.world.generate import build_population as _build
+from sandbox.world.generate import generate
+from sandbox.world.settings import GeneratorSettings
 
 DEFAULT_SEED = 2026
+DEFAULT_PEOPLE = 2000
 
 
-def build_population(seed: int = DEFAULT_SEED, households: int = 50) -> Population:
-    """Build `households` households (at least one: the sample family) from `seed`."""
-    rng = random.Random(seed)
-    ids = IdFactory(rng)
-    population = Population(seed=seed)
-    add_sample_family(population, ids)
-    add_random_households(population, ids, rng, max(households - 1, 0))
-    return population
+def build_population(seed: int = DEFAULT_SEED, people: int = DEFAULT_PEOPLE) -> Population:
+    """A small population in memory (`people` includes the sample family's 4; 4 gives only them)."""
+    return _build(GeneratorSettings(people=people, seed=seed))
 
 
-def write_default_population(directory: Path, seed: int = DEFAULT_SEED, households: int = 50) -> Path:
-    """A small population with the sample family, as a dataset the sandboxes serve."""
-    from sandbox.dataset import write_population
-
-    population = build_population(seed, households)
-    return write_population(population, directory, {"seed": seed, "households": households}, overwrite=True)
+def write_default_population(directory: Path, seed: int = DEFAULT_SEED, people: int = DEFAULT_PEOPLE) -> Path:
+    """Generate a population with default noise into `directory` (replacing it) for the sandboxes to serve."""
+    return generate(GeneratorSettings(people=people, seed=seed), directory, overwrite=True).directory
 
 
-__all__ = ["DEFAULT_SEED", "Household", "Population", "TruePerson", "build_population"]
+__all__ = ["DEFAULT_SEED", "Household", "Population", "TruePerson", "build_population", "write_default_population"]

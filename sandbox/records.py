@@ -119,7 +119,8 @@ class PoliceNominal:
     person_id: str
     surname: str
     forenames: tuple[str, ...]
-    date_of_birth: date
+    date_of_birth: date | None
+    """None when the force never recorded one (the nominal is still found by name)."""
     sex: str
     alias_surnames: tuple[str, ...] = ()
     alias_forenames: tuple[str, ...] = ()
@@ -147,7 +148,8 @@ class PoliceOccurrence:
     summary: str
     outcome: str
     persons: tuple[tuple[str, str], ...]
-    """(nominal_id, role) pairs; role is victim, suspect, witness or child_present."""
+    """(nominal_id, role) pairs; role is victim, suspect, witness, child_present, missing_person,
+    reporting_person, ... (see docs/sandboxes/police.md)."""
     dash_risk: str | None = None
     location_postcode: str | None = None
     missing: MissingEpisode | None = None
@@ -210,6 +212,8 @@ class SchoolSpell:
     school: School
     entry: date
     leaving: date | None
+    leaving_reason: str | None = None
+    """Why the pupil left, if recorded: a lower-case code (transfer_to_secondary, moved_away, permanent_exclusion)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,14 @@ class SenRecord:
     """K (SEN support) or E (education, health and care plan)."""
     need: str
     """Primary need code, e.g. SEMH, SLCN, ASD, MLD."""
+
+
+@dataclass(frozen=True)
+class FsmPeriod:
+    """A period of free school meals eligibility (CTF FSMinstance); `end` None while it lasts."""
+
+    start: date
+    end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +262,11 @@ class Pupil:
     former_surname: str | None = None
     fsm_eligible: bool = False
     missing_education: tuple[MissingEducation, ...] = ()
+    former_upn: str | None = None
+    """The UPN the pupil had before (e.g. the permanent UPN that replaced a temporary one)."""
+    preferred_surname: str | None = None
+    fsm_periods: tuple[FsmPeriod, ...] = ()
+    """Eligibility periods, oldest first; when empty, `fsm_eligible` alone says the pupil is eligible now."""
 
 
 @dataclass
@@ -282,6 +299,9 @@ class Arrears:
 class Notice:
     notice_ref: str
     notice_type: str
+    """A notice served (notice_seeking_possession, section_8, section_21, notice_to_quit) or a stage of
+    possession proceedings (possession_claim, possession_order_suspended, possession_order_outright,
+    warrant_of_possession, eviction); see `sandbox.housing_vocabulary`."""
     served_on: date
     ground: str
 
@@ -325,6 +345,8 @@ class HomelessnessCase:
     temporary_accommodation: bool
     reason: str = "other"
     """Reason for loss of the last settled home, e.g. end_of_private_tenancy, domestic_abuse, rent_arrears."""
+    temporary_accommodation_type: str | None = None
+    """H-CLIC type of temporary accommodation, e.g. bed_and_breakfast or hostel (None: not placed, or not recorded)."""
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """The household behind `config/examples/referral.json`, with records in all four agencies.
 
 Names, birth dates, sex, NHS numbers and the UPN must match the sample referral exactly, so a
-check of that referral finds something everywhere; a test keeps the two in step.
+check of that referral finds something everywhere; a test keeps the two in step. The truth adds
+what the referral does not say: Grace and the children moved to Larch Close in April 2021 from
+outside Northbridge; Grace's earlier married name is the children's surname; Liam is her partner,
+living at his own address.
 """
 
 from __future__ import annotations
@@ -19,14 +22,22 @@ from sandbox.records import (
     Notice,
     PoliceNominal,
     PoliceOccurrence,
+    PreviousAddress,
     Pupil,
     Tenancy,
 )
-from sandbox.truth import Household, IdFactory, Population, TruePerson
+from sandbox.truth import Household, IdFactory, Population, Relationship, TruePerson
 
 HOME = "14 Larch Close, Northbridge"
 HOME_POSTCODE = "NE6 5QT"
 AMARA_UPN = "Y393201510011"
+MOVED_IN = date(2021, 4, 12)
+EARLIER_HOME = ("12 Ravensworth Terrace, Hexley", "DH8 5RA")
+"""Where Grace and the children lived before Northbridge (outside the city, so no other household's address)."""
+
+
+def _earlier_home(since: date) -> tuple[PreviousAddress, ...]:
+    return (PreviousAddress(*EARLIER_HOME, since, MOVED_IN),)
 
 
 def add_sample_family(population: Population, ids: IdFactory) -> Household:
@@ -44,6 +55,9 @@ def add_sample_family(population: Population, ids: IdFactory) -> Household:
             HOME_POSTCODE,
             nhs_number="9990001014",
             upn=AMARA_UPN,
+            previous_addresses=_earlier_home(date(2015, 3, 14)),
+            address_since=MOVED_IN,
+            community="nigerian",
         )
     )
     tyler = population.add_person(
@@ -57,6 +71,9 @@ def add_sample_family(population: Population, ids: IdFactory) -> Household:
             HOME_POSTCODE,
             nhs_number="9990001022",
             upn=ids.upn(LARCHFIELD_PRIMARY.lea, LARCHFIELD_PRIMARY.estab, 2022),
+            previous_addresses=_earlier_home(date(2018, 7, 2)),
+            address_since=MOVED_IN,
+            community="nigerian",
         )
     )
     grace = population.add_person(
@@ -70,6 +87,9 @@ def add_sample_family(population: Population, ids: IdFactory) -> Household:
             HOME_POSTCODE,
             nhs_number=ids.nhs_number(),
             alias_family_names=("Okafor-Reid",),
+            previous_addresses=_earlier_home(date(2012, 6, 1)),
+            address_since=MOVED_IN,
+            community="nigerian",
         )
     )
     liam = population.add_person(
@@ -82,6 +102,8 @@ def add_sample_family(population: Population, ids: IdFactory) -> Household:
             "3 Foundry Walk, Northbridge",
             "NE4 7BX",
             nhs_number=ids.nhs_number(),
+            address_since=date(2019, 8, 1),
+            community="white_british",
         )
     )
     household = Household(
@@ -94,8 +116,19 @@ def add_sample_family(population: Population, ids: IdFactory) -> Household:
             (amara.person_id, "child"),
             (tyler.person_id, "child"),
         ),
+        "step_family",
     )
     population.households.append(household)
+    population.relationships += [
+        Relationship(grace.person_id, amara.person_id, "mother"),
+        Relationship(grace.person_id, tyler.person_id, "mother"),
+        Relationship(amara.person_id, tyler.person_id, "sibling"),
+        Relationship(tyler.person_id, amara.person_id, "sibling"),
+        Relationship(grace.person_id, liam.person_id, "partner"),
+        Relationship(liam.person_id, grace.person_id, "partner"),
+        Relationship(liam.person_id, amara.person_id, "other_adult"),
+        Relationship(liam.person_id, tyler.person_id, "other_adult"),
+    ]
     _add_health(population, ids, amara, tyler, grace, liam)
     _add_police(population, ids, amara, tyler, grace, liam)
     _add_education(population, amara, tyler)

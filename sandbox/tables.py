@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox import education_keys, health_keys, housing_keys, police_keys
 from sandbox.records import (
     HealthEncounter,
     HealthFlag,
@@ -21,7 +22,7 @@ from sandbox.records import (
     Pupil,
     Tenancy,
 )
-from sandbox.store import Key, TableSpec, search_key
+from sandbox.store import Key, TableSpec
 from sandbox.truth import Household, LifeEvent, Relationship, TruePerson
 
 AGENCIES = ("health", "police", "education", "housing")
@@ -41,14 +42,16 @@ PATIENTS = TableSpec(
     lambda p: p.patient_id,
     keys=(
         Key("person_id", lambda p: p.person_id),
-        Key("nhs_number", lambda p: p.nhs_number),
-        Key("family", lambda p: search_key(p.family_name)),
+        Key("nhs_number", lambda p: p.nhs_number or None),
         Key("birth_date", lambda p: _iso(p.birth_date)),
-        Key("postcode", lambda p: _postcode_key(p.postcode)),
-        Key("families", lambda p: [search_key(name) for name in (p.family_name, *p.previous_family_names)], multi=True),
+        Key("family_births", health_keys.family_birth_keys, multi=True),
+        Key("sound_births", health_keys.sound_birth_keys, multi=True),
+        Key("postcodes", health_keys.postcode_keys, multi=True),
     ),
-    indexes=(("family", "birth_date"), ("birth_date",)),
 )
+"""Patients are found by NHS number, by birth date (an exact date, or its day-month transposition for
+fuzzy searches), or by a (folded or Soundex) family name and birth range, or by postcode: see
+`sandbox.health_keys` and `sandbox.health_search`. person_id is for scoring linkage only."""
 ENCOUNTERS = TableSpec(
     "encounters", HealthEncounter, lambda e: e.encounter_id, keys=(Key("patient_id", lambda e: e.patient_id),)
 )
@@ -61,9 +64,13 @@ NOMINALS = TableSpec(
     keys=(
         Key("person_id", lambda n: n.person_id),
         Key("birth_date", lambda n: _iso(n.date_of_birth)),
-        Key("surnames", lambda n: [search_key(name) for name in (n.surname, *n.alias_surnames)], multi=True),
+        Key("postcode", lambda n: _postcode_key(n.address.postcode) if n.address else None),
+        Key("surname_births", police_keys.surname_birth_keys, multi=True),
+        Key("name_births", police_keys.name_birth_keys, multi=True),
     ),
 )
+"""Nominals are found by (alias) surname, optionally (alias) forename, and a birth date or range: see
+`sandbox.police_keys`. The postcode narrows a search; person_id is for scoring linkage only."""
 OCCURRENCES = TableSpec(
     "occurrences",
     PoliceOccurrence,
@@ -86,14 +93,12 @@ PUPILS = TableSpec(
     lambda p: p.upn,
     keys=(
         Key("person_id", lambda p: p.person_id),
-        Key("birth_date", lambda p: _iso(p.dob)),
-        Key(
-            "surnames",
-            lambda p: [search_key(name) for name in (p.surname, p.former_surname) if name],
-            multi=True,
-        ),
+        Key("upns", education_keys.upn_keys, multi=True),
+        Key("surname_births", education_keys.surname_birth_keys, multi=True),
     ),
 )
+"""Pupils are found by current or former UPN, or by legal, former or preferred surname with birth date: see
+`sandbox.education_keys`. person_id is for scoring linkage only."""
 
 HOUSING_PEOPLE = TableSpec(
     "people",
@@ -101,16 +106,18 @@ HOUSING_PEOPLE = TableSpec(
     lambda p: p.person_ref,
     keys=(
         Key("person_id", lambda p: p.person_id),
-        Key("birth_date", lambda p: _iso(p.date_of_birth)),
-        Key("surnames", lambda p: [search_key(name) for name in (p.surname, *p.previous_surnames)], multi=True),
+        Key("surname_births", housing_keys.surname_birth_keys, multi=True),
     ),
 )
+"""Housing people are found by (previous) surname and birth date, or through the tenancies at a postcode:
+see `sandbox.housing_search`. person_id is for scoring linkage only."""
 TENANCIES = TableSpec(
     "tenancies",
     Tenancy,
     lambda t: t.tenancy_ref,
     keys=(
         Key("start_date", lambda t: _iso(t.start)),
+        Key("postcode", lambda t: housing_keys.postcode_key(t.postcode)),
         Key("person_refs", lambda t: [t.tenant_ref, *(ref for ref, _ in t.members)], multi=True),
     ),
 )

@@ -9,10 +9,8 @@ import pytest
 from connectors import ConnectorError, MalformedReply
 from connectors.education import parse_pupil_entries, parse_pupils
 from connectors.health import parse_encounters, parse_patient_search
-from connectors.housing import parse_people, parse_records
-from connectors.police import parse_nominals, parse_occurrences
 from connectors.wording import count, long_date, sentence
-from schemas import EntryCategory, InvolvementRole, Sensitivity, Sex
+from schemas import EntryCategory, Sensitivity, Sex
 
 PATIENT_BUNDLE: dict[str, Any] = {
     "resourceType": "Bundle",
@@ -37,59 +35,22 @@ PATIENT_BUNDLE: dict[str, Any] = {
         }
     ],
 }
-OCCURRENCE = {
-    "occurrence_id": "OCC-1",
-    "type": "domestic_abuse",
-    "date": "2026-11-01",
-    "location": {"type": "home_address", "address": "14 Larch Close"},
-    "summary": "Neighbour reported shouting.",
-    "outcome": "Suspect arrested.",
-    "dash_risk": "medium",
-    "persons": [
-        {"nominal_id": "N1", "role": "victim"},
-        {"nominal_id": "N2", "role": "suspect"},
-        {"nominal_id": "N3", "role": "child_present"},
-        {"nominal_id": "N4", "role": "child_present"},
-    ],
-}
 CTF = b"""<?xml version="1.0" encoding="utf-8"?>
-<CTfile><Header><DocumentName>Common Transfer File</DocumentName></Header><CTFpupilData><Pupil>
-<UPN>Y393201510011</UPN><Surname>Okafor-Reid</Surname><Forename>Amara</Forename><MiddleNames>Joy</MiddleNames>
-<DOB>2015-03-14</DOB><Gender>F</Gender>
+<CTfile><Header><DocumentName>Common Transfer File</DocumentName><CTFversion>26.0</CTFversion>
+<DateTime>2026-11-02T09:15:00</DateTime><DocumentQualifier>partial</DocumentQualifier><SupplierID>TEST</SupplierID>
+<SourceSchool><LEA>393</LEA><Estab>0000</Estab><SchoolName>Pupil Records</SchoolName><AcademicYear>2026</AcademicYear>
+</SourceSchool><DestSchool><LEA>393</LEA><Estab>MASH</Estab></DestSchool></Header><CTFpupilData><Pupil>
+<UPN>Y393201510011</UPN><Surname>Okafor-Reid</Surname><Forename>Amara</Forename><DOB>2015-03-14</DOB><Gender>F</Gender>
+<BasicDetails><MiddleNames>Joy</MiddleNames></BasicDetails>
+<Attendance><YearData><Year>2026</Year><LEA>393</LEA><Estab>2015</Estab>
+<SchoolName>Larchfield Primary School</SchoolName>
+<SessionsPossible>78</SessionsPossible><SessionsAuthorised>4</SessionsAuthorised><SessionsAttended>64</SessionsAttended>
+<SessionsUnauthorised>10</SessionsUnauthorised><AttendanceStartDate>2026-09-03</AttendanceStartDate></YearData></Attendance>
 <SchoolHistory><School><LEA>393</LEA><Estab>2015</Estab><SchoolName>Larchfield Primary School</SchoolName>
 <EntryDate>2019-09-04</EntryDate></School></SchoolHistory>
-<Attendance><YearData><Year>2026</Year><SessionsPossible>78</SessionsPossible><SessionsAttended>64</SessionsAttended>
-<SessionsAuthorised>4</SessionsAuthorised><SessionsUnauthorised>10</SessionsUnauthorised>
-<AttendanceStartDate>2026-09-03</AttendanceStartDate><AttendanceEndDate>2026-10-30</AttendanceEndDate></YearData></Attendance>
-<Exclusions><Exclusion><ExclusionStartDate>2026-10-06</ExclusionStartDate><Category>FIXD</Category><Reason>DB</Reason>
-<Sessions>2</Sessions></Exclusion></Exclusions>
+<Exclusions><Exclusion><LEA>393</LEA><Estab>2015</Estab><StartDate>2026-10-06</StartDate><Category>FIXD</Category>
+<Reason>DB</Reason><Sessions>2</Sessions></Exclusion></Exclusions>
 </Pupil></CTFpupilData></CTfile>"""
-HOUSING_RECORDS = {
-    "person_ref": "HP1",
-    "tenancies": [
-        {
-            "tenancy_ref": "TEN1",
-            "address": {"line": "14 Larch Close, Northbridge", "postcode": "NE6 5QT"},
-            "tenure": "secure council tenancy",
-            "start_date": "2021-04-12",
-            "end_date": None,
-            "tenant": {"person_ref": "HP1"},
-            "household": [{"person_ref": "HP2", "relationship": "child"}],
-            "arrears": [{"as_at": "2026-10-26", "balance": "1486.20", "weeks_in_arrears": 11}],
-            "notices": [],
-        }
-    ],
-    "homelessness": [
-        {
-            "case_ref": "HL1",
-            "applicant_ref": "HP1",
-            "household": [{"person_ref": "HP2"}],
-            "application_date": "2025-02-01",
-            "duty": "relief",
-            "temporary_accommodation": True,
-        }
-    ],
-}
 
 
 def test_health_patient_bundle_normalises_to_a_person() -> None:
@@ -138,16 +99,6 @@ def test_health_encounter_becomes_an_emergency_attendance() -> None:
     assert entry.source.record_id == "Encounter/e1" and entry.sensitivity is Sensitivity.SENSITIVE
 
 
-def test_police_occurrence_summary_reads_like_a_practitioner_wrote_it() -> None:
-    [entry] = parse_occurrences({"occurrences": [OCCURRENCE]})
-    assert entry.category is EntryCategory.DOMESTIC_ABUSE_INCIDENT
-    assert entry.summary.startswith(
-        "Domestic abuse incident at home address; DASH risk assessed as medium; two children present."
-    )
-    assert entry.action_taken == "Suspect arrested."
-    assert [(p.agency_person_id, p.role) for p in entry.people][2] == ("N3", InvolvementRole.CHILD_PRESENT)
-
-
 def test_education_ctf_normalises_pupil_and_events() -> None:
     [candidate] = parse_pupils(CTF)
     assert candidate.person.identifiers.upn == "Y393201510011"
@@ -156,29 +107,13 @@ def test_education_ctf_normalises_pupil_and_events() -> None:
     assert categories == [EntryCategory.SCHOOL_ENROLMENT, EntryCategory.ATTENDANCE, EntryCategory.SUSPENSION]
 
 
-def test_housing_records_normalise_tenancy_arrears_and_homelessness() -> None:
-    entries = parse_records(HOUSING_RECORDS)
-    assert [entry.category for entry in entries] == [
-        EntryCategory.TENANCY,
-        EntryCategory.RENT_ARREARS,
-        EntryCategory.HOMELESSNESS,
-    ]
-    assert "£1,486.20" in entries[1].summary
-    assert entries[0].people[0].role is InvolvementRole.TENANT
-
-
 @pytest.mark.parametrize(
     "parse",
     [
         lambda: parse_patient_search({"resourceType": "Patient", "id": "x"}),
         lambda: parse_patient_search({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {}}]}),
-        lambda: parse_nominals({"nominals": [{"nominal_id": "N1", "surname": "Okafor"}]}),
-        lambda: parse_nominals(["not", "an", "object"]),
-        lambda: parse_occurrences({"occurrences": [OCCURRENCE | {"date": "1st November"}]}),
         lambda: parse_pupils(b"<CTfile><CTFpupilData><Pupil><UPN>Y393201510011</UPN></Pupil>"),
         lambda: parse_pupils(b"<NotACTF/>"),
-        lambda: parse_people({"people": []}),
-        lambda: parse_records({"tenancies": [{"tenancy_ref": "T"}], "homelessness": []}),
     ],
 )
 def test_malformed_payloads_raise_malformed_reply(parse: Any) -> None:

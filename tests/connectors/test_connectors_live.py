@@ -136,7 +136,7 @@ def test_no_personal_data_in_any_url(cluster: SandboxCluster, referral: Referral
 
 
 def test_duplicate_agency_records_give_multiple_candidates(referral: Referral, tmp_path: Path) -> None:
-    population = build_population(households=1)
+    population = build_population(people=4)
     original = next(n for n in population.police.nominals if n.forenames == ("Amara", "Joy"))
     duplicate = replace(original, nominal_id="NOM999999")
     population.police.nominals.append(duplicate)

@@ -13,6 +13,7 @@ import typer.main
 import yaml
 
 from hub.cli import app
+from sandbox.settings import SandboxSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
@@ -60,12 +61,26 @@ def test_sandbox_ports_match_agency_endpoints() -> None:
     sandboxes = COMPOSE["services"]["sandboxes"]
     base_port = int(sandboxes["command"][sandboxes["command"].index("--base-port") + 1])
     environment = COMPOSE["services"]["airflow-scheduler"]["environment"]
+    shipped = SandboxSettings.load(REPO_ROOT / "config" / "sandboxes.yaml")
     for offset, agency in enumerate(AGENCIES):
-        assert environment[f"HUB_AGENCY_{agency.upper()}_ENDPOINT"] == f"http://sandboxes:{base_port + offset}"
+        scheme = "http" if shipped.for_agency(agency).tls == "off" else "https"
+        expected = f"{scheme}://sandboxes:{base_port + offset}"
+        assert environment[f"HUB_AGENCY_{agency.upper()}_ENDPOINT"] == expected
     published = sandboxes["ports"][0]
     assert re.fullmatch(
         rf"{base_port}-{base_port + len(AGENCIES) - 1}:{base_port}-{base_port + len(AGENCIES) - 1}", published
     )
+
+
+def test_sandboxes_share_the_hub_home_where_they_issue_credentials() -> None:
+    """Connectors in Airflow's tasks read the issued credentials and the CA from the shared HUB_HOME."""
+    sandboxes = COMPOSE["services"]["sandboxes"]
+    scheduler = COMPOSE["services"]["airflow-scheduler"]
+    assert sandboxes["environment"]["HUB_HOME"] == scheduler["environment"]["HUB_HOME"]
+    home_volume = f"hub-home:{sandboxes['environment']['HUB_HOME']}"
+    assert home_volume in sandboxes["volumes"] and home_volume in scheduler["volumes"]
+    command = sandboxes["command"]
+    assert command[command.index("--tls-hostname") + 1] == "sandboxes"
 
 
 def test_airflow_commands_in_compose_exist() -> None:

@@ -17,7 +17,7 @@ from sandbox.settings import SandboxSettings
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     """The default seeded population (sample family included), written once as the sandboxes' files."""
     directory: Path = tmp_path_factory.mktemp("sandbox-data") / "population"
-    return Dataset(write_default_population(directory, households=200))
+    return Dataset(write_default_population(directory, people=2000))
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from hub.sandboxes import connector_for
 from sandbox.async_replies import AsyncConfig
 from sandbox.dataset import Dataset
 from sandbox.server import SandboxCluster
 from sandbox.settings import AgencySandbox, SandboxSettings, SandboxSettingsError
 from schemas import Referral, ReplyStatus
-from tests.sandbox_clients import connector_for
 
 
 @pytest.fixture(scope="module")

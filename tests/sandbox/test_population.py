@@ -1,4 +1,4 @@
-"""The synthetic population: deterministic, valid identifiers, and the sample family intact."""
+"""The default population: deterministic, exact in size, valid identifiers, and the sample family intact."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ REFERRAL_PATH = Path(__file__).parents[2] / "config" / "examples" / "referral.js
 
 @pytest.fixture(scope="module")
 def population() -> Population:
-    return build_population()
+    return build_population(people=2000)
 
 
 @pytest.fixture(scope="module")
@@ -30,32 +30,38 @@ def _truth_for(population: Population, subject: Subject) -> TruePerson:
     matches = [
         truth
         for truth in population.people.values()
-        if truth.family_name == person.name.family_name and truth.birth_date == person.birth_date
+        if truth.family_name == person.name.family_name
+        and truth.birth_date == person.birth_date
+        and list(truth.given_names) == person.name.given_names
     ]
     assert len(matches) == 1, subject.subject_id
     return matches[0]
 
 
 def test_same_seed_gives_same_population() -> None:
-    assert build_population(7, households=20) == build_population(7, households=20)
-    assert build_population(7, households=20) != build_population(8, households=20)
+    assert build_population(7, people=300) == build_population(7, people=300)
+    assert build_population(7, people=300) != build_population(8, people=300)
 
 
-def test_household_count_includes_the_sample_family(population: Population) -> None:
-    assert len(population.households) == 50
-    assert len(build_population(households=1).households) == 1
+def test_people_count_is_exact_and_the_sample_family_comes_first(population: Population) -> None:
+    assert len(population.people) == 2000
+    alone = build_population(people=4)
+    assert len(alone.people) == 4 and len(alone.households) == 1
+    for people in (5, 6, 7, 11):
+        assert len(build_population(3, people=people).people) == people
+    assert population.households[0] == alone.households[0]
 
 
 def test_sample_family_matches_the_referral_exactly(population: Population, referral: Referral) -> None:
     for subject in referral.subjects:
         truth = _truth_for(population, subject)
         person = subject.person
-        assert list(truth.given_names) == person.name.given_names
         assert truth.sex == person.sex.value
         if person.identifiers.nhs_number:
             assert truth.nhs_number == person.identifiers.nhs_number
         if person.identifiers.upn:
             assert truth.upn == person.identifiers.upn
+        assert [alias.family_name for alias in person.aliases] == list(truth.alias_family_names)
     household = population.households[0]
     members = {population.people[person_id].family_name for person_id, _ in household.members}
     assert members == {"Okafor-Reid", "Okafor", "Hartley"}
@@ -67,15 +73,21 @@ def test_sample_family_is_known_to_every_agency(population: Population, referral
     assert set(ids.values()) <= {nominal.person_id for nominal in population.police.nominals}
     assert {ids["S1"], ids["S2"]} <= {pupil.person_id for pupil in population.education.pupils}
     assert set(ids.values()) <= {person.person_id for person in population.housing.people}
+    kinds = {(tie.person_id, tie.other_id): tie.kind for tie in population.relationships}
+    assert kinds[ids["S3"], ids["S1"]] == "mother"
+    assert kinds[ids["S1"], ids["S2"]] == "sibling"
+    assert kinds[ids["S3"], ids["S4"]] == "partner"
 
 
 def test_identifiers_are_valid_and_unique(population: Population) -> None:
-    nhs_numbers = [patient.nhs_number for patient in population.health.patients]
+    people_numbers = [person.nhs_number or "" for person in population.people.values()]
+    record_numbers = [patient.nhs_number for patient in population.health.patients]
     upns = [pupil.upn for pupil in population.education.pupils]
-    assert all(is_valid_nhs_number(number) for number in nhs_numbers)
-    assert all(number.startswith("999") for number in nhs_numbers)
+    assert all(is_valid_nhs_number(number) and number.startswith("999") for number in people_numbers)
+    assert all(is_valid_nhs_number(number) for number in record_numbers)
     assert all(is_valid_upn(upn) for upn in upns)
-    assert len(set(nhs_numbers)) == len(nhs_numbers)
+    assert len(set(people_numbers)) == len(people_numbers)
+    assert len(set(record_numbers)) == len(record_numbers)
     assert len(set(upns)) == len(upns)
 
 

@@ -1,0 +1,235 @@
+"""The education connector against real education sandboxes serving the handcrafted pupils.
+
+`sandbox.education_examples` holds Kai Brennan-Lowe (every CTF element: school moves, falling
+attendance, suspensions, a permanent exclusion, SEN then an EHCP, free school meals and a spell
+missing education), Rosa Delgado (missing education now), the Haddad twins and Ellis Hart with a
+duplicate record under a temporary UPN. Replies that do not match the project's XSD are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi import FastAPI, Response
+
+from connectors import MalformedReply
+from connectors.education import EducationConnector, parse_pupil_entries, parse_pupils
+from sandbox.async_replies import AsyncConfig, AsyncReplies
+from sandbox.ctf import ctf_document
+from sandbox.dataset import Dataset, write_population
+from sandbox.education import SEARCH_PATH, create_app, render_error
+from sandbox.education_examples import ELLIS, ELLIS_DUPLICATE, KAI, KAI_FORMER_UPN, NOOR, ROSA, example_population
+from sandbox.server import ServerThread
+from schemas import (
+    ChronologyEntry,
+    EntryCategory,
+    Identifiers,
+    Person,
+    PersonName,
+    ReplyStatus,
+    Sensitivity,
+    Sex,
+    Subject,
+    SubjectRole,
+)
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    return Dataset(write_population(example_population(), tmp_path_factory.mktemp("education") / "pop", {"seed": 0}))
+
+
+@pytest.fixture(scope="module")
+def url(examples: Dataset) -> Iterator[str]:
+    server = ServerThread(create_app(examples.database("education")))
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def child(given: list[str], family: str, born: date, upn: str | None = None) -> Subject:
+    person = Person(
+        name=PersonName(given_names=given, family_name=family),
+        birth_date=born,
+        sex=Sex.UNKNOWN,
+        identifiers=Identifiers(upn=upn),
+    )
+    return Subject(subject_id="S1", role=SubjectRole.SUBJECT_CHILD, person=person)
+
+
+def reply_summaries(entries: list[ChronologyEntry], category: EntryCategory) -> list[str]:
+    return [entry.summary for entry in entries if entry.category is category]
+
+
+def test_every_kind_of_record_becomes_an_entry(url: str) -> None:
+    reply = EducationConnector(url).check("REF-1", child(["Kaiden"], "Brennan-Lowe", KAI.dob, KAI.upn))
+    assert reply.status is ReplyStatus.FOUND, reply.error_code
+    by_category: dict[EntryCategory, list[str]] = {}
+    for entry in reply.entries:
+        by_category.setdefault(entry.category, []).append(entry.summary)
+        assert entry.source.record_id.startswith(f"CTF/{KAI.upn}/") and entry.people[0].agency_person_id == KAI.upn
+    assert {category: len(summaries) for category, summaries in by_category.items()} == {
+        EntryCategory.SCHOOL_ENROLMENT: 3,
+        EntryCategory.ATTENDANCE: 4,
+        EntryCategory.SUSPENSION: 3,
+        EntryCategory.EXCLUSION: 1,
+        EntryCategory.SPECIAL_EDUCATIONAL_NEEDS: 2,
+        EntryCategory.OTHER: 2,
+        EntryCategory.CHILD_MISSING_EDUCATION: 1,
+    }
+    assert (
+        "On roll at Northbridge Academy (393/4002) from 4 September 2023; left 20 March 2026 (permanent exclusion)."
+        in by_category[EntryCategory.SCHOOL_ENROLMENT]
+    )
+    assert any("down from 92% the term before" in s for s in by_category[EntryCategory.ATTENDANCE])
+    assert by_category[EntryCategory.ATTENDANCE][-1].startswith(
+        "Attendance 65% (51 of 78 sessions) from 3 September 2026 to 30 October 2026"
+    )
+    lunchtime = "Suspended at lunchtime for one session from Northbridge Academy"
+    assert any(s.startswith(lunchtime) for s in by_category[EntryCategory.SUSPENSION])
+    assert by_category[EntryCategory.EXCLUSION] == [
+        "Permanently excluded from Northbridge Academy: use or threat of use of an offensive weapon or prohibited item."
+    ]
+    assert by_category[EntryCategory.SPECIAL_EDUCATIONAL_NEEDS][-1] == (
+        "Special educational needs: Education, Health and Care plan from 1 June 2026; "
+        "primary need speech, language and communication needs."
+    )
+    assert by_category[EntryCategory.OTHER] == [
+        "Eligible for free school meals from 7 January 2019 to 30 April 2021.",
+        "Eligible for free school meals since 2 September 2024.",
+    ]
+    assert by_category[EntryCategory.CHILD_MISSING_EDUCATION] == [
+        "Child missing education from 21 March 2026 to 19 April 2026; reason recorded: awaiting placement."
+    ]
+    sensitive = {entry.category for entry in reply.entries if entry.sensitivity is Sensitivity.SENSITIVE}
+    assert sensitive == {EntryCategory.SPECIAL_EDUCATIONAL_NEEDS, EntryCategory.OTHER}
+
+
+def test_the_candidate_carries_names_address_and_upn(url: str) -> None:
+    [candidate] = EducationConnector(url).search(child(["Kaiden"], "Brennan-Lowe", KAI.dob, KAI.upn).person)
+    person = candidate.person
+    assert candidate.agency_person_id == KAI.upn and person.identifiers.upn == KAI.upn
+    assert person.name.given_names == ["Kaiden", "Joseph"] and person.sex is Sex.MALE
+    assert {(alias.given_names[0], alias.family_name) for alias in person.aliases} == {
+        ("Kaiden", "Lowe"),
+        ("Kaiden", "Brennan"),
+        ("Kai", "Brennan-Lowe"),
+    }
+    assert person.address is not None
+    assert (person.address.line, person.address.postcode) == ("Flat 3, 41 Foundry Lane, Northbridge", "NE4 7FL")
+
+
+def test_a_former_upn_finds_the_pupil_under_the_current_one(url: str) -> None:
+    reply = EducationConnector(url).check("REF-1", child(["Kaiden"], "Lowe", KAI.dob, KAI_FORMER_UPN))
+    assert reply.status is ReplyStatus.FOUND and [c.agency_person_id for c in reply.candidates] == [KAI.upn]
+    assert reply.entries
+
+
+def test_a_known_as_name_finds_the_pupil_without_a_upn(url: str) -> None:
+    reply = EducationConnector(url).check("REF-1", child(["Kai"], "Lowe", KAI.dob))
+    assert reply.status is ReplyStatus.FOUND and reply.candidates[0].agency_person_id == KAI.upn
+
+
+def test_the_forename_tells_twins_apart(url: str) -> None:
+    reply = EducationConnector(url).check("REF-1", child(["Noor"], "Haddad", NOOR.dob))
+    assert reply.status is ReplyStatus.FOUND and reply.candidates[0].agency_person_id == NOOR.upn
+    assert [entry.category for entry in reply.entries] == [EntryCategory.SCHOOL_ENROLMENT, EntryCategory.ATTENDANCE]
+
+
+def test_a_duplicate_record_makes_two_candidates(url: str) -> None:
+    reply = EducationConnector(url).check("REF-1", child(["Ellis"], "Hart", ELLIS.dob))
+    assert reply.status is ReplyStatus.MULTIPLE_CANDIDATES
+    assert sorted(c.agency_person_id for c in reply.candidates) == sorted([ELLIS.upn, ELLIS_DUPLICATE.upn])
+    assert all(candidate.person.sex is Sex.UNKNOWN for candidate in reply.candidates)
+
+
+def test_a_child_missing_education_now(url: str) -> None:
+    reply = EducationConnector(url).check("REF-1", child(["Rosa"], "Delgado", ROSA.dob))
+    assert reply.status is ReplyStatus.FOUND
+    [missing] = reply_summaries(reply.entries, EntryCategory.CHILD_MISSING_EDUCATION)
+    assert missing == "Child missing education since 10 September 2026; reason recorded: moved away."
+    assert reply_summaries(reply.entries, EntryCategory.OTHER) == [
+        "Eligible for free school meals since 6 September 2021."
+    ]
+
+
+def test_unknown_child_is_no_record(url: str) -> None:
+    reply = EducationConnector(url).check("REF-1", child(["Zephyrine"], "Quillfeather", date(2014, 2, 28)))
+    assert reply.status is ReplyStatus.NO_RECORD and not reply.candidates and not reply.entries
+
+
+def test_an_answer_given_later_is_polled_for(examples: Dataset) -> None:
+    app = AsyncReplies(
+        create_app(examples.database("education")),
+        AsyncConfig(mode="poll", delay_seconds=0.1, retry_after_seconds=0),
+        paths=(SEARCH_PATH,),
+        render_error=render_error,
+    )
+    server = ServerThread(app)
+    server.start()
+    try:
+        reply = EducationConnector(server.url).check("REF-1", child(["Noor"], "Haddad", NOOR.dob))
+    finally:
+        server.stop()
+    assert reply.status is ReplyStatus.FOUND and reply.candidates[0].agency_person_id == NOOR.upn
+
+
+# --- Replies that do not match the schema ----------------------------------------------------------------------------
+
+LEGACY = b"""<?xml version="1.0" encoding="utf-8"?>
+<CTfile><Header><DocumentName>Common Transfer File</DocumentName></Header><CTFpupilData><Pupil>
+<UPN>Y393201510011</UPN><Surname>Okafor-Reid</Surname><Forename>Amara</Forename><DOB>2015-03-14</DOB>
+<Gender>F</Gender></Pupil></CTFpupilData></CTfile>"""
+
+
+def _broken(document: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in document
+    return document.replace(old, new, 1)
+
+
+VALID = ctf_document([KAI])
+NOT_MATCHING = {
+    "no full header": LEGACY,
+    "unknown element": _broken(VALID, b"<Gender>M</Gender>", b"<Gender>M</Gender><Ethnicity>WBRI</Ethnicity>"),
+    "bad UPN": _broken(VALID, f"<UPN>{KAI.upn}</UPN>".encode(), b"<UPN>393201612004</UPN>"),
+    "unknown category": _broken(VALID, b"<Category>LNCH</Category>", b"<Category>SUSP</Category>"),
+    "elements out of order": _broken(
+        VALID, b"<DOB>2012-05-19</DOB><Gender>M</Gender>", b"<Gender>M</Gender><DOB>2012-05-19</DOB>"
+    ),
+    "not a date": _broken(VALID, b"<DOB>2012-05-19</DOB>", b"<DOB>19/05/2012</DOB>"),
+    "an error body": render_error(400, "invalid_request", "bad").body,
+    "truncated": VALID[: len(VALID) // 2],
+}
+
+
+@pytest.mark.parametrize("document", NOT_MATCHING.values(), ids=NOT_MATCHING.keys())
+def test_replies_that_do_not_match_the_xsd_are_malformed(document: bytes) -> None:
+    for parse in (lambda: parse_pupils(document), lambda: parse_pupil_entries(document, KAI.upn)):
+        with pytest.raises(MalformedReply) as raised:
+            parse()
+        assert raised.value.code == "malformed_reply"
+        assert "Brennan" not in str(raised.value) and "Okafor" not in str(raised.value)
+
+
+def test_the_valid_document_itself_parses() -> None:
+    assert [candidate.agency_person_id for candidate in parse_pupils(VALID)] == [KAI.upn]
+
+
+def test_a_server_sending_an_old_format_fails_the_check() -> None:
+    app = FastAPI()
+
+    @app.post(SEARCH_PATH)
+    def old_format() -> Response:
+        return Response(LEGACY, media_type="application/xml")
+
+    server = ServerThread(app)
+    server.start()
+    try:
+        reply = EducationConnector(server.url).check("REF-1", child(["Amara"], "Okafor-Reid", date(2015, 3, 14)))
+    finally:
+        server.stop()
+    assert reply.status is ReplyStatus.FAILED and reply.error_code == "malformed_reply"
