@@ -96,6 +96,24 @@ def audit_verify() -> None:
     verify_audit_trail(HubSettings.from_env(), console)
 
 
+@sandbox_app.command("generate")
+def sandbox_generate(
+    people: Annotated[
+        int, typer.Option(help="People in the population (4 to 1,000,000; the sample family's 4 included).")
+    ],
+    out: Annotated[Path, typer.Option(help="Folder to write (new or empty; see --force).")],
+    seed: Annotated[int, typer.Option(help="Seed: the same seed and settings write byte-identical files.")] = 2026,
+    noise: Annotated[
+        Path | None, typer.Option(help="YAML of noise rates per agency and kind (see docs/sandboxes/population.md).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it already holds files.")] = False,
+) -> None:
+    """Generate a seeded synthetic population and each agency's imperfect view of it."""
+    from hub.sandboxes import generate_population
+
+    generate_population(out, people=people, seed=seed, noise=noise, force=force, console=console)
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     data: Annotated[

@@ -63,6 +63,36 @@ def load_sandbox_settings(settings: HubSettings, config: Path | None) -> Sandbox
         raise UserError(str(error)) from None
 
 
+def generate_population(
+    out: Path, *, people: int, seed: int, noise: Path | None, force: bool, console: Console
+) -> None:
+    """`hub sandbox generate`: refuse impossible settings in one line, show progress, print the figures."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from sandbox.dataset import DatasetError
+    from sandbox.world.generate import generate
+    from sandbox.world.settings import SettingsError, load_settings
+
+    try:
+        generator_settings = load_settings(people, seed, noise)
+    except SettingsError as error:
+        raise UserError(f"Cannot generate that population: {error}.") from None
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("generating people", total=people)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            report = generate(generator_settings, out, overwrite=force, on_progress=advance)
+        except DatasetError as error:
+            raise UserError(str(error)) from None
+    for line in report.summary():
+        console.print(line)
+    console.print(f"Serve it with: hub sandbox up --data {out}")
+
+
 def open_population(settings: HubSettings, data: Path | None, *, people: int, seed: int, console: Console) -> Dataset:
     """`--data DIR`, else the default population under `$HUB_HOME/sandbox`, generated on first use."""
     from sandbox.dataset import Dataset, DatasetError

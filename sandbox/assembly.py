@@ -4,8 +4,9 @@
 
 Fault injection is outermost so it can drop or cut short real connections and also hit token
 and poll requests; the auth gateway serves the token endpoint and refuses unauthenticated
-requests before a search is queued, as an API gateway in front of the agency's system does. Each run issues fresh client credentials, which the hub's connectors read from
-the credentials file the caller writes.
+requests before a search is queued, as an API gateway in front of the agency's system does.
+Each run issues fresh client credentials, which the hub's connectors read from the credentials
+file the caller writes.
 """
 
 from __future__ import annotations

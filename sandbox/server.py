@@ -82,6 +82,15 @@ class ServerThread:
         except OSError:
             return False
 
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self._server.should_exit = True
         self._server.force_exit = True  # a pooled TLS client connection must not hold the shutdown

@@ -43,12 +43,8 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 
 @pytest.fixture(scope="module")
 def url(examples: Dataset) -> Iterator[str]:
-    server = ServerThread(create_app(examples.database("education")))
-    server.start()
-    try:
+    with ServerThread(create_app(examples.database("education"))) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 def child(given: list[str], family: str, born: date, upn: str | None = None) -> Subject:

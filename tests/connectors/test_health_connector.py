@@ -60,12 +60,8 @@ RESTRICTED_PATIENT: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def health(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     dataset = Dataset(write_population(example_population(), tmp_path_factory.mktemp("health") / "pop", {"seed": 0}))
-    server = ServerThread(create_app(dataset.database("health")))
-    server.start()
-    try:
+    with ServerThread(create_app(dataset.database("health"))) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 class Recorder:

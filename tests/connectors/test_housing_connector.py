@@ -174,12 +174,10 @@ def test_malformed_payloads_raise_malformed_reply(parse: Any) -> None:
 
 
 def _serve(population: Population, directory: Path) -> Iterator[str]:
-    server = ServerThread(create_app(Dataset(write_population(population, directory, {"seed": 0})).database("housing")))
-    server.start()
-    try:
+    with ServerThread(
+        create_app(Dataset(write_population(population, directory, {"seed": 0})).database("housing"))
+    ) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

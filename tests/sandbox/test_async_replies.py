@@ -213,19 +213,16 @@ def test_failed_callbacks_are_retried_then_abandoned(served: Served, receiver: t
     search(served.url, **ASYNC, **{"X-Callback-URL": callback_url})
     wait_until(lambda: served.counter_delta(before).get("delivered") == 1)
     assert len(recorder.deliveries) == 1
-    assert served.counter_delta(before) == {"accepted": 1, "completed": 1, "delivered": 1, "delivery_failures": 2}
+    delta = served.counter_delta(before)  # other tests' jobs may complete meanwhile: check this one's counters
+    assert (delta.get("delivered"), delta.get("delivery_failures")) == (1, 2)
 
     recorder.failures, recorder.refused = 5, 0
     before = served.replies.counters
     search(served.url, **ASYNC, **{"X-Callback-URL": callback_url})
     wait_until(lambda: served.replies.counters["callbacks_abandoned"] > before["callbacks_abandoned"])
     assert recorder.refused == 3 and len(recorder.deliveries) == 1
-    assert served.counter_delta(before) == {
-        "accepted": 1,
-        "completed": 1,
-        "delivery_failures": 3,
-        "callbacks_abandoned": 1,
-    }
+    delta = served.counter_delta(before)
+    assert (delta.get("delivered"), delta.get("delivery_failures"), delta.get("callbacks_abandoned")) == (None, 3, 1)
 
 
 def test_callback_mode_needs_an_http_callback_url(served: Served) -> None:

@@ -76,12 +76,8 @@ def _app(guard: SandboxGuard) -> FastAPI:
 
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:
-    server = ServerThread(app)
-    server.start()
-    try:
+    with ServerThread(app) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 def _post(url: str, **kwargs: Any) -> requests.Response:

@@ -47,12 +47,8 @@ def health_dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
 @pytest.fixture(scope="module")
 def health(health_dataset: Dataset) -> Iterator[str]:
     """The base URL of a real health sandbox serving the example patients."""
-    server = ServerThread(create_app(health_dataset.database("health")))
-    server.start()
-    try:
+    with ServerThread(create_app(health_dataset.database("health"))) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 def _headers(**extra: str) -> dict[str, str]:

@@ -34,12 +34,8 @@ PROBLEM_JSON = "application/problem+json"
 
 def serve(population: Population, directory: Path) -> Iterator[str]:
     dataset = Dataset(write_population(population, directory, {"seed": 0}))
-    server = ServerThread(create_app(dataset.database("housing")))
-    server.start()
-    try:
+    with ServerThread(create_app(dataset.database("housing"))) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
