@@ -1,0 +1,65 @@
+"""`hub sandbox generate` through the real CLI: figures on success, one clear line for impossible settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_bad_input import assert_clean_refusal, run_hub
+
+
+def test_generate_writes_a_population_and_reports_the_noise_it_produced(tmp_path: Path) -> None:
+    out = tmp_path / "population"
+    result = run_hub("sandbox", "generate", "--people", "3000", "--seed", "5", "--out", str(out), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "3,000 people in" in result.stdout and "noise produced (configured)" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["people"], manifest["seed"]) == (3000, 5)
+    assert f"hub sandbox up --data {out}" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--people", "1000001"], "people: must be at most 1,000,000"),
+        (["--people", "3"], "people: must be at least 4"),
+        (["--people", "10", "--seed", "-1"], "seed: must be 0 or more"),
+    ],
+)
+def test_generate_refuses_impossible_settings(tmp_path: Path, options: list[str], expected: str) -> None:
+    out = tmp_path / "population"
+    result = run_hub("sandbox", "generate", *options, "--out", str(out), home=tmp_path)
+    assert_clean_refusal(result, expected)
+    assert not out.exists()
+
+
+def test_generate_refuses_a_bad_noise_file(tmp_path: Path) -> None:
+    noise = tmp_path / "noise.yaml"
+    noise.write_text("police:\n  typo: 1.5\nhealth:\n  tpyo: 0.1\n", encoding="utf-8")
+    result = run_hub(
+        "sandbox", "generate", "--people", "10", "--noise", str(noise), "--out", str(tmp_path / "p"), home=tmp_path
+    )
+    assert_clean_refusal(result, "noise.police.typo: must be at most 1")
+
+
+def test_generate_will_not_overwrite_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "population"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious", encoding="utf-8")
+    result = run_hub("sandbox", "generate", "--people", "10", "--out", str(out), home=tmp_path)
+    assert_clean_refusal(result, "is not empty", "--force")
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "precious"
+
+
+def test_up_refuses_a_folder_without_a_population(tmp_path: Path) -> None:
+    result = run_hub("sandbox", "up", "--data", str(tmp_path), home=tmp_path / "home")
+    assert_clean_refusal(result, "holds no sandbox population", "hub sandbox generate")
+
+
+def test_up_refuses_a_bad_settings_file(tmp_path: Path) -> None:
+    config = tmp_path / "sandboxes.yaml"
+    config.write_text("police:\n  auth: mutual_tls\n  tls: server\n", encoding="utf-8")
+    result = run_hub("sandbox", "up", "--config", str(config), home=tmp_path / "home")
+    assert_clean_refusal(result, "police", "mutual_tls needs tls: mutual")
