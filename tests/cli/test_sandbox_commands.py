@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.cli.test_bad_input import HUB, assert_clean_refusal, run_hub
 
 
 def test_generate_writes_a_population_and_reports_the_noise_it_produced(tmp_path: Path) -> None:
@@ -63,3 +68,52 @@ def test_up_refuses_a_bad_settings_file(tmp_path: Path) -> None:
     config.write_text("police:\n  auth: mutual_tls\n  tls: server\n", encoding="utf-8")
     result = run_hub("sandbox", "up", "--config", str(config), home=tmp_path / "home")
     assert_clean_refusal(result, "police", "mutual_tls needs tls: mutual")
+
+
+def _free_base_port() -> int:
+    """A base port with the three above it free too (checked by binding each)."""
+    for base in range(20000, 60000, 97):
+        sockets = []
+        try:
+            for port in range(base, base + 4):
+                probe = socket.socket()
+                sockets.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in sockets:
+                probe.close()
+    raise RuntimeError("no four consecutive free ports")
+
+
+def test_up_serves_the_four_sandboxes_with_one_command_and_cleans_up(tmp_path: Path) -> None:
+    population, home = tmp_path / "population", tmp_path / "home"
+    assert run_hub("sandbox", "generate", "--people", "200", "--out", str(population), home=home).returncode == 0
+    base = _free_base_port()
+    environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "200"}
+    command = [HUB, "sandbox", "up", "--data", str(population), "--base-port", str(base)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    try:
+        assert process.stdout is not None
+        announced = ""
+        while "Press Ctrl-C to stop" not in announced and (line := process.stdout.readline()):
+            announced += line
+        assert "police     https://" in announced and "answers later on request" in announced, announced
+        endpoints = json.loads((home / "run" / "sandbox-endpoints.json").read_text(encoding="utf-8"))
+        assert endpoints == {
+            "health": f"http://127.0.0.1:{base}",
+            "police": f"https://127.0.0.1:{base + 1}",
+            "education": f"http://127.0.0.1:{base + 2}",
+            "housing": f"http://127.0.0.1:{base + 3}",
+        }
+        credentials = home / "run" / "sandbox-credentials.json"
+        assert credentials.stat().st_mode & 0o777 == 0o600
+        refused = requests.post(f"{endpoints['housing']}/api/people/search", json={}, timeout=5)
+        assert refused.status_code == 401
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert process.returncode == 0
+    assert not (home / "run" / "sandbox-endpoints.json").exists() and not credentials.exists()
