@@ -7,6 +7,7 @@ from sandbox.records import GpPractice, School
 TOWN = "Northbridge"
 COUNCIL = "Northbridge City Council"
 HOSPITAL = "Northbridge General Hospital"
+MASH = "Northbridge MASH"
 LEA = "393"
 
 GP_PRACTICES = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sandbox.places import GP_PRACTICES, HOSPITAL, LARCHFIELD_PRIMARY
+from sandbox.places import GP_PRACTICES, HOSPITAL, LARCHFIELD_PRIMARY, MASH
 from sandbox.records import (
     Arrears,
     AttendancePeriod,
@@ -23,6 +23,7 @@ from sandbox.records import (
     PoliceNominal,
     PoliceOccurrence,
     PreviousAddress,
+    ProtectionNotice,
     Pupil,
     Tenancy,
 )
@@ -188,9 +189,10 @@ def _add_police(
         for person in (grace, liam, amara, tyler)
     }
     population.police.nominals += nominals.values()
+    incident_id = ids.sequence("OCC-2026-", 5)
     population.police.occurrences.append(
         PoliceOccurrence(
-            occurrence_id=ids.sequence("OCC-2026-", 5),
+            occurrence_id=incident_id,
             occurrence_type="domestic_abuse",
             occurred_on=date(2026, 11, 1),
             location_type="home_address",
@@ -209,6 +211,18 @@ def _add_police(
             dash_risk="medium",
         )
     )
+    population.police.notices += [
+        ProtectionNotice(
+            ppn_id=ids.sequence("PPN", 7),
+            occurrence_id=incident_id,
+            nominal_id=nominals[child.person_id].nominal_id,
+            submitted_on=date(2026, 11, 1),
+            concern="child_at_risk",
+            risk="medium",
+            shared_with=MASH,
+        )
+        for child in (amara, tyler)
+    ]
     population.police.occurrences.append(
         PoliceOccurrence(
             occurrence_id=ids.sequence("OCC-2024-", 5),
@@ -269,6 +283,8 @@ def _add_housing(
             surname=person.family_name,
             forename=person.given_names[0],
             date_of_birth=person.birth_date,
+            sex=person.sex,
+            previous_surnames=person.alias_family_names,
         )
         population.housing.people.append(housing_person)
         refs[person.person_id] = housing_person.person_ref

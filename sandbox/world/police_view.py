@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from sandbox.places import TOWN
+from sandbox.places import MASH, TOWN
 from sandbox.records import Address, MissingEpisode, PoliceNominal, PoliceOccurrence, PoliceRecords, ProtectionNotice
 from sandbox.truth import IdFactory, LifeEvent, TruePerson
 from sandbox.world.noise import Draft, Noiser
@@ -24,7 +24,7 @@ KNOWS_ALIASES = 0.5
 LATER_ON_DUPLICATE = 0.3
 PPN_VICTIM = 0.9
 PPN_CHILD = 0.85
-SHARED_WITH = "Northbridge MASH"
+SHARED_WITH = MASH
 _PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
 
 _DA_SUMMARIES = {
