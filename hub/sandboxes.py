@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from sandbox.server import SandboxCluster
     from sandbox.settings import SandboxSettings
 
-DEFAULT_PEOPLE = 2000
-
 
 def record_sandboxes(
     settings: HubSettings, cluster: SandboxCluster, *, endpoints: Mapping[str, str] | None = None

@@ -67,10 +67,9 @@ AGENCY_MODULES: dict[str, AgencyModule] = {
 
 @dataclass
 class AssembledAgency:
-    """The served ASGI app plus handles tests and operators use: faults, async replies, auth, credentials."""
+    """The agency app and the layers around it; `faults`, the outermost, is what uvicorn serves."""
 
     app: FastAPI
-    asgi: ASGIApp
     faults: FaultInjector
     replies: AsyncReplies | None
     guard: SandboxGuard | None
@@ -116,4 +115,4 @@ def assemble(
         inner, settings.faults, render_error=module.render_error, malformed_body=module.malformed_body, seed=seed
     )
     ssl_kwargs = tls_pki.server_ssl_kwargs(require_client_cert=settings.tls == "mutual") if tls_pki else None
-    return AssembledAgency(app, faults, faults, replies, guard, client, ssl_kwargs)
+    return AssembledAgency(app, faults, replies, guard, client, ssl_kwargs)

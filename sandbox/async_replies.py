@@ -202,8 +202,9 @@ class AsyncReplies:
         await asyncio.sleep(config.delay_seconds)
         try:
             reply = await capture_response(self.app, scope, replay_request(body))
-        except Exception:
-            logger.exception("async job %s: the agency app failed", job.job_id)
+        except Exception as failure:  # noqa: BLE001 - any failure becomes the job's 500 reply
+            # No traceback: the agency app's exception may quote the search's personal details.
+            logger.error("async job %s: the agency app failed (%s)", job.job_id, type(failure).__name__)
             error = self._render_error(500, "internal_error", "The request could not be completed")
             reply = await capture_response(error, scope, replay_request(b""))
         if job.request_id and reply.header(REQUEST_ID_HEADER) is None:

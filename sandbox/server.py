@@ -162,7 +162,7 @@ class SandboxCluster:
                 )
                 self._agencies[agency] = assembled
                 port = self._ports.get(agency, 0)
-                server = ServerThread(assembled.asgi, self._host, port, ssl_kwargs=assembled.ssl_kwargs)
+                server = ServerThread(assembled.faults, self._host, port, ssl_kwargs=assembled.ssl_kwargs)
                 self._servers[agency] = server
                 server.start()
                 self.endpoints[agency] = server.url
