@@ -1,77 +1,99 @@
-"""What every agency connector shares: a retrying HTTP session, fault handling, reply assembly.
+"""The connector contract: what an agency connector declares, and what the SDK does for all of them.
 
-Subclasses only say how to search their agency and how to fetch and normalise its records.
-`Connector.check` never raises for an agency fault: it returns an `AgencyReply` with status
-"failed" and a short error code, because one unreachable agency must not stop the others.
+A connector is one class. It declares, as class attributes (checked when the class is defined):
+
+* `agency`: its default agency id, and `title`;
+* `lawful_basis`: the statutory gateway for asking this agency;
+* `returns`: the allow-list (fields and entry categories it may return; the rest is dropped);
+* `Options`: its typed settings (pydantic), read from its `options:` in `config/agencies.yaml`;
+* `credential_types`: how it authenticates; their secret fields are `SecretStr` and come from an
+  Airflow Connection, never from the YAML;
+* `asynchronous`: whether the agency replies later (202 + a job to poll) when asked to.
+
+and implements three things:
+
+* `search(person)`: the agency's person records that may be this person (none is a result);
+* `fetch_entries(candidate)`: the significant events held about one of those records;
+* `parse_document(document)`: any one native reply, normalised offline (for `hub connectors parse`).
+
+Everything else lives here once: the HTTP transport with retries, timeouts, rate limit, circuit
+breaker, auth and TLS (`connectors.transport`); the recording of every raw reply
+(`connectors.recording`); the allow-list; source attribution; and `check`, which never raises for
+an agency fault but returns a reply with status "failed" and a short code, because one unreachable
+agency must not stop the others.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
-from urllib3.util.retry import Retry
+from pydantic import BaseModel, ConfigDict
 
+from connectors.allowlist import ReturnedFields
 from connectors.auth import AgencyCredentials, NoCredentials
+from connectors.config import AgencyConfig
 from connectors.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
-from schemas import AgencyPerson, AgencyReply, ChronologyEntry, Person, PersonName, ReplyStatus, Subject
+from connectors.recording import Recording, ReplayTransport
+from connectors.resilience import ResilienceState
+from connectors.transport import HttpTransport, RecordedTransport, Transport
+from schemas import (
+    AgencyPerson,
+    AgencyReply,
+    ChronologyEntry,
+    NormalisedDocument,
+    Person,
+    PersonName,
+    Rag,
+    ReplyStatus,
+    Subject,
+)
 
 logger = logging.getLogger(__name__)
 
-REQUEST_ID_HEADER = "X-Request-ID"
-RETRY_STATUSES = (429, 500, 502, 503, 504)
-BACKOFF_FACTOR = 0.3
-DEFAULT_POLL_SECONDS = 1.0
-MAX_POLL_SECONDS = 5.0
-
 __all__ = [
+    "SAFEGUARDING_BASIS",
     "AgencyTimeout",
     "AgencyUnavailable",
     "Connector",
     "ConnectorError",
     "MalformedReply",
+    "NoOptions",
+    "RecordedCheck",
     "birth_date_of",
     "json_of",
     "names_to_search",
     "parsing",
 ]
 
+DEFAULT_RAG = Rag.AMBER
+SAFEGUARDING_BASIS = "Children Act 1989 s17 and s47; Children Act 2004 s11; UK GDPR Art 6(1)(e); DPA 2018 Sch 1 para 18"
+"""The statutory gateway for every safeguarding request; connectors add what their data needs on top."""
+PROBE_PERSON = Person.model_validate(
+    {"name": {"given_names": ["Zyxwv"], "family_name": "Hubconnectivityprobe"}, "birth_date": "2000-01-01"}
+)
+"""A synthetic person no agency holds: `hub connectors check` searches for them to prove the path works."""
 
-class CappedRetry(Retry):
-    """Honours Retry-After, but never waits longer than a check can sensibly afford."""
 
-    MAX_RETRY_AFTER_SECONDS: ClassVar[float] = 30.0
+class NoOptions(BaseModel):
+    """For a connector with no settings of its own."""
 
-    def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), self.MAX_RETRY_AFTER_SECONDS)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def build_session(retries: int) -> requests.Session:
-    """A session that retries connection faults and 429/5xx, POST included: searches are reads."""
-    retry = CappedRetry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=BACKOFF_FACTOR,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET", "POST"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    adapter = requests.adapters.HTTPAdapter(max_retries=retry)
-    session = requests.Session()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+@dataclass(frozen=True)
+class RecordedCheck:
+    """A check's normalised reply, and the raw exchanges it was read from."""
+
+    reply: AgencyReply
+    recording: Recording
 
 
 @contextmanager
@@ -106,59 +128,147 @@ def birth_date_of(person: Person) -> date:
     return person.birth_date
 
 
-def _retry_after(response: requests.Response) -> float:
-    """Seconds to wait before polling again, as the agency suggests (bounded either way)."""
-    try:
-        seconds = float(response.headers.get("Retry-After", DEFAULT_POLL_SECONDS))
-    except ValueError:
-        seconds = DEFAULT_POLL_SECONDS
-    return min(max(seconds, 0.05), MAX_POLL_SECONDS)
-
-
-def _caused_by_timeout(error: requests.ConnectionError) -> bool:
-    reason = error.args[0] if error.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    # urllib3 makes NewConnectionError (e.g. connection refused) a ConnectTimeoutError subclass.
-    if isinstance(reason, NewConnectionError):
-        return False
-    return isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
-
-
 class Connector(ABC):
-    """Checks one agency for one referral subject and normalises what it holds."""
+    """Checks one agency for one referral subject and normalises what it holds. See the module docstring."""
 
     agency: ClassVar[str]
+    title: ClassVar[str]
+    lawful_basis: ClassVar[str]
+    returns: ClassVar[ReturnedFields]
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    credential_types: ClassVar[tuple[type[BaseModel], ...]] = (NoCredentials,)
+    asynchronous: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "__abstractmethods__", None):
+            return
+        missing = [name for name in ("agency", "title", "lawful_basis", "returns") if not getattr(cls, name, None)]
+        if missing:
+            raise TypeError(f"connector {cls.__name__} must declare {', '.join(missing)}")
+        if not isinstance(cls.returns, ReturnedFields):
+            raise TypeError(f"connector {cls.__name__}: `returns` must be a ReturnedFields allow-list")
 
     def __init__(
         self,
+        config: AgencyConfig,
+        *,
+        credentials: AgencyCredentials | None = None,
+        state: ResilienceState | None = None,
+        rag: Rag = DEFAULT_RAG,
+    ) -> None:
+        self.config = config
+        self.agency_id = config.id
+        self.options: Any = self.Options.model_validate(config.options)
+        self.credentials = credentials
+        self.state = state
+        self.reply_deadline: timedelta = config.deadlines.for_rag(rag)
+        self._transport: Transport = self._http_transport()
+
+    @classmethod
+    def configured(
+        cls,
         endpoint: str,
         *,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 10.0,
-        retries: int = 2,
-        reply_deadline: float = 120.0,
         credentials: AgencyCredentials | None = None,
-    ) -> None:
-        self.endpoint = endpoint.rstrip("/")
-        self.timeout = (connect_timeout, read_timeout)
-        self.reply_deadline = reply_deadline
-        self.session = build_session(retries)
-        credentials = credentials or NoCredentials()
-        self._auth = credentials.build_auth(self.endpoint)
-        self._transport = credentials.requests_kwargs()
+        state: ResilienceState | None = None,
+        rag: Rag = DEFAULT_RAG,
+        **settings: Any,
+    ) -> Connector:
+        """This connector at `endpoint` with its defaults, plus any `AgencyConfig` fields given (tests, tools)."""
+        config = AgencyConfig.model_validate(
+            {
+                "id": cls.agency,
+                "name": cls.title,
+                "connector": f"{cls.__module__}:{cls.__qualname__}",
+                "endpoint": endpoint,
+                "lawful_basis": cls.lawful_basis,
+                **settings,
+            }
+        )
+        return cls(config, credentials=credentials, state=state, rag=rag)
+
+    # What each connector implements ----------------------------------------------------------------
+
+    @abstractmethod
+    def search(self, person: Person) -> list[AgencyPerson]:
+        """Every person record the agency holds that may be this person (none: an empty list)."""
+
+    @abstractmethod
+    def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
+        """The significant events the agency holds about one of its person records."""
+
+    @classmethod
+    @abstractmethod
+    def parse_document(cls, document: bytes) -> NormalisedDocument:
+        """Any one native reply of this agency, normalised; `MalformedReply` if it is not one."""
+
+    # What the SDK does for every connector ---------------------------------------------------------
 
     def check(self, referral_id: str, subject: Subject) -> AgencyReply:
         """Search the agency for the subject and gather every candidate's records."""
+        return self.check_recorded(referral_id, subject).reply
+
+    def check_recorded(self, referral_id: str, subject: Subject) -> RecordedCheck:
+        """`check`, with the raw exchanges it made (kept, encrypted, so history can be re-normalised)."""
+        self._transport = self._http_transport()
         requested_at = datetime.now(UTC)
-        reply = {"agency": self.agency, "referral_id": referral_id, "subject_id": subject.subject_id}
+        reply = self._run(referral_id, subject, requested_at)
+        recording = Recording(
+            agency=self.agency_id,
+            connector=f"{type(self).__module__}:{type(self).__qualname__}",
+            requested_at=requested_at,
+            completed_at=reply.completed_at,
+            exchanges=list(self._transport.exchanges),
+        )
+        return RecordedCheck(reply, recording)
+
+    def renormalise(self, referral_id: str, subject: Subject, recording: Recording) -> AgencyReply:
+        """The same check run again against what the agency replied then, with today's mapping."""
+        self._transport = RecordedTransport(ReplayTransport(recording))
+        try:
+            reply = self._run(referral_id, subject, recording.requested_at)
+        finally:
+            self._transport = self._http_transport()
+        return reply.model_copy(update={"completed_at": recording.completed_at})
+
+    def restrict(self, document: NormalisedDocument) -> NormalisedDocument:
+        """Only what the allow-list declares, attributed to this agency's registry id."""
+        restricted, _ = self.returns.restrict(document)
+        if self.agency_id == self.agency:
+            return restricted
+        return _attributed(restricted, self.agency_id)
+
+    def post(self, path: str, *, json: Any = None, data: Any = None) -> requests.Response:
+        """POST with personal data in the body only, never in the URL."""
+        return self._transport.send("POST", path, json=json, data=data)
+
+    def get(self, path: str) -> requests.Response:
+        """GET by opaque id (e.g. `/Patient/{id}`); never put personal data in `path`."""
+        return self._transport.send("GET", path)
+
+    def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        return json_of(self.post(path, json=body))
+
+    def _http_transport(self) -> HttpTransport:
+        return HttpTransport(
+            self.config,
+            credentials=self.credentials,
+            state=self.state,
+            reply_deadline=self.reply_deadline,
+            asynchronous=self.asynchronous,
+            correlation_id=str(uuid.uuid4()),
+        )
+
+    def _run(self, referral_id: str, subject: Subject, requested_at: datetime) -> AgencyReply:
+        reply = {"agency": self.agency_id, "referral_id": referral_id, "subject_id": subject.subject_id}
         try:
             candidates = self.search(subject.person)
-            entries = self._unique_entries(entry for candidate in candidates for entry in self.fetch_entries(candidate))
+            entries = _unique_entries(entry for candidate in candidates for entry in self.fetch_entries(candidate))
         except ConnectorError as error:
             logger.warning(
                 "%s check failed: referral=%s subject=%s code=%s",
-                self.agency,
+                self.agency_id,
                 referral_id,
                 subject.subject_id,
                 error.code,
@@ -170,105 +280,51 @@ class Connector(ABC):
                 completed_at=datetime.now(UTC),
                 error_code=error.code,
             )
-        if not candidates:
-            status = ReplyStatus.NO_RECORD
-        elif len(candidates) == 1:
-            status = ReplyStatus.FOUND
-        else:
-            status = ReplyStatus.MULTIPLE_CANDIDATES
+        document = self.restrict(
+            NormalisedDocument(agency=self.agency, kind="check", candidates=candidates, entries=entries)
+        )
+        status = _status(document.candidates)
         logger.info(
             "%s check: referral=%s subject=%s status=%s candidates=%d entries=%d",
-            self.agency,
+            self.agency_id,
             referral_id,
             subject.subject_id,
             status.value,
-            len(candidates),
-            len(entries),
+            len(document.candidates),
+            len(document.entries),
         )
         return AgencyReply(
             **reply,
             status=status,
             requested_at=requested_at,
             completed_at=datetime.now(UTC),
-            candidates=candidates,
-            entries=entries,
+            candidates=document.candidates,
+            entries=document.entries,
         )
 
-    @abstractmethod
-    def search(self, person: Person) -> list[AgencyPerson]:
-        """Every person record the agency holds that may be this person (none: an empty list)."""
 
-    @abstractmethod
-    def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
-        """The significant events the agency holds about one of its person records."""
+def _status(candidates: list[AgencyPerson]) -> ReplyStatus:
+    if not candidates:
+        return ReplyStatus.NO_RECORD
+    return ReplyStatus.FOUND if len(candidates) == 1 else ReplyStatus.MULTIPLE_CANDIDATES
 
-    def post(self, path: str, *, json: Any = None, data: dict[str, str] | None = None) -> requests.Response:
-        """POST with personal data in the body only, mapping every transport fault to a typed error."""
-        return self._send("POST", path, json=json, data=data)
 
-    def get(self, path: str) -> requests.Response:
-        return self._send("GET", path)
+def _attributed(document: NormalisedDocument, agency_id: str) -> NormalisedDocument:
+    """Entries and relationships credited to the agency as registered (e.g. `police_west`), not the class default."""
+    entries = [
+        entry.model_copy(update={"source": entry.source.model_copy(update={"agency": agency_id})})
+        for entry in document.entries
+    ]
+    related = [
+        person.model_copy(update={"source": person.source.model_copy(update={"agency": agency_id})})
+        for person in document.related_people
+    ]
+    return document.model_copy(update={"agency": agency_id, "entries": entries, "related_people": related})
 
-    def post_json(self, path: str, body: dict[str, Any]) -> Any:
-        return json_of(self.post(path, json=body))
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        request_id = str(uuid.uuid4())
-        response = self._request(method, f"{self.endpoint}{path}", request_id, **kwargs)
-        if response.status_code == 202 and response.headers.get("Location"):
-            response = self._await_reply(response, request_id)
-        return self._checked(response, request_id)
-
-    def _request(self, method: str, url: str, request_id: str, **kwargs: Any) -> requests.Response:
-        try:
-            return self.session.request(
-                method,
-                url,
-                headers={REQUEST_ID_HEADER: request_id},
-                timeout=self.timeout,
-                allow_redirects=False,
-                auth=self._auth,
-                **self._transport,
-                **kwargs,
-            )
-        except requests.Timeout:
-            raise AgencyTimeout() from None
-        except requests.ConnectionError as error:
-            raise (AgencyTimeout() if _caused_by_timeout(error) else AgencyUnavailable()) from None
-        except requests.RequestException:
-            raise ConnectorError("request_error") from None
-
-    def _await_reply(self, accepted: requests.Response, request_id: str) -> requests.Response:
-        """An agency that accepts now and answers later: poll its Location until the reply is ready.
-
-        The reply echoes the original request's id; waiting ends at `reply_deadline` with a timeout.
-        """
-        location = requests.compat.urljoin(f"{self.endpoint}/", accepted.headers["Location"])
-        deadline = time.monotonic() + self.reply_deadline
-        response = accepted
-        while response.status_code == 202:
-            wait = _retry_after(response)
-            if time.monotonic() + wait > deadline:
-                raise AgencyTimeout("reply_deadline")
-            time.sleep(wait)
-            response = self._request("GET", location, request_id)
-        return response
-
-    @staticmethod
-    def _checked(response: requests.Response, request_id: str) -> requests.Response:
-        if response.status_code in RETRY_STATUSES:
-            raise AgencyUnavailable(f"http_{response.status_code}")
-        if response.status_code >= 300:
-            raise ConnectorError(f"http_{response.status_code}")
-        echoed = response.headers.get(REQUEST_ID_HEADER)
-        if echoed is not None and echoed != request_id:
-            raise MalformedReply("request_id_mismatch")
-        return response
-
-    @staticmethod
-    def _unique_entries(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
-        """Drop repeats (one occurrence reached through two candidates) and sort by date."""
-        unique: dict[tuple[str, str, str], ChronologyEntry] = {}
-        for entry in entries:
-            unique.setdefault((entry.source.record_id, entry.category.value, entry.summary), entry)
-        return sorted(unique.values(), key=ChronologyEntry.sort_key)
+def _unique_entries(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
+    """Drop repeats (one occurrence reached through two candidates) and sort by date."""
+    unique: dict[tuple[str, str, str], ChronologyEntry] = {}
+    for entry in entries:
+        unique.setdefault((entry.source.record_id, entry.category.value, entry.summary), entry)
+    return sorted(unique.values(), key=ChronologyEntry.sort_key)

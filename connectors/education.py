@@ -24,7 +24,9 @@ from pathlib import Path
 from lxml import etree
 
 import schemas
-from connectors.base import Connector, MalformedReply, birth_date_of, names_to_search, parsing
+from connectors.allowlist import ReturnedFields
+from connectors.auth import ApiKeyCredentials, NoCredentials
+from connectors.base import SAFEGUARDING_BASIS, Connector, MalformedReply, birth_date_of, names_to_search, parsing
 from connectors.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -34,6 +36,7 @@ from schemas import (
     Identifiers,
     Involvement,
     InvolvementRole,
+    NormalisedDocument,
     Person,
     PersonName,
     Sensitivity,
@@ -374,6 +377,29 @@ def parse_pupil_entries(document: bytes, upn: str) -> list[ChronologyEntry]:
 
 class EducationConnector(Connector):
     agency = AGENCY
+    title = "Education (Common Transfer File)"
+    lawful_basis = SAFEGUARDING_BASIS
+    returns = ReturnedFields(
+        person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.upn"}),
+        entry=frozenset({"ended_on", "sensitivity"}),
+        categories=frozenset(
+            {
+                EntryCategory.SCHOOL_ENROLMENT,
+                EntryCategory.ATTENDANCE,
+                EntryCategory.SUSPENSION,
+                EntryCategory.EXCLUSION,
+                EntryCategory.SPECIAL_EDUCATIONAL_NEEDS,
+                EntryCategory.CHILD_MISSING_EDUCATION,
+                EntryCategory.OTHER,
+            }
+        ),
+    )
+    credential_types = (ApiKeyCredentials, NoCredentials)
+    asynchronous = True
+
+    @classmethod
+    def parse_document(cls, document: bytes) -> NormalisedDocument:
+        return parse_document(document)
 
     def search(self, person: Person) -> list[AgencyPerson]:
         upn = person.identifiers.upn

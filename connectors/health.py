@@ -32,8 +32,12 @@ from fhir.resources.R4B.flag import Flag
 from fhir.resources.R4B.humanname import HumanName
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
+from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.allowlist import ReturnedFields
+from connectors.auth import NhsSignedJwtCredentials, NoCredentials
 from connectors.base import (
+    SAFEGUARDING_BASIS,
     Connector,
     ConnectorError,
     MalformedReply,
@@ -51,6 +55,7 @@ from schemas import (
     Identifiers,
     Involvement,
     InvolvementRole,
+    NormalisedDocument,
     Person,
     PersonName,
     Sensitivity,
@@ -62,7 +67,6 @@ AGENCY = "health"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 RESTRICTED = "R"
 """`meta.security` code of a restricted (sensitive) PDS record."""
-MAX_RESULTS = "10"
 FUZZY_MIN_SCORE = 0.9
 """Fuzzy matches scoring below this are dropped: a near miss is more likely someone else."""
 FLAG_CATEGORIES = {
@@ -263,8 +267,42 @@ def _narrowings(person: Person, name: PersonName, born: date, *, fuzzy: bool) ->
     return searches
 
 
+class HealthOptions(BaseModel):
+    """Health's own settings (`options:` in config/agencies.yaml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fuzzy_min_score: float = Field(
+        default=FUZZY_MIN_SCORE, gt=0, le=1, description="Fuzzy PDS matches scoring below this are dropped."
+    )
+    max_results: int = Field(default=10, ge=1, le=50, description="PDS `_max-results` for each search.")
+
+
 class HealthConnector(Connector):
     agency = AGENCY
+    title = "NHS health (PDS demographics, A&E, CP-IS flags)"
+    lawful_basis = f"{SAFEGUARDING_BASIS}; UK GDPR Art 9(2)(g) for health data"
+    returns = ReturnedFields(
+        person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.nhs_number"}),
+        entry=frozenset({"ended_on", "sensitivity"}),
+        categories=frozenset(
+            {
+                EntryCategory.GP_REGISTRATION,
+                EntryCategory.EMERGENCY_ATTENDANCE,
+                EntryCategory.HEALTH_CONTACT,
+                EntryCategory.CHILD_PROTECTION_PLAN,
+                EntryCategory.LOOKED_AFTER,
+                EntryCategory.OTHER,
+            }
+        ),
+        related=frozenset({"relationship_code", "name", "identifiers.nhs_number", "related_agency_person_id"}),
+    )
+    Options = HealthOptions
+    credential_types = (NhsSignedJwtCredentials, NoCredentials)
+
+    @classmethod
+    def parse_document(cls, document: bytes) -> NormalisedDocument:
+        return parse_document(document)
 
     def search(self, person: Person) -> list[AgencyPerson]:
         return [parse_patient(json_of(self.get(f"/Patient/{patient_id}"))) for patient_id in self._find(person)]
@@ -289,7 +327,7 @@ class HealthConnector(Connector):
             return [patient_id for patient_id, _ in found]
         born = birth_date_of(person)
         for fuzzy in (False, True):
-            least = FUZZY_MIN_SCORE if fuzzy else 0.0
+            least = self.options.fuzzy_min_score if fuzzy else 0.0
             for name in names_to_search(person):
                 matches = self._narrowed(_narrowings(person, name, born, fuzzy=fuzzy))
                 if ids := [patient_id for patient_id, score in matches if score >= least]:
@@ -307,5 +345,5 @@ class HealthConnector(Connector):
 
     def _matches(self, search: list[tuple[str, str]]) -> list[tuple[str, float]]:
         """One PDS search, form-encoded in the body (a parameter may repeat, as `given` does)."""
-        body = [*search, ("_max-results", MAX_RESULTS)]
-        return parse_patient_matches(json_of(self._send("POST", "/Patient/_search", data=body)))
+        body = [*search, ("_max-results", str(self.options.max_results))]
+        return parse_patient_matches(json_of(self.post("/Patient/_search", data=body)))

@@ -15,7 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import Connector, ConnectorError, names_to_search, parsing
+from connectors.allowlist import ReturnedFields
+from connectors.auth import ClientSecretCredentials, NoCredentials
+from connectors.base import SAFEGUARDING_BASIS, Connector, ConnectorError, names_to_search, parsing
 from connectors.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -25,6 +27,7 @@ from schemas import (
     Identifiers,
     Involvement,
     InvolvementRole,
+    NormalisedDocument,
     Person,
     PersonName,
     Sensitivity,
@@ -263,6 +266,26 @@ def search_body(person: Person, name: PersonName) -> dict[str, str]:
 
 class HousingConnector(Connector):
     agency = AGENCY
+    title = "Housing (tenancy, arrears, homelessness)"
+    lawful_basis = SAFEGUARDING_BASIS
+    returns = ReturnedFields(
+        person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.housing_reference"}),
+        entry=frozenset({"ended_on", "sensitivity"}),
+        categories=frozenset(
+            {
+                EntryCategory.TENANCY,
+                EntryCategory.RENT_ARREARS,
+                EntryCategory.HOUSING_NOTICE,
+                EntryCategory.ANTI_SOCIAL_BEHAVIOUR,
+                EntryCategory.HOMELESSNESS,
+            }
+        ),
+    )
+    credential_types = (ClientSecretCredentials, NoCredentials)
+
+    @classmethod
+    def parse_document(cls, document: bytes) -> NormalisedDocument:
+        return parse_document(document)
 
     def search(self, person: Person) -> list[AgencyPerson]:
         if person.birth_date is None and (person.address is None or not person.address.postcode):

@@ -13,7 +13,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from connectors.base import Connector, ConnectorError, MalformedReply, birth_date_of, names_to_search, parsing
+from connectors.allowlist import ReturnedFields
+from connectors.auth import MutualTlsCredentials, NoCredentials
+from connectors.base import (
+    SAFEGUARDING_BASIS,
+    Connector,
+    ConnectorError,
+    MalformedReply,
+    birth_date_of,
+    names_to_search,
+    parsing,
+)
 from connectors.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -23,6 +33,7 @@ from schemas import (
     Identifiers,
     Involvement,
     InvolvementRole,
+    NormalisedDocument,
     Person,
     PersonName,
     Sensitivity,
@@ -258,6 +269,28 @@ def parse_ppns(payload: Any) -> list[ChronologyEntry]:
 
 class PoliceConnector(Connector):
     agency = AGENCY
+    title = "Police (POLE nominals, occurrences and PPNs)"
+    lawful_basis = f"{SAFEGUARDING_BASIS}; DPA 2018 Sch 8 para 4 for the force's law-enforcement data"
+    returns = ReturnedFields(
+        person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.police_nominal_id"}),
+        entry=frozenset({"ended_on", "action_taken", "sensitivity"}),
+        categories=frozenset(
+            {
+                EntryCategory.DOMESTIC_ABUSE_INCIDENT,
+                EntryCategory.MISSING_EPISODE,
+                EntryCategory.CHILD_EXPLOITATION_CONCERN,
+                EntryCategory.ANTI_SOCIAL_BEHAVIOUR,
+                EntryCategory.POLICE_OCCURRENCE,
+                EntryCategory.PUBLIC_PROTECTION_NOTICE,
+            }
+        ),
+    )
+    credential_types = (MutualTlsCredentials, NoCredentials)
+    asynchronous = True
+
+    @classmethod
+    def parse_document(cls, document: bytes) -> NormalisedDocument:
+        return parse_document(document)
 
     def search(self, person: Person) -> list[AgencyPerson]:
         birth_date = birth_date_of(person)

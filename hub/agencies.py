@@ -1,136 +1,88 @@
-"""The agency registry: `config/agencies.yaml`, validated, with endpoint overrides applied.
+"""The agency registry as the hub runs it: `config/agencies.yaml`, endpoint overrides, credentials.
 
-Configuration is data; a mistake in it is reported with the entry and field it concerns.
+Endpoints come from the file, then from the running sandboxes (`$HUB_HOME/run/sandbox-endpoints.json`),
+then from `HUB_AGENCY_<ID>_ENDPOINT`. Credentials come from the Airflow Connection each entry names:
+inside Airflow through Airflow's own lookup, elsewhere from `AIRFLOW_CONN_<ID>` or the local
+connections file (`connectors.connections`).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from typing import TYPE_CHECKING
 
 from hub.errors import UserError
 from hub.settings import HubSettings
 
 if TYPE_CHECKING:
-    from connectors.auth import AgencyCredentials
     from connectors.base import Connector
-
-AgencyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
-
-
-class Timeouts(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    connect: float = Field(default=3.05, gt=0, le=60)
-    read: float = Field(default=10.0, gt=0, le=600)
-
-
-class AgencyConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: AgencyId
-    name: str = Field(min_length=1)
-    connector: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", description="module:ClassName")
-    endpoint: str = Field(pattern=r"^https?://")
-    lawful_basis: str = Field(min_length=1)
-    timeouts: Timeouts = Timeouts()
-    retries: int = Field(default=2, ge=0, le=10)
-
-    def build_connector(self, credentials: AgencyCredentials | None = None) -> Connector:
-        module_name, class_name = self.connector.split(":")
-        try:
-            connector_class = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError):
-            raise UserError(
-                f"agencies.yaml: agency '{self.id}' names connector '{self.connector}', which cannot be "
-                "imported. Check the module path and class name."
-            ) from None
-        connector: Connector = connector_class(
-            self.endpoint,
-            connect_timeout=self.timeouts.connect,
-            read_timeout=self.timeouts.read,
-            retries=self.retries,
-            credentials=credentials,
-        )
-        return connector
-
-
-class AgencyRegistry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    agencies: list[AgencyConfig] = Field(min_length=1)
-
-    def get(self, agency_id: str) -> AgencyConfig:
-        for agency in self.agencies:
-            if agency.id == agency_id:
-                return agency
-        raise UserError(f"No agency '{agency_id}' in agencies.yaml. Known agencies: {', '.join(self.ids)}.")
-
-    @property
-    def ids(self) -> list[str]:
-        return [agency.id for agency in self.agencies]
-
-
-def _describe(error: ValidationError, raw: object) -> str:
-    first = error.errors()[0]
-    location = list(first["loc"])
-    if len(location) >= 2 and location[0] == "agencies" and isinstance(location[1], int):
-        index = location[1]
-        entries = raw.get("agencies") if isinstance(raw, dict) else None
-        entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
-        name = entry.get("id") if isinstance(entry, dict) else None
-        field = ".".join(str(part) for part in location[2:]) or "(entry)"
-        return f"agency '{name or f'#{index + 1}'}', field '{field}': {first['msg']}"
-    return f"field '{'.'.join(str(part) for part in location) or '(top level)'}': {first['msg']}"
+    from connectors.connections import ConnectionLookup
+    from connectors.registry import AgencyRegistry
+    from connectors.resilience import ResilienceState
+    from schemas import Rag
 
 
 def load_registry(settings: HubSettings) -> AgencyRegistry:
     """Load and validate the registry, then apply runtime and environment endpoint overrides."""
-    path = settings.config_dir / "agencies.yaml"
+    from connectors.registry import REGISTRY_FILE, load_registry_file
+    from schemas.config_files import ConfigFileError
+
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError:
-        raise UserError(f"Cannot read {path}. Set HUB_CONFIG_DIR to the folder holding agencies.yaml.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise UserError(f"{path} is not valid YAML{where}. Fix the file and try again.") from None
-    try:
-        registry = AgencyRegistry.model_validate(raw)
-    except ValidationError as exc:
-        raise UserError(f"{path}: {_describe(exc, raw)}.") from None
-    duplicates = {agency_id for agency_id in registry.ids if registry.ids.count(agency_id) > 1}
-    if duplicates:
-        raise UserError(f"{path}: agency id '{sorted(duplicates)[0]}' appears more than once.")
-    return _with_endpoint_overrides(registry, settings.sandbox_endpoints_file)
+        registry = load_registry_file(settings.config_dir / REGISTRY_FILE)
+    except ConfigFileError as error:
+        raise UserError(str(error)) from None
+    return registry.with_endpoints(_endpoint_overrides(settings, registry.ids))
 
 
-def _with_endpoint_overrides(registry: AgencyRegistry, endpoints_file: Path) -> AgencyRegistry:
+def _endpoint_overrides(settings: HubSettings, agency_ids: list[str]) -> dict[str, str]:
     overrides: dict[str, str] = {}
-    if endpoints_file.exists():
-        overrides.update(json.loads(endpoints_file.read_text(encoding="utf-8")))
-    for agency_id in registry.ids:
+    path = settings.sandbox_endpoints_file
+    if path.exists():
+        try:
+            overrides.update(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            raise UserError(f"{path} is not readable JSON. Restart the sandboxes, or delete the file.") from None
+    for agency_id in agency_ids:
         if value := os.environ.get(f"HUB_AGENCY_{agency_id.upper()}_ENDPOINT"):
             overrides[agency_id] = value
-    agencies = [
-        agency.model_copy(update={"endpoint": overrides[agency.id]}) if agency.id in overrides else agency
-        for agency in registry.agencies
-    ]
-    return AgencyRegistry(agencies=agencies)
+    return {agency_id: endpoint for agency_id, endpoint in overrides.items() if agency_id in agency_ids}
 
 
-def load_agency_credentials(settings: HubSettings) -> dict[str, AgencyCredentials]:
-    """Credentials for each agency: those the running sandboxes issued, if any (none otherwise)."""
-    from connectors.auth import CredentialsFileError, load_credentials_file
+def local_connection_lookup(settings: HubSettings) -> ConnectionLookup:
+    """Airflow Connections as a process outside Airflow sees them: environment first, then the local file."""
+    from connectors.connections import environment_lookup, file_lookup, first_of
 
-    path = settings.sandbox_credentials_file
-    if not path.exists():
-        return {}
+    return first_of(environment_lookup(), file_lookup(settings.connections_file))
+
+
+def build_connector(
+    settings: HubSettings,
+    agency_id: str,
+    *,
+    rag: Rag | None = None,
+    lookup: ConnectionLookup | None = None,
+    state: ResilienceState | None = None,
+    registry: AgencyRegistry | None = None,
+) -> Connector:
+    """The registered agency's connector, with its Connection's credentials and the shared resilience state."""
+    from connectors.connections import ConnectionError_, resolve_credentials
+    from schemas.config_files import ConfigFileError
+
     try:
-        return load_credentials_file(path)
-    except CredentialsFileError as error:
-        raise UserError(f"{path} cannot be used ({error}). Restart the sandboxes to issue new credentials.") from None
+        agency = (registry or load_registry(settings)).get(agency_id)
+    except ConfigFileError as error:
+        raise UserError(str(error)) from None
+    try:
+        credentials = resolve_credentials(agency.config.credentials, lookup or local_connection_lookup(settings))
+    except ConnectionError_ as error:
+        raise UserError(f"agency '{agency_id}': {error}") from None
+    if credentials is not None and not isinstance(credentials, agency.connector_class.credential_types):
+        accepted = ", ".join(kind.model_fields["type"].default for kind in agency.connector_class.credential_types)
+        raise UserError(
+            f"agency '{agency_id}': Connection '{agency.config.credentials}' holds '{credentials.type}' credentials, "
+            f"but {agency.config.connector} accepts {accepted}."
+        )
+    if rag is None:
+        return agency.connector_class(agency.config, credentials=credentials, state=state)
+    return agency.connector_class(agency.config, credentials=credentials, state=state, rag=rag)

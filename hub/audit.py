@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     REFERRAL_READ = "referral.read"
     REPLY_WRITE = "reply.write"
     REPLIES_READ = "replies.read"
+    RECORDING_READ = "recording.read"
     CHRONOLOGY_WRITE = "chronology.write"
     CHRONOLOGY_READ = "chronology.read"
 
@@ -40,6 +41,7 @@ _OBJECT_TYPES = {
     AuditAction.REFERRAL_READ: "referral",
     AuditAction.REPLY_WRITE: "agency_reply",
     AuditAction.REPLIES_READ: "agency_replies",
+    AuditAction.RECORDING_READ: "agency_recording",
     AuditAction.CHRONOLOGY_WRITE: "chronology",
     AuditAction.CHRONOLOGY_READ: "chronology",
 }

@@ -12,14 +12,17 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from hub.agencies import load_agency_credentials, load_registry
+from hub.agencies import build_connector
 from hub.chronology import assemble
 from hub.errors import UserError
 from hub.services import open_store
 from hub.settings import HubSettings
 from schemas import ReplyStatus
+
+if TYPE_CHECKING:
+    from connectors.connections import ConnectionLookup
 
 ACTOR = "airflow:mash_referral"
 PURPOSE = "mash_checks"
@@ -70,26 +73,39 @@ def plan_checks(referral_id: str, settings: HubSettings | None = None) -> list[s
 
 
 @_ids_only_errors("check")
-def run_check(referral_id: str, agency_id: str, subject_id: str, settings: HubSettings | None = None) -> str:
-    """Ask one agency about one subject, store the encrypted reply, and return its status.
+def run_check(
+    referral_id: str,
+    agency_id: str,
+    subject_id: str,
+    settings: HubSettings | None = None,
+    *,
+    connections: ConnectionLookup | None = None,
+) -> str:
+    """Ask one agency about one subject, store the encrypted reply and its raw exchanges, return its status.
 
-    A failed check is stored (so the family history shows "check failed", not "not checked") and then
-    raised, so Airflow shows the task as failed too.
+    `connections` finds the agency's Airflow Connection (the DAG passes Airflow's own lookup). The
+    referral's RAG rating sets how long a reply may take. A failed check is stored (so the family
+    history shows "check failed", not "not checked") and then raised, so Airflow shows the task as
+    failed too.
     """
     settings = settings or HubSettings.from_env()
     store = open_store(settings)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
     subject = referral.subject(subject_id)
-    connector = load_registry(settings).get(agency_id).build_connector(load_agency_credentials(settings).get(agency_id))
-    reply = connector.check(referral_id, subject)
-    store.save_reply(reply, actor=ACTOR)
+    connector = build_connector(
+        settings, agency_id, rag=referral.rag, lookup=connections, state=store.resilience_state()
+    )
+    checked = connector.check_recorded(referral_id, subject)
+    reply = checked.reply
+    store.save_reply(reply, actor=ACTOR, recording=checked.recording)
     log.info(
-        "Referral %s: %s check for %s is %s (%d records, %s ms)",
+        "Referral %s: %s check for %s is %s (%d records, %d exchanges, %s ms)",
         referral_id,
         agency_id,
         subject_id,
         reply.status.value,
         len(reply.entries),
+        len(checked.recording.exchanges),
         reply.duration_ms,
     )
     if reply.status is ReplyStatus.FAILED:

@@ -1,7 +1,8 @@
 """The local agency sandboxes from the hub's side: generate a population, serve it, tell connectors where.
 
-While sandboxes run, `$HUB_HOME/run/` holds their endpoints and the client credentials they
-issued; the hub's connectors (in the CLI or in Airflow tasks) read both from there.
+While sandboxes run, `$HUB_HOME/run/` holds their endpoints, and the client credentials they issued
+as the Airflow Connections `config/agencies.yaml` names; the hub's connectors read both from there
+(Airflow through its local-file secrets backend).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from connectors.connections import write_connections_file
 from hub.errors import UserError
 from hub.settings import HubSettings
 
@@ -30,22 +32,43 @@ def record_sandboxes(
     settings.ensure_home()
     document = json.dumps(dict(endpoints or cluster.endpoints), indent=2)
     settings.sandbox_endpoints_file.write_text(document, encoding="utf-8")
-    cluster.write_credentials(settings.sandbox_credentials_file)
+    write_connections_file(settings.connections_file, sandbox_connections(settings, cluster))
 
 
-def connector_for(cluster: SandboxCluster, agency: str, **options: Any) -> Connector:
-    """A connector as the hub builds it: the sandbox's endpoint and the credentials it issued this run."""
+def sandbox_connections(settings: HubSettings, cluster: SandboxCluster) -> dict[str, dict[str, Any]]:
+    """The Connections the registry names, holding the credentials each sandbox issued this run."""
+    from connectors.auth import CREDENTIALS_FILE
+    from connectors.connections import connection_from_credentials
+    from hub.agencies import load_registry
+
+    connections = {}
+    for agency in load_registry(settings):
+        if agency.config.credentials is None or agency.id not in cluster.credentials:
+            continue
+        issued = {agency.id: cluster.credentials[agency.id].connector_credentials()}
+        credentials = CREDENTIALS_FILE.validate_python(issued)[agency.id]
+        connections[agency.config.credentials] = connection_from_credentials(
+            credentials, host=cluster.endpoints[agency.id]
+        )
+    return connections
+
+
+def connector_for(cluster: SandboxCluster, agency: str, **settings: Any) -> Connector:
+    """A connector as the hub builds it: the sandbox's endpoint and the credentials it issued this run.
+
+    `settings` are `AgencyConfig` fields (e.g. `timeouts`, `retry`) to use instead of the defaults.
+    """
     from connectors import CONNECTORS
     from connectors.auth import CREDENTIALS_FILE
 
     issued = {agency: cluster.credentials[agency].connector_credentials()}
     credentials = CREDENTIALS_FILE.validate_python(issued)[agency]
-    return CONNECTORS[agency](cluster.endpoints[agency], credentials=credentials, **options)
+    return CONNECTORS[agency].configured(cluster.endpoints[agency], credentials=credentials, **settings)
 
 
 def forget_sandboxes(settings: HubSettings) -> None:
     settings.sandbox_endpoints_file.unlink(missing_ok=True)
-    settings.sandbox_credentials_file.unlink(missing_ok=True)
+    settings.connections_file.unlink(missing_ok=True)
 
 
 def load_sandbox_settings(settings: HubSettings, config: Path | None) -> SandboxSettings:
@@ -141,7 +164,7 @@ def serve_sandboxes(
             console.print(f"{agency:<10} {url:<28} auth {agency_settings.auth}, {timing}")
         console.print(
             f"Serving {dataset.manifest.get('people', '?'):,} synthetic people from {dataset.directory}. "
-            f"Client credentials: {settings.sandbox_credentials_file}. Press Ctrl-C to stop."
+            f"Airflow Connections with their credentials: {settings.connections_file}. Press Ctrl-C to stop."
         )
 
     try:

@@ -58,9 +58,12 @@ class HubSettings:
         return self.run_dir / "sandbox-endpoints.json"
 
     @property
-    def sandbox_credentials_file(self) -> Path:
-        """Client credentials the running sandboxes issued to the hub (owner-only JSON)."""
-        return self.run_dir / "sandbox-credentials.json"
+    def connections_file(self) -> Path:
+        """Airflow Connections for the agencies (owner-only JSON), as `hub sandbox up` issues them.
+
+        Airflow reads it as its `LocalFilesystemBackend` secrets backend, and the CLI reads it directly.
+        """
+        return self.run_dir / "airflow-connections.json"
 
     @property
     def sandbox_dir(self) -> Path:

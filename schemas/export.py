@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemas.models import AgencyReply, Chronology, ChronologyEntry, Person, Referral
+from schemas.models import AgencyReply, Chronology, ChronologyEntry, NormalisedDocument, Person, Referral
 
 EXPORTED: dict[str, type[BaseModel]] = {
     "referral": Referral,
@@ -15,6 +15,7 @@ EXPORTED: dict[str, type[BaseModel]] = {
     "agency_reply": AgencyReply,
     "chronology_entry": ChronologyEntry,
     "chronology": Chronology,
+    "normalised_document": NormalisedDocument,
 }
 JSON_DIR = Path(__file__).parent / "json"
 

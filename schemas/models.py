@@ -180,6 +180,35 @@ class AgencyPerson(Model):
     person: Person
 
 
+class RelatedPerson(Model):
+    """Someone an agency records as related to one of its person records (a PDS RelatedPerson, say).
+
+    The relationship is the agency's own; `relationship_code` keeps its code (e.g. HL7 "MTH") so a
+    mapping fix can re-read it. The related person may be known only by an identifier, or only by name.
+    """
+
+    agency_person_id: NonEmpty = Field(description="The agency's record the relationship belongs to.")
+    relationship: NonEmpty = Field(description="In words, e.g. 'mother'.")
+    relationship_code: str | None = None
+    name: PersonName | None = None
+    identifiers: Identifiers = Field(default_factory=Identifiers)
+    related_agency_person_id: str | None = Field(
+        default=None, description="The related person's own record at the same agency, when it says."
+    )
+    address: Address | None = None
+    source: SourceRef
+
+
+class NormalisedDocument(Model):
+    """One native agency document (a reply as captured) normalised into the shared model."""
+
+    agency: OpaqueId
+    kind: NonEmpty = Field(description="What the document was, e.g. 'patient-search' or 'pupil-records'.")
+    candidates: list[AgencyPerson] = Field(default_factory=list)
+    entries: list[ChronologyEntry] = Field(default_factory=list)
+    related_people: list[RelatedPerson] = Field(default_factory=list)
+
+
 class AgencyReply(Model):
     agency: OpaqueId
     referral_id: OpaqueId

@@ -60,14 +60,23 @@ def take_schema_lock(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
 
 
-def upsert(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
-    """Insert a row, or replace every non-key column if a row with the same keys exists."""
+def _insert(session: Session, table: Table, values: dict[str, Any]) -> Any:
+    """An INSERT that can say what to do on conflict (both dialects spell it the same way)."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        statement: Any = sqlite.insert(table).values(values)
-    elif dialect == "postgresql":
-        statement = postgresql.insert(table).values(values)
-    else:
-        raise NotImplementedError(f"upsert is not implemented for the {dialect} dialect")
+        return sqlite.insert(table).values(values)
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(values)
+    raise NotImplementedError(f"upsert is not implemented for the {dialect} dialect")
+
+
+def upsert(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+    """Insert a row, or replace every non-key column if a row with the same keys exists."""
+    statement = _insert(session, table, values)
     updates = {column: statement.excluded[column] for column in values if column not in keys}
     session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+def insert_if_missing(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+    """Insert a row unless one with the same keys exists (another worker may just have added it)."""
+    session.execute(_insert(session, table, values).on_conflict_do_nothing(index_elements=keys))

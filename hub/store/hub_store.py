@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.recording import Recording
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditAction, AuditEvent, ChainVerification
 from hub.crypto import KeyProvider, Keyring, canonical_json, decrypt, encrypt, keyed_digest, row_aad
 from hub.store import audit_log
@@ -23,7 +24,8 @@ from hub.store.audit_log import Access
 from hub.store.engine import make_engine, take_schema_lock, take_write_lock, upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import DIGEST_KEY_ID, child_key_id, data_key, existing_key, referral_key_id
-from hub.store.tables import AgencyReplyRow, Base, ChronologyVersionRow, ReferralRow
+from hub.store.resilience_state import SqlResilienceState
+from hub.store.tables import AgencyRecordingRow, AgencyReplyRow, Base, ChronologyVersionRow, ReferralRow
 from schemas import AgencyReply, Chronology, Referral
 
 DEFAULT_REPLY_PURPOSE = "MASH agency check"
@@ -126,8 +128,19 @@ class HubStore:
 
     # Agency replies
 
-    def save_reply(self, reply: AgencyReply, *, actor: str, purpose: str = DEFAULT_REPLY_PURPOSE) -> None:
-        """Store one agency's reply about one subject, replacing any earlier one (re-runs never duplicate)."""
+    def save_reply(
+        self,
+        reply: AgencyReply,
+        *,
+        actor: str,
+        purpose: str = DEFAULT_REPLY_PURPOSE,
+        recording: Recording | None = None,
+    ) -> None:
+        """Store one agency's reply about one subject, replacing any earlier one (re-runs never duplicate).
+
+        `recording`, the raw exchanges the reply was read from, is stored beside it in the same
+        transaction; without one, an earlier recording is kept (re-normalising writes no new one).
+        """
         object_id = f"{reply.referral_id}/{reply.agency}/{reply.subject_id}"
         with self._audited(actor, purpose) as (session, access, now):
             referral = session.get(ReferralRow, reply.referral_id)
@@ -147,8 +160,51 @@ class HubStore:
                 "key_id": referral.key_id,
                 "ciphertext": encrypt(key, reply.model_dump_json().encode("utf-8"), aad),
             }
-            upsert(session, AgencyReplyRow.__table__, values, ["referral_id", "agency", "subject_id"])  # type: ignore[arg-type]
+            keys = ["referral_id", "agency", "subject_id"]
+            upsert(session, AgencyReplyRow.__table__, values, keys)  # type: ignore[arg-type]
+            if recording is not None:
+                sealed = encrypt(key, recording.to_bytes(), row_aad("recording", *object_id.split("/")))
+                recorded = {
+                    **{name: values[name] for name in keys},
+                    "connector": recording.connector,
+                    "exchange_count": len(recording.exchanges),
+                    "key_id": referral.key_id,
+                    "ciphertext": sealed,
+                }
+                upsert(session, AgencyRecordingRow.__table__, recorded, keys)  # type: ignore[arg-type]
             self._audit(session, access, now, AuditAction.REPLY_WRITE, object_id, reply.referral_id)
+
+    def load_recording(
+        self, referral_id: str, agency: str, subject_id: str, *, actor: str, purpose: str
+    ) -> Recording | None:
+        """The raw exchanges behind a stored reply (None if it has none), for re-normalising or inspection."""
+        object_id = f"{referral_id}/{agency}/{subject_id}"
+        with self._audited(actor, purpose) as (session, access, now):
+            row = session.get(AgencyRecordingRow, (referral_id, agency, subject_id))
+            document = (
+                None
+                if row is None
+                else decrypt(
+                    self._stored_key(session, row.key_id), row.ciphertext, row_aad("recording", *object_id.split("/"))
+                )
+            )
+            self._audit(session, access, now, AuditAction.RECORDING_READ, object_id, referral_id)
+        return None if document is None else Recording.from_bytes(document)
+
+    def recorded_checks(self, agency: str, referral_id: str | None = None) -> list[tuple[str, str]]:
+        """(referral id, subject id) of every stored recording for an agency: ids only, nothing decrypted."""
+        query = select(AgencyRecordingRow.referral_id, AgencyRecordingRow.subject_id).where(
+            AgencyRecordingRow.agency == agency
+        )
+        if referral_id is not None:
+            query = query.where(AgencyRecordingRow.referral_id == referral_id)
+        with self._sessions() as session:
+            rows = session.execute(query.order_by(AgencyRecordingRow.referral_id, AgencyRecordingRow.subject_id))
+            return [(row.referral_id, row.subject_id) for row in rows]
+
+    def resilience_state(self) -> SqlResilienceState:
+        """Rate-limit and circuit-breaker state shared through this database by every worker."""
+        return SqlResilienceState(self.engine)
 
     def load_replies(self, referral_id: str, *, actor: str, purpose: str) -> list[AgencyReply]:
         """Every stored reply for a referral, ordered by agency then subject."""

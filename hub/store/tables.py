@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, TypeDecorator
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -70,6 +70,34 @@ class AgencyReplyRow(Base):
     error_code: Mapped[str | None] = mapped_column(ID)
     key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AgencyRecordingRow(Base):
+    """The raw exchanges behind an agency reply, kept beside it so history can be re-normalised.
+
+    Written in the same transaction as its reply and replaced with it; sealed under the referral's key.
+    """
+
+    __tablename__ = "agency_recordings"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(ID, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    connector: Mapped[str] = mapped_column(String(200))
+    exchange_count: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ResilienceStateRow(Base):
+    """Shared per-agency rate-limit and circuit-breaker state (no personal data: agency ids and times)."""
+
+    __tablename__ = "connector_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    arrival: Mapped[float | None] = mapped_column(Float)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    opened_until: Mapped[float | None] = mapped_column(Float)
 
 
 class ChronologyVersionRow(Base):

@@ -47,26 +47,32 @@ def _start(serve: list[ServerThread], agency: FlakyAgency) -> str:
 
 def test_server_errors_are_retried_then_reported(serve: list[ServerThread], referral: Referral) -> None:
     agency = FlakyAgency(503, failures=99)
-    reply = PoliceConnector(_start(serve, agency), retries=2).check(referral.referral_id, referral.subject("S1"))
+    reply = PoliceConnector.configured(_start(serve, agency), retry={"attempts": 3, "backoff_seconds": 0.01}).check(
+        referral.referral_id, referral.subject("S1")
+    )
     assert reply.status is ReplyStatus.FAILED and reply.error_code == "http_503"
     assert agency.calls == 3
 
 
 def test_a_transient_error_on_a_post_search_is_retried(serve: list[ServerThread], referral: Referral) -> None:
     agency = FlakyAgency(429, failures=1)
-    reply = PoliceConnector(_start(serve, agency), retries=2).check(referral.referral_id, referral.subject("S1"))
+    reply = PoliceConnector.configured(_start(serve, agency), retry={"attempts": 3, "backoff_seconds": 0.01}).check(
+        referral.referral_id, referral.subject("S1")
+    )
     assert reply.status is ReplyStatus.NO_RECORD and agency.calls == 2
 
 
 def test_client_errors_are_not_retried(serve: list[ServerThread], referral: Referral) -> None:
     agency = FlakyAgency(400, failures=99)
-    reply = PoliceConnector(_start(serve, agency), retries=2).check(referral.referral_id, referral.subject("S1"))
+    reply = PoliceConnector.configured(_start(serve, agency), retry={"attempts": 3, "backoff_seconds": 0.01}).check(
+        referral.referral_id, referral.subject("S1")
+    )
     assert reply.error_code == "http_400" and agency.calls == 1
 
 
 def test_a_slow_agency_times_out(serve: list[ServerThread], referral: Referral) -> None:
     agency = FlakyAgency(200, failures=0, delay=1.0)
-    connector = PoliceConnector(_start(serve, agency), read_timeout=0.2, retries=0)
+    connector = PoliceConnector.configured(_start(serve, agency), timeouts={"read": 0.2}, retry={"attempts": 1})
     reply = connector.check(referral.referral_id, referral.subject("S1"))
     assert reply.status is ReplyStatus.FAILED and reply.error_code == "timeout"
 
@@ -74,7 +80,7 @@ def test_a_slow_agency_times_out(serve: list[ServerThread], referral: Referral) 
 @pytest.mark.parametrize("body", ["<html>oops</html>", '{"nominals": [{"surname": "X"}]}', "[]"])
 def test_a_malformed_reply_fails_the_check(serve: list[ServerThread], referral: Referral, body: str) -> None:
     agency = FlakyAgency(200, failures=0, body=body)
-    reply = PoliceConnector(_start(serve, agency)).check(referral.referral_id, referral.subject("S1"))
+    reply = PoliceConnector.configured(_start(serve, agency)).check(referral.referral_id, referral.subject("S1"))
     assert reply.status is ReplyStatus.FAILED and reply.error_code == "malformed_reply"
 
 
@@ -83,7 +89,7 @@ def test_failure_logs_carry_no_personal_data(
 ) -> None:
     subject = referral.subject("S1")
     with caplog.at_level(logging.DEBUG):
-        reply = PoliceConnector(closed_port_url, retries=0).check(referral.referral_id, subject)
+        reply = PoliceConnector.configured(closed_port_url, retry={"attempts": 1}).check(referral.referral_id, subject)
     assert reply.error_code == "connection_error"
     assert "S1" in caplog.text
     for marker in ("Okafor", "Amara", "2015-03-14", "9990001014", "Y393201510011"):

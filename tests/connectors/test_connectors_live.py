@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-import requests
 
 from connectors import CONNECTORS, Connector
 from sandbox.dataset import Dataset, write_population
@@ -36,7 +35,7 @@ UNKNOWN = Subject(
 
 
 def _connector(cluster: SandboxCluster, agency: str) -> Connector:
-    return CONNECTORS[agency](cluster.endpoints[agency])
+    return CONNECTORS[agency].configured(cluster.endpoints[agency])
 
 
 def test_connector_registry_names_the_four_agencies() -> None:
@@ -97,7 +96,9 @@ def test_unknown_person_is_no_record(cluster: SandboxCluster, agency: str) -> No
 
 @pytest.mark.parametrize("agency", list(HELD))
 def test_dead_endpoint_fails_without_raising(closed_port_url: str, referral: Referral, agency: str) -> None:
-    connector = CONNECTORS[agency](closed_port_url, connect_timeout=0.5, retries=1)
+    connector = CONNECTORS[agency].configured(
+        closed_port_url, timeouts={"connect": 0.5}, retry={"attempts": 2, "backoff_seconds": 0.01}
+    )
     reply = connector.check(referral.referral_id, referral.subject("S1"))
     assert reply.status is ReplyStatus.FAILED
     assert reply.error_code == "connection_error"
@@ -107,16 +108,13 @@ def test_dead_endpoint_fails_without_raising(closed_port_url: str, referral: Ref
 @pytest.mark.parametrize("agency", list(HELD))
 def test_no_personal_data_in_any_url(cluster: SandboxCluster, referral: Referral, agency: str) -> None:
     connector = _connector(cluster, agency)
-    sent: list[str] = []
-
-    def record(response: requests.Response, *args: object, **kwargs: object) -> None:
-        sent.extend(r.url for r in [*response.history, response])
-
-    connector.session.hooks["response"].append(record)
     before = len(cluster.seen_urls(agency))
-    for subject in referral.subjects:
-        connector.check(referral.referral_id, subject)
-    assert sent, "the hook saw no requests"
+    sent = [
+        exchange.path
+        for subject in referral.subjects
+        for exchange in connector.check_recorded(referral.referral_id, subject).recording.exchanges
+    ]
+    assert sent, "the connector made no requests"
     urls = [unquote(url).casefold() for url in sent + cluster.seen_urls(agency)[before:]]
     for subject in referral.subjects:
         person = subject.person

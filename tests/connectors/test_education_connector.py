@@ -62,7 +62,7 @@ def reply_summaries(entries: list[ChronologyEntry], category: EntryCategory) -> 
 
 
 def test_every_kind_of_record_becomes_an_entry(url: str) -> None:
-    reply = EducationConnector(url).check("REF-1", child(["Kaiden"], "Brennan-Lowe", KAI.dob, KAI.upn))
+    reply = EducationConnector.configured(url).check("REF-1", child(["Kaiden"], "Brennan-Lowe", KAI.dob, KAI.upn))
     assert reply.status is ReplyStatus.FOUND, reply.error_code
     by_category: dict[EntryCategory, list[str]] = {}
     for entry in reply.entries:
@@ -106,7 +106,7 @@ def test_every_kind_of_record_becomes_an_entry(url: str) -> None:
 
 
 def test_the_candidate_carries_names_address_and_upn(url: str) -> None:
-    [candidate] = EducationConnector(url).search(child(["Kaiden"], "Brennan-Lowe", KAI.dob, KAI.upn).person)
+    [candidate] = EducationConnector.configured(url).search(child(["Kaiden"], "Brennan-Lowe", KAI.dob, KAI.upn).person)
     person = candidate.person
     assert candidate.agency_person_id == KAI.upn and person.identifiers.upn == KAI.upn
     assert person.name.given_names == ["Kaiden", "Joseph"] and person.sex is Sex.MALE
@@ -120,31 +120,31 @@ def test_the_candidate_carries_names_address_and_upn(url: str) -> None:
 
 
 def test_a_former_upn_finds_the_pupil_under_the_current_one(url: str) -> None:
-    reply = EducationConnector(url).check("REF-1", child(["Kaiden"], "Lowe", KAI.dob, KAI_FORMER_UPN))
+    reply = EducationConnector.configured(url).check("REF-1", child(["Kaiden"], "Lowe", KAI.dob, KAI_FORMER_UPN))
     assert reply.status is ReplyStatus.FOUND and [c.agency_person_id for c in reply.candidates] == [KAI.upn]
     assert reply.entries
 
 
 def test_a_known_as_name_finds_the_pupil_without_a_upn(url: str) -> None:
-    reply = EducationConnector(url).check("REF-1", child(["Kai"], "Lowe", KAI.dob))
+    reply = EducationConnector.configured(url).check("REF-1", child(["Kai"], "Lowe", KAI.dob))
     assert reply.status is ReplyStatus.FOUND and reply.candidates[0].agency_person_id == KAI.upn
 
 
 def test_the_forename_tells_twins_apart(url: str) -> None:
-    reply = EducationConnector(url).check("REF-1", child(["Noor"], "Haddad", NOOR.dob))
+    reply = EducationConnector.configured(url).check("REF-1", child(["Noor"], "Haddad", NOOR.dob))
     assert reply.status is ReplyStatus.FOUND and reply.candidates[0].agency_person_id == NOOR.upn
     assert [entry.category for entry in reply.entries] == [EntryCategory.SCHOOL_ENROLMENT, EntryCategory.ATTENDANCE]
 
 
 def test_a_duplicate_record_makes_two_candidates(url: str) -> None:
-    reply = EducationConnector(url).check("REF-1", child(["Ellis"], "Hart", ELLIS.dob))
+    reply = EducationConnector.configured(url).check("REF-1", child(["Ellis"], "Hart", ELLIS.dob))
     assert reply.status is ReplyStatus.MULTIPLE_CANDIDATES
     assert sorted(c.agency_person_id for c in reply.candidates) == sorted([ELLIS.upn, ELLIS_DUPLICATE.upn])
     assert all(candidate.person.sex is Sex.UNKNOWN for candidate in reply.candidates)
 
 
 def test_a_child_missing_education_now(url: str) -> None:
-    reply = EducationConnector(url).check("REF-1", child(["Rosa"], "Delgado", ROSA.dob))
+    reply = EducationConnector.configured(url).check("REF-1", child(["Rosa"], "Delgado", ROSA.dob))
     assert reply.status is ReplyStatus.FOUND
     [missing] = reply_summaries(reply.entries, EntryCategory.CHILD_MISSING_EDUCATION)
     assert missing == "Child missing education since 10 September 2026; reason recorded: moved away."
@@ -154,7 +154,7 @@ def test_a_child_missing_education_now(url: str) -> None:
 
 
 def test_unknown_child_is_no_record(url: str) -> None:
-    reply = EducationConnector(url).check("REF-1", child(["Zephyrine"], "Quillfeather", date(2014, 2, 28)))
+    reply = EducationConnector.configured(url).check("REF-1", child(["Zephyrine"], "Quillfeather", date(2014, 2, 28)))
     assert reply.status is ReplyStatus.NO_RECORD and not reply.candidates and not reply.entries
 
 
@@ -168,7 +168,7 @@ def test_an_answer_given_later_is_polled_for(examples: Dataset) -> None:
     server = ServerThread(app)
     server.start()
     try:
-        reply = EducationConnector(server.url).check("REF-1", child(["Noor"], "Haddad", NOOR.dob))
+        reply = EducationConnector.configured(server.url).check("REF-1", child(["Noor"], "Haddad", NOOR.dob))
     finally:
         server.stop()
     assert reply.status is ReplyStatus.FOUND and reply.candidates[0].agency_person_id == NOOR.upn
@@ -225,7 +225,9 @@ def test_a_server_sending_an_old_format_fails_the_check() -> None:
     server = ServerThread(app)
     server.start()
     try:
-        reply = EducationConnector(server.url).check("REF-1", child(["Amara"], "Okafor-Reid", date(2015, 3, 14)))
+        reply = EducationConnector.configured(server.url).check(
+            "REF-1", child(["Amara"], "Okafor-Reid", date(2015, 3, 14))
+        )
     finally:
         server.stop()
     assert reply.status is ReplyStatus.FAILED and reply.error_code == "malformed_reply"

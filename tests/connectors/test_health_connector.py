@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import pytest
-import requests
 
 from connectors import HealthConnector
 from connectors.health import (
@@ -24,6 +23,7 @@ from connectors.health import (
     parse_patient,
     parse_patient_matches,
 )
+from connectors.recording import Recording
 from sandbox.dataset import Dataset, write_population
 from sandbox.health import create_app
 from sandbox.health_examples import CHLOE, JACK_RYAN, NADIA, OLIVER, example_population
@@ -65,19 +65,15 @@ def health(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 class Recorder:
-    """The URLs and patient-search bodies a connector sent, in order."""
+    """The URL paths and patient-search bodies a connector sent, in order (from the check's recording)."""
 
-    def __init__(self, connector: HealthConnector) -> None:
-        self.urls: list[str] = []
-        self.searches: list[list[tuple[str, str]]] = []
-        connector.session.hooks["response"].append(self._record)
-
-    def _record(self, response: requests.Response, *args: object, **kwargs: object) -> None:
-        self.urls.append(str(response.request.url))
-        if str(response.request.url).endswith("/Patient/_search"):
-            body = response.request.body
-            text = body.decode() if isinstance(body, bytes) else str(body)
-            self.searches.append(parse_qsl(text))
+    def __init__(self, recording: Recording) -> None:
+        self.urls = [exchange.path for exchange in recording.exchanges]
+        self.searches = [
+            parse_qsl(exchange.request_body.decode())
+            for exchange in recording.exchanges
+            if exchange.path == "/Patient/_search"
+        ]
 
 
 def subject(
@@ -100,9 +96,8 @@ def subject(
 
 
 def check(url: str, who: Subject) -> tuple[AgencyReply, Recorder]:
-    connector = HealthConnector(url)
-    recorder = Recorder(connector)
-    return connector.check("REF-HEALTH", who), recorder
+    checked = HealthConnector.configured(url).check_recorded("REF-HEALTH", who)
+    return checked.reply, Recorder(checked.recording)
 
 
 # --- Parsing --------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def _serve(population: Population, directory: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def connector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HousingConnector]:
     for url in _serve(example_population(), tmp_path_factory.mktemp("housing") / "population"):
-        yield HousingConnector(url, retries=0)
+        yield HousingConnector.configured(url, retry={"attempts": 1})
 
 
 def subject(
@@ -283,5 +283,7 @@ def test_too_many_matches_is_a_typed_failure(tmp_path: Path) -> None:
     ]
     population = Population(seed=0, housing=HousingRecords(people=people, tenancies=tenancies))
     for url in _serve(population, tmp_path / "population"):
-        reply = HousingConnector(url, retries=0).check("REF-HOUSING-7", subject("Sam", "Smith", None, "NE1 1AA"))
+        reply = HousingConnector.configured(url, retry={"attempts": 1}).check(
+            "REF-HOUSING-7", subject("Sam", "Smith", None, "NE1 1AA")
+        )
         assert reply.status is ReplyStatus.FAILED and reply.error_code == "too_many_matches"

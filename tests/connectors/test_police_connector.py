@@ -231,7 +231,7 @@ def _subject(given: str, family: str, born: date, *aliases: PersonName) -> Subje
 
 
 def _check(police_url: str, subject: Subject) -> AgencyReply:
-    return PoliceConnector(police_url, retries=0).check("REF-POLICE", subject)
+    return PoliceConnector.configured(police_url, retry={"attempts": 1}).check("REF-POLICE", subject)
 
 
 def test_a_nominal_held_under_an_alias_surname_is_found(police_url: str) -> None:

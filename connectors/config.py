@@ -1,0 +1,122 @@
+"""One agency's entry in `config/agencies.yaml`, typed: where it is, how to reach it, how long to wait.
+
+Secrets never live here: `credentials` names an Airflow Connection that holds them. Settings a
+connector alone understands go under `options` and are validated by the connector's own `Options`
+model when the registry is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from schemas.vocabulary import Rag
+
+AgencyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
+ConnectionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,250}$")]
+"""An Airflow Connection id (`conn_id`)."""
+
+_DURATION = re.compile(r"^\s*(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(value: Any) -> Any:
+    """`90s`, `15m`, `4h`, `1d`, or a number of seconds."""
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        return timedelta(seconds=float(match["amount"]) * _UNIT_SECONDS[match["unit"]])
+    if isinstance(value, str):
+        raise ValueError("must be a duration such as 90s, 15m, 4h or 1d")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Timeouts(Settings):
+    """Per HTTP request: connecting, then waiting for each read."""
+
+    connect: float = Field(default=3.05, gt=0, le=60)
+    read: float = Field(default=10.0, gt=0, le=600)
+
+
+class RetryPolicy(Settings):
+    """Retries of 429, 5xx and dropped connections: exponential backoff with jitter, Retry-After honoured."""
+
+    attempts: int = Field(default=3, ge=1, le=10, description="Tries in all, the first included.")
+    backoff_seconds: float = Field(default=0.5, ge=0, le=60, description="First wait; doubles each retry.")
+    backoff_max_seconds: float = Field(default=20.0, ge=0, le=600)
+    jitter_seconds: float = Field(default=0.25, ge=0, le=60, description="Random extra wait, up to this.")
+    max_retry_after_seconds: float = Field(
+        default=30.0, ge=0, le=600, description="A longer Retry-After fails the request instead of waiting."
+    )
+
+
+class RateLimit(Settings):
+    """Client-side throttle shared by every worker (NHS APIs default to 5 requests a second)."""
+
+    per_second: float = Field(default=5.0, gt=0, le=10_000)
+    burst: int = Field(default=5, ge=1, le=10_000)
+
+
+class CircuitBreakerPolicy(Settings):
+    """After `failure_threshold` failed requests in a row, stop calling the agency for `reset_after`."""
+
+    failure_threshold: int = Field(default=5, ge=1, le=1000)
+    reset_after: Duration = Field(default=timedelta(seconds=30), description="e.g. 30s, 5m")
+
+
+class Pool(Settings):
+    """The agency's Airflow pool: at most `slots` checks of this agency run at once."""
+
+    slots: int = Field(default=4, ge=1, le=256)
+
+
+class Deadlines(Settings):
+    """How long a reply may take, by the referral's RAG rating; a later reply is recorded as timed out."""
+
+    red: Duration = timedelta(hours=1)
+    amber: Duration = timedelta(hours=4)
+    green: Duration = timedelta(hours=24)
+
+    def for_rag(self, rag: Rag) -> timedelta:
+        deadline: timedelta = getattr(self, rag.value)
+        return deadline
+
+    @model_validator(mode="after")
+    def _urgent_first(self) -> Deadlines:
+        if not self.red <= self.amber <= self.green:
+            raise ValueError("deadlines must not shorten as urgency falls (red <= amber <= green)")
+        if self.red <= timedelta(0):
+            raise ValueError("deadlines must be positive")
+        return self
+
+
+class AgencyConfig(Settings):
+    """One entry of `config/agencies.yaml`."""
+
+    id: AgencyId
+    name: str = Field(min_length=1)
+    connector: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$", description="module:ClassName")
+    endpoint: str = Field(pattern=r"^https?://[^\s?#]+$", description="Base URL, without query or fragment.")
+    credentials: ConnectionId | None = Field(
+        default=None, description="Airflow Connection id holding the secrets; none for an open endpoint."
+    )
+    lawful_basis: str = Field(min_length=1)
+    timeouts: Timeouts = Timeouts()
+    retry: RetryPolicy = RetryPolicy()
+    rate_limit: RateLimit = RateLimit()
+    circuit_breaker: CircuitBreakerPolicy = CircuitBreakerPolicy()
+    pool: Pool = Pool()
+    deadlines: Deadlines = Deadlines()
+    options: dict[str, Any] = Field(default_factory=dict, description="Validated by the connector's Options.")
+
+    @property
+    def pool_name(self) -> str:
+        return f"agency_{self.id}"
