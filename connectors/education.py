@@ -363,16 +363,32 @@ EXTRACTORS = (
 )
 
 
+def _pupil_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
+    with parsing():
+        return [entry for extract in EXTRACTORS for entry in extract(upn, pupil)]
+
+
 def parse_pupil_entries(document: bytes, upn: str) -> list[ChronologyEntry]:
     """Chronology entries for the pupil with this UPN in a CTF document."""
-    entries = []
-    for pupil in parse_ctf(document):
-        if pupil.findtext("UPN") != upn:
-            continue
-        with parsing():
-            for extract in EXTRACTORS:
-                entries += extract(upn, pupil)
-    return entries
+    pupils = [pupil for pupil in parse_ctf(document) if pupil.findtext("UPN") == upn]
+    return [entry for pupil in pupils for entry in _pupil_entries(upn, pupil)]
+
+
+def parse_document(document: bytes) -> NormalisedDocument:
+    """One captured CTF reply, normalised: every pupil in it as a candidate, with all of their entries.
+
+    Read exactly as a check reads it (XSD first; DOCTYPE and entities refused), so anything that is
+    not such a CTF, another agency's JSON included, is `MalformedReply`, never quoting the document.
+    """
+    pupils = parse_ctf(document)
+    with parsing():
+        candidates = [pupil_to_candidate(pupil) for pupil in pupils]
+    entries = [
+        entry
+        for pupil, candidate in zip(pupils, candidates, strict=True)
+        for entry in _pupil_entries(candidate.agency_person_id, pupil)
+    ]
+    return NormalisedDocument(agency=AGENCY, kind="pupil-records", candidates=candidates, entries=entries)
 
 
 class EducationConnector(Connector):

@@ -16,22 +16,47 @@ a last narrowing, since PDS never returns a restricted patient to a search that 
 
 Each match is then read in full (`GET /Patient/{id}` with the opaque id the search gave, so no
 personal detail is ever in a URL): the read carries old names, which become aliases. A restricted
-(`R`) patient's address is never taken, and their A&E and CP-IS entries are marked restricted and
-leave out the hospital and council names, which could reveal where they live.
+(`R`, or `V` very restricted) patient's address is never taken, and their A&E and CP-IS entries are
+marked restricted and leave out the hospital and council names, which could reveal where they live.
+
+`parse_document` normalises one captured reply offline (`hub connectors parse health FILE`), through
+the same functions as a check: a searchset of Patients, a Patient read (candidate and GP
+registration), a patient's related people (PDS's `GET /Patient/{id}/RelatedPerson` Bundle), or a
+Bundle of Encounters or Flags (each entry's patient read from its `subject`; whether that patient is
+restricted is on their Patient record, not here, so these read as unrestricted). A TOO_MANY_MATCHES
+OperationOutcome raises `TooManyMatches`.
+
+Real PDS replies, as NHS England publishes them (tests/fixtures/native/health/pds), are read as
+sent: `fhir.resources` R4B validates all of them whole, PDS's UK Core extensions (NominatedPharmacy,
+NHSCommunication, ContactPreference, birthPlace, ...) included, and the connector reads only names,
+identifiers, gender, birth date, home address, GP and security label. Three things PDS sends that
+the shared model cannot hold are tolerated, not refused:
+
+- an NHS number failing the modulus 11 check (the published examples have `9000000015`, and an
+  11-digit `90000000009`): the record is kept under its id, the number is not trusted;
+- a name without a given name (PDS requires only `family`): it is not used; a patient with no
+  usable name at all is still refused (`MalformedReply`), since `PersonName` needs a given name;
+- compound given names (`["John Paul", "James"]`) are kept whole and in order, as PDS holds them.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.address import Address as FhirAddress
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.flag import Flag
 from fhir.resources.R4B.humanname import HumanName
+from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.reference import Reference
+from fhir.resources.R4B.relatedperson import RelatedPerson as FhirRelatedPerson
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.allowlist import ReturnedFields
@@ -58,15 +83,17 @@ from schemas import (
     NormalisedDocument,
     Person,
     PersonName,
+    RelatedPerson,
     Sensitivity,
     Sex,
     SourceRef,
 )
+from schemas.identifiers import is_valid_nhs_number
 
 AGENCY = "health"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
-RESTRICTED = "R"
-"""`meta.security` code of a restricted (sensitive) PDS record."""
+RESTRICTED_CODES = frozenset({"R", "V"})
+"""`meta.security` codes of a restricted (sensitive) or very restricted PDS record."""
 FUZZY_MIN_SCORE = 0.9
 """Fuzzy matches scoring below this are dropped: a near miss is more likely someone else."""
 FLAG_CATEGORIES = {
@@ -74,6 +101,66 @@ FLAG_CATEGORIES = {
     "UPB": (EntryCategory.CHILD_PROTECTION_PLAN, "Subject of an unborn child protection plan"),
     "LAC": (EntryCategory.LOOKED_AFTER, "Looked after child"),
 }
+RELATIONSHIPS = {
+    # HL7 v3 RoleCode (FHIR relatedperson-relationshiptype): PDS's Types first, then others an agency may send.
+    "MTH": "mother",
+    "FTH": "father",
+    "PRN": "parent",
+    "PRNFOST": "foster parent",
+    "STPPRN": "step-parent",
+    "CHILD": "child",
+    "SIS": "sister",
+    "BRO": "brother",
+    "SPS": "spouse",
+    "DOMPART": "domestic partner",
+    "FAMMEMB": "family member",
+    "ONESELF": "self",
+    "NMTH": "natural mother",
+    "NFTH": "natural father",
+    "NPRN": "natural parent",
+    "STPMTH": "stepmother",
+    "STPFTH": "stepfather",
+    "MTHFOST": "foster mother",
+    "FTHFOST": "foster father",
+    "ADOPTM": "adoptive mother",
+    "ADOPTF": "adoptive father",
+    "ADOPTP": "adoptive parent",
+    "GRMTH": "grandmother",
+    "GRFTH": "grandfather",
+    "GRPRN": "grandparent",
+    "SIB": "sibling",
+    "HSIB": "half-sibling",
+    "STPSIB": "step-sibling",
+    "AUNT": "aunt",
+    "UNCLE": "uncle",
+    "GUARD": "guardian",
+    "FRND": "friend",
+    "NBOR": "neighbour",
+    # HL7 v2 table 0131 (contact role).
+    "N": "next of kin",
+    "C": "emergency contact",
+    "U": "relationship unknown",
+    # UK Core AdditionalRelatedPersonRole, PDS's own codes.
+    "Guardian": "guardian",
+    "Agent": "agent",
+    "Personal": "personal relationship",
+    "Carer": "carer",
+    "PolygamousPartner": "polygamous partner",
+    "Dependant": "dependant",
+    "NonDependant": "non-dependant",
+    "ProxyContact": "proxy contact",
+    "ProxyCommunication": "proxy for communication",
+    "ProxyContactCommunication": "proxy for contact and communication",
+    "NotSpecified": "relationship not specified",
+}
+"""A RelatedPerson's relationship code in words; an unlisted code reads as its display (or the code)."""
+ROLES_ONLY = frozenset({"Agent", "Personal"})
+"""PDS's relationship Role codes: sent alongside a Type (`MTH`, `Guardian`, ...), which says more."""
+NEXT_OF_KIN = "N"
+PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([^/]+)$")
+"""A Patient reference, relative (`Patient/{id}`) or a full URL ending so."""
+RELATED_PERSON_URL = re.compile(r"(?:^|/)Patient/([^/]+)/RelatedPerson/[^/]+$")
+"""A related-people entry's `fullUrl`: `.../Patient/{the patient's id}/RelatedPerson/{id}`."""
 
 
 class TooManyMatches(ConnectorError):
@@ -88,50 +175,87 @@ def _day(value: date | datetime | None) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _person_name(name: HumanName) -> PersonName:
-    return PersonName(given_names=list(name.given or []), family_name=name.family or "")
+def _person_names(names: list[HumanName] | None) -> list[PersonName]:
+    """Usable names in order, given names as PDS holds them ("John Paul" stays one compound name).
+
+    PDS requires only a family name; a name without a given name cannot be a `PersonName`, so it is left out.
+    """
+    usable = []
+    for name in names or []:
+        given = [part for part in name.given or [] if part and part.strip()]
+        if given and name.family and name.family.strip():
+            usable.append(PersonName(given_names=given, family_name=name.family))
+    return usable
+
+
+def _valid_nhs_number(value: str | None) -> str | None:
+    """The NHS number if it passes the modulus 11 check; PDS's own examples include some that do not."""
+    return value if value and is_valid_nhs_number(value) else None
+
+
+def _nhs_number(identifiers: list[Identifier] | None) -> str | None:
+    return next((_valid_nhs_number(i.value) for i in identifiers or [] if i.system == NHS_NUMBER_SYSTEM), None)
 
 
 def is_restricted(patient: Patient) -> bool:
     security = patient.meta.security if patient.meta else None
-    return any(label.code == RESTRICTED for label in security or [])
+    return any(label.code in RESTRICTED_CODES for label in security or [])
 
 
-def _current_home(patient: Patient) -> FhirAddress | None:
+def _current_home(addresses: list[FhirAddress] | None) -> FhirAddress | None:
     """The home address without an end date (PDS keeps former homes as `home` with `period.end`)."""
-    homes = [a for a in patient.address or [] if a.use in (None, "home") and (a.period is None or a.period.end is None)]
+    homes = [a for a in addresses or [] if a.use in (None, "home") and (a.period is None or a.period.end is None)]
     return homes[0] if homes else None
+
+
+def _address(home: FhirAddress | None) -> Address | None:
+    if home is None:
+        return None
+    return Address(line=", ".join(line for line in home.line or [] if line) or None, postcode=home.postalCode)
 
 
 def patient_to_person(patient: Patient) -> Person:
     """A Person from a Patient: usual name first, other names as aliases; a restricted patient has no address."""
-    names = sorted(patient.name or [], key=lambda name: name.use not in ("usual", "official"))
+    ordered = sorted(patient.name or [], key=lambda name: name.use not in ("usual", "official"))
+    names = _person_names(ordered)
     if not names:
-        raise MalformedReply(message="Patient has no name")
-    nhs_number = next((i.value for i in patient.identifier or [] if i.system == NHS_NUMBER_SYSTEM), None)
-    home = None if is_restricted(patient) else _current_home(patient)
-    address = (
-        Address(line=", ".join(line for line in home.line or [] if line) or None, postcode=home.postalCode)
-        if home
-        else None
-    )
+        raise MalformedReply(message="Patient has no name with a given and a family name")
     return Person(
-        name=_person_name(names[0]),
-        aliases=[_person_name(name) for name in names[1:]],
+        name=names[0],
+        aliases=names[1:],
         birth_date=patient.birthDate,
         sex=Sex(patient.gender) if patient.gender in set(Sex) else Sex.UNKNOWN,
-        address=address,
-        identifiers=Identifiers(nhs_number=nhs_number),
+        address=None if is_restricted(patient) else _address(_current_home(patient.address)),
+        identifiers=Identifiers(nhs_number=_nhs_number(patient.identifier)),
     )
+
+
+def _candidate(patient: Patient) -> AgencyPerson:
+    if not patient.id:
+        raise MalformedReply(message="Patient has no id")
+    return AgencyPerson(agency_person_id=patient.id, person=patient_to_person(patient))
+
+
+def _outcome_error(payload: Any) -> ConnectorError:
+    """PDS's HTTP 200 TOO_MANY_MATCHES OperationOutcome is `TooManyMatches`; any other outcome an error reply."""
+    outcome = OperationOutcome.model_validate(payload)
+    codes = {c.code for issue in outcome.issue for c in (issue.details.coding if issue.details else None) or []}
+    return TooManyMatches() if "TOO_MANY_MATCHES" in codes else ConnectorError("operation_outcome")
 
 
 def _searchset(payload: Any) -> Bundle:
     """The searchset Bundle, or TooManyMatches for PDS's HTTP 200 TOO_MANY_MATCHES OperationOutcome."""
     if isinstance(payload, dict) and payload.get("resourceType") == "OperationOutcome":
-        outcome = OperationOutcome.model_validate(payload)
-        codes = {c.code for issue in outcome.issue for c in (issue.details.coding if issue.details else None) or []}
-        raise TooManyMatches() if "TOO_MANY_MATCHES" in codes else ConnectorError("operation_outcome")
+        raise _outcome_error(payload)
     return Bundle.model_validate(payload)
+
+
+def _search_patients(bundle: Bundle) -> list[Patient]:
+    entries = bundle.entry or []
+    patients = [entry.resource for entry in entries if isinstance(entry.resource, Patient) and entry.resource.id]
+    if len(patients) != len(entries):
+        raise MalformedReply(message="search result is not a Patient with an id")
+    return patients
 
 
 def parse_patient_matches(payload: Any) -> list[tuple[str, float]]:
@@ -149,50 +273,43 @@ def parse_patient_matches(payload: Any) -> list[tuple[str, float]]:
 def parse_patient_search(payload: Any) -> list[AgencyPerson]:
     """Candidates from a PDS searchset Bundle; TOO_MANY_MATCHES is a failed check, not "none"."""
     with parsing():
-        candidates = []
-        for entry in _searchset(payload).entry or []:
-            if not isinstance(entry.resource, Patient) or not entry.resource.id:
-                raise MalformedReply(message="search result is not a Patient with an id")
-            candidates.append(
-                AgencyPerson(agency_person_id=entry.resource.id, person=patient_to_person(entry.resource))
-            )
-        return candidates
+        return [_candidate(patient) for patient in _search_patients(_searchset(payload))]
 
 
 def parse_patient(payload: Any) -> AgencyPerson:
     """The candidate from a Patient read (old names included)."""
     with parsing():
-        patient = Patient.model_validate(payload)
-        if not patient.id:
-            raise MalformedReply(message="Patient has no id")
-        return AgencyPerson(agency_person_id=patient.id, person=patient_to_person(patient))
+        return _candidate(Patient.model_validate(payload))
 
 
 def _involving(patient_id: str) -> list[Involvement]:
     return [Involvement(agency_person_id=patient_id, role=InvolvementRole.PATIENT)]
 
 
+def _gp_registrations(patient: Patient) -> list[ChronologyEntry]:
+    if is_restricted(patient):
+        return []
+    entries = []
+    for gp in patient.generalPractitioner or []:
+        if gp.identifier is None or gp.identifier.period is None or gp.identifier.period.start is None:
+            continue
+        practice = f"{gp.display} ({gp.identifier.value})" if gp.display else str(gp.identifier.value)
+        entries.append(
+            ChronologyEntry(
+                occurred_on=_day(gp.identifier.period.start),
+                category=EntryCategory.GP_REGISTRATION,
+                summary=sentence(f"Registered with GP practice {practice}"),
+                source=SourceRef(agency=AGENCY, record_id=f"Patient/{patient.id}"),
+                people=_involving(str(patient.id)),
+            )
+        )
+    return entries
+
+
 def parse_gp_registration(payload: Any) -> list[ChronologyEntry]:
     """The GP registration recorded on a Patient read, as a chronology entry (none for a restricted patient)."""
     with parsing():
-        patient = Patient.model_validate(payload)
-        if is_restricted(patient):
-            return []
-        entries = []
-        for gp in patient.generalPractitioner or []:
-            if gp.identifier is None or gp.identifier.period is None or gp.identifier.period.start is None:
-                continue
-            practice = f"{gp.display} ({gp.identifier.value})" if gp.display else str(gp.identifier.value)
-            entries.append(
-                ChronologyEntry(
-                    occurred_on=_day(gp.identifier.period.start),
-                    category=EntryCategory.GP_REGISTRATION,
-                    summary=sentence(f"Registered with GP practice {practice}"),
-                    source=SourceRef(agency=AGENCY, record_id=f"Patient/{patient.id}"),
-                    people=_involving(str(patient.id)),
-                )
-            )
-        return entries
+        return _gp_registrations(Patient.model_validate(payload))
 
 
 def _sensitivity(restricted: bool) -> Sensitivity:
@@ -230,29 +347,122 @@ def _flag_entry(flag: Flag, patient_id: str, restricted: bool) -> ChronologyEntr
     )
 
 
+def _encounters(bundle: Bundle) -> list[Encounter]:
+    return [entry.resource for entry in bundle.entry or [] if isinstance(entry.resource, Encounter)]
+
+
+def _flags(bundle: Bundle) -> list[Flag]:
+    return [entry.resource for entry in bundle.entry or [] if isinstance(entry.resource, Flag)]
+
+
 def parse_encounters(payload: Any, patient_id: str, *, restricted: bool = False) -> list[ChronologyEntry]:
     with parsing():
-        bundle = Bundle.model_validate(payload)
-        return [
-            _encounter_entry(entry.resource, patient_id, restricted)
-            for entry in bundle.entry or []
-            if isinstance(entry.resource, Encounter)
-        ]
+        return [_encounter_entry(e, patient_id, restricted) for e in _encounters(Bundle.model_validate(payload))]
 
 
 def parse_flags(payload: Any, patient_id: str, *, restricted: bool = False) -> list[ChronologyEntry]:
     with parsing():
-        bundle = Bundle.model_validate(payload)
-        return [
-            _flag_entry(entry.resource, patient_id, restricted)
-            for entry in bundle.entry or []
-            if isinstance(entry.resource, Flag)
-        ]
+        return [_flag_entry(flag, patient_id, restricted) for flag in _flags(Bundle.model_validate(payload))]
 
 
 def parse_restricted(payload: Any) -> bool:
     with parsing():
         return is_restricted(Patient.model_validate(payload))
+
+
+def _referenced_patient(reference: Reference | None) -> str | None:
+    found = PATIENT_REFERENCE.search(reference.reference or "") if reference else None
+    return found.group(1) if found else None
+
+
+def _subject(reference: Reference | None) -> str:
+    """The id of the patient an Encounter or Flag is about, from its `subject` reference."""
+    patient_id = _referenced_patient(reference)
+    if patient_id is None:
+        raise MalformedReply(message="a record does not say which patient it is about")
+    return patient_id
+
+
+def _relationship(concepts: list[CodeableConcept] | None) -> tuple[str, str | None]:
+    """The relationship in words, and the code it was read from.
+
+    PDS sends up to three codings in one list: a Role (`Personal`, `Agent`, `Guardian`), a Type
+    (`MTH`, `PRN`, `Guardian`, ...) and `N` when the person is next of kin. The Type says most; next
+    of kin is added in words. A code with no wording here reads as its display, else the code.
+    """
+    codings = [coding for concept in concepts or [] for coding in concept.coding or [] if coding.code]
+    if not codings:
+        text = next((concept.text for concept in concepts or [] if concept.text), None)
+        return text or "relationship not recorded", None
+    best = min(codings, key=lambda coding: (coding.code == NEXT_OF_KIN, coding.code in ROLES_ONLY))
+    code = str(best.code)
+    words = RELATIONSHIPS.get(code) or best.display or code
+    if code != NEXT_OF_KIN and any(coding.code == NEXT_OF_KIN for coding in codings):
+        words = f"{words} (next of kin)"
+    return words, code
+
+
+def _related_person(related: FhirRelatedPerson, patient_id: str) -> RelatedPerson:
+    """One of a patient's related people, as PDS records them.
+
+    PDS's `RelatedPerson.patient` is not the patient they relate to (FHIR's meaning): it points to the
+    related person's *own* PDS record, its identifier their NHS number (by any `system`: PDS's spec gives
+    the Patient endpoint's URL). The patient they relate to is the one whose related people were asked
+    for, so it is passed in from the entry's `fullUrl`.
+    """
+    if not related.id:
+        raise MalformedReply(message="RelatedPerson has no id")
+    relationship, code = _relationship(related.relationship)
+    own_record = related.patient
+    own_number = own_record.identifier.value if own_record.identifier else None
+    names = _person_names(related.name)
+    return RelatedPerson(
+        agency_person_id=patient_id,
+        relationship=relationship,
+        relationship_code=code,
+        name=names[0] if names else None,
+        identifiers=Identifiers(nhs_number=_valid_nhs_number(own_number)),
+        related_agency_person_id=_referenced_patient(own_record),
+        address=_address(_current_home(related.address)),
+        source=SourceRef(agency=AGENCY, record_id=f"RelatedPerson/{related.id}"),
+    )
+
+
+def _related_people(bundle: Bundle) -> list[RelatedPerson]:
+    """A patient's related people: each entry's `fullUrl` names the patient (`.../Patient/{id}/RelatedPerson/...`)."""
+    people = []
+    for entry in bundle.entry or []:
+        owner = RELATED_PERSON_URL.search(entry.fullUrl or "")
+        if owner is None or not isinstance(entry.resource, FhirRelatedPerson):
+            raise MalformedReply(message="a RelatedPerson does not say whose relative it is")
+        people.append(_related_person(entry.resource, owner.group(1)))
+    return people
+
+
+BUNDLE_KINDS: dict[type, str] = {
+    Patient: "patient-search",
+    FhirRelatedPerson: "related-people",
+    Encounter: "encounters",
+    Flag: "flags",
+}
+"""What a searchset holds, by the type of its resources (an empty one holds nothing to go on)."""
+
+
+def _bundle_document(bundle: Bundle) -> NormalisedDocument:
+    kinds = {BUNDLE_KINDS.get(type(entry.resource), "") for entry in bundle.entry or []}
+    if bundle.type != "searchset" or "" in kinds or len(kinds) > 1:
+        raise MalformedReply(message="Bundle is not a searchset of Patients, RelatedPersons, Encounters or Flags")
+    kind = kinds.pop() if kinds else "empty-searchset"
+    content: dict[str, Any] = {}
+    if kind == "patient-search":
+        content["candidates"] = [_candidate(patient) for patient in _search_patients(bundle)]
+    elif kind == "related-people":
+        content["related_people"] = _related_people(bundle)
+    elif kind == "encounters":
+        content["entries"] = [_encounter_entry(e, _subject(e.subject), restricted=False) for e in _encounters(bundle)]
+    elif kind == "flags":
+        content["entries"] = [_flag_entry(flag, _subject(flag.subject), restricted=False) for flag in _flags(bundle)]
+    return NormalisedDocument(agency=AGENCY, kind=kind, **content)
 
 
 def _narrowings(person: Person, name: PersonName, born: date, *, fuzzy: bool) -> list[list[tuple[str, str]]]:
@@ -276,6 +486,29 @@ class HealthOptions(BaseModel):
         default=FUZZY_MIN_SCORE, gt=0, le=1, description="Fuzzy PDS matches scoring below this are dropped."
     )
     max_results: int = Field(default=10, ge=1, le=50, description="PDS `_max-results` for each search.")
+
+
+def parse_document(document: bytes) -> NormalisedDocument:
+    """One captured reply body of the health agency, normalised (see the module docstring for the kinds).
+
+    Anything else (not JSON, another agency's format, a lone RelatedPerson, which does not say whose
+    relative it is) is `MalformedReply`, whose message never quotes the document.
+    """
+    with parsing():
+        payload = json.loads(document)
+        resource_type = payload.get("resourceType") if isinstance(payload, dict) else None
+        if resource_type == "OperationOutcome":
+            raise _outcome_error(payload)
+        if resource_type == "Bundle":
+            return _bundle_document(Bundle.model_validate(payload))
+        if resource_type == "Patient":
+            patient = Patient.model_validate(payload)
+            return NormalisedDocument(
+                agency=AGENCY, kind="patient", candidates=[_candidate(patient)], entries=_gp_registrations(patient)
+            )
+        if resource_type == "RelatedPerson":
+            raise MalformedReply(message="a RelatedPerson outside its Bundle does not say whose relative it is")
+    raise MalformedReply(message="document is not a PDS, A&E or CP-IS reply this connector reads")
 
 
 class HealthConnector(Connector):

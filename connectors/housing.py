@@ -5,10 +5,14 @@ and, when the referral has one, the postcode: housing records often lack a birth
 gateway then matches them on surname and the postcode of a tenancy they were on. Each candidate's
 records become chronology entries: tenancies, rent arrears, notices and possession proceedings,
 anti-social behaviour cases and H-CLIC style homelessness cases with their whole household.
+
+`parse_document` normalises one captured reply offline (`hub connectors parse housing FILE`): a
+people search (a JSON array) or one person's records (the person, as a candidate, and the entries).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -17,7 +21,7 @@ from typing import Any
 
 from connectors.allowlist import ReturnedFields
 from connectors.auth import ClientSecretCredentials, NoCredentials
-from connectors.base import SAFEGUARDING_BASIS, Connector, ConnectorError, names_to_search, parsing
+from connectors.base import SAFEGUARDING_BASIS, Connector, ConnectorError, MalformedReply, names_to_search, parsing
 from connectors.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -262,6 +266,20 @@ def search_body(person: Person, name: PersonName) -> dict[str, str]:
     if person.address is not None and person.address.postcode:
         body["postcode"] = person.address.postcode
     return body
+
+
+def parse_document(document: bytes) -> NormalisedDocument:
+    """One captured housing reply body, normalised; anything else is `MalformedReply` (never quoting it)."""
+    with parsing():
+        payload = json.loads(document)
+    if isinstance(payload, list):
+        return NormalisedDocument(agency=AGENCY, kind="people-search", candidates=parse_people(payload))
+    if isinstance(payload, dict) and "tenancies" in payload and "person" in payload:
+        entries = parse_records(payload)
+        with parsing():
+            person = person_to_candidate(payload["person"])
+        return NormalisedDocument(agency=AGENCY, kind="records", candidates=[person], entries=entries)
+    raise MalformedReply(message="document is not a housing reply this connector reads")
 
 
 class HousingConnector(Connector):

@@ -6,10 +6,15 @@ returns nominals whose date of birth it never recorded: they stay candidates (wi
 date) and the hub's identity checking decides about them. Occurrences become chronology entries
 with every linked person's role (domestic abuse with its DASH risk, missing episodes with their
 return, child sexual exploitation concerns); each PPN becomes an entry of its own.
+
+`parse_document` normalises one captured reply offline (`hub connectors parse police FILE`), told
+apart by its top-level keys: a nominal search (`nominals`; a truncated one fails as
+"too_many_matches", as in a check), one nominal (`GET /nominals/{id}`), occurrences or PPNs.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -265,6 +270,24 @@ def parse_ppns(payload: Any) -> list[ChronologyEntry]:
         if not isinstance(notices, list):
             raise MalformedReply(message="ppns is not a list")
         return [ppn_to_entry(notice) for notice in notices]
+
+
+def parse_document(document: bytes) -> NormalisedDocument:
+    """One captured police reply body, normalised; anything else is `MalformedReply` (never quoting it)."""
+    with parsing():
+        payload = json.loads(document)
+    if not isinstance(payload, dict):
+        raise MalformedReply(message="document is not a police reply this connector reads")
+    if "nominals" in payload:
+        return NormalisedDocument(agency=AGENCY, kind="nominal-search", candidates=parse_nominals(payload))
+    if "occurrences" in payload:
+        return NormalisedDocument(agency=AGENCY, kind="occurrences", entries=parse_occurrences(payload))
+    if "ppns" in payload:
+        return NormalisedDocument(agency=AGENCY, kind="ppns", entries=parse_ppns(payload))
+    if "nominal_id" in payload and "forenames" in payload:
+        with parsing():
+            return NormalisedDocument(agency=AGENCY, kind="nominal", candidates=[nominal_to_candidate(payload)])
+    raise MalformedReply(message="document is not a police reply this connector reads")
 
 
 class PoliceConnector(Connector):

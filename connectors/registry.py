@@ -72,6 +72,9 @@ class AgencyRegistry:
                 f"No agency '{agency_id}' in {REGISTRY_FILE}. Known agencies: {', '.join(self.ids)}."
             ) from None
 
+    def get_or_none(self, agency_id: str) -> RegisteredAgency | None:
+        return self._agencies.get(agency_id)
+
     def with_endpoints(self, endpoints: dict[str, str]) -> AgencyRegistry:
         """The same registry with some agencies' endpoints replaced (sandbox ports, deployment overrides)."""
         agencies = [

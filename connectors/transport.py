@@ -131,7 +131,7 @@ class HttpTransport:
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.session = build_session(config.retry)
         credentials = credentials or NoCredentials()
-        self._auth = credentials.build_auth(self.endpoint)
+        self.auth = credentials.build_auth(self.endpoint)
         self._tls = credentials.requests_kwargs()
         self.guard = AgencyGuard(config.id, config.rate_limit, config.circuit_breaker, state or MemoryResilienceState())
         self._sleep = sleep
@@ -172,7 +172,7 @@ class HttpTransport:
                 headers=headers,
                 timeout=self.timeout,
                 allow_redirects=False,
-                auth=self._auth,
+                auth=self.auth,
                 **self._tls,
                 **kwargs,
             )

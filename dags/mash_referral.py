@@ -2,14 +2,18 @@
 
 Thin by design: wiring only. The work lives in `hub.pipeline`, which never imports Airflow.
 Triggered with `{"referral_id": "..."}` and nothing else: no personal data enters Airflow.
+One task group per agency in `config/agencies.yaml`, each in the agency's own pool; each agency's
+credentials come from the Airflow Connection its entry names, through Airflow's secrets backends.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import Param, TaskGroup, TriggerRule, dag, get_current_context, task
+from airflow.sdk import BaseHook, Param, TaskGroup, TriggerRule, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowNotFoundException
 
+from connectors.connections import ConnectionFields
 from hub import pipeline
 from hub.agencies import load_registry
 from hub.settings import HubSettings
@@ -21,6 +25,21 @@ def _referral_id() -> str:
     return referral_id
 
 
+def airflow_connection(conn_id: str) -> ConnectionFields | None:
+    """An agency's Connection as Airflow resolves it (secrets backend, `AIRFLOW_CONN_*`, metadata DB)."""
+    try:
+        connection = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None
+    return ConnectionFields(
+        conn_type=connection.conn_type,
+        host=connection.host,
+        login=connection.login,
+        password=connection.password,
+        extra=connection.extra_dejson,
+    )
+
+
 @task
 def plan() -> list[str]:
     """Subject ids for the fan-out: ids only, so the XCom holds nothing personal."""
@@ -29,7 +48,7 @@ def plan() -> list[str]:
 
 @task(map_index_template="{{ subject_id }}")
 def check(agency_id: str, subject_id: str) -> str:
-    return pipeline.run_check(_referral_id(), agency_id, subject_id)
+    return pipeline.run_check(_referral_id(), agency_id, subject_id, connections=airflow_connection)
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE)
@@ -59,7 +78,8 @@ def mash_referral() -> None:
     checks = []
     for agency in load_registry(HubSettings.from_env()).agencies:
         with TaskGroup(group_id=agency.id, tooltip=agency.name):
-            checks.append(check.partial(agency_id=agency.id).expand(subject_id=subject_ids))
+            mapped = check.partial(agency_id=agency.id, pool=agency.config.pool_name)
+            checks.append(mapped.expand(subject_id=subject_ids))
     checks >> assemble()
 
 

@@ -28,7 +28,11 @@ audit_app = typer.Typer(
     help="The audit trail: who accessed what, when, why, under which lawful basis.", no_args_is_help=True
 )
 airflow_app = typer.Typer(help="Airflow on the embedded default (SQLite, LocalExecutor).", no_args_is_help=True)
+connectors_app = typer.Typer(
+    help="Agency connectors, for integration engineers: list, check, parse, renormalise, new.", no_args_is_help=True
+)
 app.add_typer(referral_app, name="referral")
+app.add_typer(connectors_app, name="connectors")
 app.add_typer(chronology_app, name="chronology")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
@@ -94,6 +98,47 @@ def audit_verify() -> None:
     from hub.workflow import verify_audit_trail
 
     verify_audit_trail(HubSettings.from_env(), console)
+
+
+AgencyArgument = Annotated[str, typer.Argument(help="The agency's id in config/agencies.yaml, e.g. health.")]
+
+
+@connectors_app.command("list")
+def connectors_list() -> None:
+    """The registered agencies: connector, endpoint, credentials, pool, rate limit and deadlines."""
+    from hub.connector_commands import list_connectors
+
+    list_connectors(HubSettings.from_env(), console)
+
+
+@connectors_app.command("check")
+def connectors_check(agency: AgencyArgument) -> None:
+    """Prove the path to an agency: config, credentials, reachability, auth and one synthetic search."""
+    from hub.connector_commands import check_connector
+
+    check_connector(HubSettings.from_env(), agency, console)
+
+
+@connectors_app.command("parse")
+def connectors_parse(
+    agency: AgencyArgument,
+    file: Annotated[Path, typer.Argument(help="One captured reply body, exactly as the agency sent it.")],
+) -> None:
+    """Normalise a captured native reply offline and print it as shared-schema JSON."""
+    from hub.connector_commands import parse_file
+
+    parse_file(HubSettings.from_env(), agency, file, console)
+
+
+@connectors_app.command("renormalise")
+def connectors_renormalise(
+    agency: AgencyArgument,
+    referral: Annotated[str | None, typer.Option(help="Only this referral's replies.")] = None,
+) -> None:
+    """Re-read every stored raw reply of an agency with today's mapping; changed histories get a new version."""
+    from hub.connector_commands import renormalise
+
+    renormalise(HubSettings.from_env(), agency, actor=cli_actor(), console=console, referral_id=referral)
 
 
 @sandbox_app.command("generate")

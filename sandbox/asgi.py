@@ -10,6 +10,8 @@ from typing import Protocol, runtime_checkable
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from schemas.config_files import describe_problems
+
 logger = logging.getLogger(__name__)
 
 DISCONNECT_GRACE_SECONDS = 2.0
@@ -67,9 +69,7 @@ async def settle_disconnect(receive: Receive) -> None:
 
 def validation_detail(error: ValidationError) -> str:
     """`field: message` for each problem, so an operator sees which setting is wrong."""
-    return "; ".join(
-        f"{'.'.join(str(part) for part in problem['loc']) or 'config'}: {problem['msg']}" for problem in error.errors()
-    )
+    return describe_problems(error)
 
 
 @dataclass(frozen=True)

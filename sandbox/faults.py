@@ -73,11 +73,19 @@ FaultName = Literal[
     "http_503",
     "http_504",
     "http_429",
+    "http_400",
+    "http_401",
+    "http_403",
+    "http_404",
+    "http_409",
+    "http_422",
     "hang",
     "drop",
     "malformed",
     "truncate",
 ]
+"""Faults a script can name. The 4xx are script-only (no rate draws them): tests use them to prove a
+client error fails at once, never retried."""
 FAULT_NAMES: tuple[str, ...] = get_args(FaultName)
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 MalformedBody = Callable[[], tuple[bytes, str]]

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandbox.async_replies import AsyncConfig
 from sandbox.auth import CredentialKind
 from sandbox.faults import FaultConfig
+from schemas.config_files import ConfigFileError, describe_problems, read_yaml
 
 TlsMode = Literal["off", "server", "mutual"]
 ASYNC_AGENCIES = frozenset({"police", "education"})
@@ -76,11 +76,9 @@ class SandboxSettings(BaseModel):
     def load(cls, path: Path) -> SandboxSettings:
         """Read a YAML file; every agency and key is optional and falls back to the defaults above."""
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError:
-            raise SandboxSettingsError(f"Cannot read {path}. Check the path given with --config.") from None
-        except yaml.YAMLError:
-            raise SandboxSettingsError(f"{path} is not valid YAML. Fix the file and try again.") from None
+            raw = read_yaml(path, hint="Check the path given with --config.") or {}
+        except ConfigFileError as error:
+            raise SandboxSettingsError(str(error)) from None
         if not isinstance(raw, dict):
             raise SandboxSettingsError(f"{path} must map agency ids (health, police, ...) to their settings.")
         defaults = cls()
@@ -93,6 +91,4 @@ class SandboxSettings(BaseModel):
         try:
             return cls.model_validate(merged)
         except ValidationError as error:
-            problem = error.errors()[0]
-            where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-            raise SandboxSettingsError(f"{path}: {where}: {problem['msg']}.") from None
+            raise SandboxSettingsError(f"{path}: {describe_problems(error, first_only=True)}.") from None

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from schemas.config_files import ConfigFileError, field_path, problem_message, read_yaml
 
 MAX_PEOPLE = 1_000_000
 SAMPLE_FAMILY_PEOPLE = 4
@@ -191,19 +192,14 @@ def describe_error(error: ValidationError) -> str:
     """One line naming each offending field, e.g. `noise.police.typo: must be at most 1 (got 1.5)`."""
     parts = []
     for detail in error.errors():
-        location = ".".join(str(part) for part in detail["loc"])
-        message = str(detail["msg"]).removeprefix("Value error, ")
-        message = message.replace("Input should be less than or equal to", "must be at most")
-        message = message.replace("Input should be greater than or equal to", "must be at least")
-        message = message.replace("Input should be", "must be")
+        location = field_path(detail["loc"])
+        message = problem_message(detail)
         depth = len(detail["loc"])
         if detail["type"] == "extra_forbidden":
             if location.startswith("noise.") and depth == 2:
                 message = "unknown agency (agencies: " + ", ".join(AGENCIES) + ")"
             elif location.startswith("noise.") and depth == 3:
                 message = "unknown noise kind (kinds: " + ", ".join(NOISE_KINDS) + ")"
-            else:
-                message = "unknown setting"
         elif detail["type"] in {"greater_than_equal", "less_than_equal"}:
             message = f"{message} (got {detail.get('input')!r})"
         parts.append(f"{location}: {message}" if location else message)
@@ -222,11 +218,9 @@ def load_settings(people: int, seed: int, noise_file: Path | None = None) -> Gen
     noise: Any = {}
     if noise_file is not None:
         try:
-            noise = yaml.safe_load(noise_file.read_text(encoding="utf-8")) or {}
-        except OSError:
-            raise SettingsError(f"noise file {noise_file} cannot be read") from None
-        except yaml.YAMLError:
-            raise SettingsError(f"noise file {noise_file} is not valid YAML") from None
+            noise = read_yaml(noise_file, hint="Check the path given with --noise.") or {}
+        except ConfigFileError as error:
+            raise SettingsError(f"noise file: {error}") from None
         if isinstance(noise, Mapping) and set(noise) == {"noise"}:
             noise = noise["noise"]
         if not isinstance(noise, Mapping):

@@ -108,8 +108,12 @@ def test_up_serves_the_four_sandboxes_with_one_command_and_cleans_up(tmp_path: P
             "education": f"http://127.0.0.1:{base + 2}",
             "housing": f"http://127.0.0.1:{base + 3}",
         }
-        credentials = home / "run" / "sandbox-credentials.json"
+        credentials = home / "run" / "airflow-connections.json"
         assert credentials.stat().st_mode & 0o777 == 0o600
+        connections = json.loads(credentials.read_text(encoding="utf-8"))
+        assert sorted(connections) == [f"hub_agency_{agency}" for agency in sorted(endpoints)]
+        assert connections["hub_agency_housing"]["extra"]["auth"] == "client_secret"
+        assert connections["hub_agency_police"]["host"] == endpoints["police"]
         refused = requests.post(f"{endpoints['housing']}/api/people/search", json={}, timeout=5)
         assert refused.status_code == 401
     finally:

@@ -52,7 +52,7 @@ def test_impossible_noise_is_refused(tmp_path: Path, text: str, expected: str) -
 
 
 def test_a_missing_noise_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="cannot be read"):
+    with pytest.raises(SettingsError, match="Cannot read"):
         load_settings(100, 1, tmp_path / "absent.yaml")
 
 
