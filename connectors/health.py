@@ -507,7 +507,7 @@ def parse_document(document: bytes) -> NormalisedDocument:
                 agency=AGENCY, kind="patient", candidates=[_candidate(patient)], entries=_gp_registrations(patient)
             )
         if resource_type == "RelatedPerson":
-            raise MalformedReply(message="a RelatedPerson outside its Bundle does not say whose relative it is")
+            raise MalformedReply(message="a related person on its own does not say whose relative they are")
     raise MalformedReply(message="document is not a PDS, A&E or CP-IS reply this connector reads")
 
 

@@ -182,6 +182,10 @@ class HttpTransport:
         except requests.ConnectionError as error:
             self.guard.after_request(success=False)
             raise (AgencyTimeout() if _caused_by_timeout(error) else AgencyUnavailable()) from None
+        except requests.exceptions.ChunkedEncodingError:
+            # The connection broke part way through the reply body: the agency's fault, as a drop is.
+            self.guard.after_request(success=False)
+            raise AgencyUnavailable() from None
         except requests.RequestException:
             self.guard.after_request(success=False)
             raise ConnectorError("request_error") from None

@@ -78,8 +78,8 @@ def mash_referral() -> None:
     checks = []
     for agency in load_registry(HubSettings.from_env()).agencies:
         with TaskGroup(group_id=agency.id, tooltip=agency.name):
-            mapped = check.partial(agency_id=agency.id, pool=agency.config.pool_name)
-            checks.append(mapped.expand(subject_id=subject_ids))
+            in_pool = check.override(pool=agency.pool_name)
+            checks.append(in_pool.partial(agency_id=agency.id).expand(subject_id=subject_ids))
     checks >> assemble()
 
 

@@ -2,6 +2,11 @@
 
 Airflow is driven from outside: as processes and over its REST API. This module therefore never
 imports Airflow, and the same client works against a deployed Airflow (docker-compose).
+
+Preparing Airflow (`prepare_airflow`) migrates its metadata database and creates or updates one
+pool per agency (`agency_<id>`, with the registry's `pool.slots`): the scheduler never starts a task
+whose pool does not exist, so a run would wait forever. Agencies' credentials reach tasks as Airflow
+Connections from the file `hub sandbox up` writes, through Airflow's `LocalFilesystemBackend`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +34,8 @@ DAG_ID = "mash_referral"
 API_USER = "hub"
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 TERMINAL_STATES = {"success", "failed"}
+SECRETS_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+POOLS_FILE = "pools.json"
 
 
 def free_port() -> int:
@@ -80,6 +87,72 @@ def _password_from_file(username: str) -> str:
     return password
 
 
+def secrets_backend_environment(settings: HubSettings) -> dict[str, str]:
+    """Airflow's first secrets backend: the agencies' Connections in `settings.connections_file`.
+
+    The backend reads the file on every lookup, so sandboxes started after Airflow are seen at once;
+    while the file does not exist, Airflow finds no such Connection there and tries its next backend.
+    """
+    return {
+        "AIRFLOW__SECRETS__BACKEND": SECRETS_BACKEND,
+        "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_file_path": str(settings.connections_file)}),
+    }
+
+
+def agency_pools(settings: HubSettings) -> dict[str, dict[str, Any]]:
+    """One Airflow pool per registered agency, in the JSON form `airflow pools import` reads."""
+    from hub.agencies import load_registry
+
+    return {
+        agency.pool_name: {
+            "slots": agency.pool.slots,
+            "description": f"{agency.name}: at most {agency.pool.slots} checks at once (config/agencies.yaml)",
+            "include_deferred": False,
+        }
+        for agency in load_registry(settings).agencies
+    }
+
+
+def write_pools_file(settings: HubSettings, pools: Mapping[str, Any]) -> Path:
+    path = settings.airflow_home / POOLS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(pools, indent=2), encoding="utf-8")
+    return path
+
+
+def airflow_command(*args: str) -> list[str]:
+    """`airflow ...` from this interpreter's environment (the `airflow` on PATH may be another one)."""
+    return [sys.executable, "-m", "airflow", *args]
+
+
+def prepare_airflow(
+    settings: HubSettings, env: Mapping[str, str], log_dir: Path | None = None
+) -> dict[str, dict[str, Any]]:
+    """Migrate Airflow's metadata database, then create or update every agency's pool; returns the pools.
+
+    Output goes to `log_dir` when given (the embedded default), else to this process's own output
+    (a deployment's init container, whose output is its log).
+    """
+    pools = agency_pools(settings)  # a registry mistake is refused before Airflow is touched
+    _run_airflow(["db", "migrate"], env, log_dir, step="db-migrate", what="Airflow's database migration")
+    pools_file = write_pools_file(settings, pools)
+    _run_airflow(["pools", "import", str(pools_file)], env, log_dir, step="pools", what="Creating the agencies' pools")
+    return pools
+
+
+def _run_airflow(args: list[str], env: Mapping[str, str], log_dir: Path | None, *, step: str, what: str) -> None:
+    if log_dir is None:
+        result = subprocess.run(airflow_command(*args), env=env)
+        where = "its output above"
+    else:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with open(log_dir / f"{step}.log", "wb") as log_file:
+            result = subprocess.run(airflow_command(*args), env=env, stdout=log_file, stderr=log_file)
+        where = str(log_dir / f"{step}.log")
+    if result.returncode != 0:
+        raise UserError(f"{what} failed; see {where}.")
+
+
 def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str]:
     """Airflow's configuration for the embedded default, as environment variables."""
     home = settings.airflow_home
@@ -110,6 +183,7 @@ def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            **secrets_backend_environment(settings),
         }
     )
     return env
@@ -130,21 +204,15 @@ class AirflowServices:
         self.log_dir = home / "logs" / "services"
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def _airflow(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "airflow", *args]
-
-    def migrate(self) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_dir / "db-migrate.log", "wb") as log_file:
-            result = subprocess.run(self._airflow("db", "migrate"), env=self.env, stdout=log_file, stderr=log_file)
-        if result.returncode != 0:
-            raise UserError(f"Airflow's database migration failed; see {self.log_dir / 'db-migrate.log'}.")
+    def prepare(self) -> None:
+        prepare_airflow(self.settings, self.env, self.log_dir)
 
     def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
             log_file = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - lives as long as the process
             self._processes[service] = subprocess.Popen(
-                self._airflow(service), env=self.env, stdout=log_file, stderr=log_file, start_new_session=True
+                airflow_command(service), env=self.env, stdout=log_file, stderr=log_file, start_new_session=True
             )
         self.api.save(self.settings.airflow_api_file)
 
@@ -184,7 +252,7 @@ class AirflowServices:
 @contextmanager
 def running_airflow(settings: HubSettings, on_wait: Callable[[float], None] | None = None) -> Iterator[AirflowServices]:
     services = AirflowServices(settings)
-    services.migrate()
+    services.prepare()
     services.start()
     try:
         services.wait_until_ready(on_wait=on_wait)

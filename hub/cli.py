@@ -141,6 +141,21 @@ def connectors_renormalise(
     renormalise(HubSettings.from_env(), agency, actor=cli_actor(), console=console, referral_id=referral)
 
 
+@connectors_app.command("new")
+def connectors_new(
+    name: Annotated[str, typer.Argument(help="The new agency's id, e.g. probation or police_west.")],
+    title: Annotated[str | None, typer.Option(help="What the agency is, as practitioners know it.")] = None,
+    endpoint: Annotated[str, typer.Option(help="Where the agency answers (change it later).")] = (
+        "http://127.0.0.1:8799"
+    ),
+    root: Annotated[Path, typer.Option(help="The hub checkout to write into.")] = REPO_ROOT,
+) -> None:
+    """Scaffold a connector module, its config entry, fixtures and tests that pass out of the box."""
+    from hub.connector_commands import scaffold_connector
+
+    scaffold_connector(name, root=root, title=title, endpoint=endpoint, console=console)
+
+
 @sandbox_app.command("generate")
 def sandbox_generate(
     people: Annotated[
@@ -200,6 +215,14 @@ def airflow_up() -> None:
     from hub.workflow import serve_airflow
 
     serve_airflow(HubSettings.from_env(), console)
+
+
+@airflow_app.command("init")
+def airflow_init() -> None:
+    """Prepare the Airflow the environment configures: migrate its database, set each agency's pool."""
+    from hub.workflow import initialise_airflow
+
+    initialise_airflow(HubSettings.from_env(), console)
 
 
 def main() -> None:

@@ -216,6 +216,26 @@ def parse_file(settings: HubSettings, agency_id: str, file: Path, console: Conso
         )
 
 
+# new ---------------------------------------------------------------------------------------------------
+
+
+def scaffold_connector(agency: str, *, root: Path, title: str | None, endpoint: str, console: Console) -> None:
+    from connectors.scaffold import ScaffoldError, plan
+
+    try:
+        written = plan(agency, root.resolve(), title=title, endpoint=endpoint).write()
+    except ScaffoldError as error:
+        raise UserError(f"Cannot scaffold '{agency}': {error}") from None
+    console.print(f"Scaffolded agency [bold]{agency}[/]:")
+    for path in written:
+        console.print(f"  {path.relative_to(root.resolve())}")
+    console.print(
+        "Next: run `uv run --locked pytest tests/contract tests/connectors -k "
+        f"{agency}` (it passes as scaffolded), then follow docs/connectors.md to point the connector, its test "
+        "double and fixtures at the real agency."
+    )
+
+
 # renormalise -------------------------------------------------------------------------------------------
 
 

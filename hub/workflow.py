@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hub.airflow_runtime import AirflowApi, AirflowClient, AirflowServices, DagRunStatus
+from hub.airflow_runtime import AirflowApi, AirflowClient, AirflowServices, DagRunStatus, prepare_airflow
 from hub.errors import UserError
 from hub.intake import read_referral
 from hub.services import open_store
@@ -124,8 +125,8 @@ def _wait_for_interrupt() -> None:
 def serve_airflow(settings: HubSettings, console: Console) -> None:
     settings.ensure_home()
     services = AirflowServices(settings)
-    console.print(f"Preparing Airflow's database under {settings.airflow_home} ...")
-    services.migrate()
+    console.print(f"Preparing Airflow's database and the agencies' pools under {settings.airflow_home} ...")
+    services.prepare()
     services.start()
     try:
         services.wait_until_ready()
@@ -136,3 +137,10 @@ def serve_airflow(settings: HubSettings, console: Console) -> None:
         _wait_for_interrupt()
     finally:
         services.stop()
+
+
+def initialise_airflow(settings: HubSettings, console: Console) -> None:
+    """`hub airflow init`: prepare an Airflow configured by the environment (a deployment's init step)."""
+    pools = prepare_airflow(settings, os.environ)
+    slots = ", ".join(f"{name} ({pool['slots']} slots)" for name, pool in pools.items())
+    console.print(f"Airflow's database is migrated and the agencies' pools are set: {slots}.")

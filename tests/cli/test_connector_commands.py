@@ -1,0 +1,130 @@
+"""Integration engineers' commands, run as the `hub` executable against the real sandboxes and store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hub.pipeline import run_check
+from hub.sandboxes import record_sandboxes
+from hub.services import open_store
+from hub.settings import HubSettings
+from sandbox.server import SandboxCluster
+from schemas import Referral
+from tests.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
+
+AGENCIES = ("health", "police", "education", "housing")
+
+
+@pytest.fixture
+def sandboxed_home(hub_home: Path, sandbox_cluster: SandboxCluster) -> Path:
+    """A home whose run/ files point the connectors at the running sandboxes, with their credentials."""
+    record_sandboxes(HubSettings.from_env(), sandbox_cluster)
+    return hub_home
+
+
+def test_list_shows_every_registered_agency_with_its_pool_and_connection(sandboxed_home: Path) -> None:
+    result = run_hub("connectors", "list", home=sandboxed_home)
+    assert result.returncode == 0, result.stderr
+    for agency in AGENCIES:
+        assert f"hub_agency_{agency}" in result.stdout and f"connectors.{agency}:" in result.stdout
+    assert "(not found here)" not in result.stdout
+    without_connections = run_hub("connectors", "list", home=sandboxed_home.parent / "empty-home")
+    assert without_connections.stdout.count("(not found here)") == len(AGENCIES)
+
+
+@pytest.mark.parametrize("agency", AGENCIES)
+def test_check_passes_through_the_real_auth(sandboxed_home: Path, agency: str) -> None:
+    result = run_hub("connectors", "check", agency, home=sandboxed_home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = " ".join(result.stdout.split())
+    for step in ("✓ configuration", "✓ reachable", "✓ authenticated", "✓ synthetic search: no record"):
+        assert step in steps
+    assert f"PASS: {agency} is reachable" in steps
+
+
+def test_check_names_the_step_that_failed(sandboxed_home: Path, tmp_path: Path) -> None:
+    unreachable = run_hub(
+        "connectors", "check", "housing", home=sandboxed_home, HUB_AGENCY_HOUSING_ENDPOINT="http://127.0.0.1:9"
+    )
+    assert_clean_refusal(unreachable, "FAIL at reachable", "cannot connect to 127.0.0.1:9")
+
+    connections_file = HubSettings.from_env().connections_file
+    connections = json.loads(connections_file.read_text())
+    connections["hub_agency_housing"]["password"] = "not-the-secret"
+    connections["hub_agency_education"]["password"] = "not-the-key"
+    connections_file.write_text(json.dumps(connections))
+    refused_token = run_hub("connectors", "check", "housing", home=sandboxed_home)
+    assert_clean_refusal(refused_token, "FAIL at authenticated", "token endpoint refused")
+    refused_key = run_hub("connectors", "check", "education", home=sandboxed_home)
+    assert_clean_refusal(refused_key, "FAIL at synthetic search", "http_401")
+    assert "not-the" not in refused_token.stdout + refused_token.stderr + refused_key.stdout + refused_key.stderr
+
+    del connections["hub_agency_health"]
+    connections_file.write_text(json.dumps(connections))
+    missing = run_hub("connectors", "check", "health", home=sandboxed_home)
+    assert_clean_refusal(missing, "FAIL at configuration", "No Airflow Connection 'hub_agency_health'")
+
+    unknown = run_hub("connectors", "check", "probation", home=sandboxed_home)
+    assert_clean_refusal(unknown, "No agency 'probation'")
+
+
+def test_parse_prints_the_shared_schema_and_refuses_garbage(hub_home: Path, tmp_path: Path) -> None:
+    captured = REPO_ROOT / "tests" / "fixtures" / "native" / "police" / "nominal-search.json"
+    parsed = run_hub("connectors", "parse", "police", str(captured), home=hub_home)
+    assert parsed.returncode == 0, parsed.stderr
+    document = json.loads(parsed.stdout)
+    assert document["agency"] == "police" and document["candidates"][0]["agency_person_id"] == "NOM000001"
+
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"<html><body>Service Unavailable for Okafor</body></html>")
+    refused = run_hub("connectors", "parse", "police", str(garbage), home=hub_home)
+    output = assert_clean_refusal(refused, "is not a police reply the connector understands")
+    assert "Okafor" not in output.replace(str(garbage), "")
+    missing = run_hub("connectors", "parse", "health", str(tmp_path / "absent.json"), home=hub_home)
+    assert_clean_refusal(missing, "Cannot read")
+
+
+def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
+    sandboxed_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = HubSettings.from_env()
+    referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
+    store = open_store(settings)
+    store.save_referral(referral, actor="test", purpose="referral_intake")
+    for subject in referral.subjects:
+        run_check(referral.referral_id, "housing", subject.subject_id, settings)
+    before = {reply.subject_id: reply for reply in store.load_replies(referral.referral_id, actor="t", purpose="t")}
+
+    unchanged = run_hub("connectors", "renormalise", "housing", home=sandboxed_home)
+    assert unchanged.returncode == 0, unchanged.stderr
+    replies = len(referral.subjects)
+    assert f"{replies} replies re-read: 0 changed, {replies} unchanged, 0 could not be replayed" in " ".join(
+        unchanged.stdout.split()
+    )
+
+    from rich.console import Console
+
+    import connectors.housing
+    from hub.connector_commands import renormalise
+
+    fixed = connectors.housing.sentence
+    monkeypatch.setattr(connectors.housing, "sentence", lambda *parts: fixed(*parts).replace(".", " (fixed)."))
+    summary = renormalise(settings, "housing", actor="test", console=Console(quiet=True))
+    assert summary.changed == sum(1 for reply in before.values() if reply.entries)
+    after = {reply.subject_id: reply for reply in store.load_replies(referral.referral_id, actor="t", purpose="t")}
+    for subject_id, reply in after.items():
+        assert reply.requested_at == before[subject_id].requested_at  # the original check's, not today's
+        assert len(reply.entries) == len(before[subject_id].entries)
+        assert not any("(fixed)" in entry.summary for entry in before[subject_id].entries)
+    assert any("(fixed)" in entry.summary for reply in after.values() for entry in reply.entries)
+    chronologies = store.latest_chronologies(referral.referral_id, actor="t", purpose="t")
+    assert chronologies and all(
+        "(fixed)" in entry.summary
+        for chronology in chronologies
+        for entry in chronology.entries
+        if entry.source.agency == "housing" and entry.summary.endswith(").")
+    )

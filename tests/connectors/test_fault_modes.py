@@ -1,0 +1,191 @@
+"""Every fault mode at once, against the four real sandboxes: no reply lost, none duplicated.
+
+A household's checks (4 subjects x 4 agencies) run through the registered connectors while the
+sandboxes inject latency, 5xx, 429 with Retry-After, hangs, dropped connections, malformed and
+truncated replies (each scripted once per agency, then at seeded random rates), police and
+education answering asynchronously (202, then polled). A failed check is run again, as Airflow's
+task retries would, and every attempt's reply is stored as the pipeline stores it. In the end each
+check has exactly one stored reply, equal to a fault-free run's, and its recording.
+
+Duplicate callback delivery (`duplicate_rate`) is not exercised: it only happens in callback mode,
+and the hub's connectors poll.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from connectors.config import AgencyConfig
+from connectors.registry import REGISTRY_FILE, AgencyRegistry, load_registry_file
+from connectors.resilience import MemoryResilienceState, ResilienceState
+from connectors.testing import fast_config
+from hub.settings import HubSettings
+from hub.store import HubStore
+from sandbox.async_replies import AsyncConfig
+from sandbox.dataset import Dataset
+from sandbox.faults import FaultConfig, LatencyConfig
+from sandbox.population import write_default_population
+from sandbox.server import SandboxCluster
+from sandbox.settings import AgencySandbox, SandboxSettings
+from schemas import AgencyReply, Referral, ReplyStatus
+from tests.conftest import SAMPLE_REFERRAL
+from tests.core import conftest as core_fixtures
+
+database_url = core_fixtures.database_url
+sqlite_url = core_fixtures.sqlite_url
+key_provider = core_fixtures.key_provider
+store = core_fixtures.store
+"""The encrypted store on SQLite and on PostgreSQL, built as the core tests build it."""
+
+AGENCIES = ("health", "police", "education", "housing")
+ACTOR = "pipeline"
+ATTEMPTS = 10
+"""Tries per check, the first included (an Airflow task with retries=9)."""
+RETRY_DELAY_SECONDS = 0.05
+EVERY_FAULT = ["latency", "http_500", "http_502", "http_503", "http_504", "http_429"]
+EVERY_FAULT += ["hang", "drop", "malformed", "truncate"]
+FAULTS = FaultConfig(
+    latency=LatencyConfig(distribution="uniform", min_ms=0, max_ms=10),
+    error_rate=0.06,
+    rate_limit_rate=0.03,
+    retry_after_seconds=0,
+    hang_rate=0.01,
+    hang_seconds=2,
+    drop_rate=0.03,
+    malformed_rate=0.02,
+    truncate_rate=0.02,
+)
+POLLED = AsyncConfig(mode="poll", delay_seconds=0.02, retry_after_seconds=0)
+SETTINGS: dict[str, Any] = {
+    "timeouts": {"connect": 0.5, "read": 0.5},
+    "circuit_breaker": {"failure_threshold": 5, "reset_after": 0.2},
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    """The replies a household's checks ended with, and how many tries each took."""
+
+    replies: dict[tuple[str, str], AgencyReply]
+    attempts: dict[tuple[str, str], int]
+
+
+@pytest.fixture(scope="module")
+def faulty_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxCluster]:
+    """The four sandboxes over a small population, unauthenticated, police and education polled."""
+    directory = tmp_path_factory.mktemp("fault-modes") / "population"
+    dataset = Dataset(write_default_population(directory, people=300))
+    plain = SandboxSettings.unauthenticated()
+    settings = plain.model_copy(
+        update={agency: AgencySandbox(auth="none", asynchronous=POLLED) for agency in ("police", "education")}
+    )
+    with SandboxCluster(dataset, settings=settings, seed=17) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def registry(faulty_cluster: SandboxCluster) -> AgencyRegistry:
+    registry = load_registry_file(HubSettings.from_env().config_dir / REGISTRY_FILE)
+    return registry.with_endpoints({agency: faulty_cluster.endpoints[agency] for agency in AGENCIES})
+
+
+@pytest.fixture(scope="module")
+def referral() -> Referral:
+    return Referral.model_validate_json(SAMPLE_REFERRAL.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def baseline(faulty_cluster: SandboxCluster, registry: AgencyRegistry, referral: Referral) -> Run:
+    """The household's checks with no faults at all."""
+    for agency in AGENCIES:
+        faulty_cluster.agency(agency).faults.reset()
+    return run_household(registry, referral, MemoryResilienceState())
+
+
+@pytest.fixture
+def faults_on(faulty_cluster: SandboxCluster) -> Iterator[SandboxCluster]:
+    """Every fault once per agency, then the seeded rates; off again afterwards."""
+    for agency in AGENCIES:
+        injector = faulty_cluster.agency(agency).faults
+        injector.reset()
+        injector.set_config(FAULTS)
+        injector.script(EVERY_FAULT)
+    yield faulty_cluster
+    for agency in AGENCIES:
+        faulty_cluster.agency(agency).faults.reset()
+
+
+def connector_config(registry: AgencyRegistry, agency: str) -> AgencyConfig:
+    return fast_config(registry.get(agency).config, registry.get(agency).config.endpoint, **SETTINGS)
+
+
+def run_household(
+    registry: AgencyRegistry, referral: Referral, state: ResilienceState, hub_store: HubStore | None = None
+) -> Run:
+    """Every subject checked by every agency; a failed check is re-run up to `ATTEMPTS` tries in all."""
+    replies: dict[tuple[str, str], AgencyReply] = {}
+    attempts: dict[tuple[str, str], int] = {}
+    for agency in AGENCIES:
+        connector = registry.get(agency).connector_class(connector_config(registry, agency), state=state)
+        for subject in referral.subjects:
+            key = (agency, subject.subject_id)
+            for attempt in range(1, ATTEMPTS + 1):
+                checked = connector.check_recorded(referral.referral_id, subject)
+                if hub_store is not None:
+                    hub_store.save_reply(checked.reply, actor=ACTOR, recording=checked.recording)
+                replies[key], attempts[key] = checked.reply, attempt
+                if checked.reply.status is not ReplyStatus.FAILED:
+                    break
+                time.sleep(RETRY_DELAY_SECONDS)
+    return Run(replies, attempts)
+
+
+def fault_counts(cluster: SandboxCluster) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for agency in AGENCIES:
+        counts.update(cluster.agency(agency).faults.counters)
+    return counts
+
+
+def entry_keys(reply: AgencyReply) -> list[tuple[str, str, str]]:
+    return [(entry.source.record_id, entry.category.value, entry.summary) for entry in reply.entries]
+
+
+def test_baseline_finds_the_household(baseline: Run) -> None:
+    statuses = Counter(reply.status for reply in baseline.replies.values())
+    assert statuses[ReplyStatus.FAILED] == 0
+    assert statuses[ReplyStatus.FOUND] >= 12
+    assert set(baseline.attempts.values()) == {1}
+
+
+def test_every_fault_mode_loses_and_duplicates_no_reply(
+    faults_on: SandboxCluster, registry: AgencyRegistry, referral: Referral, baseline: Run, store: HubStore
+) -> None:
+    store.save_referral(referral, actor=ACTOR, purpose="MASH checks")
+    run = run_household(registry, referral, MemoryResilienceState(), store)
+
+    counts = fault_counts(faults_on)
+    assert all(counts[fault] >= len(AGENCIES) for fault in EVERY_FAULT), counts
+    for agency in ("police", "education"):
+        assert faults_on.agency(agency).replies is not None
+        assert faults_on.agency(agency).replies.counters["accepted"] > 0, f"{agency} never answered later"
+    assert sum(run.attempts.values()) > len(run.attempts), "no check needed a re-run, so faults were not felt"
+
+    failed = [key for key, reply in run.replies.items() if reply.status is ReplyStatus.FAILED]
+    assert failed == [], f"checks still failing after {ATTEMPTS} tries: {failed}"
+    stored = store.load_replies(referral.referral_id, actor=ACTOR, purpose="MASH checks")
+    keys = [(reply.agency, reply.subject_id) for reply in stored]
+    assert sorted(keys) == sorted(baseline.replies), "a check has no stored reply, or more than one"
+    for reply in stored:
+        expected = baseline.replies[(reply.agency, reply.subject_id)]
+        assert (reply.status, reply.candidates, reply.entries) == (expected.status, expected.candidates, expected.entries)
+        assert len(set(entry_keys(reply))) == len(reply.entries), "an entry is duplicated"
+    for agency in AGENCIES:
+        recorded = store.recorded_checks(agency, referral.referral_id)
+        assert sorted(recorded) == sorted((referral.referral_id, s.subject_id) for s in referral.subjects)
