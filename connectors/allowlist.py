@@ -35,14 +35,17 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def optional_fields(model: type[BaseModel], prefix: str = "") -> set[str]:
-    """Every dotted field path of `model` that may be left out (nested models' fields included)."""
+    """Every dotted field path of `model` that may be left out (within optional nested models too).
+
+    A required field is kept whole, nested fields and all: a person's name is their name.
+    """
     paths: set[str] = set()
     for name, info in model.model_fields.items():
+        if info.is_required():
+            continue
         path = f"{prefix}{name}"
-        nested = _nested_model(info.annotation)
-        if not info.is_required():
-            paths.add(path)
-        if nested is not None:
+        paths.add(path)
+        if (nested := _nested_model(info.annotation)) is not None:
             paths |= optional_fields(nested, f"{path}.")
     return paths
 
@@ -52,13 +55,13 @@ def _exclusions(model: type[BaseModel], allowed: frozenset[str], prefix: str = "
     exclude: Exclusions = {}
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        if path in allowed:
+        if path in allowed or info.is_required():
             continue
-        nested = _nested_model(info.annotation)
-        inner = _exclusions(nested, allowed, f"{path}.") if nested is not None else {}
-        if not info.is_required() and not any(item.startswith(f"{path}.") for item in allowed):
+        if not any(item.startswith(f"{path}.") for item in allowed):
             exclude[name] = True
-        elif inner:
+        elif (nested := _nested_model(info.annotation)) is not None and (
+            inner := _exclusions(nested, allowed, f"{path}.")
+        ):
             exclude[name] = inner
     return exclude
 

@@ -107,7 +107,16 @@ def parsing() -> Iterator[None]:
         yield
     except MalformedReply:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError, SyntaxError) as error:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        ArithmeticError,
+        SyntaxError,
+        RecursionError,
+    ) as error:
         raise MalformedReply(message=f"reply could not be parsed ({type(error).__name__})") from None
 
 
@@ -117,8 +126,11 @@ def json_of(response: requests.Response) -> Any:
 
 
 def names_to_search(person: Person) -> list[PersonName]:
-    """The referral's name first, then any aliases: agencies may hold a previous name."""
-    return [person.name, *person.aliases]
+    """The referral's name first, then any aliases: agencies may hold a previous name.
+
+    A name without a given name is left out: every agency searches by first name and surname.
+    """
+    return [name for name in (person.name, *person.aliases) if name.given_names]
 
 
 def birth_date_of(person: Person) -> date:

@@ -34,8 +34,8 @@ the shared model cannot hold are tolerated, not refused:
 
 - an NHS number failing the modulus 11 check (the published examples have `9000000015`, and an
   11-digit `90000000009`): the record is kept under its id, the number is not trusted;
-- a name without a given name (PDS requires only `family`): it is not used; a patient with no
-  usable name at all is still refused (`MalformedReply`), since `PersonName` needs a given name;
+- a name with a family name alone (PDS requires only `family`): kept, but a name with given names
+  comes first, and identity checking never ties records together on a family name alone;
 - compound given names (`["John Paul", "James"]`) are kept whole and in order, as PDS holds them.
 """
 
@@ -178,14 +178,14 @@ def _day(value: date | datetime | None) -> date:
 def _person_names(names: list[HumanName] | None) -> list[PersonName]:
     """Usable names in order, given names as PDS holds them ("John Paul" stays one compound name).
 
-    PDS requires only a family name; a name without a given name cannot be a `PersonName`, so it is left out.
+    PDS requires only a family name, so one may come alone; names with given names come first.
     """
     usable = []
     for name in names or []:
         given = [part for part in name.given or [] if part and part.strip()]
-        if given and name.family and name.family.strip():
+        if name.family and name.family.strip():
             usable.append(PersonName(given_names=given, family_name=name.family))
-    return usable
+    return sorted(usable, key=lambda name: not name.given_names)
 
 
 def _valid_nhs_number(value: str | None) -> str | None:
@@ -219,7 +219,7 @@ def patient_to_person(patient: Patient) -> Person:
     ordered = sorted(patient.name or [], key=lambda name: name.use not in ("usual", "official"))
     names = _person_names(ordered)
     if not names:
-        raise MalformedReply(message="Patient has no name with a given and a family name")
+        raise MalformedReply(message="Patient has no name with a family name")
     return Person(
         name=names[0],
         aliases=names[1:],

@@ -87,15 +87,17 @@ def _password_from_file(username: str) -> str:
     return password
 
 
-def secrets_backend_environment(settings: HubSettings) -> dict[str, str]:
-    """Airflow's first secrets backend: the agencies' Connections in `settings.connections_file`.
+def secrets_backend_environment(connections_file: Path) -> dict[str, str]:
+    """Airflow's first secrets backend: Connections in a JSON file (`HubSettings.connections_file`).
 
     The backend reads the file on every lookup, so sandboxes started after Airflow are seen at once;
-    while the file does not exist, Airflow finds no such Connection there and tries its next backend.
+    while the file does not exist, Airflow finds no Connection there and tries its next backend.
+    Tasks read it themselves (the worker's chain starts with the configured backend), so every
+    Airflow process needs this setting and read access to the file.
     """
     return {
         "AIRFLOW__SECRETS__BACKEND": SECRETS_BACKEND,
-        "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_file_path": str(settings.connections_file)}),
+        "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_file_path": str(connections_file)}),
     }
 
 
@@ -183,7 +185,7 @@ def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-            **secrets_backend_environment(settings),
+            **secrets_backend_environment(settings.connections_file),
         }
     )
     return env

@@ -73,6 +73,8 @@ def _name_agreement(ours: PersonName, theirs: PersonName) -> str | None:
     our_given = [_squash(given) for given in ours.given_names]
     their_given = [_squash(given) for given in theirs.given_names]
     shorter = min(len(our_given), len(their_given))
+    if shorter == 0:  # A family name alone (PDS allows it) never ties two records together.
+        return None
     if _squash(ours.family_name) == _squash(theirs.family_name) and our_given[:shorter] == their_given[:shorter]:
         return "first and family names"
     return None

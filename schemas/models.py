@@ -66,7 +66,11 @@ class Model(BaseModel):
 
 
 class PersonName(Model):
-    given_names: list[NonEmpty] = Field(min_length=1, description="Given names in order, first name first.")
+    given_names: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Given names in order, first name first. Agencies may hold a family name alone "
+        "(PDS requires only `family`); a referral subject's own name needs a given name.",
+    )
     family_name: NonEmpty
 
     @property
@@ -109,6 +113,12 @@ class Subject(Model):
     subject_id: OpaqueId
     role: SubjectRole
     person: Person
+
+    @model_validator(mode="after")
+    def _named(self) -> Subject:
+        if not self.person.name.given_names:
+            raise ValueError("person.name needs at least one given name (agencies search by first name and surname)")
+        return self
 
 
 class Referral(Model):

@@ -57,6 +57,14 @@ def test_a_left_out_middle_name_still_links_and_says_so() -> None:
     assert decision.reason == "first and family names and birth date match exactly"
 
 
+def test_a_family_name_alone_never_links() -> None:
+    subject = person("Amara Joy", "Okafor-Reid", "2015-03-14")
+    family_only = Person.model_validate(
+        {"name": {"family_name": "Okafor-Reid"}, "birth_date": "2015-03-14"}
+    )  # PDS requires only a family name
+    assert not decide(subject, candidate("P-3", family_only)).linked
+
+
 def test_alias_on_either_side_links() -> None:
     mother = person("Grace", "Okafor", "1989-11-20", aliases=[("Grace", "Okafor-Reid")])
     assert decide(mother, candidate("P-9", person("Grace", "Okafor-Reid", "1989-11-20"))).reason == (

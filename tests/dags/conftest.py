@@ -1,8 +1,30 @@
+"""Airflow for in-process `dag.test` runs: its metadata DB, the agencies' pools, and a secrets backend.
+
+Airflow builds its secrets backends once per process, so the backend reads one fixed file for the
+whole session (`AIRFLOW_CONNECTIONS_FILE`); a test puts the Connections it wants Airflow to see there.
+"""
+
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from hub.airflow_runtime import agency_pools, secrets_backend_environment
+from hub.settings import HubSettings
+
+AIRFLOW_CONNECTIONS_FILE = Path(os.environ["AIRFLOW_HOME"]) / "connections.json"
+os.environ.update(secrets_backend_environment(AIRFLOW_CONNECTIONS_FILE))
+
+
+def create_pools(settings: HubSettings) -> None:
+    """The agencies' pools, as `hub airflow up` and `hub airflow init` create them."""
+    from airflow.models.pool import Pool
+
+    for name, pool in agency_pools(settings).items():
+        Pool.create_or_update_pool(name, pool["slots"], pool["description"], pool["include_deferred"])
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -11,4 +33,13 @@ def airflow_db() -> Iterator[None]:
     from airflow.utils import db
 
     db.initdb()
+    create_pools(HubSettings.from_env())
     yield
+
+
+@pytest.fixture
+def airflow_connections() -> Iterator[Path]:
+    """The file Airflow's secrets backend reads; absent unless the test writes it, removed afterwards."""
+    AIRFLOW_CONNECTIONS_FILE.unlink(missing_ok=True)
+    yield AIRFLOW_CONNECTIONS_FILE
+    AIRFLOW_CONNECTIONS_FILE.unlink(missing_ok=True)

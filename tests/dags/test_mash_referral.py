@@ -1,30 +1,47 @@
-"""The DAG imports cleanly, fans out from the registry, and runs end to end against the real sandboxes."""
+"""The DAG imports cleanly, fans out from the registry, and runs end to end against the real sandboxes.
+
+Agencies' credentials reach the tasks through Airflow's own secrets backend only: each test moves the
+Connections `hub sandbox up` would write into the file that backend reads, so a check that succeeds
+proves the DAG asked Airflow, not the hub's local file.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import re
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from connectors.connections import ConnectionFields
 from hub.agencies import load_registry
+from hub.airflow_runtime import agency_pools
 from hub.sandboxes import record_sandboxes
 from hub.services import open_store
 from hub.settings import HubSettings
 from sandbox.server import SandboxCluster
-from schemas import Referral, ReplyStatus
+from schemas import Chronology, Referral, ReplyStatus
 from schemas.models import OPAQUE_ID_PATTERN
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
+from tests.dags.conftest import create_pools
 from tests.markers import files_containing, sample_family_markers
 
 pytestmark = pytest.mark.airflow
 ACTOR = "test"
+DAG_FILE = REPO_ROOT / "dags" / "mash_referral.py"
+CLOSED_PORT = "http://127.0.0.1:9"
 
 
 def load_dag() -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
+    bag = DagBag(dag_folder=str(DAG_FILE.parent))
     assert bag.import_errors == {}
     return bag.get_dag("mash_referral")
 
@@ -35,35 +52,83 @@ def stored_sample(settings: HubSettings) -> Referral:
     return referral
 
 
-def test_dag_imports_and_fans_out_one_group_per_registered_agency(hub_home: Path) -> None:
+def connections_for_airflow(
+    settings: HubSettings, cluster: SandboxCluster, airflow_file: Path, *, endpoints: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Record the sandboxes, then hand their Connections to Airflow's backend and nobody else."""
+    record_sandboxes(settings, cluster, endpoints=endpoints)
+    settings.connections_file.replace(airflow_file)
+    connections: dict[str, Any] = json.loads(airflow_file.read_text())
+    return connections
+
+
+def latest_chronologies(settings: HubSettings, referral_id: str) -> dict[str, Chronology]:
+    chronologies = open_store(settings).latest_chronologies(referral_id, actor=ACTOR, purpose="test")
+    return {chronology.child_subject_id: chronology for chronology in chronologies}
+
+
+def task_states(run: Any) -> dict[tuple[str, int], str]:
+    return {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+
+
+def test_dag_imports_and_fans_out_one_group_per_registered_agency_each_in_its_pool(hub_home: Path) -> None:
     dag = load_dag()
-    agencies = load_registry(HubSettings.from_env()).ids
-    assert {f"{agency}.check" for agency in agencies} | {"plan", "assemble"} == set(dag.task_ids)
+    agencies = load_registry(HubSettings.from_env()).agencies
+    assert {f"{agency.id}.check" for agency in agencies} | {"plan", "assemble"} == set(dag.task_ids)
+    assert {agency.id: dag.get_task(f"{agency.id}.check").pool for agency in agencies} == {
+        agency.id: f"agency_{agency.id}" for agency in agencies
+    }
     assert dag.params.get_param("referral_id").schema["pattern"] == OPAQUE_ID_PATTERN
     assert dag.schedule is None
 
 
-def test_dag_refuses_a_run_without_a_referral_id(hub_home: Path, airflow_db: None) -> None:
-    from airflow.sdk.exceptions import ParamValidationError
+def test_a_new_registry_entry_gets_its_own_group_pool_and_checks_without_a_dag_edit(
+    hub_home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox_cluster: SandboxCluster,
+    airflow_connections: Path,
+) -> None:
+    """A second police force on the existing connector class: one YAML entry, nothing else."""
+    config_dir = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "config", config_dir)
+    registry = yaml.safe_load((config_dir / "agencies.yaml").read_text())
+    police = next(entry for entry in registry["agencies"] if entry["id"] == "police")
+    west = {**police, "id": "police_west", "name": "Police (West force)", "pool": {"slots": 3}}
+    registry["agencies"].append({**west, "endpoint": sandbox_cluster.endpoints["police"]})
+    (config_dir / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
+    monkeypatch.setenv("HUB_CONFIG_DIR", str(config_dir))
+    settings = HubSettings.from_env()
 
-    with pytest.raises(ParamValidationError):
-        load_dag().test(run_conf={"referral_id": "not an id!"})
+    dag = load_dag()
+
+    assert "police_west.check" in dag.task_ids
+    assert dag.get_task("police_west.check").pool == "agency_police_west"
+    assert agency_pools(settings)["agency_police_west"]["slots"] == 3
+    create_pools(settings)
+    connections_for_airflow(settings, sandbox_cluster, airflow_connections)
+    referral = stored_sample(settings)
+    run = dag.test(run_conf={"referral_id": referral.referral_id})
+    assert run.state == "success"
+    states = task_states(run)
+    assert {states[("police_west.check", index)] for index in range(len(referral.subjects))} == {"success"}
+    child = latest_chronologies(settings, referral.referral_id)["S1"]
+    assert {"police", "police_west"} <= {entry.source.agency for entry in child.entries}
 
 
 def test_dag_run_assembles_an_encrypted_chronology_from_all_four_agencies(
-    hub_home: Path, sandbox_cluster: SandboxCluster, airflow_db: None
+    hub_home: Path, sandbox_cluster: SandboxCluster, airflow_connections: Path
 ) -> None:
     settings = HubSettings.from_env()
-    record_sandboxes(settings, sandbox_cluster)
+    connections = connections_for_airflow(settings, sandbox_cluster, airflow_connections)
+    assert not settings.connections_file.exists()
+    assert {agency.credentials for agency in load_registry(settings).agencies} == set(connections)
     referral = stored_sample(settings)
 
     run = load_dag().test(run_conf={"referral_id": referral.referral_id})
 
     assert run.state == "success"
-    chronologies = {
-        chronology.child_subject_id: chronology
-        for chronology in open_store(settings).latest_chronologies(referral.referral_id, actor=ACTOR, purpose="test")
-    }
+    chronologies = latest_chronologies(settings, referral.referral_id)
     assert set(chronologies) == {"S1", "S2"}
     subject_child = chronologies["S1"]
     assert {entry.source.agency for entry in subject_child.entries} == {"health", "police", "education", "housing"}
@@ -75,21 +140,93 @@ def test_dag_run_assembles_an_encrypted_chronology_from_all_four_agencies(
     assert files_containing(hub_home, sample_family_markers()) == {}
 
 
-def test_a_failed_agency_shows_as_check_failed_and_the_rest_still_assembles(
-    hub_home: Path, sandbox_cluster: SandboxCluster, airflow_db: None
+def test_an_unreachable_agency_fails_its_tasks_with_ids_and_a_code_and_the_rest_still_assembles(
+    hub_home: Path,
+    sandbox_cluster: SandboxCluster,
+    airflow_connections: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = HubSettings.from_env()
-    record_sandboxes(
-        settings, sandbox_cluster, endpoints={**sandbox_cluster.endpoints, "housing": "http://127.0.0.1:9"}
-    )
+    endpoints = {**sandbox_cluster.endpoints, "housing": CLOSED_PORT}
+    connections_for_airflow(settings, sandbox_cluster, airflow_connections, endpoints=endpoints)
     referral = stored_sample(settings)
 
     run = load_dag().test(run_conf={"referral_id": referral.referral_id})
 
-    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
-    assert states[("housing.check", 0)] == "failed"
+    states = task_states(run)
+    subject_ids = [subject.subject_id for subject in referral.subjects]
+    assert {states[("housing.check", index)] for index in range(len(subject_ids))} == {"failed"}
+    assert {states[("police.check", index)] for index in range(len(subject_ids))} == {"success"}
     assert states[("assemble", -1)] == "success"
-    chronology = open_store(settings).latest_chronologies(referral.referral_id, actor=ACTOR, purpose="test")[0]
-    housing = {check.status for check in chronology.checks if check.agency == "housing"}
-    assert housing == {ReplyStatus.FAILED}
+    chronology = latest_chronologies(settings, referral.referral_id)["S1"]
+    assert {check.status for check in chronology.checks if check.agency == "housing"} == {ReplyStatus.FAILED}
     assert "housing" not in {entry.source.agency for entry in chronology.entries}
+    task_log = capsys.readouterr().out
+    for subject_id in subject_ids:
+        assert re.search(rf"housing check for {subject_id} failed: (connection_error|circuit_open)", task_log)
+    assert_nothing_personal_in_airflow(task_log)
+
+
+def test_an_agency_without_its_connection_fails_its_tasks_naming_the_connection_only(
+    hub_home: Path,
+    sandbox_cluster: SandboxCluster,
+    airflow_connections: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = HubSettings.from_env()
+    connections = connections_for_airflow(settings, sandbox_cluster, airflow_connections)
+    del connections["hub_agency_housing"]
+    airflow_connections.write_text(json.dumps(connections))
+    referral = stored_sample(settings)
+
+    run = load_dag().test(run_conf={"referral_id": referral.referral_id})
+
+    states = task_states(run)
+    assert {states[("housing.check", index)] for index in range(len(referral.subjects))} == {"failed"}
+    assert {states[("health.check", index)] for index in range(len(referral.subjects))} == {"success"}
+    assert states[("assemble", -1)] == "success"
+    task_log = capsys.readouterr().out
+    assert "agency 'housing': No Airflow Connection 'hub_agency_housing'" in task_log
+    assert_nothing_personal_in_airflow(task_log)
+
+
+def assert_nothing_personal_in_airflow(task_log: str) -> None:
+    """Neither the task output nor any file under Airflow's home (task logs, metadata DB) names the family."""
+    markers = sample_family_markers()
+    assert [marker for marker in markers if marker in task_log] == []
+    assert files_containing(Path(os.environ["AIRFLOW_HOME"]), markers) == {}
+
+
+def airflow_connection_adapter() -> Any:
+    """The DAG file's Connection lookup, imported on its own (the DAG file is not a package module)."""
+    spec = importlib.util.spec_from_file_location("mash_referral_dag", DAG_FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.airflow_connection
+
+
+def test_the_dag_reads_connections_through_airflow_and_a_missing_one_is_none(
+    hub_home: Path, airflow_connections: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lookup = airflow_connection_adapter()
+    assert lookup("hub_agency_health") is None  # the backend's file does not exist yet: no Connection, no error
+
+    extra = {"auth": "api_key", "header": "X-Agency-Key"}
+    stored = {"conn_type": "http", "host": "http://agency.test", "password": "k-123", "extra": json.dumps(extra)}
+    airflow_connections.write_text(json.dumps({"hub_agency_health": stored}))
+    found = lookup("hub_agency_health")
+    assert isinstance(found, ConnectionFields)
+    assert (found.conn_type, found.host, found.login, found.extra) == ("http", "http://agency.test", None, extra)
+    assert found.password is not None and found.password.get_secret_value() == "k-123"
+
+    monkeypatch.setenv("AIRFLOW_CONN_HUB_AGENCY_POLICE", json.dumps({"conn_type": "http", "host": "https://p"}))
+    assert lookup("hub_agency_police").host == "https://p"  # Airflow's other backends still count
+    assert lookup("hub_agency_unknown") is None
+
+
+def test_dag_refuses_a_run_without_a_referral_id(hub_home: Path) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError):
+        load_dag().test(run_conf={"referral_id": "not an id!"})

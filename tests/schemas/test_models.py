@@ -96,6 +96,7 @@ def test_exported_schema_validates_the_sample_shape() -> None:
         (lambda r: [s.update(role="other_adult") for s in r["subjects"]], "subject_child"),
         (lambda r: r.update(surprise="field"), "surprise"),
         (lambda r: r.update(referral_id="has spaces/and slashes"), "referral_id"),
+        (lambda r: r["subjects"][0]["person"]["name"].update(given_names=[]), "at least one given name"),
     ],
 )
 def test_invalid_referrals_are_refused(change: object, field: str) -> None:
