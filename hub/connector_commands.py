@@ -190,7 +190,7 @@ def _probe(connector: Connector) -> tuple[str, str]:
 
 def parse_file(settings: HubSettings, agency_id: str, file: Path, console: Console) -> None:
     """Normalise one captured reply offline and print the shared-schema JSON, as it would be stored."""
-    from connectors.errors import ConnectorError
+    from connectors.errors import ConnectorError, MalformedReply
 
     agency = load_registry(settings).get_or_none(agency_id)
     if agency is None:
@@ -201,10 +201,15 @@ def parse_file(settings: HubSettings, agency_id: str, file: Path, console: Conso
         raise UserError(f"Cannot read {file} ({error.strerror or type(error).__name__}).") from None
     try:
         normalised = agency.connector_class.parse_document(document)
-    except ConnectorError as error:
+    except MalformedReply as error:
         raise UserError(
             f"{file} is not a {agency_id} reply the connector understands ({error}). "
             "Check it is one complete reply body, as the agency sent it."
+        ) from None
+    except ConnectorError as error:
+        raise UserError(
+            f"{file} is a {agency_id} reply that holds no records: it answers '{error.code}', "
+            "which a live check reports as a failed check."
         ) from None
     restricted, dropped = agency.connector_class.returns.restrict(normalised)
     if agency.id != agency.connector_class.agency:

@@ -12,7 +12,7 @@ from hub.sandboxes import record_sandboxes
 from hub.services import open_store
 from hub.settings import HubSettings
 from sandbox.server import SandboxCluster
-from schemas import Referral
+from schemas import NormalisedDocument, Referral
 from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 
@@ -84,6 +84,8 @@ def test_parse_prints_the_shared_schema_and_refuses_garbage(hub_home: Path, tmp_
     refused = run_hub("connectors", "parse", "police", str(garbage), home=hub_home)
     output = assert_clean_refusal(refused, "is not a police reply the connector understands")
     assert "Okafor" not in output.replace(str(garbage), "")
+    too_many = REPO_ROOT / "tests" / "fixtures" / "native" / "health" / "pds" / "TOO_MANY_MATCHES.json"
+    assert_clean_refusal(run_hub("connectors", "parse", "health", str(too_many), home=hub_home), "'too_many_matches'")
     missing = run_hub("connectors", "parse", "health", str(tmp_path / "absent.json"), home=hub_home)
     assert_clean_refusal(missing, "Cannot read")
 
@@ -128,3 +130,22 @@ def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
         for entry in chronology.entries
         if entry.source.agency == "housing" and entry.summary.endswith(").")
     )
+
+
+@pytest.mark.parametrize(
+    ("published", "kind"),
+    [
+        ("PatientSearch.json", "patient-search"),
+        ("Sensitive_Patient.json", "patient"),
+        ("PatientCompoundName.json", "patient-search"),
+        ("RelatedPersonBundle.json", "related-people"),
+    ],
+)
+def test_parse_health_accepts_the_pds_specifications_own_examples(hub_home: Path, published: str, kind: str) -> None:
+    path = REPO_ROOT / "tests" / "fixtures" / "native" / "health" / "pds" / published
+    parsed = run_hub("connectors", "parse", "health", str(path), home=hub_home)
+    assert parsed.returncode == 0, parsed.stderr
+    document = NormalisedDocument.model_validate_json(parsed.stdout)
+    assert document.kind == kind and (document.candidates or document.related_people)
+    if published.startswith("Sensitive"):
+        assert document.candidates[0].person.address is None

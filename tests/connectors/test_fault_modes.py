@@ -33,7 +33,7 @@ from sandbox.faults import FaultConfig, LatencyConfig
 from sandbox.population import write_default_population
 from sandbox.server import SandboxCluster
 from sandbox.settings import AgencySandbox, SandboxSettings
-from schemas import AgencyReply, Referral, ReplyStatus
+from schemas import AgencyPerson, AgencyReply, ChronologyEntry, Referral, ReplyStatus
 from tests.conftest import SAMPLE_REFERRAL
 from tests.core import conftest as core_fixtures
 
@@ -153,6 +153,10 @@ def fault_counts(cluster: SandboxCluster) -> Counter[str]:
     return counts
 
 
+def outcome(reply: AgencyReply) -> tuple[ReplyStatus, list[AgencyPerson], list[ChronologyEntry]]:
+    return reply.status, reply.candidates, reply.entries
+
+
 def entry_keys(reply: AgencyReply) -> list[tuple[str, str, str]]:
     return [(entry.source.record_id, entry.category.value, entry.summary) for entry in reply.entries]
 
@@ -173,8 +177,8 @@ def test_every_fault_mode_loses_and_duplicates_no_reply(
     counts = fault_counts(faults_on)
     assert all(counts[fault] >= len(AGENCIES) for fault in EVERY_FAULT), counts
     for agency in ("police", "education"):
-        assert faults_on.agency(agency).replies is not None
-        assert faults_on.agency(agency).replies.counters["accepted"] > 0, f"{agency} never answered later"
+        replies = faults_on.agency(agency).replies
+        assert replies is not None and replies.counters["accepted"] > 0, f"{agency} never answered later"
     assert sum(run.attempts.values()) > len(run.attempts), "no check needed a re-run, so faults were not felt"
 
     failed = [key for key, reply in run.replies.items() if reply.status is ReplyStatus.FAILED]
@@ -184,7 +188,7 @@ def test_every_fault_mode_loses_and_duplicates_no_reply(
     assert sorted(keys) == sorted(baseline.replies), "a check has no stored reply, or more than one"
     for reply in stored:
         expected = baseline.replies[(reply.agency, reply.subject_id)]
-        assert (reply.status, reply.candidates, reply.entries) == (expected.status, expected.candidates, expected.entries)
+        assert outcome(reply) == outcome(expected)
         assert len(set(entry_keys(reply))) == len(reply.entries), "an entry is duplicated"
     for agency in AGENCIES:
         recorded = store.recorded_checks(agency, referral.referral_id)
