@@ -538,12 +538,14 @@ class HealthConnector(Connector):
         return parse_document(document)
 
     def search(self, person: Person) -> list[AgencyPerson]:
-        return [parse_patient(json_of(self.get(f"/Patient/{patient_id}"))) for patient_id in self._find(person)]
+        self._patients = {patient_id: json_of(self.get(f"/Patient/{patient_id}")) for patient_id in self._find(person)}
+        return [parse_patient(patient) for patient in self._patients.values()]
 
     def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
         patient_id = candidate.agency_person_id
         body = {"patient": f"Patient/{patient_id}"}
-        patient = json_of(self.get(f"/Patient/{patient_id}"))
+        read = getattr(self, "_patients", {})
+        patient = read[patient_id] if patient_id in read else json_of(self.get(f"/Patient/{patient_id}"))
         restricted = parse_restricted(patient)
         encounters = json_of(self.post("/Encounter/_search", data=body))
         flags = json_of(self.post("/Flag/_search", data=body))
