@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
@@ -115,6 +115,10 @@ class AgencyConfig(Settings):
     circuit_breaker: CircuitBreakerPolicy = CircuitBreakerPolicy()
     pool: Pool = Pool()
     deadlines: Deadlines = Deadlines()
+    replies: Literal["poll", "callback"] = Field(
+        default="poll",
+        description="How an asynchronous agency's later reply reaches the hub: polled, or pushed to a callback.",
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="Validated by the connector's Options.")
 
     @property

@@ -10,7 +10,9 @@ Per request, in order:
    certificates, from the agency's credentials;
 4. retries of dropped connections, 429 and 5xx by urllib3, with exponential backoff, jitter and
    Retry-After (capped); POST included, because every search is a read;
-5. a 202 with a `Location` is a reply promised for later: the job is polled until the RAG deadline;
+5. a 202 with a `Location` is a reply promised for later: the job is polled until the RAG deadline,
+   or, with `replies: callback`, its reply is awaited at this process's callback receiver
+   (`connectors.callbacks`) while the job is still polled, less often, in case the callback is lost;
 6. the final reply is recorded (see `connectors.recording`) and checked: 429/5xx after retries →
    `AgencyUnavailable`, any other 4xx → `ConnectorError("http_4xx")` at once, a timeout →
    `AgencyTimeout`, a reply echoing the wrong request id → `MalformedReply`.
@@ -34,6 +36,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 from urllib3.util.retry import Retry
 
 from connectors.auth import AgencyCredentials, NoCredentials
+from connectors.callbacks import callback_receiver
 from connectors.config import AgencyConfig, RetryPolicy
 from connectors.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
 from connectors.recording import Exchange, ReplayTransport, encoded_body
@@ -44,6 +47,9 @@ logger = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
 CORRELATION_ID_HEADER = "X-Correlation-ID"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+CALLBACK_URL_HEADER = "X-Callback-URL"
+CALLBACK_POLL_FACTOR = 3
+"""With a callback expected, poll the job this many times less often: only as a safety net."""
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_POLL_SECONDS = 1.0
 MAX_POLL_SECONDS = 5.0
@@ -128,6 +134,7 @@ class HttpTransport:
         self.timeout = (config.timeouts.connect, config.timeouts.read)
         self.reply_deadline = reply_deadline.total_seconds()
         self.asynchronous = asynchronous
+        self.callbacks = callback_receiver() if asynchronous and config.replies == "callback" else None
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.session = build_session(config.retry)
         credentials = credentials or NoCredentials()
@@ -143,12 +150,19 @@ class HttpTransport:
             CORRELATION_ID_HEADER: self.correlation_id,
             IDEMPOTENCY_KEY_HEADER: str(uuid.uuid4()),
         }
+        token = None
         if self.asynchronous and method == "POST":
             headers["Prefer"] = "respond-async"
+            if self.callbacks is not None:
+                token, headers[CALLBACK_URL_HEADER] = self.callbacks.expect()
         started = time.monotonic()
-        response = self._guarded(method, f"{self.endpoint}{path}", headers, json=json, data=data)
-        if response.status_code == 202 and response.headers.get("Location"):
-            response = self._await_reply(response, headers)
+        try:
+            response = self._guarded(method, f"{self.endpoint}{path}", headers, json=json, data=data)
+            if response.status_code == 202 and response.headers.get("Location"):
+                response = self._await_reply(response, headers, token)
+        finally:
+            if token is not None and self.callbacks is not None:
+                self.callbacks.settle(token)
         self.exchanges.append(
             Exchange(
                 method=method,
@@ -192,17 +206,26 @@ class HttpTransport:
         self.guard.after_request(success=response.status_code not in RETRY_STATUSES)
         return response
 
-    def _await_reply(self, accepted: requests.Response, headers: dict[str, str]) -> requests.Response:
-        """Poll the job the agency accepted until it answers, or the referral's RAG deadline passes."""
+    def _await_reply(
+        self, accepted: requests.Response, headers: dict[str, str], token: str | None
+    ) -> requests.Response:
+        """The job's reply, by callback (`token`) or polling, before the referral's RAG deadline passes."""
         location = requests.compat.urljoin(f"{self.endpoint}/", accepted.headers["Location"])
         deadline = time.monotonic() + self.reply_deadline
-        poll_headers = {key: value for key, value in headers.items() if key != IDEMPOTENCY_KEY_HEADER}
+        poll_headers = {
+            key: value for key, value in headers.items() if key not in (IDEMPOTENCY_KEY_HEADER, CALLBACK_URL_HEADER)
+        }
         response = accepted
         while response.status_code == 202:
-            wait = _retry_after(response)
-            if time.monotonic() + wait > deadline:
+            wait = _retry_after(response) * (CALLBACK_POLL_FACTOR if token else 1)
+            wait = min(wait, deadline - time.monotonic())
+            if wait <= 0:
                 raise AgencyTimeout("reply_deadline", "the agency did not reply before the referral's deadline")
-            self._sleep(wait)
+            if token is not None and self.callbacks is not None:
+                if (delivery := self.callbacks.wait(token, wait)) is not None:
+                    return delivery.as_response()
+            else:
+                self._sleep(wait)
             response = self._guarded("GET", location, poll_headers)
         return response
 

@@ -20,7 +20,7 @@ from urllib.parse import unquote_plus
 from pydantic import BaseModel, SecretStr, ValidationError
 from starlette.types import ASGIApp
 
-from connectors.auth import AgencyCredentials
+from connectors.auth import AgencyCredentials, ClientSecretCredentials, NhsSignedJwtCredentials, NoCredentials
 from connectors.base import Connector, RecordedCheck
 from connectors.config import AgencyConfig
 from connectors.errors import ConnectorError
@@ -63,6 +63,12 @@ class ContractAgency:
         """The error code a check must report when the agency answers with this client-error status."""
         return self.status_codes.get(status, f"http_{status}")
 
+    def sends_for_client_error(self, status: int) -> int:
+        """How often a request refused with `status` is sent: once, or twice for a 401 to a bearer-token
+        client, which fetches a fresh token and tries once more (the agency may have revoked the old one)."""
+        bearer = isinstance(self.credentials, NhsSignedJwtCredentials | ClientSecretCredentials)
+        return 2 if status == 401 and bearer else 1
+
 
 def fast_config(config: AgencyConfig, endpoint: str, **overrides: Any) -> AgencyConfig:
     """The registry entry pointed at `endpoint`, with `FAST_SETTINGS` and then `overrides` merged in."""
@@ -96,16 +102,18 @@ def contract_connector(
 
 
 def config_problems(registered: RegisteredAgency) -> list[str]:
-    """Whether the registry entry and its connector's options validate as written."""
+    """Problems with the registry entry: it must survive being written out, its options must validate,
+    and an agency whose connector cannot go without credentials must name the Connection holding them."""
+    config, connector_class = registered.config, registered.connector_class
     problems = []
+    if AgencyConfig.model_validate(config.model_dump()) != config:
+        problems.append("the registry entry changes when written out and read back")
     try:
-        AgencyConfig.model_validate(registered.config.model_dump())
+        connector_class.Options.model_validate(config.options)
     except ValidationError as error:
-        problems.append(f"registry entry does not validate: {error.error_count()} problem(s)")
-    try:
-        registered.connector_class.Options.model_validate(registered.config.options)
-    except ValidationError as error:
-        problems.append(f"options do not validate against {registered.connector_class.__name__}.Options: {error}")
+        problems.append(f"options do not validate against {connector_class.__name__}.Options ({error.error_count()})")
+    if NoCredentials not in connector_class.credential_types and config.credentials is None:
+        problems.append(f"{connector_class.__name__} needs credentials but the entry names no Connection")
     return problems
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Self
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.faults import SANDBOX_PREFIX, FaultConfig, FaultInjector
+from sandbox.faults import DEFAULT_TOKEN_PATHS, SANDBOX_PREFIX, FaultConfig, FaultInjector
 from sandbox.server import ServerThread
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ class ServedAgency:
 
     @property
     def request_count(self) -> int:
-        return len(self.recorder.seen)
+        """Requests to the agency's API, counting retries; token requests (never faulted) are not counted."""
+        return sum(1 for request in self.recorder.seen if not request.path.startswith(DEFAULT_TOKEN_PATHS))
 
     def script(self, names: Iterable[str]) -> None:
         """Fault the next requests with these named faults, in order (see `sandbox.faults.FaultName`)."""

@@ -8,41 +8,20 @@ skipped and `test_agency_has_a_test_double` fails once, naming the file to creat
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connectors.base import Connector
-from connectors.registry import REGISTRY_FILE, AgencyRegistry, RegisteredAgency, load_registry_file
+from connectors.registry import AgencyRegistry, RegisteredAgency
 from connectors.testing import ContractAgency, ServedAgency, contract_connector
-from hub.settings import HubSettings
 from sandbox.faults import FaultConfig
+from tests.contract.doubles import ConnectorFactory, has_double, load_double, load_registry
 
-AGENCIES_PACKAGE = "tests.contract.agencies"
 FAULTS = FaultConfig(hang_seconds=5, retry_after_seconds=0)
 """Hangs outlast the connectors' short read timeout; a 429's Retry-After is 0 so retries are quick."""
-
-ConnectorFactory = Callable[..., Connector]
-
-
-def load_registry() -> AgencyRegistry:
-    return load_registry_file(HubSettings.from_env().config_dir / REGISTRY_FILE)
-
-
-def double_module(agency_id: str) -> str:
-    return f"{AGENCIES_PACKAGE}.{agency_id}"
-
-
-def double_path(agency_id: str) -> str:
-    return f"tests/contract/agencies/{agency_id}.py"
-
-
-def has_double(agency_id: str) -> bool:
-    return importlib.util.find_spec(double_module(agency_id)) is not None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -70,8 +49,7 @@ def contract_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def contract_agency(agency_id: str, contract_workdir: Path) -> ContractAgency:
     if not has_double(agency_id):
         pytest.skip(f"no test double for '{agency_id}' (see test_agency_has_a_test_double)")
-    double: ContractAgency = importlib.import_module(double_module(agency_id)).contract_agency(contract_workdir)
-    return double
+    return load_double(agency_id, contract_workdir)
 
 
 @pytest.fixture(scope="session")

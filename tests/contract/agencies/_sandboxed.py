@@ -1,7 +1,9 @@
 """Contract test doubles backed by the agency sandboxes, over one small generated population.
 
 The population is written once per work folder and includes the sample family, so the sample
-referral's first child is held by every agency; the unknown subject is held by none.
+referral's first child is held by every agency; the unknown subject is held by none. Each double
+is the sandbox's app behind its authentication gateway (as `hub sandbox up` serves it, but
+without its fault injector, which the kit adds), with credentials issued for this run.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+from connectors.auth import CREDENTIALS_FILE
 from connectors.testing import ContractAgency
-from sandbox.assembly import AGENCY_MODULES
+from sandbox.assembly import AGENCY_MODULES, assemble
+from sandbox.auth import CredentialKind
 from sandbox.dataset import MANIFEST, Dataset
 from sandbox.population import write_default_population
+from sandbox.settings import AgencySandbox
 from schemas import Person, PersonName, Referral, Sex, Subject, SubjectRole
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 
@@ -46,16 +51,24 @@ def native_samples(sandbox: str) -> tuple[Path, ...]:
     return tuple(sorted(path for path in (SAMPLES_DIR / sandbox).glob("*") if path.is_file()))
 
 
-def sandboxed_agency(sandbox: str, workdir: Path, *, status_codes: Mapping[int, str] | None = None) -> ContractAgency:
-    """The `sandbox` agency's app over the population, unauthenticated, with its samples and subjects."""
+def sandboxed_agency(
+    sandbox: str, workdir: Path, *, auth: CredentialKind = "none", status_codes: Mapping[int, str] | None = None
+) -> ContractAgency:
+    """The `sandbox` agency over the population, authenticating with `auth`, with its samples and subjects.
+
+    Mutual TLS is not offered: the kit serves plain HTTP.
+    """
     module = AGENCY_MODULES[sandbox]
+    assembled = assemble(sandbox, population(workdir).database(sandbox), AgencySandbox(auth=auth), None)
+    issued = {sandbox: assembled.client.connector_credentials()}
     referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text(encoding="utf-8"))
     return ContractAgency(
-        app=module.create_app(population(workdir).database(sandbox)),
+        app=assembled.faults.app,
         render_error=module.render_error,
         malformed_body=module.malformed_body,
         known_subject=referral.subject(KNOWN_SUBJECT_ID),
         unknown_subject=UNKNOWN_SUBJECT,
+        credentials=None if auth == "none" else CREDENTIALS_FILE.validate_python(issued)[sandbox],
         samples=native_samples(sandbox),
         status_codes=dict(status_codes or {}),
     )

@@ -1,4 +1,4 @@
-"""The housing agency's contract test double: its sandbox, whose 422 means "too many matches"."""
+"""The housing agency's contract test double: its sandbox (OAuth2 client secret), whose 422 means "too many matches"."""
 
 from __future__ import annotations
 
@@ -9,4 +9,4 @@ from tests.contract.agencies._sandboxed import sandboxed_agency
 
 
 def contract_agency(workdir: Path) -> ContractAgency:
-    return sandboxed_agency("housing", workdir, status_codes={422: "too_many_matches"})
+    return sandboxed_agency("housing", workdir, auth="client_secret", status_codes={422: "too_many_matches"})

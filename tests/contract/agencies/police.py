@@ -1,4 +1,4 @@
-"""The police agency's contract test double: its sandbox."""
+"""The police agency's contract test double: its sandbox, open (the kit serves no TLS for its mutual TLS)."""
 
 from __future__ import annotations
 
