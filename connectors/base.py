@@ -41,7 +41,7 @@ from connectors.allowlist import ReturnedFields
 from connectors.auth import AgencyCredentials, NoCredentials
 from connectors.config import AgencyConfig
 from connectors.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
-from connectors.recording import Recording, ReplayTransport
+from connectors.recording import NotInRecording, Recording, ReplayTransport
 from connectors.resilience import ResilienceState
 from connectors.transport import HttpTransport, RecordedTransport, Transport
 from schemas import (
@@ -236,12 +236,18 @@ class Connector(ABC):
         return RecordedCheck(reply, recording)
 
     def renormalise(self, referral_id: str, subject: Subject, recording: Recording) -> AgencyReply:
-        """The same check run again against what the agency replied then, with today's mapping."""
+        """The same check run again against what the agency replied then, with today's mapping.
+
+        `NotInRecording` if today's connector asks for something the agency was never asked then:
+        such a check cannot be re-read, only run again.
+        """
         self._transport = RecordedTransport(ReplayTransport(recording))
         try:
             reply = self._run(referral_id, subject, recording.requested_at)
         finally:
             self._transport = self._http_transport()
+        if reply.error_code == NotInRecording.default_code:
+            raise NotInRecording(message="the connector now makes a request the recording lacks; check again")
         return reply.model_copy(update={"completed_at": recording.completed_at})
 
     def restrict(self, document: NormalisedDocument) -> NormalisedDocument:

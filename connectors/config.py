@@ -50,11 +50,13 @@ class RetryPolicy(Settings):
     """Retries of 429, 5xx and dropped connections: exponential backoff with jitter, Retry-After honoured."""
 
     attempts: int = Field(default=3, ge=1, le=10, description="Tries in all, the first included.")
-    backoff_seconds: float = Field(default=0.5, ge=0, le=60, description="First wait; doubles each retry.")
+    backoff_seconds: float = Field(
+        default=0.5, ge=0, le=60, description="The first retry goes at once, then waits 2x this, 4x, ... (urllib3)."
+    )
     backoff_max_seconds: float = Field(default=20.0, ge=0, le=600)
     jitter_seconds: float = Field(default=0.25, ge=0, le=60, description="Random extra wait, up to this.")
     max_retry_after_seconds: float = Field(
-        default=30.0, ge=0, le=600, description="A longer Retry-After fails the request instead of waiting."
+        default=30.0, ge=0, le=600, description="A longer Retry-After is shortened to this."
     )
 
 
@@ -79,7 +81,10 @@ class Pool(Settings):
 
 
 class Deadlines(Settings):
-    """How long a reply may take, by the referral's RAG rating; a later reply is recorded as timed out."""
+    """How long an asynchronous agency's reply is awaited, by the referral's RAG rating.
+
+    Past it the check fails with `reply_deadline`; Airflow's retry asks again.
+    """
 
     red: Duration = timedelta(hours=1)
     amber: Duration = timedelta(hours=4)

@@ -158,7 +158,9 @@ class HttpTransport:
         started = time.monotonic()
         try:
             response = self._guarded(method, f"{self.endpoint}{path}", headers, json=json, data=data)
-            if response.status_code == 202 and response.headers.get("Location"):
+            if response.status_code == 202:
+                if not response.headers.get("Location"):
+                    raise MalformedReply("accepted_without_location", "202 Accepted without a Location to poll")
                 response = self._await_reply(response, headers, token)
         finally:
             if token is not None and self.callbacks is not None:

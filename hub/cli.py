@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from connectors.scaffold import DEFAULT_ENDPOINT
 from hub.errors import UserError
 from hub.settings import REPO_ROOT, HubSettings
 
@@ -145,9 +146,7 @@ def connectors_renormalise(
 def connectors_new(
     name: Annotated[str, typer.Argument(help="The new agency's id, e.g. probation or police_west.")],
     title: Annotated[str | None, typer.Option(help="What the agency is, as practitioners know it.")] = None,
-    endpoint: Annotated[str, typer.Option(help="Where the agency answers (change it later).")] = (
-        "http://127.0.0.1:8799"
-    ),
+    endpoint: Annotated[str, typer.Option(help="Where the agency answers (change it later).")] = DEFAULT_ENDPOINT,
     root: Annotated[Path, typer.Option(help="The hub checkout to write into.")] = REPO_ROOT,
 ) -> None:
     """Scaffold a connector module, its config entry, fixtures and tests that pass out of the box."""

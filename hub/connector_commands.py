@@ -12,6 +12,7 @@ Nothing here prints personal data except `parse`, whose input the engineer alrea
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from rich.console import Console
 from rich.table import Table
 
+from connectors.wording import count
 from hub.agencies import build_connector, load_registry, local_connection_lookup
 from hub.errors import UserError
 from hub.settings import HubSettings
@@ -97,7 +99,7 @@ def check_connector(settings: HubSettings, agency_id: str, console: Console) -> 
         raise UserError(f"No agency '{agency_id}' in agencies.yaml. `hub connectors list` shows the known ones.")
     console.print(f"Checking [bold]{agency.id}[/] ({agency.config.name}) at {agency.config.endpoint}")
     connector = _step(console, "configuration", lambda: _configured(settings, agency))
-    _step(console, "reachable", lambda: _reach(agency.config.endpoint, agency.config.timeouts.connect))
+    _step(console, "reachable", lambda: _reach(connector))
     _step(console, "authenticated", lambda: _authenticate(connector))
     detail = _step(console, "synthetic search", lambda: _probe(connector))
     console.print(
@@ -124,24 +126,46 @@ def _configured(settings: HubSettings, agency: RegisteredAgency) -> tuple[Connec
     return connector, f"{agency.config.connector}, {kind} {source}".strip()
 
 
-def _reach(endpoint: str, timeout: float) -> tuple[None, str]:
-    """A TCP connection (and TLS handshake for https) to the agency, without sending anything."""
-    parts = urlsplit(endpoint)
+def _reach(connector: Connector) -> tuple[None, str]:
+    """A TCP connection, and for https a verified TLS handshake (with the client certificate), sending nothing."""
+    parts = urlsplit(connector.config.endpoint)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    timeout = connector.config.timeouts.connect
     started = time.monotonic()
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            if parts.scheme == "https":
+                with _tls_context(connector).wrap_socket(raw, server_hostname=host):
+                    pass
     except TimeoutError:
         raise UserError(
             f"no answer from {host}:{port} within {timeout:g} s. Is the agency up, and the port open?"
+        ) from None
+    except ssl.SSLError as error:
+        raise UserError(
+            f"the TLS handshake with {host}:{port} failed ({error.reason or type(error).__name__}). Check the "
+            "Connection's ca_bundle (the CA that signed the agency's certificate) and, for mutual TLS, its "
+            "client_cert and client_key."
         ) from None
     except OSError as error:
         raise UserError(
             f"cannot connect to {host}:{port} ({error.strerror or type(error).__name__}). "
             "Check the endpoint (HUB_AGENCY_<ID>_ENDPOINT overrides it) and that the agency is running."
         ) from None
-    return None, f"{host}:{port} answered in {(time.monotonic() - started) * 1000:.0f} ms"
+    secured = " with a verified TLS handshake" if parts.scheme == "https" else ""
+    return None, f"{host}:{port} answered{secured} in {(time.monotonic() - started) * 1000:.0f} ms"
+
+
+def _tls_context(connector: Connector) -> ssl.SSLContext:
+    kwargs = connector.credentials.requests_kwargs() if connector.credentials else {"verify": True}
+    verify = kwargs["verify"]
+    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    cert = kwargs.get("cert")
+    if isinstance(cert, tuple):
+        context.load_cert_chain(*cert)
+    elif isinstance(cert, str):
+        context.load_cert_chain(cert)
+    return context
 
 
 def _authenticate(connector: Connector) -> tuple[None, str]:
@@ -177,9 +201,9 @@ def _probe(connector: Connector) -> tuple[str, str]:
             "http_401": "the agency refused the credentials",
             "http_403": "the credentials are not allowed this search",
             "malformed_reply": "the agency answered in a form the connector does not understand",
-            "circuit_open": "recent requests failed, so the hub is holding off; try again shortly",
+            "connection_error": "the connection was refused, dropped or cut off, or TLS failed",
             "timeout": "the agency did not answer in time",
-        }.get(reply.error_code or "", "see the code")
+        }.get(reply.error_code or "", "the agency kept failing: see docs/connectors.md, error codes")
         raise UserError(f"the search failed with {reply.error_code} ({hint}).")
     outcome = f"{reply.status.value.replace('_', ' ')} in {reply.duration_ms} ms"
     return outcome, outcome
@@ -276,7 +300,9 @@ def renormalise(
     by_referral: dict[str, list[str]] = {}
     for referral, subject in recorded:
         by_referral.setdefault(referral, []).append(subject)
-    console.print(f"Re-reading {len(recorded)} stored {agency_id} replies across {len(by_referral)} referrals ...")
+    console.print(
+        f"Re-reading {len(recorded)} stored {agency_id} replies across {count(len(by_referral), 'referral')} ..."
+    )
     for number, (referral, subjects) in enumerate(sorted(by_referral.items()), start=1):
         stored_referral = store.load_referral(referral, actor=actor, purpose=RENORMALISE_PURPOSE)
         stored = {

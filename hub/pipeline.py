@@ -97,7 +97,7 @@ def run_check(
     )
     checked = connector.check_recorded(referral_id, subject)
     reply = checked.reply
-    store.save_reply(reply, actor=ACTOR, recording=checked.recording)
+    store.save_reply(reply, actor=ACTOR, recording=checked.recording, lawful_basis=connector.config.lawful_basis)
     log.info(
         "Referral %s: %s check for %s is %s (%d records, %d exchanges, %s ms)",
         referral_id,

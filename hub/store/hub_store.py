@@ -135,14 +135,16 @@ class HubStore:
         actor: str,
         purpose: str = DEFAULT_REPLY_PURPOSE,
         recording: Recording | None = None,
+        lawful_basis: str | None = None,
     ) -> None:
         """Store one agency's reply about one subject, replacing any earlier one (re-runs never duplicate).
 
         `recording`, the raw exchanges the reply was read from, is stored beside it in the same
         transaction; without one, an earlier recording is kept (re-normalising writes no new one).
+        `lawful_basis` is the agency's, from its registry entry, recorded on the audit event.
         """
         object_id = f"{reply.referral_id}/{reply.agency}/{reply.subject_id}"
-        with self._audited(actor, purpose) as (session, access, now):
+        with self._audited(actor, purpose, lawful_basis) as (session, access, now):
             referral = session.get(ReferralRow, reply.referral_id)
             if referral is None:
                 raise UnknownReferral(reply.referral_id)
@@ -339,11 +341,13 @@ class HubStore:
     # Internals
 
     @contextmanager
-    def _audited(self, actor: str, purpose: str) -> Iterator[tuple[Session, Access, datetime]]:
+    def _audited(
+        self, actor: str, purpose: str, lawful_basis: str | None = None
+    ) -> Iterator[tuple[Session, Access, datetime]]:
         """One transaction holding the write lock: the access and its audit event commit or fail together."""
         if not actor.strip() or not purpose.strip():
             raise ValueError("every access needs an actor and a purpose for the audit trail")
-        access = Access(actor=actor, purpose=purpose, lawful_basis=self.lawful_basis)
+        access = Access(actor=actor, purpose=purpose, lawful_basis=lawful_basis or self.lawful_basis)
         with self._sessions() as session, session.begin():
             take_write_lock(session)
             yield session, access, self._clock()

@@ -63,6 +63,13 @@ def test_check_names_the_step_that_failed(sandboxed_home: Path, tmp_path: Path) 
     assert_clean_refusal(refused_key, "FAIL at synthetic search", "http_401")
     assert "not-the" not in refused_token.stdout + refused_token.stderr + refused_key.stdout + refused_key.stderr
 
+    import certifi
+
+    connections["hub_agency_police"]["extra"]["ca_bundle"] = certifi.where()  # public CAs: not the agency's
+    connections_file.write_text(json.dumps(connections))
+    untrusted = run_hub("connectors", "check", "police", home=sandboxed_home)
+    assert_clean_refusal(untrusted, "FAIL at reachable", "TLS handshake", "ca_bundle")
+
     del connections["hub_agency_health"]
     connections_file.write_text(json.dumps(connections))
     missing = run_hub("connectors", "check", "health", home=sandboxed_home)
@@ -149,3 +156,29 @@ def test_parse_health_accepts_the_pds_specifications_own_examples(hub_home: Path
     assert document.kind == kind and (document.candidates or document.related_people)
     if published.startswith("Sensitive"):
         assert document.candidates[0].person.address is None
+
+
+def test_renormalise_never_replaces_a_reply_it_cannot_replay(
+    sandboxed_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = HubSettings.from_env()
+    referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
+    store = open_store(settings)
+    store.save_referral(referral, actor="test", purpose="referral_intake")
+    run_check(referral.referral_id, "housing", "S1", settings)
+    before = store.load_replies(referral.referral_id, actor="t", purpose="t")
+
+    from rich.console import Console
+
+    from connectors.housing import HousingConnector
+    from hub.connector_commands import renormalise
+
+    searched = HousingConnector.search
+    monkeypatch.setattr(
+        HousingConnector,
+        "search",
+        lambda self, person: [*searched(self, person), *([] if self.get("/api/new-endpoint") else [])],
+    )
+    summary = renormalise(settings, "housing", actor="test", console=Console(quiet=True))
+    assert (summary.replies, summary.not_replayable, summary.changed) == (1, 1, 0)
+    assert store.load_replies(referral.referral_id, actor="t", purpose="t") == before

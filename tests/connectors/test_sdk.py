@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from connectors import HealthConnector
+from connectors import HealthConnector, HousingConnector
 from connectors.allowlist import ReturnedFields
 from connectors.base import SAFEGUARDING_BASIS, Connector, MalformedReply
 from connectors.config import CircuitBreakerPolicy, RateLimit
@@ -54,10 +54,9 @@ sqlite_url = core_fixtures.sqlite_url
 key_provider = core_fixtures.key_provider
 """A fresh database on SQLite and on PostgreSQL, as the core tests make them."""
 
+NAME = PersonName(given_names=["Ottoline"], family_name="Brackenridge")
 SUBJECT = Subject(
-    subject_id="S1",
-    role=SubjectRole.SUBJECT_CHILD,
-    person=Person(name=PersonName(given_names=["Ottoline"], family_name="Brackenridge"), birth_date=date(2016, 6, 1)),
+    subject_id="S1", role=SubjectRole.SUBJECT_CHILD, person=Person(name=NAME, birth_date=date(2016, 6, 1))
 )
 HEADERS = (REQUEST_ID_HEADER, CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER)
 
@@ -86,7 +85,7 @@ def _entry(category: EntryCategory, record_id: str) -> ChronologyEntry:
 
 def _document() -> NormalisedDocument:
     person = Person(
-        name=PersonName(given_names=["Ottoline"], family_name="Brackenridge"),
+        name=NAME,
         aliases=[PersonName(given_names=["Otti"], family_name="Brackenridge")],
         birth_date=date(2016, 6, 1),
         sex=Sex.FEMALE,
@@ -104,8 +103,7 @@ def _document() -> NormalisedDocument:
 def test_the_allow_list_drops_undeclared_fields_and_categories(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
         restricted, dropped = TENANCY_ONLY.restrict(_document())
-    person = restricted.candidates[0].person
-    assert person == Person(name=person.name, birth_date=date(2016, 6, 1))
+    assert restricted.candidates[0].person == Person(name=NAME, birth_date=date(2016, 6, 1))
     [entry] = restricted.entries
     assert entry == _entry(EntryCategory.TENANCY, "T1").model_copy(update={"action_taken": None})
     assert dropped == Counter(
@@ -133,6 +131,12 @@ def test_a_document_within_its_allow_list_is_kept_whole_and_not_logged(caplog: p
     with caplog.at_level(logging.DEBUG):
         restricted, dropped = everything.restrict(_document())
     assert restricted == _document() and not dropped and not caplog.records
+
+
+def test_a_connector_registered_under_another_id_credits_that_id() -> None:
+    restricted = HousingConnector.configured("http://127.0.0.1:9", id="housing_north").restrict(_document())
+    assert restricted.agency == "housing_north"
+    assert [entry.source.agency for entry in restricted.entries] == ["housing_north", "housing_north"]
 
 
 @pytest.mark.parametrize(
@@ -284,7 +288,7 @@ def test_a_down_agency_opens_the_circuit_and_later_checks_fail_fast(
     assert check()[0] == "connection_error"
     with caplog.at_level(logging.DEBUG):
         code, elapsed = check()
-    assert code == "circuit_open" and elapsed < 0.1
+    assert code == "circuit_open" and elapsed < 0.5
     assert "Starting new HTTP connection" not in caplog.text, "the open circuit still let a request out"
 
 
@@ -389,3 +393,10 @@ def test_retries_back_off_without_retry_after(serve: Callable[[EchoAgency], str]
     reply = _echo(serve(agency), retry={"backoff_seconds": 0.2}).check("REF-SDK-1", SUBJECT)
     assert reply.status is ReplyStatus.NO_RECORD
     assert agency.seen[2].at - agency.seen[1].at >= 0.35, "the second retry did not back off exponentially"
+
+
+def test_a_long_retry_after_is_shortened_to_the_policy_cap(serve: Callable[[EchoAgency], str]) -> None:
+    agency = EchoAgency(status=503, failures=1, headers={"Retry-After": "30"})
+    reply = _echo(serve(agency), retry={"max_retry_after_seconds": 0.2}).check("REF-SDK-1", SUBJECT)
+    assert reply.status is ReplyStatus.NO_RECORD
+    assert 0.15 <= agency.seen[1].at - agency.seen[0].at < 5

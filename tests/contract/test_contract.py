@@ -70,6 +70,7 @@ def test_config_and_declarations_are_valid(registered: RegisteredAgency) -> None
     assert config_problems(registered) == []
     assert declaration_problems(registered.connector_class) == []
     assert isinstance(registered.options, registered.connector_class.Options)
+    assert registered.connector_class(registered.config).agency_id == registered.id
 
 
 def test_no_personal_data_in_urls_or_logs(
