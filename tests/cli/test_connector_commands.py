@@ -12,7 +12,7 @@ from hub.sandboxes import record_sandboxes
 from hub.services import open_store
 from hub.settings import HubSettings
 from sandbox.server import SandboxCluster
-from schemas import NormalisedDocument, Referral
+from schemas import AgencyPerson, NormalisedDocument, Person, Referral
 from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 
@@ -174,11 +174,13 @@ def test_renormalise_never_replaces_a_reply_it_cannot_replay(
     from hub.connector_commands import renormalise
 
     searched = HousingConnector.search
-    monkeypatch.setattr(
-        HousingConnector,
-        "search",
-        lambda self, person: [*searched(self, person), *([] if self.get("/api/new-endpoint") else [])],
-    )
+
+    def search_then_ask_more(self: HousingConnector, person: Person) -> list[AgencyPerson]:
+        found = searched(self, person)
+        self.get("/api/new-endpoint")  # a fix that asks the agency for something it was never asked
+        return found
+
+    monkeypatch.setattr(HousingConnector, "search", search_then_ask_more)
     summary = renormalise(settings, "housing", actor="test", console=Console(quiet=True))
     assert (summary.replies, summary.not_replayable, summary.changed) == (1, 1, 0)
     assert store.load_replies(referral.referral_id, actor="t", purpose="t") == before
