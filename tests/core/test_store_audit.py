@@ -50,6 +50,30 @@ def test_every_read_and_write_adds_one_event(store: HubStore) -> None:
     assert store.audit_trail(referral_id="REF-OTHER") == []
 
 
+def test_a_reply_is_audited_under_its_agencys_lawful_basis_with_its_recording_kept(store: HubStore) -> None:
+    from connectors.recording import Exchange, Recording
+
+    store.save_referral(example_referral(), **WHO)
+    answer = reply("police", "S1")
+    recording = Recording(
+        agency="police",
+        connector="connectors.police:PoliceConnector",
+        requested_at=answer.requested_at,
+        exchanges=[Exchange(method="POST", path="/nominals/search", request_body=b"{}", status=200, body=b"[]")],
+    )
+    basis = "DPA 2018 Sch 8 para 4"
+    store.save_reply(answer, actor="pipeline", recording=recording, lawful_basis=basis)
+    store.save_reply(answer, actor="pipeline")  # re-saved without one: the recording stays
+    assert [event.lawful_basis for event in store.audit_trail(action="reply.write")] == [basis, DEFAULT_LAWFUL_BASIS]
+    assert store.load_recording(REFERRAL_ID, "police", "S1", **WHO) == recording
+    assert store.load_recording(REFERRAL_ID, "health", "S1", **WHO) is None
+    assert store.recorded_checks("police") == [(REFERRAL_ID, "S1")]
+    assert _actions(store)[-2:] == [
+        ("recording.read", f"{REFERRAL_ID}/police/S1"),
+        ("recording.read", f"{REFERRAL_ID}/health/S1"),
+    ]
+
+
 def test_audit_events_hold_no_personal_data(store: HubStore) -> None:
     store.save_referral(example_referral(), **WHO)
     for answer in household_replies():
