@@ -92,13 +92,15 @@ def main() -> None:
         folder = Path(scratch)
         backends = state_backends(folder)
 
-        print("One shared-state operation (rate-limit reservation, then breaker record):")
+        print("One shared-state operation (admit: circuit + rate slot, before each request; record: after a failure):")
         for name, state in backends.items():
-            reserve = median_ms(partial(state.reserve, "rate:bench", time.time(), 1e-6, 10**6), 300)
-            record = median_ms(
-                partial(state.record, "circuit:bench", time.time(), success=True, threshold=5, reset_after=30), 300
+            admit = median_ms(
+                partial(state.admit, "bench", time.time(), interval=1e-6, burst=10**6, reset_after=30), 300
             )
-            print(f"  {name:<11} reserve {reserve:7.3f} ms   record {record:7.3f} ms")
+            record = median_ms(
+                partial(state.record, "bench", time.time(), success=True, threshold=5, reset_after=30), 300
+            )
+            print(f"  {name:<11} admit {admit:7.3f} ms   record {record:7.3f} ms")
 
         print("\nCheck of one sample subject, median ms (each check makes 2-6 requests):")
         print(f"  {'agency':<10}" + "".join(f"{name:>12}" for name in backends))

@@ -4,7 +4,8 @@ Data minimisation (UK GDPR Art 5(1)(c)) made mechanical: a connector declares th
 the shared model it fills in, and the entry categories it produces. Anything else an agency sends,
 or a mapping fills in by mistake, is dropped before the reply is stored, and the drop is logged by
 field name (never by value). Required fields (a person's name, an entry's date, category, summary,
-source and people) are always kept: without them the record means nothing.
+source and people) are always kept: without them the record means nothing. So are an entry's
+sensitivity and date precision: dropping them would fail open, or change what a date means.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from pydantic import BaseModel
 from schemas import AgencyPerson, ChronologyEntry, EntryCategory, NormalisedDocument, Person, RelatedPerson
 
 logger = logging.getLogger(__name__)
+
+ALWAYS_KEPT_ENTRY_FIELDS = frozenset({"sensitivity", "date_precision"})
+"""Never dropped, declared or not: losing them would fail open (a restricted entry read as standard)
+or change what a date means."""
 
 Exclusions = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
@@ -99,7 +104,7 @@ class ReturnedFields:
             if entry.category not in self.categories:
                 dropped[f"entry category {entry.category.value}"] += 1
                 continue
-            entries.append(_pruned(entry, ChronologyEntry, self.entry, dropped, "entry"))
+            entries.append(_pruned(entry, ChronologyEntry, self.entry | ALWAYS_KEPT_ENTRY_FIELDS, dropped, "entry"))
         related = [
             _pruned(person, RelatedPerson, self.related, dropped, "related") for person in document.related_people
         ]

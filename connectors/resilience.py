@@ -9,7 +9,9 @@ a SQL one (`hub.store.resilience_state`) on SQLite or PostgreSQL for Airflow's w
 * Rate limit: the generic cell rate algorithm (GCRA), a token bucket kept as one number per agency
   (the theoretical arrival time), so a reservation is a single read-modify-write.
 * Circuit breaker: closed → open after `failure_threshold` failures in a row → after `reset_after`,
-  one trial request (half-open) whose outcome closes or re-opens it. Only the agency's failures count:
+  one trial request (half-open) whose outcome closes or re-opens it.
+* Cost: one atomic operation before each request (`admit`: circuit, then rate slot) and one after
+  it only when the outcome changes something (a failure, or a success after failures). Only the agency's failures count:
   timeouts, dropped connections, 5xx and 429 after retries. A 4xx or a malformed reply does not.
 """
 
@@ -31,23 +33,58 @@ class CircuitOpen(ConnectorError):
     default_code = "circuit_open"
 
 
+@dataclass(frozen=True)
+class Admission:
+    """What the shared state said about one request: may it go, after how long, and was all well."""
+
+    allowed: bool
+    wait: float = 0.0
+    failures: int = 0
+    trial: bool = False
+
+    @property
+    def healthy(self) -> bool:
+        """No failures counted and no trial under way: a success changes nothing, so need not be written."""
+        return self.failures == 0 and not self.trial
+
+
 class ResilienceState(Protocol):
-    """Shared, atomic state for rate limits and circuit breakers (times are Unix seconds)."""
+    """Shared, atomic per-agency state for the rate limit and circuit breaker (times are Unix seconds).
 
-    def reserve(self, key: str, now: float, interval: float, burst: int) -> float:
-        """Reserve the next request slot; return how long to wait before sending it (0: now)."""
+    One operation before each request and, only when something changes, one after it.
+    """
 
-    def allow(self, key: str, now: float, reset_after: float) -> bool:
-        """Whether the circuit lets a request through; claims the half-open trial when it is due."""
+    def admit(self, agency: str, now: float, *, interval: float, burst: int, reset_after: float) -> Admission:
+        """Ask the circuit, then (if it allows) reserve the next rate-limit slot."""
 
-    def record(self, key: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
+    def record(self, agency: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
         """Count a request's outcome: a success closes the circuit, enough failures in a row open it."""
 
 
 @dataclass
-class _Circuit:
+class AgencyState:
+    """One agency's row: theoretical arrival time (GCRA), failures in a row, and when an open circuit ends."""
+
+    arrival: float | None = None
     failures: int = 0
     opened_until: float | None = None
+
+    def admit(self, now: float, interval: float, burst: int, reset_after: float) -> Admission:
+        allowed, opened_until = circuit_allows(self.opened_until, now, reset_after)
+        trial = allowed and self.opened_until is not None
+        self.opened_until = opened_until
+        if not allowed:
+            return Admission(allowed=False, failures=self.failures)
+        self.arrival, wait = next_arrival(self.arrival, now, interval, burst)
+        return Admission(allowed=True, wait=wait, failures=self.failures, trial=trial)
+
+    def record(self, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
+        if success:
+            self.failures, self.opened_until = 0, None
+            return
+        self.failures += 1
+        if self.failures >= threshold:
+            self.opened_until = now + reset_after
 
 
 def next_arrival(tat: float | None, now: float, interval: float, burst: int) -> tuple[float, float]:
@@ -65,38 +102,21 @@ def circuit_allows(opened_until: float | None, now: float, reset_after: float) -
     return True, now + reset_after  # Half-open: this caller's trial; others wait for its outcome.
 
 
-def circuit_after(failures: int, *, success: bool, now: float, threshold: int, reset_after: float) -> _Circuit:
-    if success:
-        return _Circuit()
-    failures += 1
-    return _Circuit(failures, now + reset_after if failures >= threshold else None)
-
-
 class MemoryResilienceState:
     """State for one process (threads share it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._arrivals: dict[str, float] = {}
-        self._circuits: dict[str, _Circuit] = {}
+        self._agencies: dict[str, AgencyState] = {}
 
-    def reserve(self, key: str, now: float, interval: float, burst: int) -> float:
+    def admit(self, agency: str, now: float, *, interval: float, burst: int, reset_after: float) -> Admission:
         with self._lock:
-            self._arrivals[key], wait = next_arrival(self._arrivals.get(key), now, interval, burst)
-            return wait
+            return self._agencies.setdefault(agency, AgencyState()).admit(now, interval, burst, reset_after)
 
-    def allow(self, key: str, now: float, reset_after: float) -> bool:
+    def record(self, agency: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
         with self._lock:
-            circuit = self._circuits.setdefault(key, _Circuit())
-            allowed, circuit.opened_until = circuit_allows(circuit.opened_until, now, reset_after)
-            return allowed
-
-    def record(self, key: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
-        with self._lock:
-            failures = self._circuits.get(key, _Circuit()).failures
-            self._circuits[key] = circuit_after(
-                failures, success=success, now=now, threshold=threshold, reset_after=reset_after
-            )
+            state = self._agencies.setdefault(agency, AgencyState())
+            state.record(now, success=success, threshold=threshold, reset_after=reset_after)
 
 
 class AgencyGuard:
@@ -118,6 +138,7 @@ class AgencyGuard:
         self.state = state
         self._clock = clock
         self._sleep = sleep
+        self._healthy = False
 
     @property
     def _reset_after(self) -> float:
@@ -125,16 +146,24 @@ class AgencyGuard:
 
     def before_request(self) -> None:
         """Refuse at once if the circuit is open; otherwise wait for a rate-limit slot."""
-        if not self.state.allow(f"circuit:{self.agency_id}", self._clock(), self._reset_after):
+        admission = self.state.admit(
+            self.agency_id,
+            self._clock(),
+            interval=1.0 / self.rate_limit.per_second,
+            burst=self.rate_limit.burst,
+            reset_after=self._reset_after,
+        )
+        if not admission.allowed:
             raise CircuitOpen(message=f"{self.agency_id} circuit open: recent requests failed; not calling it")
-        interval = 1.0 / self.rate_limit.per_second
-        wait = self.state.reserve(f"rate:{self.agency_id}", self._clock(), interval, self.rate_limit.burst)
-        if wait > 0:
-            self._sleep(wait)
+        self._healthy = admission.healthy
+        if admission.wait > 0:
+            self._sleep(admission.wait)
 
     def after_request(self, *, success: bool) -> None:
+        if success and self._healthy:
+            return
         self.state.record(
-            f"circuit:{self.agency_id}",
+            self.agency_id,
             self._clock(),
             success=success,
             threshold=self.breaker.failure_threshold,

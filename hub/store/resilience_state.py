@@ -1,6 +1,6 @@
 """Rate-limit and circuit-breaker state in the hub's database, shared by every Airflow worker.
 
-Each operation is one short transaction on one row. SQLite serialises it with `BEGIN IMMEDIATE`;
+One row per agency; each operation is one short transaction on it. SQLite serialises it with `BEGIN IMMEDIATE`;
 PostgreSQL with `SELECT ... FOR UPDATE` on the agency's row. See `connectors.resilience`.
 """
 
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.resilience import circuit_after, circuit_allows, next_arrival
+from connectors.resilience import Admission, AgencyState
 from hub.store.engine import insert_if_missing
 from hub.store.tables import ResilienceStateRow
 
@@ -39,19 +39,23 @@ class SqlResilienceState:
             ).one()
         return row
 
-    def reserve(self, key: str, now: float, interval: float, burst: int) -> float:
-        with self._row(key) as row:
-            row.arrival, wait = next_arrival(row.arrival, now, interval, burst)
-            return wait
+    def admit(self, agency: str, now: float, *, interval: float, burst: int, reset_after: float) -> Admission:
+        with self._row(agency) as row:
+            state = _state_of(row)
+            admission = state.admit(now, interval, burst, reset_after)
+            _store(row, state)
+            return admission
 
-    def allow(self, key: str, now: float, reset_after: float) -> bool:
-        with self._row(key) as row:
-            allowed, row.opened_until = circuit_allows(row.opened_until, now, reset_after)
-            return allowed
+    def record(self, agency: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
+        with self._row(agency) as row:
+            state = _state_of(row)
+            state.record(now, success=success, threshold=threshold, reset_after=reset_after)
+            _store(row, state)
 
-    def record(self, key: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
-        with self._row(key) as row:
-            circuit = circuit_after(
-                row.failures or 0, success=success, now=now, threshold=threshold, reset_after=reset_after
-            )
-            row.failures, row.opened_until = circuit.failures, circuit.opened_until
+
+def _state_of(row: ResilienceStateRow) -> AgencyState:
+    return AgencyState(arrival=row.arrival, failures=row.failures or 0, opened_until=row.opened_until)
+
+
+def _store(row: ResilienceStateRow, state: AgencyState) -> None:
+    row.arrival, row.failures, row.opened_until = state.arrival, state.failures, state.opened_until

@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from hub.airflow_runtime import agency_pools, secrets_backend_environment
 from hub.settings import HubSettings
+
+if TYPE_CHECKING:
+    from sandbox.server import SandboxCluster
 
 AIRFLOW_CONNECTIONS_FILE = Path(os.environ["AIRFLOW_HOME"]) / "connections.json"
 os.environ.update(secrets_backend_environment(AIRFLOW_CONNECTIONS_FILE))
@@ -43,3 +47,25 @@ def airflow_connections() -> Iterator[Path]:
     AIRFLOW_CONNECTIONS_FILE.unlink(missing_ok=True)
     yield AIRFLOW_CONNECTIONS_FILE
     AIRFLOW_CONNECTIONS_FILE.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def sandbox_cluster() -> Iterator[SandboxCluster]:
+    """The sandboxes with their real auth, TLS and asynchronous replies, ready at once.
+
+    `dag.test` runs every check in turn, so the default two-second reply delay would cost minutes.
+    """
+    from sandbox.async_replies import AsyncConfig
+    from sandbox.server import SandboxCluster
+    from sandbox.settings import SandboxSettings
+
+    defaults = SandboxSettings()
+    ready_at_once = AsyncConfig(delay_seconds=0, retry_after_seconds=0)
+    settings = defaults.model_copy(
+        update={
+            agency: defaults.for_agency(agency).model_copy(update={"asynchronous": ready_at_once})
+            for agency in ("police", "education")
+        }
+    )
+    with SandboxCluster(settings=settings) as cluster:
+        yield cluster

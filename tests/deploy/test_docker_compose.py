@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -12,12 +13,15 @@ import pytest
 import typer.main
 import yaml
 
+from hub.airflow_runtime import SECRETS_BACKEND
 from hub.cli import app
+from hub.settings import HubSettings
 from sandbox.settings import SandboxSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 AGENCIES = [entry["id"] for entry in yaml.safe_load((REPO_ROOT / "config" / "agencies.yaml").read_text())["agencies"]]
+AIRFLOW_SERVICES = [name for name, service in COMPOSE["services"].items() if name.startswith("airflow-")]
 
 
 def _command(service: dict[str, Any]) -> list[str]:
@@ -81,6 +85,26 @@ def test_sandboxes_share_the_hub_home_where_they_issue_credentials() -> None:
     assert home_volume in sandboxes["volumes"] and home_volume in scheduler["volumes"]
     command = sandboxes["command"]
     assert command[command.index("--tls-hostname") + 1] == "sandboxes"
+
+
+def test_every_airflow_service_reads_agency_connections_from_the_file_the_sandboxes_write() -> None:
+    home = COMPOSE["services"]["sandboxes"]["environment"]["HUB_HOME"]
+    written_by_sandboxes = HubSettings.from_env({"HUB_HOME": home}).connections_file
+    for name in AIRFLOW_SERVICES:
+        service = COMPOSE["services"][name]
+        environment = service["environment"]
+        assert environment["AIRFLOW__SECRETS__BACKEND"] == SECRETS_BACKEND, name
+        kwargs = json.loads(environment["AIRFLOW__SECRETS__BACKEND_KWARGS"])
+        assert kwargs == {"connections_file_path": str(written_by_sandboxes)}, name
+        assert f"hub-home:{home}" in service["volumes"], name
+
+
+def test_airflow_starts_only_after_init_has_migrated_and_created_the_agency_pools() -> None:
+    assert _command(COMPOSE["services"]["airflow-init"]) == ["hub", "airflow", "init"]
+    for name in AIRFLOW_SERVICES:
+        if name != "airflow-init":
+            condition = COMPOSE["services"][name]["depends_on"]["airflow-init"]["condition"]
+            assert condition == "service_completed_successfully", name
 
 
 def test_airflow_commands_in_compose_exist() -> None:
