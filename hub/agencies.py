@@ -23,6 +23,14 @@ if TYPE_CHECKING:
     from schemas import Rag
 
 
+class AgencySetupError(UserError):
+    """A registered agency cannot be called as set up; `code` goes on its failed reply."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def load_registry(settings: HubSettings) -> AgencyRegistry:
     """Load and validate the registry, then apply runtime and environment endpoint overrides."""
     from connectors.registry import REGISTRY_FILE, load_registry_file
@@ -76,12 +84,13 @@ def build_connector(
     try:
         credentials = resolve_credentials(agency.config.credentials, lookup or local_connection_lookup(settings))
     except ConnectionError_ as error:
-        raise UserError(f"agency '{agency_id}': {error}") from None
+        raise AgencySetupError("missing_credentials", f"agency '{agency_id}': {error}") from None
     if credentials is not None and not isinstance(credentials, agency.connector_class.credential_types):
         accepted = ", ".join(kind.model_fields["type"].default for kind in agency.connector_class.credential_types)
-        raise UserError(
+        raise AgencySetupError(
+            "wrong_credentials_type",
             f"agency '{agency_id}': Connection '{agency.config.credentials}' holds '{credentials.type}' credentials, "
-            f"but {agency.config.connector} accepts {accepted}."
+            f"but {agency.config.connector} accepts {accepted}.",
         )
     if rag is None:
         return agency.connector_class(agency.config, credentials=credentials, state=state)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from hub.agencies import build_connector
+from hub.agencies import AgencySetupError, build_connector
 from hub.chronology import assemble
 from hub.errors import UserError
 from hub.services import open_store
 from hub.settings import HubSettings
-from schemas import ReplyStatus
+from hub.store import HubStore
+from schemas import AgencyReply, ReplyStatus
 
 if TYPE_CHECKING:
     from connectors.connections import ConnectionLookup
@@ -92,9 +93,13 @@ def run_check(
     store = open_store(settings)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
     subject = referral.subject(subject_id)
-    connector = build_connector(
-        settings, agency_id, rag=referral.rag, lookup=connections, state=store.resilience_state()
-    )
+    try:
+        connector = build_connector(
+            settings, agency_id, rag=referral.rag, lookup=connections, state=store.resilience_state()
+        )
+    except AgencySetupError as error:
+        _store_unchecked(store, referral_id, agency_id, subject_id, error.code)
+        raise PipelineError(f"{agency_id} check for {subject_id} failed: {error}") from None
     checked = connector.check_recorded(referral_id, subject)
     reply = checked.reply
     store.save_reply(reply, actor=ACTOR, recording=checked.recording, lawful_basis=connector.config.lawful_basis)
@@ -111,6 +116,21 @@ def run_check(
     if reply.status is ReplyStatus.FAILED:
         raise PipelineError(f"{agency_id} check for {subject_id} failed: {reply.error_code or 'unknown error'}")
     return reply.status.value
+
+
+def _store_unchecked(store: HubStore, referral_id: str, agency_id: str, subject_id: str, code: str) -> None:
+    """An agency the hub could not even call is a failed check, so the history says so (not "pending")."""
+    now = datetime.now(UTC)
+    reply = AgencyReply(
+        agency=agency_id,
+        referral_id=referral_id,
+        subject_id=subject_id,
+        status=ReplyStatus.FAILED,
+        requested_at=now,
+        completed_at=now,
+        error_code=code,
+    )
+    store.save_reply(reply, actor=ACTOR)
 
 
 @_ids_only_errors("assemble")

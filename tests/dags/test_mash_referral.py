@@ -188,6 +188,10 @@ def test_an_agency_without_its_connection_fails_its_tasks_naming_the_connection_
     task_log = capsys.readouterr().out
     assert "agency 'housing': No Airflow Connection 'hub_agency_housing'" in task_log
     assert_nothing_personal_in_airflow(task_log)
+    replies = open_store(settings).load_replies(referral.referral_id, actor="test", purpose="test")
+    housing = [reply for reply in replies if reply.agency == "housing"]
+    assert len(housing) == len(referral.subjects)  # the history says "check failed", not "pending"
+    assert {(reply.status, reply.error_code) for reply in housing} == {(ReplyStatus.FAILED, "missing_credentials")}
 
 
 def assert_nothing_personal_in_airflow(task_log: str) -> None:
