@@ -92,7 +92,10 @@ class AgencyRegistry:
 
 def load_registry_file(path: Path) -> AgencyRegistry:
     """Read and validate `agencies.yaml`: every entry, its connector class, and that class's options."""
-    raw = read_yaml(path, hint="Set HUB_CONFIG_DIR to the folder holding agencies.yaml.")
+    try:
+        raw = read_yaml(path, hint="Set HUB_CONFIG_DIR to the folder holding agencies.yaml.")
+    except ConfigFileError as error:
+        raise RegistryError(str(error)) from None
     try:
         document = _RegistryFile.model_validate(raw)
     except ValidationError as error:

@@ -11,6 +11,7 @@ from hub.pipeline import run_check
 from hub.sandboxes import record_sandboxes
 from hub.services import open_store
 from hub.settings import HubSettings
+from hub.store import HubStore
 from sandbox.server import SandboxCluster
 from schemas import AgencyPerson, NormalisedDocument, Person, Referral
 from tests.cli.test_bad_input import assert_clean_refusal, run_hub
@@ -97,13 +98,18 @@ def test_parse_prints_the_shared_schema_and_refuses_garbage(hub_home: Path, tmp_
     assert_clean_refusal(missing, "Cannot read")
 
 
-def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
-    sandboxed_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def stored_sample() -> tuple[HubSettings, Referral, HubStore]:
     settings = HubSettings.from_env()
     referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
     store = open_store(settings)
     store.save_referral(referral, actor="test", purpose="referral_intake")
+    return settings, referral, store
+
+
+def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
+    sandboxed_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, referral, store = stored_sample()
     for subject in referral.subjects:
         run_check(referral.referral_id, "housing", subject.subject_id, settings)
     before = {reply.subject_id: reply for reply in store.load_replies(referral.referral_id, actor="t", purpose="t")}
@@ -161,10 +167,7 @@ def test_parse_health_accepts_the_pds_specifications_own_examples(hub_home: Path
 def test_renormalise_never_replaces_a_reply_it_cannot_replay(
     sandboxed_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = HubSettings.from_env()
-    referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
-    store = open_store(settings)
-    store.save_referral(referral, actor="test", purpose="referral_intake")
+    settings, referral, store = stored_sample()
     run_check(referral.referral_id, "housing", "S1", settings)
     before = store.load_replies(referral.referral_id, actor="t", purpose="t")
 
