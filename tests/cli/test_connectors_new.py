@@ -41,8 +41,8 @@ def run_in(checkout: Path, *command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_scaffolded_connector_passes_the_contract_kit_unchanged(checkout: Path) -> None:
-    created = run_in(checkout, "-c", "from hub.cli import main; main()", "connectors", "new", "probation",
-                     "--title", "Probation service", "--root", str(checkout))  # fmt: skip
+    hub = ("-c", "from hub.cli import main; main()")
+    created = run_in(checkout, *hub, "connectors", "new", "probation", "--title", "Probation", "--root", str(checkout))
     assert created.returncode == 0, created.stdout + created.stderr
     generated = [
         checkout / "connectors" / "probation.py",
@@ -52,10 +52,8 @@ def test_a_scaffolded_connector_passes_the_contract_kit_unchanged(checkout: Path
     assert all(path.is_file() for path in generated)
     assert "connectors.probation:ProbationConnector" in (checkout / "config" / "agencies.yaml").read_text()
 
-    tests = run_in(
-        checkout, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/contract", "tests/connectors/test_probation_connector.py",
-        "-k", "probation",
-    )  # fmt: skip
+    suites = ("tests/contract", "tests/connectors/test_probation_connector.py")
+    tests = run_in(checkout, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites, "-k", "probation")
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout and " failed" not in tests.stdout
 
@@ -70,11 +68,11 @@ def test_a_scaffolded_connector_passes_the_contract_kit_unchanged(checkout: Path
 
 def test_new_refuses_a_bad_name_or_a_clash_and_writes_nothing(hub_home: Path, checkout: Path) -> None:
     before = sorted(path for path in checkout.rglob("*") if "__pycache__" not in path.parts)
-    assert_clean_refusal(run_hub("connectors", "new", "Police-West", "--root", str(checkout), home=hub_home),
-                         "cannot be an agency id")  # fmt: skip
-    assert_clean_refusal(run_hub("connectors", "new", "health", "--root", str(checkout), home=hub_home),
-                         "already registered")  # fmt: skip
-    assert_clean_refusal(run_hub("connectors", "new", "probation2", "--root", str(checkout / "nowhere"), home=hub_home),
-                         "does not exist")  # fmt: skip
+    for name, root, refusal in [
+        ("Police-West", checkout, "cannot be an agency id"),
+        ("health", checkout, "already registered"),
+        ("probation2", checkout / "nowhere", "does not exist"),
+    ]:
+        assert_clean_refusal(run_hub("connectors", "new", name, "--root", str(root), home=hub_home), refusal)
     after = sorted(path for path in checkout.rglob("*") if "__pycache__" not in path.parts)
     assert after == before
