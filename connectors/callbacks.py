@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
+from connectors.recording import stored_response
+
 logger = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/callbacks/"
@@ -42,15 +44,7 @@ class Delivery:
     request_id: str | None
 
     def as_response(self) -> requests.Response:
-        response = requests.Response()
-        response.status_code = self.status
-        response._content = self.body
-        if self.media_type:
-            response.headers["Content-Type"] = self.media_type
-        if self.request_id:
-            response.headers["X-Request-ID"] = self.request_id
-        response.encoding = "utf-8"
-        return response
+        return stored_response(self.status, self.body, self.media_type, self.request_id)
 
 
 class _Slot:

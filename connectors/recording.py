@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections import defaultdict, deque
 from datetime import datetime
 from typing import Any
@@ -105,16 +104,19 @@ class ReplayTransport:
 
 
 def as_response(exchange: Exchange) -> requests.Response:
+    return stored_response(exchange.status, exchange.body, exchange.media_type)
+
+
+def stored_response(
+    status: int, body: bytes, media_type: str | None, request_id: str | None = None
+) -> requests.Response:
+    """A `requests.Response` for a reply that arrived another way (recorded, or pushed to a callback)."""
     response = requests.Response()
-    response.status_code = exchange.status
-    response._content = exchange.body
-    if exchange.media_type:
-        response.headers["Content-Type"] = exchange.media_type
+    response.status_code = status
+    response._content = body
+    if media_type:
+        response.headers["Content-Type"] = media_type
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
     response.encoding = "utf-8"
     return response
-
-
-def describe(recording: Recording) -> str:
-    """A one-line summary with no personal data: how many exchanges, and their statuses."""
-    statuses = ", ".join(f"{e.method} {e.status}" for e in recording.exchanges)
-    return json.dumps({"agency": recording.agency, "exchanges": len(recording.exchanges), "statuses": statuses})
