@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -14,7 +13,8 @@ from sandbox.dataset import Dataset, write_population
 from sandbox.population import build_population
 from sandbox.server import SandboxCluster
 from sandbox.settings import SandboxSettings
-from schemas import Person, PersonName, Referral, ReplyStatus, Sex, Subject, SubjectRole
+from schemas import Referral, ReplyStatus
+from tests.contract.agencies._sandboxed import UNKNOWN_SUBJECT
 
 HELD = {
     "health": ["S1", "S2", "S3", "S4"],
@@ -23,15 +23,7 @@ HELD = {
     "housing": ["S1", "S2", "S3", "S4"],
 }
 CASES = [(agency, subject_id) for agency, subject_ids in HELD.items() for subject_id in subject_ids]
-UNKNOWN = Subject(
-    subject_id="S9",
-    role=SubjectRole.SUBJECT_CHILD,
-    person=Person(
-        name=PersonName(given_names=["Zephyrine"], family_name="Quillfeather"),
-        birth_date=date(2014, 2, 28),
-        sex=Sex.FEMALE,
-    ),
-)
+UNKNOWN = UNKNOWN_SUBJECT
 
 
 def _connector(cluster: SandboxCluster, agency: str) -> Connector:
