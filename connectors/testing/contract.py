@@ -50,6 +50,7 @@ class ContractAgency:
     `known_subject` is held by the agency with at least one entry; `unknown_subject` by no one.
     `status_codes` names client-error statuses the agency gives a meaning of its own, with the
     error code its connector reports for each (any other 4xx must give `http_<status>`).
+    `server_tls` serves the double over TLS (`credentials` then carry the CA and any client certificate).
     """
 
     app: ASGIApp
@@ -60,6 +61,8 @@ class ContractAgency:
     credentials: AgencyCredentials | None = None
     samples: tuple[Path, ...] = ()
     status_codes: Mapping[int, str] = field(default_factory=dict)
+    server_tls: Mapping[str, Any] | None = None
+    """uvicorn's `ssl_*` settings, for an agency served over (mutual) TLS; None serves plain HTTP."""
 
     def error_code_for(self, status: int) -> str:
         """The error code a check must report when the agency answers with this client-error status."""

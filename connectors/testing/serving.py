@@ -86,7 +86,7 @@ class ServedAgency:
             seed=seed,
         )
         self.recorder = RequestRecorder(self.faults)
-        self._server = ServerThread(self.recorder)
+        self._server = ServerThread(self.recorder, ssl_kwargs=agency.server_tls)
 
     @property
     def url(self) -> str:

@@ -20,6 +20,7 @@ from sandbox.auth import CredentialKind
 from sandbox.dataset import MANIFEST, Dataset
 from sandbox.population import write_default_population
 from sandbox.settings import AgencySandbox
+from sandbox.tls import ensure_dev_pki
 from schemas import Person, PersonName, Referral, Sex, Subject, SubjectRole
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 
@@ -56,10 +57,12 @@ def sandboxed_agency(
 ) -> ContractAgency:
     """The `sandbox` agency over the population, authenticating with `auth`, with its samples and subjects.
 
-    Mutual TLS is not offered: the kit serves plain HTTP.
+    `mutual_tls` serves it over HTTPS requiring a client certificate, from a development CA in `workdir`.
     """
     module = AGENCY_MODULES[sandbox]
-    assembled = assemble(sandbox, population(workdir).database(sandbox), AgencySandbox(auth=auth), None)
+    settings = AgencySandbox(auth=auth, tls="mutual" if auth == "mutual_tls" else "off")
+    pki = ensure_dev_pki(workdir / "tls") if settings.tls != "off" else None
+    assembled = assemble(sandbox, population(workdir).database(sandbox), settings, pki)
     issued = {sandbox: assembled.client.connector_credentials()}
     referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text(encoding="utf-8"))
     return ContractAgency(
@@ -71,4 +74,5 @@ def sandboxed_agency(
         credentials=None if auth == "none" else CREDENTIALS_FILE.validate_python(issued)[sandbox],
         samples=native_samples(sandbox),
         status_codes=dict(status_codes or {}),
+        server_tls=assembled.ssl_kwargs,
     )

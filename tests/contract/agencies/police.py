@@ -1,4 +1,4 @@
-"""The police agency's contract test double: its sandbox, open (the kit serves no TLS for its mutual TLS)."""
+"""The police agency's contract test double: its sandbox over HTTPS, requiring a client certificate (mutual_tls)."""
 
 from __future__ import annotations
 
@@ -9,4 +9,4 @@ from tests.contract.agencies._sandboxed import sandboxed_agency
 
 
 def contract_agency(workdir: Path) -> ContractAgency:
-    return sandboxed_agency("police", workdir)
+    return sandboxed_agency("police", workdir, auth="mutual_tls")
