@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     REPLY_WRITE = "reply.write"
     REPLIES_READ = "replies.read"
     RECORDING_READ = "recording.read"
+    PRIOR_PERSON_READ = "prior_person.read"
     CHRONOLOGY_WRITE = "chronology.write"
     CHRONOLOGY_READ = "chronology.read"
 
@@ -42,6 +43,7 @@ _OBJECT_TYPES = {
     AuditAction.REPLY_WRITE: "agency_reply",
     AuditAction.REPLIES_READ: "agency_replies",
     AuditAction.RECORDING_READ: "agency_recording",
+    AuditAction.PRIOR_PERSON_READ: "indexed_person",
     AuditAction.CHRONOLOGY_WRITE: "chronology",
     AuditAction.CHRONOLOGY_READ: "chronology",
 }

@@ -9,6 +9,7 @@ Layout of protection:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,9 +25,18 @@ from hub.store.audit_log import Access
 from hub.store.engine import make_engine, take_schema_lock, take_write_lock, upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import DIGEST_KEY_ID, child_key_id, data_key, existing_key, referral_key_id
+from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
 from hub.store.resilience_state import SqlResilienceState
-from hub.store.tables import AgencyRecordingRow, AgencyReplyRow, Base, ChronologyVersionRow, ReferralRow
-from schemas import AgencyReply, Chronology, Referral
+from hub.store.tables import (
+    AgencyRecordingRow,
+    AgencyReplyRow,
+    Base,
+    ChronologyVersionRow,
+    IndexedPersonRow,
+    PersonIndexTokenRow,
+    ReferralRow,
+)
+from schemas import AgencyReply, Chronology, Person, Referral
 
 DEFAULT_REPLY_PURPOSE = "MASH agency check"
 DEFAULT_CHRONOLOGY_PURPOSE = "MASH chronology assembly"
@@ -34,6 +44,10 @@ DEFAULT_CHRONOLOGY_PURPOSE = "MASH chronology assembly"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _token(index_key: bytes, blocking_key: str) -> str:
+    return keyed_digest(index_key, TOKEN_DOMAIN, blocking_key.encode("utf-8"))
 
 
 def _chronology_content(chronology: Chronology) -> bytes:
@@ -107,6 +121,7 @@ class HubStore:
                     digest=digest,
                 )
             )
+            self._index_subjects(session, referral, key_id, key, now)
             self._audit(session, access, now, AuditAction.REFERRAL_CREATE, referral.referral_id, referral.referral_id)
             return True
 
@@ -120,6 +135,62 @@ class HubStore:
             document = decrypt(key, row.ciphertext, row_aad("referral", referral_id))
             self._audit(session, access, now, AuditAction.REFERRAL_READ, referral_id, referral_id)
         return Referral.model_validate_json(document)
+
+    def prior_involvement(
+        self, person: Person, *, excluding: str, actor: str, purpose: str, limit: int = 50
+    ) -> list[IndexedSubject]:
+        """Subjects of other referrals sharing a blocking key with `person`, likeliest first.
+
+        Only they are decrypted (each read audited against its own referral); whether one is the
+        same person is the linkage model's judgement, not this lookup's.
+        """
+        with self._audited(actor, purpose) as (session, access, now):
+            index_key = data_key(session, self._keyring, INDEX_KEY_ID, now=now)
+            tokens = sorted(_token(index_key, key) for key in blocking_keys(person))
+            shared: Counter[tuple[str, str]] = Counter()
+            for batch in chunks(tokens):
+                rows = session.execute(
+                    select(PersonIndexTokenRow.referral_id, PersonIndexTokenRow.subject_id).where(
+                        PersonIndexTokenRow.token.in_(batch), PersonIndexTokenRow.referral_id != excluding
+                    )
+                )
+                shared.update((row.referral_id, row.subject_id) for row in rows)
+            found = []
+            for (referral_id, subject_id), count in sorted(shared.items(), key=lambda item: (-item[1], item[0]))[
+                :limit
+            ]:
+                row = session.get(IndexedPersonRow, (referral_id, subject_id))
+                if row is None:
+                    continue
+                aad = row_aad("indexed-person", referral_id, subject_id)
+                document = decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad)
+                found.append(
+                    IndexedSubject(
+                        referral_id, subject_id, row.received_at, Person.model_validate_json(document), count
+                    )
+                )
+                object_id = f"{referral_id}/{subject_id}"
+                self._audit(session, access, now, AuditAction.PRIOR_PERSON_READ, object_id, referral_id)
+        return found
+
+    def _index_subjects(self, session: Session, referral: Referral, key_id: str, key: bytes, now: datetime) -> None:
+        """Index every subject of a newly stored referral, in its transaction."""
+        index_key = data_key(session, self._keyring, INDEX_KEY_ID, now=now)
+        for subject in referral.subjects:
+            aad = row_aad("indexed-person", referral.referral_id, subject.subject_id)
+            session.add(
+                IndexedPersonRow(
+                    referral_id=referral.referral_id,
+                    subject_id=subject.subject_id,
+                    received_at=referral.received_at,
+                    key_id=key_id,
+                    ciphertext=encrypt(key, subject.person.model_dump_json().encode("utf-8"), aad),
+                )
+            )
+            for token in sorted({_token(index_key, key) for key in blocking_keys(subject.person)}):
+                session.add(
+                    PersonIndexTokenRow(token=token, referral_id=referral.referral_id, subject_id=subject.subject_id)
+                )
 
     def referral_exists(self, referral_id: str) -> bool:
         """Whether a referral is stored; metadata only, so not audited."""

@@ -89,6 +89,28 @@ class AgencyRecordingRow(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class IndexedPersonRow(Base):
+    """A referral subject in the person index, sealed under the referral's key (see `person_index`)."""
+
+    __tablename__ = "person_index"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PersonIndexTokenRow(Base):
+    """A keyed blocking token (HMAC) under which an indexed subject is found; never a plaintext value."""
+
+    __tablename__ = "person_index_tokens"
+
+    token: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    referral_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+
+
 class ResilienceStateRow(Base):
     """Shared per-agency rate-limit and circuit-breaker state (no personal data: agency ids and times)."""
 

@@ -133,7 +133,13 @@ def test_data_keys_per_referral_and_per_child(store: HubStore) -> None:
         store.save_chronology(chronology, actor="pipeline")
     with store.engine.connect() as connection:
         key_ids = set(connection.execute(select(DataKey.key_id)).scalars())
-    assert key_ids == {"hub:digest", f"referral:{REFERRAL_ID}", f"child:{REFERRAL_ID}:S1", f"child:{REFERRAL_ID}:S2"}
+    assert key_ids == {
+        "hub:digest",
+        "hub:person-index",
+        f"referral:{REFERRAL_ID}",
+        f"child:{REFERRAL_ID}:S1",
+        f"child:{REFERRAL_ID}:S2",
+    }
 
 
 def test_nothing_personal_is_stored_in_plaintext(tmp_path: Path, sqlite_url: str) -> None:
