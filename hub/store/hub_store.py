@@ -10,7 +10,7 @@ Layout of protection:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -101,29 +101,51 @@ class HubStore:
         Raises `ReferralConflict` if the id is taken by different content: referrals are never
         overwritten, so what was received stays what is on record.
         """
-        document = canonical_json(referral.model_dump(mode="json"))
         with self._audited(actor, purpose) as (session, access, now):
-            digest = keyed_digest(self._digest_key(session, now), "referral", document)
-            existing = session.get(ReferralRow, referral.referral_id)
-            if existing is not None:
-                if existing.digest != digest:
-                    raise ReferralConflict(referral.referral_id)
-                return False
-            key_id = referral_key_id(referral.referral_id)
-            key = data_key(session, self._keyring, key_id, now=now)
-            session.add(
-                ReferralRow(
-                    referral_id=referral.referral_id,
-                    received_at=referral.received_at,
-                    rag=referral.rag.value,
-                    key_id=key_id,
-                    ciphertext=encrypt(key, document, row_aad("referral", referral.referral_id)),
-                    digest=digest,
-                )
+            return self._save_referral(session, access, now, referral)
+
+    def save_referrals(
+        self, referrals: Iterable[Referral], *, actor: str, purpose: str, batch_size: int = 500
+    ) -> tuple[int, int]:
+        """Store many referrals (e.g. a council's earlier ones, for prior involvement), a batch per transaction.
+
+        Each is stored and audited as `save_referral` does; returns (new, already stored).
+        """
+        new = existing = 0
+        batch: list[Referral] = []
+        for referral in [*referrals, None]:
+            if referral is not None:
+                batch.append(referral)
+            if batch and (referral is None or len(batch) >= batch_size):
+                with self._audited(actor, purpose) as (session, access, now):
+                    created = sum(self._save_referral(session, access, now, each) for each in batch)
+                new, existing, batch = new + created, existing + len(batch) - created, []
+        return new, existing
+
+    def _save_referral(self, session: Session, access: Access, now: datetime, referral: Referral) -> bool:
+        document = canonical_json(referral.model_dump(mode="json"))
+        digest = keyed_digest(self._digest_key(session, now), "referral", document)
+        existing = session.get(ReferralRow, referral.referral_id)
+        if existing is not None:
+            if existing.digest != digest:
+                raise ReferralConflict(referral.referral_id)
+            return False
+        key_id = referral_key_id(referral.referral_id)
+        key = data_key(session, self._keyring, key_id, now=now)
+        session.add(
+            ReferralRow(
+                referral_id=referral.referral_id,
+                received_at=referral.received_at,
+                rag=referral.rag.value,
+                key_id=key_id,
+                ciphertext=encrypt(key, document, row_aad("referral", referral.referral_id)),
+                digest=digest,
             )
-            self._index_subjects(session, referral, key_id, key, now)
-            self._audit(session, access, now, AuditAction.REFERRAL_CREATE, referral.referral_id, referral.referral_id)
-            return True
+        )
+        self._index_subjects(session, referral, key_id, key, now)
+        self._audit(session, access, now, AuditAction.REFERRAL_CREATE, referral.referral_id, referral.referral_id)
+        session.flush()  # So a repeat of this id later in the same batch is seen as already stored.
+        return True
 
     def load_referral(self, referral_id: str, *, actor: str, purpose: str) -> Referral:
         """Decrypt a referral; raises `UnknownReferral` if none is stored under this id."""

@@ -91,3 +91,16 @@ def test_tokens_are_keyed_so_the_index_reveals_nothing(tmp_path: Path, sqlite_ur
     assert len(first) == len(blocking_keys(AMARA)) and first.isdisjoint(second)
     assert all(len(token) == 64 for token in first)
     assert not any("2015" in key or "okafor" in key.casefold() for key in first)
+
+
+def test_earlier_referrals_are_imported_in_batches_each_audited_and_indexed(store: HubStore) -> None:
+    earlier = [
+        earlier_referral(person(given, "Lindqvist", "2014-06-0" + str(day))).model_copy(
+            update={"referral_id": f"REF-2024-00{day}"}
+        )
+        for day, given in enumerate(["Maja", "Elin", "Astrid"], start=1)
+    ]
+    assert store.save_referrals([*earlier, earlier[0]], batch_size=2, **WHO) == (3, 1)
+    assert store.save_referrals(earlier, **WHO) == (0, 3)
+    assert len(store.audit_trail(action="referral.create")) == 3
+    assert found(store, person("Elin", "Lindqvist", "2014-06-02")) == ["REF-2024-002/S1"]
