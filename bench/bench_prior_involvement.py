@@ -16,12 +16,13 @@ import argparse
 import random
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from hub.crypto import LocalKeyProvider
 from hub.store import HubStore
+from hub.store.person_index import IndexedSubject
 from sandbox.dataset import Dataset
 from sandbox.truth import TruePerson
 from sandbox.world.generate import generate
@@ -116,7 +117,11 @@ def garbled(person: Person, rng: random.Random) -> Person:
     return person
 
 
-def percentile(samples: list[float], share: float) -> float:
+def lookup(store: HubStore, who: Person) -> list[IndexedSubject]:
+    return store.prior_involvement(who, excluding="REF-NEW", actor=ACTOR, purpose=PURPOSE)
+
+
+def percentile(samples: Sequence[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
