@@ -173,6 +173,30 @@ def sandbox_generate(
     generate_population(out, people=people, seed=seed, noise=noise, force=force, console=console)
 
 
+@sandbox_app.command("linkage-cases")
+def sandbox_linkage_cases(
+    cases: Annotated[int, typer.Option(help="How many cases to write (mostly hard ones: twins, namesakes, ...).")],
+    seed: Annotated[int, typer.Option(help="Seed: the same population, --cases and --seed write the same bytes.")],
+    out: Annotated[Path | None, typer.Option(help="JSON-lines file to write (default: standard output).")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Population folder from `hub sandbox generate` (default: the one `hub sandbox up` serves)."),
+    ] = None,
+) -> None:
+    """Write labelled linkage test cases (a referral's person, one agency's candidates) from the population."""
+    from hub.sandboxes import generate_linkage_cases
+
+    generate_linkage_cases(
+        HubSettings.from_env(),
+        cases=cases,
+        seed=seed,
+        out=out,
+        data=data,
+        stdout=sys.stdout.buffer,
+        console=Console(stderr=True, highlight=False),
+    )
+
+
 @sandbox_app.command("up")
 def sandbox_up(
     data: Annotated[

@@ -8,9 +8,11 @@ as the Airflow Connections `config/agencies.yaml` names; the hub's connectors re
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from rich.console import Console
 
@@ -127,6 +129,75 @@ def open_population(settings: HubSettings, data: Path | None, *, people: int, se
         return Dataset(directory)
     except DatasetError as error:
         raise UserError(str(error)) from None
+
+
+def generate_linkage_cases(
+    settings: HubSettings,
+    *,
+    cases: int,
+    seed: int,
+    out: Path | None,
+    data: Path | None,
+    stdout: BinaryIO,
+    console: Console,
+) -> None:
+    """`hub sandbox linkage-cases`: JSON lines to `out` (written atomically) or `stdout`; messages on `console`.
+
+    Every refusal comes before anything is written: bad numbers, a missing --out folder, an
+    unreadable population, more cases than the population supplies.
+    """
+    from sandbox.dataset import DatasetError
+    from sandbox.linkage_cases import LinkageCaseError, LinkageCases, check_request
+    from sandbox.population import DEFAULT_PEOPLE, DEFAULT_SEED
+
+    try:
+        check_request(cases, seed)
+    except LinkageCaseError as error:
+        raise UserError(f"Cannot write linkage cases: {error}.") from None
+    if out is not None and not out.parent.is_dir():
+        raise UserError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    if out is not None and out.is_dir():
+        raise UserError(f"Cannot write {out}: it is a folder. Give a file name.")
+    dataset = open_population(settings, data, people=DEFAULT_PEOPLE, seed=DEFAULT_SEED, console=console)
+    try:
+        builder = LinkageCases(dataset)
+        plan = builder.plan(cases)
+    except LinkageCaseError as error:
+        raise UserError(f"Cannot write linkage cases: {error}; ask for fewer or use a bigger population.") from None
+    except DatasetError as error:
+        raise UserError(str(error)) from None
+    lines = (f"{case.line()}\n".encode() for case in builder.cases(cases, seed))
+    if out is None:
+        _write_to_pipe(stdout, lines)
+    else:
+        try:
+            _write_atomically(out, lines)
+        except OSError as error:
+            raise UserError(f"Cannot write {out}: {error.strerror or 'the file system refused'}.") from None
+    kinds = ", ".join(f"{kind} {count:,}" for kind, count in plan.items() if count)
+    console.print(f"{cases:,} linkage cases ({kinds}) from {dataset.directory}" + (f" written to {out}" if out else ""))
+
+
+def _write_to_pipe(stream: BinaryIO, chunks: Iterable[bytes]) -> None:
+    """Write to standard output; a reader that stops early (`| head`) is not an error."""
+    try:
+        stream.writelines(chunks)
+        stream.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())  # nothing left to flush at exit
+
+
+def _write_atomically(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write into a hidden sibling and rename it into place, so a failure leaves nothing half-written."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.writelines(chunks)
+        os.chmod(temporary, 0o644)  # synthetic cases, readable like any output (mkstemp makes 0600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def serve_sandboxes(
