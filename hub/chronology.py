@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from hub.crypto.digest import canonical_json
+from hub.household import adults_related_to, household_graph
 from hub.identity import link_reply
 from schemas import (
     AgencyReply,
@@ -129,9 +130,11 @@ def _checks(
 def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: datetime) -> list[Chronology]:
     """One chronology per child (subject child and siblings), with version 1 as a placeholder.
 
-    A child's chronology holds the events that involve the child or the household's adults, as linked
-    by the identity check; events of rejected candidates are left out. `checks` covers every agency
-    and every subject, with the agency's status and the number of linked events.
+    A child's chronology holds the events that involve the child, or an adult related to the child
+    by a stated relationship (`hub.household`), as linked by the identity check; events of rejected
+    candidates are left out. Each chronology carries the household graph it was assembled with.
+    `checks` covers every agency and every subject, with the agency's status and the number of
+    linked events.
     """
     _check_replies(referral, replies)
     ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
@@ -149,10 +152,10 @@ def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: da
     entries = _merge(kept)
     checks = _checks(referral, ordered, counts, links)
 
-    adults = {subject.subject_id for subject in referral.subjects if not subject.role.is_child}
+    household = household_graph(referral, ordered, links)
     chronologies = []
     for child in referral.children:
-        relevant = adults | {child.subject_id}
+        relevant = {child.subject_id, *adults_related_to(child.subject_id, household)}
         chronologies.append(
             Chronology(
                 referral_id=referral.referral_id,
@@ -161,6 +164,7 @@ def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: da
                 assembled_at=assembled_at,
                 entries=[entry for entry in entries if any(p.subject_id in relevant for p in entry.people)],
                 checks=checks,
+                household=household,
             )
         )
     return chronologies

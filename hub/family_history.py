@@ -8,7 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from schemas import CheckResult, Chronology, ChronologyEntry, DatePrecision, Referral, ReplyStatus, Subject, SubjectRole
+from hub.household import REFERRAL, adults_related_to
+from schemas import (
+    CheckResult,
+    Chronology,
+    ChronologyEntry,
+    DatePrecision,
+    HouseholdEdge,
+    Referral,
+    Relationship,
+    ReplyStatus,
+    Subject,
+    SubjectRole,
+)
 
 STATUS_WORDS = {
     ReplyStatus.FOUND: "records found",
@@ -36,6 +48,18 @@ class EntryRow:
     source: str
     people: str
     sensitivity: str
+    through: str = ""
+    """For an adult's record: the stated relationship that brings it into this child's chronology."""
+
+
+@dataclass(frozen=True)
+class RelationshipRow:
+    """One line of the household graph: "Grace Okafor is parent or carer of Amara", and who says so."""
+
+    person: str
+    relationship: str
+    of: str
+    stated_by: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,7 @@ class FamilyHistory:
     referrer: str
     concerns: list[str]
     household: list[HouseholdMember]
+    relationships: list[RelationshipRow]
     agencies: list[str]
     checks: dict[str, dict[str, str]]
     """subject id -> agency -> status in words."""
@@ -73,6 +98,61 @@ def check_words(result: CheckResult) -> str:
             return f"{STATUS_WORDS[ReplyStatus.FOUND]}; {result.unmatched_candidates} more not confirmed"
         return STATUS_WORDS[ReplyStatus.FOUND]
     return STATUS_WORDS[result.status]
+
+
+RELATIONSHIP_WORDS = {
+    Relationship.PARENT_CARER: "parent or carer",
+    Relationship.CHILD: "child",
+    Relationship.SIBLING: "sibling",
+    Relationship.PARTNER: "partner",
+    Relationship.OTHER_ADULT: "other adult in the household",
+    Relationship.CO_RESIDENT: "lives with",
+}
+SYMMETRIC = frozenset({Relationship.SIBLING, Relationship.PARTNER, Relationship.CO_RESIDENT})
+
+
+def _stated_by(edge: HouseholdEdge) -> str:
+    return "stated in the referral" if edge.stated_by == REFERRAL else f"shown by {edge.stated_by}"
+
+
+def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list[RelationshipRow]:
+    """Each stated relationship once, from its more telling side.
+
+    "A is parent or carer of B" is shown, not also "B is child of A"; "A is another adult in B's
+    household" is shown, not also "B lives with A"; a symmetric one ("lives with") once per pair.
+    """
+    telling = [edge for edge in edges if edge.relationship not in SYMMETRIC | {Relationship.CHILD}]
+    covered = {(frozenset((edge.subject_id, edge.related_subject_id)), edge.stated_by) for edge in telling}
+    rows: dict[tuple[str, ...], RelationshipRow] = {}
+    for edge in edges:
+        pair = frozenset((edge.subject_id, edge.related_subject_id))
+        if edge not in telling and (edge.relationship is Relationship.CHILD or (pair, edge.stated_by) in covered):
+            continue
+        ordered = sorted(pair) if edge.relationship in SYMMETRIC else [edge.related_subject_id, edge.subject_id]
+        rows.setdefault(
+            (*ordered, edge.relationship.value, edge.stated_by),
+            RelationshipRow(
+                person=names.get(edge.related_subject_id, edge.related_subject_id),
+                relationship=RELATIONSHIP_WORDS[edge.relationship],
+                of=names.get(edge.subject_id, edge.subject_id),
+                stated_by=_stated_by(edge),
+            ),
+        )
+    return list(rows.values())
+
+
+def _through(
+    entry: ChronologyEntry, child_id: str, related: dict[str, list[HouseholdEdge]], names: dict[str, str]
+) -> str:
+    """How an adult's record reaches this child: the adult, the stated relationship, and who stated it."""
+    involved = {person.subject_id for person in entry.people}
+    if child_id in involved:
+        return ""
+    return "; ".join(
+        f"{names.get(subject_id, subject_id)}, {RELATIONSHIP_WORDS[edges[0].relationship]} ({_stated_by(edges[0])})"
+        for subject_id, edges in sorted(related.items())
+        if subject_id in involved
+    )
 
 
 ROLE_WORDS = {
@@ -116,6 +196,12 @@ def _member(subject: Subject) -> HouseholdMember:
     )
 
 
+def _latest_household(chronologies: list[Chronology]) -> list[HouseholdEdge]:
+    """The graph of the most recently assembled chronology (every child's carries the same one)."""
+    latest = max(chronologies, key=lambda chronology: chronology.assembled_at, default=None)
+    return latest.household if latest else []
+
+
 def build(referral: Referral, chronologies: list[Chronology], agencies: list[str]) -> FamilyHistory:
     names = {subject.subject_id: subject.person.name.display for subject in referral.subjects}
     checks: dict[str, dict[str, str]] = {
@@ -125,6 +211,7 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
     for chronology in sorted(chronologies, key=lambda item: item.child_subject_id):
         for result in chronology.checks:
             checks.setdefault(result.subject_id, {})[result.agency] = check_words(result)
+        related = adults_related_to(chronology.child_subject_id, chronology.household)
         rows = [
             EntryRow(
                 when=format_when(entry),
@@ -133,6 +220,7 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
                 source=f"{entry.source.agency} {entry.source.record_id}",
                 people=_people(entry, names),
                 sensitivity=entry.sensitivity.value,
+                through=_through(entry, chronology.child_subject_id, related, names),
             )
             for entry in chronology.entries
         ]
@@ -152,6 +240,7 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
         referrer=f"{referral.referrer.organisation} ({_words(referral.referrer.kind.value)})",
         concerns=[_words(concern.value) for concern in referral.concern_categories],
         household=[_member(subject) for subject in referral.subjects],
+        relationships=relationship_rows(_latest_household(chronologies), names),
         agencies=agencies,
         checks=checks,
         children=children,

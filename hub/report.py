@@ -29,6 +29,14 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         household.add_row(member.subject_id, member.name, member.role, member.birth_date)
     console.print(household)
 
+    if history.relationships:
+        graph = Table(title="Household relationships", title_justify="left", expand=False)
+        for column in ("Person", "Is", "Of", "Who says so"):
+            graph.add_column(column)
+        for edge in history.relationships:
+            graph.add_row(edge.person, edge.relationship, edge.of, edge.stated_by)
+        console.print(graph)
+
     checks = Table(title="Agency checks", title_justify="left")
     checks.add_column("Person")
     for agency in history.agencies:
@@ -49,7 +57,8 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         for column, width in (("Date", 12), ("Event", 18), ("What happened", 48), ("Source", 18), ("People", 30)):
             table.add_column(column, max_width=width, overflow="fold")
         for row in child.rows:
-            table.add_row(row.when, row.category, row.summary, row.source, row.people)
+            people = f"{row.people}\n[italic]through {row.through}[/]" if row.through else row.people
+            table.add_row(row.when, row.category, row.summary, row.source, people)
         if not child.rows:
             table.add_row("", "", "No agency holds records about this child or the household adults.", "", "")
         console.print(table)

@@ -19,6 +19,7 @@ from schemas.vocabulary import (
     InvolvementRole,
     Rag,
     ReferrerKind,
+    Relationship,
     ReplyStatus,
     Sensitivity,
     Sex,
@@ -250,6 +251,20 @@ class CheckResult(Model):
     )
 
 
+class HouseholdEdge(Model):
+    """One edge of the household graph: what `related_subject_id` is to `subject_id`, and who says so.
+
+    `stated_by` is "referral" for what the referrer described, or the agency and record that shows it
+    (e.g. a tenancy listing both people).
+    """
+
+    subject_id: OpaqueId
+    related_subject_id: OpaqueId
+    relationship: Relationship
+    stated_by: NonEmpty
+    source: SourceRef | None = None
+
+
 class Chronology(Model):
     referral_id: OpaqueId
     child_subject_id: OpaqueId
@@ -258,3 +273,8 @@ class Chronology(Model):
     assembled_at: datetime
     entries: list[ChronologyEntry]
     checks: list[CheckResult] = Field(description="Agency x person -> status, for every check in the referral.")
+    household: list[HouseholdEdge] = Field(
+        default_factory=list,
+        description="The household graph the chronology was assembled with: every stated relationship between "
+        "the referral's people. An adult's record reaches the child's chronology only through one of the child's.",
+    )

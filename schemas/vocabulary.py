@@ -18,6 +18,19 @@ class SubjectRole(StrEnum):
         return self in (SubjectRole.SUBJECT_CHILD, SubjectRole.SIBLING)
 
 
+class Relationship(StrEnum):
+    """What one person of a household is to another, as someone stated it (the referral or an agency)."""
+
+    PARENT_CARER = "parent_carer"
+    CHILD = "child"
+    SIBLING = "sibling"
+    PARTNER = "partner"
+    OTHER_ADULT = "other_adult"
+    """An adult in the child's household with no closer relationship stated."""
+    CO_RESIDENT = "co_resident"
+    """Shares a home, as an agency's record (a tenancy, a homelessness case) shows."""
+
+
 class Sex(StrEnum):
     MALE = "male"
     FEMALE = "female"

@@ -1,0 +1,104 @@
+"""The household graph: who is what to whom among a referral's people, and who says so.
+
+Edges come from two kinds of statement:
+
+* the referral: the referrer described each person's place in the child's household (sibling,
+  parent or carer, other adult), so every pair of its people is related as that role implies;
+* agency records: a tenancy or homelessness case that lists two of the referral's people (as the
+  identity check linked them) shows that they share a home, and says so in the edge's source.
+
+The graph decides what reaches a child's chronology: an adult's record only through a relationship
+stated between that adult and the child, which the chronology then shows beside the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import permutations
+
+from schemas import (
+    AgencyReply,
+    EntryCategory,
+    HouseholdEdge,
+    InvolvementRole,
+    Referral,
+    Relationship,
+    Subject,
+    SubjectRole,
+)
+
+REFERRAL = "referral"
+HOME_RECORDS = frozenset({EntryCategory.TENANCY, EntryCategory.HOMELESSNESS})
+"""Records whose people share a home."""
+HOME_ROLES = frozenset({InvolvementRole.TENANT, InvolvementRole.HOUSEHOLD_MEMBER, InvolvementRole.APPLICANT})
+CHILD_RELATIONSHIPS = frozenset({Relationship.SIBLING, Relationship.CHILD})
+"""Relationships to other children: a sibling's own records stay in the sibling's chronology."""
+
+
+def _as_stated_by_referral(subject: Subject, related: Subject) -> Relationship:
+    """What `related` is to `subject`, from the roles the referral gave them."""
+    if subject.role.is_child:
+        if related.role.is_child:
+            return Relationship.SIBLING
+        return Relationship.PARENT_CARER if related.role is SubjectRole.PARENT_CARER else Relationship.OTHER_ADULT
+    if related.role.is_child and subject.role is SubjectRole.PARENT_CARER:
+        return Relationship.CHILD
+    return Relationship.CO_RESIDENT
+
+
+def referral_edges(referral: Referral) -> list[HouseholdEdge]:
+    return [
+        HouseholdEdge(
+            subject_id=subject.subject_id,
+            related_subject_id=related.subject_id,
+            relationship=_as_stated_by_referral(subject, related),
+            stated_by=REFERRAL,
+        )
+        for subject, related in permutations(referral.subjects, 2)
+    ]
+
+
+def agency_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]) -> list[HouseholdEdge]:
+    """Co-residence shown by home records (tenancies, homelessness cases) naming two linked people."""
+    edges: dict[tuple[str, str, str], HouseholdEdge] = {}
+    for reply in replies:
+        for entry in reply.entries:
+            if entry.category not in HOME_RECORDS:
+                continue
+            residents = sorted(
+                {
+                    subject_id
+                    for person in entry.people
+                    if person.role in HOME_ROLES
+                    and (subject_id := links.get((entry.source.agency, person.agency_person_id))) is not None
+                }
+            )
+            for subject_id, related_id in permutations(residents, 2):
+                stated_by = f"{entry.source.agency} {entry.source.record_id}"
+                edges.setdefault(
+                    (subject_id, related_id, stated_by),
+                    HouseholdEdge(
+                        subject_id=subject_id,
+                        related_subject_id=related_id,
+                        relationship=Relationship.CO_RESIDENT,
+                        stated_by=stated_by,
+                        source=entry.source,
+                    ),
+                )
+    return [edges[key] for key in sorted(edges)]
+
+
+def household_graph(
+    referral: Referral, replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]
+) -> list[HouseholdEdge]:
+    """Every stated edge, the referral's first, in a stable order."""
+    return [*referral_edges(referral), *agency_edges(replies, links)]
+
+
+def adults_related_to(child_id: str, edges: Iterable[HouseholdEdge]) -> dict[str, list[HouseholdEdge]]:
+    """The people whose records reach this child's chronology, each with the edges that let them."""
+    related: dict[str, list[HouseholdEdge]] = {}
+    for edge in edges:
+        if edge.subject_id == child_id and edge.relationship not in CHILD_RELATIONSHIPS:
+            related.setdefault(edge.related_subject_id, []).append(edge)
+    return related

@@ -1,0 +1,90 @@
+"""The household graph: relationships stated by the referral and shown by agency records, and what they let in."""
+
+from __future__ import annotations
+
+from hub.chronology import assemble
+from hub.family_history import build, relationship_rows
+from hub.household import adults_related_to, household_graph, referral_edges
+from schemas import AgencyReply, EntryCategory, HouseholdEdge, InvolvementRole, Relationship
+from tests.core.builders import ASSEMBLED_AT, candidate, entry, example_referral, household_replies, person, reply
+
+AGENCIES = ["health", "police", "housing"]
+
+
+def relationship(edges: list[HouseholdEdge], subject_id: str, related_id: str) -> set[tuple[Relationship, str]]:
+    return {
+        (edge.relationship, edge.stated_by)
+        for edge in edges
+        if (edge.subject_id, edge.related_subject_id) == (subject_id, related_id)
+    }
+
+
+def test_the_referral_states_every_relationship_its_roles_imply() -> None:
+    edges = referral_edges(example_referral())  # S1 subject child, S2 sibling, S3 parent or carer, S4 other adult
+    assert relationship(edges, "S1", "S2") == {(Relationship.SIBLING, "referral")}
+    assert relationship(edges, "S1", "S3") == {(Relationship.PARENT_CARER, "referral")}
+    assert relationship(edges, "S3", "S1") == {(Relationship.CHILD, "referral")}
+    assert relationship(edges, "S2", "S4") == {(Relationship.OTHER_ADULT, "referral")}
+    assert relationship(edges, "S3", "S4") == {(Relationship.CO_RESIDENT, "referral")}
+    assert len(edges) == 4 * 3
+
+
+def tenancy_reply() -> list[AgencyReply]:
+    """A housing tenancy listing Grace (S3) and Liam (S4) as its household, reached through Grace's check."""
+    tenancy = entry(
+        "housing",
+        "TEN-1",
+        "2021-04-12",
+        [("HP-3", InvolvementRole.TENANT), ("HP-4", InvolvementRole.HOUSEHOLD_MEMBER)],
+        category=EntryCategory.TENANCY,
+        summary="Secure council tenancy.",
+    )
+    grace = candidate("HP-3", person("Grace", "Okafor", "1989-11-20"))
+    liam = candidate("HP-4", person("Liam", "Hartley", "1986-05-09"))
+    return [
+        reply("housing", "S3", candidates=[grace], entries=[tenancy]),
+        reply("housing", "S4", candidates=[liam], entries=[tenancy]),
+    ]
+
+
+def test_an_agency_record_naming_two_linked_people_shows_they_share_a_home() -> None:
+    [amara, _tyler] = assemble(example_referral(), [*household_replies(), *tenancy_reply()], assembled_at=ASSEMBLED_AT)
+    shown = {edge for edge in amara.household if edge.stated_by == "housing TEN-1"}
+    assert {(edge.subject_id, edge.related_subject_id, edge.relationship) for edge in shown} == {
+        ("S3", "S4", Relationship.CO_RESIDENT),
+        ("S4", "S3", Relationship.CO_RESIDENT),
+    }
+    assert all(edge.source is not None and edge.source.record_id == "TEN-1" for edge in shown)
+
+
+def test_an_adult_reaches_a_childs_chronology_only_through_a_stated_relationship() -> None:
+    edges = [
+        HouseholdEdge(subject_id="S1", related_subject_id="S3", relationship=Relationship.PARENT_CARER, stated_by="x"),
+        HouseholdEdge(subject_id="S1", related_subject_id="S2", relationship=Relationship.SIBLING, stated_by="x"),
+        HouseholdEdge(subject_id="S2", related_subject_id="S4", relationship=Relationship.OTHER_ADULT, stated_by="x"),
+    ]
+    assert set(adults_related_to("S1", edges)) == {"S3"}  # not the sibling's own records, nor S2's adult
+
+
+def test_the_family_history_shows_each_relationship_with_its_source_and_what_it_let_in() -> None:
+    referral = example_referral()
+    chronologies = assemble(referral, [*household_replies(), *tenancy_reply()], assembled_at=ASSEMBLED_AT)
+    history = build(referral, chronologies, AGENCIES)
+    lines = {(row.person, row.relationship, row.of, row.stated_by) for row in history.relationships}
+    assert ("Grace Okafor", "parent or carer", "Amara Joy Okafor-Reid", "stated in the referral") in lines
+    assert ("Tyler Okafor-Reid", "sibling", "Amara Joy Okafor-Reid", "stated in the referral") in lines
+    assert ("Liam Hartley", "lives with", "Grace Okafor", "shown by housing TEN-1") in lines
+    assert not any(row.relationship == "child" for row in history.relationships)  # shown as parent or carer
+    amara = next(child for child in history.children if child.subject_id == "S1")
+    earlier = next(row for row in amara.rows if row.source == "police OCC-3")  # Grace's record only
+    assert earlier.through == "Grace Okafor, parent or carer (stated in the referral)"
+    own = next(row for row in amara.rows if row.source == "health AE-1")
+    assert own.through == ""
+
+
+def test_the_graph_is_the_same_however_often_it_is_assembled() -> None:
+    replies = [*household_replies(), *tenancy_reply()]
+    links = {("housing", "HP-3"): "S3", ("housing", "HP-4"): "S4"}
+    first = household_graph(example_referral(), replies, links)
+    again = household_graph(example_referral(), list(reversed(replies)), dict(reversed(links.items())))
+    assert first == again and relationship_rows(first, {}) == relationship_rows(again, {})
