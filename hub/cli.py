@@ -38,6 +38,10 @@ app.add_typer(chronology_app, name="chronology")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(audit_app, name="audit")
 app.add_typer(airflow_app, name="airflow")
+linkage_app = typer.Typer(
+    help="Probabilistic identity linkage: evaluate it on labelled cases, estimate its model.", no_args_is_help=True
+)
+app.add_typer(linkage_app, name="linkage")
 
 console = Console(highlight=False)
 SAMPLE_REFERRAL = REPO_ROOT / "config" / "examples" / "referral.json"
@@ -246,6 +250,36 @@ def airflow_init() -> None:
     from hub.workflow import initialise_airflow
 
     initialise_airflow(HubSettings.from_env(), console)
+
+
+@linkage_app.command("evaluate")
+def linkage_evaluate(
+    file: Annotated[Path, typer.Argument(help="Labelled cases, one JSON object per line (hub sandbox linkage-cases).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print only one JSON object with the figures.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Linkage settings (default: config/linkage.yaml).")] = None,
+) -> None:
+    """Judge every candidate against its case's query; print precision, recall, review and false links."""
+    from hub.linkage.commands import evaluate_command
+
+    evaluate_command(file, as_json=as_json, settings_path=config, console=console)
+
+
+@linkage_app.command("estimate")
+def linkage_estimate(
+    out: Annotated[Path, typer.Option(help="Model file to write.")] = REPO_ROOT / "config" / "linkage_model.json",
+    data: Annotated[Path | None, typer.Option(help="Population folder (default: generate one).")] = None,
+    people: Annotated[int, typer.Option(min=1000, help="People in the generated population.")] = 50_000,
+    population_seed: Annotated[int, typer.Option(min=0, help="Seed of the generated population.")] = 101,
+    seed: Annotated[int, typer.Option(min=0, help="Seed for drawing the pairs.")] = 1,
+    subjects: Annotated[int, typer.Option(min=100, help="People whose own records give the m pairs.")] = 10_000,
+    random_pairs: Annotated[int, typer.Option(min=1000, help="Random pairs that give u.")] = 300_000,
+) -> None:
+    """Estimate the model's m and u probabilities and name frequencies from a synthetic population."""
+    from hub.linkage.commands import estimate_command
+    from hub.linkage.estimate import EstimationRequest
+
+    request = EstimationRequest(people, population_seed, seed, subjects, random_pairs)
+    estimate_command(request, out=out, data=data, console=console)
 
 
 def main() -> None:

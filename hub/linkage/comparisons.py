@@ -1,0 +1,417 @@
+"""Field comparisons: how two records agree on one field, as one of a few named levels.
+
+Each comparison is a small class whose docstring lists its levels, strongest agreement first (as
+Splink's `DateOfBirthComparison` does). `compare` returns the level and, for levels whose weight
+depends on how common the agreeing value is, that value (for the term-frequency adjustment).
+Level words are fixed text: they describe how the fields agree and never quote the data.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler
+
+from hub.linkage.records import BirthDate, LinkageRecord, Name, Place
+
+SIMILAR_GIVEN = 0.88
+"""Jaro-Winkler similarity from which two first names count as a likely typing error of one another."""
+SIMILAR_FAMILY = 0.9
+SIMILAR_ADDRESS_LINE = 85.0
+"""rapidfuzz token-set ratio (0-100) from which two address lines on the same house number agree."""
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One level of a comparison: its key (used in the model file) and its words for practitioners."""
+
+    key: str
+    words: str
+    neutral: bool = False
+    """Missing data: weight 0 by design (absence is not evidence either way)."""
+    term_frequency: bool = False
+    """The weight depends on how common the agreeing value is (a common name counts for less)."""
+
+
+Result = tuple[Level, str | None]
+"""A level and, for term-frequency levels, the agreeing value (a normalised name)."""
+
+
+class Comparison(ABC):
+    """Compares one field of two records."""
+
+    field: str
+    levels: tuple[Level, ...]
+
+    @abstractmethod
+    def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
+        """The level at which `candidate` agrees with `query` on this field."""
+
+    def level(self, key: str) -> Level:
+        """The level with this key (KeyError if the comparison has none)."""
+        for level in self.levels:
+            if level.key == key:
+                return level
+        raise KeyError(key)
+
+
+# --- Shared name relations -------------------------------------------------------------------------
+
+
+def _sound_alike(a: Name, b: Name) -> bool:
+    """Same Metaphone key, or same Soundex key with similar spelling (Soundex alone is too coarse)."""
+    if a.metaphone and a.metaphone == b.metaphone:
+        return True
+    return a.soundex == b.soundex and JaroWinkler.similarity(a.text, b.text) >= 0.8
+
+
+def _spelling_variants(a: Name, b: Name) -> bool:
+    return bool(a.variant_groups & b.variant_groups) or (a.variant_key == b.variant_key and a.text != b.text)
+
+
+def _same_or_nickname(a: Name, b: Name) -> bool:
+    return a.text == b.text or b.text in a.nicknames or _spelling_variants(a, b)
+
+
+def names_swapped(query: LinkageRecord, candidate: LinkageRecord) -> bool:
+    """Whether one record has the given and family names the wrong way round."""
+    if not query.given or not candidate.given or query.family is None or candidate.family is None:
+        return False
+    if query.given[0].text == candidate.given[0].text:
+        return False
+    return _same_or_nickname(query.given[0], candidate.family) and _same_or_nickname(query.family, candidate.given[0])
+
+
+def _any_pair_known_as(ours: Sequence[Name], theirs: Sequence[Name]) -> bool:
+    """Whether any name on one side is the same as, or a nickname of, any on the other."""
+    return any(a.text == b.text or b.text in a.nicknames for a in ours for b in theirs)
+
+
+# --- Names -----------------------------------------------------------------------------------------
+
+
+class GivenNameComparison(Comparison):
+    """Given names, compared on the first given name and what the person is known by.
+
+    Levels, strongest first:
+    - exact: all given names match;
+    - middle_left_out: the first name matches and one side leaves out a middle name;
+    - first_matches: the first name matches and the middle names differ;
+    - nickname: one first name is a nickname or short form of the other (Liz, Elizabeth);
+    - spelling_variant: another spelling of the same name (Mohammed, Muhammad);
+    - other_name: the first name matches another name the person is known by (an alias);
+    - middle_name: the first name matches a middle name on the other side;
+    - swapped: the given and family names are the wrong way round;
+    - phonetic: the first names sound alike (Metaphone, or Soundex with similar spelling);
+    - similar: the first names are spelt similarly (Jaro-Winkler), a likely typing error;
+    - initial: one side holds only an initial, and it agrees;
+    - differs; missing (no given name on one side: neutral).
+    Exact levels are adjusted for how common the first name is.
+    """
+
+    field = "given_name"
+    EXACT = Level("exact", "given names match", term_frequency=True)
+    MIDDLE_LEFT_OUT = Level(
+        "middle_left_out", "first name matches; a middle name is left out on one side", term_frequency=True
+    )
+    FIRST_MATCHES = Level("first_matches", "first name matches; middle names differ", term_frequency=True)
+    NICKNAME = Level("nickname", "first name is a known nickname or short form of the other")
+    SPELLING_VARIANT = Level("spelling_variant", "first name is another spelling of the other")
+    OTHER_NAME = Level("other_name", "first name matches another name the person is known by")
+    MIDDLE_NAME = Level("middle_name", "first name matches a middle name on the other record")
+    SWAPPED = Level("swapped", "given and family names are swapped")
+    PHONETIC = Level("phonetic", "first names sound alike")
+    SIMILAR = Level("similar", "first names are spelt similarly (a likely typing error)")
+    INITIAL = Level("initial", "only an initial is recorded for the first name, and it agrees")
+    DIFFERS = Level("differs", "first names differ")
+    MISSING = Level("missing", "first name missing on one side", neutral=True)
+    levels = (
+        EXACT, MIDDLE_LEFT_OUT, FIRST_MATCHES, NICKNAME, SPELLING_VARIANT, OTHER_NAME, MIDDLE_NAME, SWAPPED,
+        PHONETIC, SIMILAR, INITIAL, DIFFERS, MISSING,
+    )  # fmt: skip
+
+    def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
+        ours, theirs = query.given, candidate.given
+        if not ours or not theirs:
+            return self.MISSING, None
+        first, their_first = ours[0], theirs[0]
+        if first.text == their_first.text:
+            return self._first_agrees(query, candidate), first.text
+        if names_swapped(query, candidate):
+            return self.SWAPPED, None
+        if their_first.text in first.nicknames:
+            return self.NICKNAME, None
+        if _spelling_variants(first, their_first):
+            return self.SPELLING_VARIANT, None
+        if _any_pair_known_as(ours[:1], candidate.other_given) or _any_pair_known_as(query.other_given, theirs[:1]):
+            return self.OTHER_NAME, None
+        if _any_pair_known_as(ours[:1], theirs[1:]) or _any_pair_known_as(ours[1:], theirs[:1]):
+            return self.MIDDLE_NAME, None
+        return self._spelling(first, their_first), None
+
+    def _first_agrees(self, query: LinkageRecord, candidate: LinkageRecord) -> Level:
+        if query.given_text == candidate.given_text:
+            return self.EXACT
+        shorter = min(len(query.given), len(candidate.given))
+        ours = [name.text for name in query.given[:shorter]]
+        theirs = [name.text for name in candidate.given[:shorter]]
+        return self.MIDDLE_LEFT_OUT if ours == theirs else self.FIRST_MATCHES
+
+    def _spelling(self, first: Name, their_first: Name) -> Level:
+        if len(first.text) == 1 or len(their_first.text) == 1:
+            return self.INITIAL if first.text[0] == their_first.text[0] else self.DIFFERS
+        if _sound_alike(first, their_first):
+            return self.PHONETIC
+        if JaroWinkler.similarity(first.text, their_first.text) >= SIMILAR_GIVEN:
+            return self.SIMILAR
+        return self.DIFFERS
+
+
+class FamilyNameComparison(Comparison):
+    """Family names (surnames), including compound surnames and previous surnames.
+
+    Levels, strongest first:
+    - exact: the surnames match (adjusted for how common the surname is);
+    - compound_part: one part of a double-barrelled or compound surname matches the other;
+    - previous_name: the surname matches a previous or other surname on either side;
+    - spelling_variant: another spelling of the same surname (Chowdhury, Choudhury; Kowalska, Kowalski);
+    - swapped: the given and family names are the wrong way round;
+    - phonetic: the surnames sound alike;
+    - similar: the surnames are spelt similarly (Jaro-Winkler), a likely typing error;
+    - differs; missing (no surname on one side: neutral).
+    """
+
+    field = "family_name"
+    EXACT = Level("exact", "surname matches", term_frequency=True)
+    COMPOUND_PART = Level("compound_part", "one part of a double-barrelled surname matches")
+    PREVIOUS_NAME = Level("previous_name", "surname matches a previous or other surname")
+    SPELLING_VARIANT = Level("spelling_variant", "surname is another spelling of the other")
+    SWAPPED = Level("swapped", "given and family names are swapped")
+    PHONETIC = Level("phonetic", "surnames sound alike")
+    SIMILAR = Level("similar", "surnames are spelt similarly (a likely typing error)")
+    DIFFERS = Level("differs", "surnames differ")
+    MISSING = Level("missing", "surname missing on one side", neutral=True)
+    levels = (EXACT, COMPOUND_PART, PREVIOUS_NAME, SPELLING_VARIANT, SWAPPED, PHONETIC, SIMILAR, DIFFERS, MISSING)
+
+    def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
+        ours, theirs = query.family, candidate.family
+        if ours is None or theirs is None:
+            return self.MISSING, None
+        if ours.text == theirs.text:
+            return self.EXACT, ours.text
+        if _shares_part(ours, theirs):
+            return self.COMPOUND_PART, None
+        if self._previous_name(query, candidate):
+            return self.PREVIOUS_NAME, None
+        if _spelling_variants(ours, theirs):
+            return self.SPELLING_VARIANT, None
+        if names_swapped(query, candidate):
+            return self.SWAPPED, None
+        if _sound_alike(ours, theirs):
+            return self.PHONETIC, None
+        if JaroWinkler.similarity(ours.text, theirs.text) >= SIMILAR_FAMILY:
+            return self.SIMILAR, None
+        return self.DIFFERS, None
+
+    @staticmethod
+    def _previous_name(query: LinkageRecord, candidate: LinkageRecord) -> bool:
+        our_names = (query.family, *query.other_family)
+        their_names = (candidate.family, *candidate.other_family)
+        return any(
+            a is not None and b is not None and (a.text == b.text or _shares_part(a, b))
+            for a in our_names
+            for b in their_names
+        )
+
+
+def _shares_part(a: Name, b: Name) -> bool:
+    """Whether a compound surname (or one with a particle, "de Souza") shares a part with the other."""
+    if a.parts == (a.text,) and b.parts == (b.text,):
+        return False
+    return not set(a.parts).isdisjoint(b.parts)
+
+
+# --- Birth date, sex -------------------------------------------------------------------------------
+
+
+def _one_digit_apart(a: BirthDate, b: BirthDate) -> bool:
+    return sum(x != y for x, y in zip(a.digits, b.digits, strict=True)) == 1
+
+
+class BirthDateComparison(Comparison):
+    """Birth dates.
+
+    Levels, strongest first:
+    - exact: the same date;
+    - day_month_swapped: day and month the other way round (14/03 recorded as 03/14 is impossible,
+      so only days up to 12 can be swapped);
+    - one_digit_off: one digit of YYYYMMDD differs, a likely typing error;
+    - partial_agrees: one side knows only the year (or year and month), and it agrees;
+    - differs; missing (no birth date on one side: neutral).
+    """
+
+    field = "birth_date"
+    EXACT = Level("exact", "birth date matches")
+    DAY_MONTH_SWAPPED = Level("day_month_swapped", "birth date has day and month swapped")
+    ONE_DIGIT_OFF = Level("one_digit_off", "birth date differs by one digit (a likely typing error)")
+    PARTIAL_AGREES = Level("partial_agrees", "birth date agrees as far as both records know it")
+    DIFFERS = Level("differs", "birth dates differ")
+    MISSING = Level("missing", "birth date missing on one side", neutral=True)
+    levels = (EXACT, DAY_MONTH_SWAPPED, ONE_DIGIT_OFF, PARTIAL_AGREES, DIFFERS, MISSING)
+
+    def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
+        ours, theirs = query.birth_date, candidate.birth_date
+        if ours is None or theirs is None:
+            return self.MISSING, None
+        if not ours.is_full or not theirs.is_full:
+            months_agree = ours.month is None or theirs.month is None or ours.month == theirs.month
+            return (self.PARTIAL_AGREES if ours.year == theirs.year and months_agree else self.DIFFERS), None
+        if ours == theirs:
+            return self.EXACT, None
+        if ours.year == theirs.year and ours.day == theirs.month and ours.month == theirs.day:
+            return self.DAY_MONTH_SWAPPED, None
+        if _one_digit_apart(ours, theirs):
+            return self.ONE_DIGIT_OFF, None
+        return self.DIFFERS, None
+
+
+class SexComparison(Comparison):
+    """Recorded sex.
+
+    Levels: match; differs; unknown (not recorded on one side: neutral).
+    """
+
+    field = "sex"
+    MATCH = Level("match", "sex matches")
+    DIFFERS = Level("differs", "sex differs")
+    UNKNOWN = Level("unknown", "sex not recorded on one side", neutral=True)
+    levels = (MATCH, DIFFERS, UNKNOWN)
+
+    def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
+        if query.sex is None or candidate.sex is None:
+            return self.UNKNOWN, None
+        return (self.MATCH if query.sex == candidate.sex else self.DIFFERS), None
+
+
+# --- Address ---------------------------------------------------------------------------------------
+
+
+def _house_numbers(line: str) -> frozenset[str]:
+    return frozenset(word for word in line.split() if any(char.isdigit() for char in word))
+
+
+def _lines_agree(a: str | None, b: str | None) -> bool:
+    """Same house numbers and nearly the same words ("14 Larch Close" and "14 Larch Close, Northbridge")."""
+    if a is None or b is None:
+        return False
+    if a == b:
+        return True
+    return _house_numbers(a) == _house_numbers(b) and fuzz.token_set_ratio(a, b) >= SIMILAR_ADDRESS_LINE
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    if a.postcode is not None and b.postcode is not None:
+        return a.postcode == b.postcode and (a.line is None or b.line is None or _lines_agree(a.line, b.line))
+    return _lines_agree(a.line, b.line)
+
+
+class AddressComparison(Comparison):
+    """Current address (postcode and address line), and previous addresses either side holds.
+
+    Levels, strongest first:
+    - same_address: the same postcode and address line;
+    - same_postcode: the same postcode, the line differs or is missing on one side;
+    - previous_address: the address matches a previous address on the other record;
+    - same_line: the address lines agree, a postcode is missing or differs;
+    - same_sector: the postcodes differ but share a sector ("NE6 5");
+    - same_district: the postcodes differ but share a district ("NE6");
+    - differs; missing (no address on one side: neutral).
+    """
+
+    field = "address"
+    SAME_ADDRESS = Level("same_address", "same address")
+    SAME_POSTCODE = Level("same_postcode", "same postcode; the address line differs or is missing")
+    PREVIOUS_ADDRESS = Level("previous_address", "address differs but matches a previous address")
+    SAME_LINE = Level("same_line", "address line matches; the postcode differs or is missing")
+    SAME_SECTOR = Level("same_sector", "postcode differs but is in the same sector")
+    SAME_DISTRICT = Level("same_district", "postcode differs but is in the same district")
+    DIFFERS = Level("differs", "address differs")
+    MISSING = Level("missing", "address missing on one side", neutral=True)
+    levels = (SAME_ADDRESS, SAME_POSTCODE, PREVIOUS_ADDRESS, SAME_LINE, SAME_SECTOR, SAME_DISTRICT, DIFFERS, MISSING)
+
+    def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
+        ours, theirs = query.address, candidate.address
+        if ours is None or theirs is None:
+            return self._previous_only(query, candidate), None
+        if ours.postcode is not None and ours.postcode == theirs.postcode:
+            return (self.SAME_ADDRESS if _lines_agree(ours.line, theirs.line) else self.SAME_POSTCODE), None
+        if self._matches_previous(query, candidate):
+            return self.PREVIOUS_ADDRESS, None
+        if _lines_agree(ours.line, theirs.line):
+            return self.SAME_LINE, None
+        if ours.postcode is None or theirs.postcode is None:
+            return self.DIFFERS, None
+        if ours.sector == theirs.sector:
+            return self.SAME_SECTOR, None
+        if ours.district == theirs.district:
+            return self.SAME_DISTRICT, None
+        return self.DIFFERS, None
+
+    def _previous_only(self, query: LinkageRecord, candidate: LinkageRecord) -> Level:
+        return self.PREVIOUS_ADDRESS if self._matches_previous(query, candidate) else self.MISSING
+
+    @staticmethod
+    def _matches_previous(query: LinkageRecord, candidate: LinkageRecord) -> bool:
+        if not query.other_addresses and not candidate.other_addresses:
+            return False
+        ours = [place for place in (query.address, *query.other_addresses) if place is not None]
+        theirs = [place for place in (candidate.address, *candidate.other_addresses) if place is not None]
+        return any(_same_place(a, b) for a in ours for b in theirs)
+
+
+# --- Identifiers -----------------------------------------------------------------------------------
+
+IDENTIFIER_LABELS = {
+    "nhs_number": "NHS number",
+    "upn": "UPN",
+    "police_nominal_id": "police nominal id",
+    "housing_reference": "housing reference",
+}
+
+
+class IdentifierComparison(Comparison):
+    """One identifier (NHS number, UPN, police nominal id or housing reference).
+
+    Levels: match (strong evidence for); conflict (both hold a valid one and they differ: strong
+    evidence against); absent (one side has none, or it fails its check digit: neutral).
+    """
+
+    def __init__(self, field: str) -> None:
+        label = IDENTIFIER_LABELS[field]
+        self.field = field
+        self.MATCH = Level("match", f"{label} matches")
+        self.CONFLICT = Level("conflict", f"{label}s differ")
+        self.ABSENT = Level("absent", f"no {label} on one side", neutral=True)
+        self.levels = (self.MATCH, self.CONFLICT, self.ABSENT)
+
+    def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
+        ours = query.identifiers.get(self.field)
+        theirs = candidate.identifiers.get(self.field)
+        if ours is None or theirs is None:
+            return self.ABSENT, None
+        return (self.MATCH if ours == theirs else self.CONFLICT), None
+
+
+def default_comparisons() -> tuple[Comparison, ...]:
+    """The comparisons the engine makes, in the order evidence is shown."""
+    return (
+        GivenNameComparison(),
+        FamilyNameComparison(),
+        BirthDateComparison(),
+        SexComparison(),
+        AddressComparison(),
+        *(IdentifierComparison(field) for field in IDENTIFIER_LABELS),
+    )

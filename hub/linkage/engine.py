@@ -1,0 +1,127 @@
+"""Judging candidates: compare every field, add the weights, apply the thresholds and the rules.
+
+    linker = load_linker()                       # config/linkage.yaml and the model it names
+    linker.judge(query_record, candidate_record) # -> Judgement
+    link_candidates(subject.person, reply.candidates)
+
+Records are built once (`hub.linkage.records`); judging a pair then only compares precomputed
+keys and looks weights up, in the tens of microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from hub.linkage.comparisons import Comparison, default_comparisons
+from hub.linkage.judgement import FieldEvidence, Judgement, Outcome, stronger, unusable_judgement, weaker
+from hub.linkage.model import LinkageModel, WeightTable, match_probability, read_model_file
+from hub.linkage.records import LinkageRecord, UnusableRecord, from_agency_person, from_person
+from hub.linkage.rules import ConservativeRules, Finding, Pair
+from hub.linkage.settings import SETTINGS_FILE, LinkageSettings, model_path, read_settings
+from hub.settings import HubSettings
+from schemas import AgencyPerson, Person
+
+NOT_STRONG_ENOUGH = "the evidence is not strong enough to link automatically"
+
+
+class Linker:
+    """The engine: a model, its thresholds and the conservative rules."""
+
+    def __init__(
+        self, model: LinkageModel, settings: LinkageSettings, comparisons: Sequence[Comparison] | None = None
+    ) -> None:
+        self.model = model
+        self.settings = settings
+        self.comparisons = tuple(comparisons or default_comparisons())
+        self._plan: list[tuple[Comparison, WeightTable]] = [
+            (comparison, model.tables[comparison.field]) for comparison in self.comparisons
+        ]
+        self._rules = ConservativeRules(settings.rules.generation_gap_years)
+
+    def judge(self, query: LinkageRecord, candidate: LinkageRecord) -> Judgement:
+        """The outcome for one candidate, with the evidence for it."""
+        weight = self.model.prior_weight
+        evidence: list[FieldEvidence] = []
+        levels: dict[str, str] = {}
+        for comparison, table in self._plan:
+            level, value = comparison.compare(query, candidate)
+            item = table.evidence(level, value)
+            weight += item.weight
+            evidence.append(item)
+            levels[comparison.field] = level.key
+        probability = match_probability(weight)
+        findings = self._rules.findings(Pair(query, candidate, levels))
+        outcome, reasons = self._decide(probability, findings)
+        return Judgement(candidate.record_id, outcome, weight, probability, tuple(evidence), reasons)
+
+    def _by_threshold(self, probability: float) -> Outcome:
+        thresholds = self.settings.thresholds
+        if probability >= thresholds.link_probability:
+            return Outcome.LINKED
+        if probability >= thresholds.review_probability:
+            return Outcome.REVIEW
+        return Outcome.NOT_LINKED
+
+    def _decide(self, probability: float, findings: list[Finding]) -> tuple[Outcome, tuple[str, ...]]:
+        """Thresholds first; a rule's floor raises the outcome and its ceiling caps it (the ceiling wins).
+
+        The reasons given are the rules that set the final outcome, and any rule asking for review of a
+        candidate that goes to review.
+        """
+        by_threshold = self._by_threshold(probability)
+        outcome = by_threshold
+        for finding in findings:
+            outcome = stronger(outcome, finding.floor)
+        for finding in findings:
+            outcome = weaker(outcome, finding.ceiling)
+        reasons = [
+            finding.reason
+            for finding in findings
+            if (finding.ceiling is outcome and outcome.rank < by_threshold.rank)
+            or (finding.floor is outcome and outcome.rank > by_threshold.rank)
+            or (outcome is Outcome.REVIEW and finding.ceiling is Outcome.REVIEW)
+        ]
+        if outcome is Outcome.REVIEW and not reasons:
+            reasons.append(NOT_STRONG_ENOUGH)
+        return outcome, tuple(reasons)
+
+    def link_candidates(self, subject_person: Person, candidates: Sequence[AgencyPerson]) -> list[Judgement]:
+        """One judgement per candidate, in order; an unusable candidate is not linked, with the reason."""
+        query = from_person(subject_person)
+        judgements = []
+        for candidate in candidates:
+            try:
+                record = from_agency_person(candidate)
+            except UnusableRecord as refusal:
+                judgements.append(unusable_judgement(candidate.agency_person_id, str(refusal)))
+                continue
+            judgements.append(self.judge(query, record))
+        return judgements
+
+
+def load_linker(settings_path: Path | None = None) -> Linker:
+    """The engine as `config/linkage.yaml` (or `settings_path`) configures it; `ConfigFileError` if not."""
+    path = settings_path or HubSettings.from_env().config_dir / SETTINGS_FILE
+    settings = read_settings(path)
+    location = model_path(path, settings)
+    comparisons = default_comparisons()
+    model = LinkageModel(read_model_file(location), comparisons, source=str(location))
+    return Linker(model, settings, comparisons)
+
+
+@cache
+def default_linker() -> Linker:
+    """The configured engine, loaded once per process."""
+    return load_linker()
+
+
+def judge(query: LinkageRecord, candidate: LinkageRecord) -> Judgement:
+    """Judge one candidate record against a query record with the configured engine."""
+    return default_linker().judge(query, candidate)
+
+
+def link_candidates(subject_person: Person, candidates: Sequence[AgencyPerson]) -> list[Judgement]:
+    """Judge an agency's candidates against a referral subject with the configured engine."""
+    return default_linker().link_candidates(subject_person, candidates)

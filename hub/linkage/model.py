@@ -1,0 +1,153 @@
+"""The Fellegi–Sunter model: m and u probabilities per comparison level, and the weights they give.
+
+For each level, m is the probability of seeing it when the two records are the same person and u
+when they are not; its weight is log2(m/u) bits. A pair's match weight is the prior's weight plus
+the weights of its levels, and its probability is 2^w / (1 + 2^w). Term-frequency levels (a name
+agreeing exactly) use the agreeing value's frequency in place of u, so a common name counts for
+less than a rare one, as Splink does. The parameters come from `config/linkage_model.json`,
+written by `hub linkage estimate` (see `hub.linkage.estimate` and docs/linkage.md).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.linkage.comparisons import Comparison, Level
+from hub.linkage.judgement import FieldEvidence
+from schemas.config_files import ConfigFileError, describe_problems
+
+MODEL_FORMAT = 1
+MAX_CACHED_VALUES = 100_000
+COMMON_OR_RARE_BITS = 1.0
+"""A term-frequency adjustment beyond this many bits is mentioned in the evidence words."""
+
+
+class LevelParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    m: float = Field(gt=0, le=1, description="P(level | same person).")
+    u: float = Field(gt=0, le=1, description="P(level | different people).")
+
+
+class ComparisonParameters(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    levels: dict[str, LevelParameters]
+
+
+class TermFrequencies(BaseModel):
+    """How common each value is among people: the share of people with that first name or surname."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    floor: float = Field(gt=0, le=1, description="Frequency used for values rarer than this, or not listed.")
+    values: dict[str, float] = Field(default_factory=dict)
+
+
+class ModelFile(BaseModel):
+    """`config/linkage_model.json`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: int = Field(ge=MODEL_FORMAT, le=MODEL_FORMAT)
+    provenance: dict[str, Any] = Field(description="How and from what the parameters were estimated.")
+    prior_match_probability: float = Field(gt=0, lt=1)
+    comparisons: dict[str, ComparisonParameters]
+    term_frequencies: dict[str, TermFrequencies] = Field(default_factory=dict)
+
+
+def match_probability(weight: float) -> float:
+    """2^w / (1 + 2^w), safe for large weights either way."""
+    if weight >= 0:
+        return 1.0 / (1.0 + math.exp2(-weight))
+    odds = math.exp2(weight)
+    return odds / (1.0 + odds)
+
+
+class WeightTable:
+    """One comparison's evidence per level, built once: judging a pair only looks levels up."""
+
+    def __init__(
+        self,
+        field: str,
+        fixed: Mapping[str, FieldEvidence],
+        frequencies: TermFrequencies | None,
+        m: Mapping[str, float],
+    ) -> None:
+        self.field = field
+        self.fixed = fixed
+        self.frequencies = frequencies
+        self.m = m
+        self._adjusted: dict[tuple[str, str], FieldEvidence] = {}
+
+    def evidence(self, level: Level, value: str | None) -> FieldEvidence:
+        if value is None or self.frequencies is None or not level.term_frequency:
+            return self.fixed[level.key]
+        found = self._adjusted.get((level.key, value))
+        if found is None:
+            if len(self._adjusted) >= MAX_CACHED_VALUES:
+                self._adjusted.clear()
+            found = self._adjusted[(level.key, value)] = self._adjust(level, value, self.frequencies)
+        return found
+
+    def _adjust(self, level: Level, value: str, frequencies: TermFrequencies) -> FieldEvidence:
+        """A term-frequency level's evidence for one agreeing value: its frequency in place of u."""
+        frequency = max(frequencies.values.get(value, 0.0), frequencies.floor)
+        weight = math.log2(self.m[level.key] / frequency)
+        shift = weight - self.fixed[level.key].weight
+        words = level.words
+        if shift <= -COMMON_OR_RARE_BITS:
+            words += " (a common name, so it counts for less)"
+        elif shift >= COMMON_OR_RARE_BITS:
+            words += " (an uncommon name, so it counts for more)"
+        return FieldEvidence(self.field, level.key, weight, words)
+
+
+class LinkageModel:
+    """The parameters, checked against the comparisons they weigh."""
+
+    def __init__(self, parameters: ModelFile, comparisons: Iterable[Comparison], *, source: str = "the model") -> None:
+        self.parameters = parameters
+        self.prior_weight = math.log2(parameters.prior_match_probability / (1 - parameters.prior_match_probability))
+        self.tables = {comparison.field: self._table(comparison, source) for comparison in comparisons}
+
+    def _table(self, comparison: Comparison, source: str) -> WeightTable:
+        given = self.parameters.comparisons.get(comparison.field)
+        m: dict[str, float] = {}
+        fixed: dict[str, FieldEvidence] = {}
+        for level in comparison.levels:
+            if level.neutral:
+                fixed[level.key] = FieldEvidence(comparison.field, level.key, 0.0, level.words, neutral=True)
+                continue
+            parameters = given.levels.get(level.key) if given else None
+            if parameters is None:
+                raise ConfigFileError(
+                    f"{source}: comparisons.{comparison.field}.levels.{level.key}: is required (m and u). "
+                    "Re-run `hub linkage estimate`."
+                )
+            m[level.key] = parameters.m
+            weight = math.log2(parameters.m / parameters.u)
+            fixed[level.key] = FieldEvidence(comparison.field, level.key, weight, level.words)
+        frequencies = self.parameters.term_frequencies.get(comparison.field)
+        return WeightTable(comparison.field, fixed, frequencies, m)
+
+
+def read_model_file(path: Path) -> ModelFile:
+    """The model file, or a `ConfigFileError` naming the file and the field to fix."""
+    hint = "Re-run `hub linkage estimate` to write it."
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigFileError(f"Cannot read {path} ({error.strerror or error}). {hint}") from None
+    except json.JSONDecodeError as error:
+        raise ConfigFileError(f"{path} is not valid JSON at line {error.lineno}. {hint}") from None
+    try:
+        return ModelFile.model_validate(document)
+    except ValidationError as error:
+        raise ConfigFileError(f"{path}: {describe_problems(error)}") from None
