@@ -6,19 +6,23 @@ processed in a fixed order, and ties are broken on content. The caller supplies 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from hub.crypto.digest import canonical_json
 from hub.household import adults_related_to, household_graph
-from hub.identity import link_reply
+from hub.linkage import Judgement, Linker, default_linker
 from schemas import (
     AgencyReply,
+    CandidateLink,
     CheckResult,
     Chronology,
     ChronologyEntry,
     Involvement,
     InvolvementRole,
+    LinkEvidence,
+    LinkOutcome,
     Referral,
     ReplyStatus,
 )
@@ -40,21 +44,60 @@ def _check_replies(referral: Referral, replies: Iterable[AgencyReply]) -> None:
         seen.add((reply.agency, reply.subject_id))
 
 
-def link_people(referral: Referral, replies: list[AgencyReply]) -> dict[PersonKey, str]:
-    """Agency person → referral subject, for every candidate the identity check links.
+PairKey = tuple[str, str, str]
+"""(agency, agency_person_id, subject_id): one candidate for one subject."""
 
-    An agency person linked to two different subjects is ambiguous and is left unlinked, so no
-    event is ever attributed to the wrong child.
+
+def _candidate_link(agency: str, subject_id: str, judgement: Judgement, decided: bool | None) -> CandidateLink:
+    outcome = LinkOutcome(judgement.outcome.value)
+    if decided is not None:
+        outcome = LinkOutcome.LINKED if decided else LinkOutcome.NOT_LINKED
+    return CandidateLink(
+        agency=agency,
+        agency_person_id=judgement.record_id,
+        subject_id=subject_id,
+        outcome=outcome,
+        probability=judgement.probability,
+        evidence=[
+            LinkEvidence(field=item.field, level=item.level, weight=round(item.weight, 2), words=item.words)
+            for item in judgement.evidence
+            if math.isfinite(item.weight)
+        ],
+        review_reasons=list(judgement.review_reasons),
+        decided_by="linkage" if decided is None else "practitioner",
+    )
+
+
+def link_people(
+    referral: Referral,
+    replies: list[AgencyReply],
+    *,
+    linker: Linker | None = None,
+    decisions: Mapping[PairKey, bool] | None = None,
+) -> tuple[dict[PersonKey, str], list[CandidateLink]]:
+    """Agency person → referral subject for every candidate linked, and every linked or review decision.
+
+    A practitioner's decision (`decisions`: confirmed True, rejected False) replaces the model's for
+    that pair. An agency person linked to two different subjects is ambiguous and is left unlinked,
+    so no event is ever attributed to the wrong child.
     """
+    linker = linker or default_linker()
+    decisions = decisions or {}
     links: dict[PersonKey, str] = {}
     ambiguous: set[PersonKey] = set()
+    shown: list[CandidateLink] = []
     for reply in replies:
-        linked_ids, _decisions = link_reply(referral.subject(reply.subject_id).person, reply)
-        for agency_person_id in linked_ids:
-            key = (reply.agency, agency_person_id)
-            if links.setdefault(key, reply.subject_id) != reply.subject_id:
-                ambiguous.add(key)
-    return {key: subject_id for key, subject_id in links.items() if key not in ambiguous}
+        judgements = linker.link_candidates(referral.subject(reply.subject_id).person, reply.candidates)
+        for judgement in judgements:
+            decided = decisions.get((reply.agency, judgement.record_id, reply.subject_id))
+            link = _candidate_link(reply.agency, reply.subject_id, judgement, decided)
+            if link.outcome is not LinkOutcome.NOT_LINKED or decided is not None:
+                shown.append(link)
+            if link.outcome is LinkOutcome.LINKED:
+                key = (reply.agency, judgement.record_id)
+                if links.setdefault(key, reply.subject_id) != reply.subject_id:
+                    ambiguous.add(key)
+    return {key: subject_id for key, subject_id in links.items() if key not in ambiguous}, shown
 
 
 def _attribute(entry: ChronologyEntry, links: dict[PersonKey, str]) -> ChronologyEntry:
@@ -101,6 +144,7 @@ def _checks(
     replies: list[AgencyReply],
     counts: dict[tuple[str, str], int],
     links: dict[PersonKey, str],
+    decided: list[CandidateLink],
 ) -> list[CheckResult]:
     """Agency × subject for every subject; a missing reply shows as pending, never as "no record".
 
@@ -114,6 +158,11 @@ def _checks(
             reply = by_key.get((agency, subject.subject_id))
             candidates = [candidate.agency_person_id for candidate in reply.candidates] if reply else []
             linked = sum(links.get((agency, person_id)) == subject.subject_id for person_id in candidates)
+            review = sum(
+                link.outcome is LinkOutcome.REVIEW
+                for link in decided
+                if (link.agency, link.subject_id) == (agency, subject.subject_id)
+            )
             results.append(
                 CheckResult(
                     agency=agency,
@@ -122,12 +171,20 @@ def _checks(
                     record_count=counts.get((agency, subject.subject_id), 0),
                     linked_candidates=linked,
                     unmatched_candidates=len(candidates) - linked,
+                    review_candidates=review,
                 )
             )
     return results
 
 
-def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: datetime) -> list[Chronology]:
+def assemble(
+    referral: Referral,
+    replies: list[AgencyReply],
+    *,
+    assembled_at: datetime,
+    linker: Linker | None = None,
+    decisions: Mapping[PairKey, bool] | None = None,
+) -> list[Chronology]:
     """One chronology per child (subject child and siblings), with version 1 as a placeholder.
 
     A child's chronology holds the events that involve the child, or an adult related to the child
@@ -138,7 +195,7 @@ def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: da
     """
     _check_replies(referral, replies)
     ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
-    links = link_people(referral, ordered)
+    links, decided = link_people(referral, ordered, linker=linker, decisions=decisions)
 
     kept: list[ChronologyEntry] = []
     counts: dict[tuple[str, str], int] = {}
@@ -150,7 +207,7 @@ def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: da
             if reply.subject_id in involved:
                 counts[(reply.agency, reply.subject_id)] = counts.get((reply.agency, reply.subject_id), 0) + 1
     entries = _merge(kept)
-    checks = _checks(referral, ordered, counts, links)
+    checks = _checks(referral, ordered, counts, links, decided)
 
     household = household_graph(referral, ordered, links)
     chronologies = []
@@ -164,6 +221,7 @@ def assemble(referral: Referral, replies: list[AgencyReply], *, assembled_at: da
                 assembled_at=assembled_at,
                 entries=[entry for entry in entries if any(p.subject_id in relevant for p in entry.people)],
                 checks=checks,
+                links=decided,
                 household=household,
             )
         )

@@ -17,6 +17,7 @@ from schemas.vocabulary import (
     DatePrecision,
     EntryCategory,
     InvolvementRole,
+    LinkOutcome,
     Rag,
     ReferrerKind,
     Relationship,
@@ -249,6 +250,9 @@ class CheckResult(Model):
     unmatched_candidates: int = Field(
         default=0, ge=0, description="Person records returned that the identity check did not tie to them."
     )
+    review_candidates: int = Field(
+        default=0, ge=0, description="Of the unmatched, those waiting for a practitioner to confirm or reject."
+    )
 
 
 class HouseholdEdge(Model):
@@ -265,6 +269,38 @@ class HouseholdEdge(Model):
     source: SourceRef | None = None
 
 
+class LinkEvidence(Model):
+    """How one field compared, in words that never quote the data."""
+
+    field: NonEmpty
+    level: NonEmpty
+    weight: float = Field(description="Bits (log2 of m/u) this comparison added to the match weight.")
+    words: NonEmpty
+
+
+class CandidateLink(Model):
+    """The decision on one agency candidate for one referral subject, with its evidence.
+
+    `decided_by` is "linkage" for the model's own decision, or "practitioner" once someone confirmed or
+    rejected a candidate the model sent to review.
+    """
+
+    agency: OpaqueId
+    agency_person_id: NonEmpty
+    subject_id: OpaqueId
+    outcome: LinkOutcome
+    probability: float = Field(ge=0, le=1)
+    evidence: list[LinkEvidence] = Field(default_factory=list)
+    review_reasons: list[str] = Field(default_factory=list)
+    decided_by: NonEmpty = "linkage"
+
+    @property
+    def summary(self) -> str:
+        words = "; ".join(item.words for item in self.evidence)
+        reasons = f". Why review: {'; '.join(self.review_reasons)}" if self.review_reasons else ""
+        return f"{words}{reasons}"
+
+
 class Chronology(Model):
     referral_id: OpaqueId
     child_subject_id: OpaqueId
@@ -273,6 +309,11 @@ class Chronology(Model):
     assembled_at: datetime
     entries: list[ChronologyEntry]
     checks: list[CheckResult] = Field(description="Agency x person -> status, for every check in the referral.")
+    links: list[CandidateLink] = Field(
+        default_factory=list,
+        description="Every candidate linked or sent to review, with its evidence (not-linked ones are counted in "
+        "checks).",
+    )
     household: list[HouseholdEdge] = Field(
         default_factory=list,
         description="The household graph the chronology was assembled with: every stated relationship between "

@@ -31,6 +31,15 @@ class Relationship(StrEnum):
     """Shares a home, as an agency's record (a tenancy, a homelessness case) shows."""
 
 
+class LinkOutcome(StrEnum):
+    """What identity linkage decided about an agency's candidate (docs/linkage.md)."""
+
+    LINKED = "linked"
+    REVIEW = "review"
+    """Uncertain: left out until a practitioner confirms or rejects it."""
+    NOT_LINKED = "not_linked"
+
+
 class Sex(StrEnum):
     MALE = "male"
     FEMALE = "female"

@@ -11,6 +11,7 @@ keys and looks weights up, in the tens of microseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from hub.settings import HubSettings
 from schemas import AgencyPerson, Person
 
 NOT_STRONG_ENOUGH = "the evidence is not strong enough to link automatically"
+BETTER_MATCH_HELD = "the agency returned another record that matches this person better"
+SEVERAL_MATCHES = "the agency returned more than one record that could be this person"
 
 
 class Linker:
@@ -98,7 +101,25 @@ class Linker:
                 judgements.append(unusable_judgement(candidate.agency_person_id, str(refusal)))
                 continue
             judgements.append(self.judge(query, record))
-        return judgements
+        return self.one_answer(judgements)
+
+    def one_answer(self, judgements: list[Judgement]) -> list[Judgement]:
+        """Judgements of one agency's answer for one person: at most one record is linked, and only a clear best.
+
+        An agency that returns two records which both look like the person holds either a duplicate
+        or someone else very like them (a cousin of the same name born a month apart); linking both,
+        or the wrong one, is the error that matters most, so the runner-up, and a best that does not
+        lead clearly, go to a practitioner.
+        """
+        linked = sorted((j for j in judgements if j.outcome is Outcome.LINKED), key=lambda j: -j.match_weight)
+        if len(linked) < 2:
+            return judgements
+        clear = linked[0].match_weight - linked[1].match_weight >= self.settings.rules.clear_lead_bits
+        held = {id(j): BETTER_MATCH_HELD for j in linked[1:]} | ({} if clear else {id(linked[0]): SEVERAL_MATCHES})
+        return [
+            replace(j, outcome=Outcome.REVIEW, review_reasons=(*j.review_reasons, held[id(j)])) if id(j) in held else j
+            for j in judgements
+        ]
 
 
 def load_linker(settings_path: Path | None = None) -> Linker:

@@ -23,7 +23,7 @@ from rich.table import Table
 from hub.errors import UserError
 from hub.linkage.engine import Linker
 from hub.linkage.interchange import Case, MalformedCase, parse_case
-from hub.linkage.judgement import Outcome
+from hub.linkage.judgement import Judgement, Outcome
 from hub.linkage.records import LinkageRecord, UnusableRecord, from_interchange_person
 
 FIGURES = ("pairs", "linked", "review", "precision", "recall", "recall_with_review", "f1", "false_link_rate", "seconds")
@@ -119,16 +119,20 @@ def _judge_case(linker: Linker, case: Case, number: int, evaluation: Evaluation)
             f"line {number} (case {case.case_id}): the query is unusable ({refusal}); "
             f"its {count} candidate{'s are' if count != 1 else ' is'} counted as not linked"
         )
+    judged: dict[str, Judgement] = {}
     for candidate in case.candidates:
-        outcome = Outcome.NOT_LINKED
-        if query is not None:
-            try:
-                outcome = linker.judge(query, from_interchange_person(candidate, candidate.record_id)).outcome
-            except UnusableRecord as refusal:
-                evaluation.unusable.append(
-                    f"line {number} (case {case.case_id}, candidate {candidate.record_id}): refused ({refusal}); "
-                    "counted as not linked"
-                )
+        if query is None:
+            continue
+        try:
+            judged[candidate.record_id] = linker.judge(query, from_interchange_person(candidate, candidate.record_id))
+        except UnusableRecord as refusal:
+            evaluation.unusable.append(
+                f"line {number} (case {case.case_id}, candidate {candidate.record_id}): refused ({refusal}); "
+                "counted as not linked"
+            )
+    answer = {judgement.record_id: judgement.outcome for judgement in linker.one_answer(list(judged.values()))}
+    for candidate in case.candidates:
+        outcome = answer.get(candidate.record_id, Outcome.NOT_LINKED)
         evaluation.overall.add(outcome, candidate.label)
         kind.add(outcome, candidate.label)
 

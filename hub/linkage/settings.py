@@ -37,6 +37,13 @@ class Rules(BaseModel):
     generation_gap_years: int = Field(
         ge=1, le=60, description="Birth years this far apart, with the same name, are a parent and child."
     )
+    clear_lead_bits: float = Field(
+        default=10.0,
+        ge=0,
+        le=100,
+        description="When one agency answer would link several records to one person, the best is linked only "
+        "this many bits (match weight) ahead of the next; the rest go to review.",
+    )
 
 
 class LinkageSettings(BaseModel):

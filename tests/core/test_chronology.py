@@ -100,10 +100,15 @@ def test_agency_person_linked_to_two_subjects_is_left_unlinked() -> None:
     referral = example_referral()
     # One agency person matched to both children (e.g. a merged record): attributing it to either is unsafe.
     both = [
-        reply("health", "S1", candidates=[candidate("H-X", person("A", "B", None, nhs_number="9990001014"))]),
-        reply("health", "S2", candidates=[candidate("H-X", person("A", "B", None, nhs_number="9990001022"))]),
+        reply("health", subject.subject_id, candidates=[candidate("H-X", subject.person)])
+        for subject in referral.children
     ]
-    assert link_people(referral, both) == {}
+    links, decided = link_people(referral, both)
+    assert links == {}
+    assert {(link.agency_person_id, link.subject_id, link.outcome.value) for link in decided} == {
+        ("H-X", "S1", "linked"),
+        ("H-X", "S2", "linked"),
+    }
 
 
 def test_replies_must_belong_to_the_referral() -> None:

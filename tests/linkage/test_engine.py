@@ -174,4 +174,23 @@ def test_link_candidates_judges_agency_people_in_order(linker: Linker) -> None:
     ]
     judgements = linker.link_candidates(subject, candidates)
     assert [judgement.record_id for judgement in judgements] == ["P-1", "P-2", "P-3"]
-    assert [judgement.outcome for judgement in judgements] == [Outcome.LINKED, Outcome.LINKED, Outcome.NOT_LINKED]
+    # Both P-1 and P-2 look like the subject (a duplicate record?): one agency answer links at most one
+    # record, and only a clear best, so neither is linked without a practitioner.
+    assert [judgement.outcome for judgement in judgements] == [Outcome.REVIEW, Outcome.REVIEW, Outcome.NOT_LINKED]
+    assert {reason for judgement in judgements[:2] for reason in judgement.review_reasons} == {
+        "the agency returned more than one record that could be this person",  # the best, not clearly ahead
+        "the agency returned another record that matches this person better",  # the runner-up
+    }
+
+
+def test_two_records_equally_like_the_person_both_go_to_review(linker: Linker) -> None:
+    subject = person("Amara Joy", "Okafor-Reid", "2015-03-14")
+    near_twins = [
+        candidate("P-1", person("Amara Joy", "Okafor-Reid", "2015-03-14")),
+        candidate("P-2", person("Amara Joy", "Okafor-Reid", "2015-03-14")),
+    ]
+    judgements = linker.link_candidates(subject, near_twins)
+    assert [judgement.outcome for judgement in judgements] == [Outcome.REVIEW, Outcome.REVIEW]
+    assert {reason for j in judgements for reason in j.review_reasons} >= {
+        "the agency returned more than one record that could be this person"
+    }
