@@ -35,6 +35,16 @@ class Pair:
     levels: Mapping[str, str]
 
     @property
+    def known_by_that_name(self) -> bool:
+        """One record itself says the person is known by the other's first name (an alias, exactly)."""
+        ours, theirs = self.query.given, self.candidate.given
+        if not ours or not theirs:
+            return False
+        return any(name.text == ours[0].text for name in self.candidate.other_given) or any(
+            name.text == theirs[0].text for name in self.query.other_given
+        )
+
+    @property
     def same_first_name(self) -> bool:
         return self.levels["given_name"] in SAME_FIRST_NAME
 
@@ -94,7 +104,7 @@ class ConservativeRules:
     def _twins(pair: Pair) -> Finding | None:
         """Same surname and birth date, a different first name: a twin (or a sibling on a mistyped date)."""
         birth_dates_agree = pair.levels["birth_date"] in BIRTH_DATE_AGREES
-        different_first_name = pair.levels["given_name"] not in TWIN_PROOF_FIRST_NAME
+        different_first_name = pair.levels["given_name"] not in TWIN_PROOF_FIRST_NAME and not pair.known_by_that_name
         if not (pair.family_resembles and birth_dates_agree and different_first_name) or pair.identifier_matches:
             return None
         if pair.levels["sex"] == "differs" and pair.levels["given_name"] == "differs":

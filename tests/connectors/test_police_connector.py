@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from connectors import ConnectorError, MalformedReply, PoliceConnector
 from connectors.police import parse_nominals, parse_occurrences, parse_ppns
-from hub.identity import decide
+from hub.linkage import Outcome, link_candidates
 from sandbox.async_replies import AsyncConfig, AsyncReplies
 from sandbox.faults import FaultConfig, FaultInjector
 from sandbox.police import SEARCH_PATHS, create_app, malformed_body, render_error
@@ -238,7 +238,7 @@ def test_a_nominal_held_under_an_alias_surname_is_found(police_url: str) -> None
     subject = _subject("Grace", "Okafor-Reid", date(1989, 11, 20))
     reply = _check(police_url, subject)
     assert reply.status is ReplyStatus.FOUND and [c.agency_person_id for c in reply.candidates] == [GRACE]
-    assert decide(subject.person, reply.candidates[0]).linked
+    assert link_candidates(subject.person, reply.candidates)[0].outcome is Outcome.LINKED
     [ppn] = [entry for entry in reply.entries if entry.category is EntryCategory.PUBLIC_PROTECTION_NOTICE]
     assert ppn.summary.startswith("Public Protection Notice submitted: domestic abuse; risk assessed as high")
     assert ppn.action_taken == "Shared with MARAC."
@@ -249,7 +249,8 @@ def test_a_nickname_recorded_as_an_alias_forename_is_found_and_linked(police_url
     reply = _check(police_url, subject)
     assert reply.status is ReplyStatus.FOUND and reply.candidates[0].agency_person_id == DANIEL
     assert reply.candidates[0].person.name.given_names == ["Daniel", "James"]
-    assert decide(subject.person, reply.candidates[0]).reason == "alias and birth date match exactly"
+    [judgement] = link_candidates(subject.person, reply.candidates)
+    assert judgement.outcome is Outcome.LINKED and "nickname" in judgement.summary
     assert reply.entries == []
 
 
@@ -259,8 +260,9 @@ def test_a_nominal_without_birth_date_stays_a_candidate_for_identity_checking(po
     assert reply.status is ReplyStatus.FOUND
     [candidate] = reply.candidates
     assert candidate.agency_person_id == THOMAS and candidate.person.birth_date is None
-    decision = decide(subject.person, candidate)
-    assert not decision.linked and decision.reason == "birth date missing, and no identifier in common"
+    [judgement] = link_candidates(subject.person, [candidate])
+    assert judgement.outcome is not Outcome.LINKED  # a missing birth date is never linked automatically
+    assert "birth date missing on one side" in judgement.summary
 
 
 def test_a_domestic_abuse_incident_with_children_present_and_their_ppn(police_url: str) -> None:

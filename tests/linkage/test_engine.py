@@ -82,6 +82,12 @@ def test_twins_with_related_names_still_go_to_review(linker: Linker) -> None:
     assert linker.judge(lucia, record("Lucy", "Pereira", "2012-01-06", sex="female", **HOME)).outcome is Outcome.REVIEW
 
 
+def test_a_nickname_the_agency_itself_records_is_no_twin(linker: Linker) -> None:
+    lucy = record("Lucy", "Pereira", "2012-01-06", sex="female", **HOME)
+    known_as_lucy = record("Lucia", "Pereira", "2012-01-06", sex="female", other_given=["Lucy"], **HOME)
+    assert linker.judge(lucy, known_as_lucy).outcome is Outcome.LINKED
+
+
 def test_a_twin_of_the_other_sex_is_not_linked(linker: Linker) -> None:
     brother = judged(linker, given="Chidi", sex="male")
     assert brother.outcome is Outcome.NOT_LINKED
