@@ -10,11 +10,13 @@ from datetime import date, datetime
 
 from hub.household import REFERRAL, adults_related_to
 from schemas import (
+    CandidateLink,
     CheckResult,
     Chronology,
     ChronologyEntry,
     DatePrecision,
     HouseholdEdge,
+    LinkOutcome,
     Referral,
     Relationship,
     ReplyStatus,
@@ -63,6 +65,20 @@ class RelationshipRow:
 
 
 @dataclass(frozen=True)
+class LinkRow:
+    """One identity decision shown to the practitioner: whose record, the outcome, and the evidence."""
+
+    person: str
+    agency: str
+    record: str
+    outcome: str
+    probability: str
+    evidence: str
+    why_review: str
+    decided_by: str
+
+
+@dataclass(frozen=True)
 class ChildHistory:
     subject_id: str
     name: str
@@ -80,6 +96,8 @@ class FamilyHistory:
     concerns: list[str]
     household: list[HouseholdMember]
     relationships: list[RelationshipRow]
+    links: list[LinkRow]
+    """Every agency record linked to a person or waiting for review, with the evidence."""
     agencies: list[str]
     checks: dict[str, dict[str, str]]
     """subject id -> agency -> status in words."""
@@ -90,14 +108,41 @@ UNCONFIRMED = "possible match, not confirmed"
 
 
 def check_words(result: CheckResult) -> str:
-    """The agency's answer, qualified by the identity check: "found" is only said of linked records."""
-    if result.status in (ReplyStatus.FOUND, ReplyStatus.MULTIPLE_CANDIDATES):
-        if result.linked_candidates == 0:
-            return UNCONFIRMED
-        if result.unmatched_candidates:
-            return f"{STATUS_WORDS[ReplyStatus.FOUND]}; {result.unmatched_candidates} more not confirmed"
-        return STATUS_WORDS[ReplyStatus.FOUND]
-    return STATUS_WORDS[result.status]
+    """The agency's answer, qualified by linkage: "found" is only said of linked records."""
+    if result.status not in (ReplyStatus.FOUND, ReplyStatus.MULTIPLE_CANDIDATES):
+        return STATUS_WORDS[result.status]
+    awaiting = f"{result.review_candidates} awaiting review" if result.review_candidates else ""
+    if result.linked_candidates == 0:
+        return f"{UNCONFIRMED}; {awaiting}" if awaiting else UNCONFIRMED
+    others = result.unmatched_candidates - result.review_candidates
+    extra = [awaiting, f"{others} more not confirmed" if others else ""]
+    return "; ".join([STATUS_WORDS[ReplyStatus.FOUND], *(part for part in extra if part)])
+
+
+OUTCOME_WORDS = {
+    LinkOutcome.LINKED: "linked",
+    LinkOutcome.REVIEW: "needs review: left out until confirmed",
+    LinkOutcome.NOT_LINKED: "not linked",
+}
+
+
+def link_rows(links: list[CandidateLink], names: dict[str, str]) -> list[LinkRow]:
+    """Each linked or review decision, review first (they need someone), then by person and agency."""
+    ordered = sorted(links, key=lambda link: (link.outcome is not LinkOutcome.REVIEW, link.subject_id, link.agency))
+    return [
+        LinkRow(
+            person=names.get(link.subject_id, link.subject_id),
+            agency=link.agency,
+            record=link.agency_person_id,
+            outcome=OUTCOME_WORDS[link.outcome]
+            + (" (a practitioner's decision)" if link.decided_by == "practitioner" else ""),
+            probability="over 99.9%" if link.probability > 0.999 else f"{link.probability:.1%}",
+            evidence="; ".join(item.words for item in link.evidence if item.weight or item.field == "birth_date"),
+            why_review="; ".join(link.review_reasons),
+            decided_by=link.decided_by,
+        )
+        for link in ordered
+    ]
 
 
 RELATIONSHIP_WORDS = {
@@ -196,10 +241,13 @@ def _member(subject: Subject) -> HouseholdMember:
     )
 
 
+def _latest(chronologies: list[Chronology]) -> Chronology:
+    """The most recently assembled (every child's carries the same graph and links)."""
+    return max(chronologies, key=lambda chronology: (chronology.assembled_at, chronology.child_subject_id))
+
+
 def _latest_household(chronologies: list[Chronology]) -> list[HouseholdEdge]:
-    """The graph of the most recently assembled chronology (every child's carries the same one)."""
-    latest = max(chronologies, key=lambda chronology: chronology.assembled_at, default=None)
-    return latest.household if latest else []
+    return _latest(chronologies).household if chronologies else []
 
 
 def build(referral: Referral, chronologies: list[Chronology], agencies: list[str]) -> FamilyHistory:
@@ -241,6 +289,7 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
         concerns=[_words(concern.value) for concern in referral.concern_categories],
         household=[_member(subject) for subject in referral.subjects],
         relationships=relationship_rows(_latest_household(chronologies), names),
+        links=link_rows(_latest(chronologies).links if chronologies else [], names),
         agencies=agencies,
         checks=checks,
         children=children,

@@ -46,6 +46,17 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         checks.add_row(names.get(subject_id, subject_id), *(statuses.get(agency, "") for agency in history.agencies))
     console.print(checks)
 
+    if history.links:
+        links = Table(title="Identity links: which agency records are this household's, and why", title_justify="left")
+        for column, width in (("Person", 22), ("Agency record", 18), ("Decision", 22), ("Evidence", 60)):
+            links.add_column(column, max_width=width, overflow="fold")
+        for link in history.links:
+            evidence = (
+                f"{link.evidence}\n[italic]Why review: {link.why_review}[/]" if link.why_review else link.evidence
+            )
+            links.add_row(link.person, f"{link.agency} {link.record}", f"{link.outcome} ({link.probability})", evidence)
+        console.print(links)
+
     if not history.children:
         console.print("[yellow]No chronology has been assembled for this referral yet.[/]")
     for child in history.children:

@@ -88,3 +88,17 @@ def test_the_graph_is_the_same_however_often_it_is_assembled() -> None:
     first = household_graph(example_referral(), replies, links)
     again = household_graph(example_referral(), list(reversed(replies)), dict(reversed(links.items())))
     assert first == again and relationship_rows(first, {}) == relationship_rows(again, {})
+
+
+def test_every_linked_and_review_decision_is_shown_with_its_evidence_review_first() -> None:
+    referral = example_referral()
+    history = build(referral, assemble(referral, household_replies(), assembled_at=ASSEMBLED_AT), AGENCIES)
+    assert [(link.agency, link.record) for link in history.links][0] == ("police", "P-5")  # needs someone: first
+    review = history.links[0]
+    assert review.outcome.startswith("needs review") and "birth date differs by one digit" in review.evidence
+    assert review.why_review == "the agency returned another record that matches this person better"
+    linked = {(link.agency, link.record): link for link in history.links[1:]}
+    assert set(linked) == {("police", "P-1"), ("police", "P-9"), ("health", "H-1"), ("health", "H-2")}
+    assert all(link.outcome == "linked" and link.evidence for link in linked.values())
+    assert "NHS number matches" in linked[("health", "H-1")].evidence
+    assert history.checks["S1"]["police"] == "records found; 1 awaiting review"
