@@ -28,6 +28,8 @@ class AuditAction(StrEnum):
     REPLIES_READ = "replies.read"
     RECORDING_READ = "recording.read"
     PRIOR_PERSON_READ = "prior_person.read"
+    LINK_REVIEW_PROPOSE = "link_review.propose"
+    LINK_REVIEW_DECIDE = "link_review.decide"
     CHRONOLOGY_WRITE = "chronology.write"
     CHRONOLOGY_READ = "chronology.read"
 
@@ -44,6 +46,8 @@ _OBJECT_TYPES = {
     AuditAction.REPLIES_READ: "agency_replies",
     AuditAction.RECORDING_READ: "agency_recording",
     AuditAction.PRIOR_PERSON_READ: "indexed_person",
+    AuditAction.LINK_REVIEW_PROPOSE: "link_review",
+    AuditAction.LINK_REVIEW_DECIDE: "link_review",
     AuditAction.CHRONOLOGY_WRITE: "chronology",
     AuditAction.CHRONOLOGY_READ: "chronology",
 }

@@ -32,6 +32,10 @@ airflow_app = typer.Typer(help="Airflow on the embedded default (SQLite, LocalEx
 connectors_app = typer.Typer(
     help="Agency connectors, for integration engineers: list, check, parse, renormalise, new.", no_args_is_help=True
 )
+review_app = typer.Typer(
+    help="Candidate identity links the hub would not make alone: list, confirm, reject.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
 app.add_typer(referral_app, name="referral")
 app.add_typer(connectors_app, name="connectors")
 app.add_typer(chronology_app, name="chronology")
@@ -157,6 +161,37 @@ def connectors_new(
     from hub.connector_commands import scaffold_connector
 
     scaffold_connector(name, root=root, title=title, endpoint=endpoint, console=console)
+
+
+@review_app.command("list")
+def review_list(
+    referral: Annotated[str | None, typer.Option(help="Only this referral's reviews.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include decided reviews, with who decided.")] = False,
+) -> None:
+    """Candidate links waiting for a practitioner, with the evidence and why each needs a person."""
+    from hub.review_commands import list_reviews
+
+    list_reviews(HubSettings.from_env(), console, actor=cli_actor(), referral_id=referral, include_decided=all_)
+
+
+ReviewNumber = Annotated[int, typer.Argument(help="The review's number, from `hub review list`.")]
+Reason = Annotated[str, typer.Option(help="Why: kept (sealed) with the decision.")]
+
+
+@review_app.command("confirm")
+def review_confirm(review: ReviewNumber, reason: Reason) -> None:
+    """This agency record is this person: link it, and assemble the chronology again."""
+    from hub.review_commands import decide
+
+    decide(HubSettings.from_env(), review, confirm=True, reason=reason, actor=cli_actor(), console=console)
+
+
+@review_app.command("reject")
+def review_reject(review: ReviewNumber, reason: Reason) -> None:
+    """This agency record is someone else: keep it apart, for good."""
+    from hub.review_commands import decide
+
+    decide(HubSettings.from_env(), review, confirm=False, reason=reason, actor=cli_actor(), console=console)
 
 
 @sandbox_app.command("generate")

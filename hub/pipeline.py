@@ -141,12 +141,22 @@ def assemble_chronologies(
 
     `assembled_at` comes from the DAG run, not the clock, so re-running the task stores the same state.
     """
-    store = open_store(settings)
-    referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
-    replies = store.load_replies(referral_id, actor=ACTOR, purpose=PURPOSE)
+    return store_chronologies(open_store(settings), referral_id, assembled_at, actor=ACTOR, purpose=PURPOSE)
+
+
+def store_chronologies(
+    store: HubStore, referral_id: str, assembled_at: datetime, *, actor: str, purpose: str
+) -> list[dict[str, str | int]]:
+    """Assemble with practitioners' link decisions, store each child's chronology, queue new reviews.
+
+    Also what a practitioner's decision runs, so the history they read next reflects it.
+    """
+    referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
+    replies = store.load_replies(referral_id, actor=actor, purpose=purpose)
+    chronologies = assemble(referral, replies, assembled_at=assembled_at, decisions=store.link_decisions(referral_id))
     stored: list[dict[str, str | int]] = []
-    for chronology in assemble(referral, replies, assembled_at=assembled_at):
-        version = store.save_chronology(chronology, actor=ACTOR)
+    for chronology in chronologies:
+        version = store.save_chronology(chronology, actor=actor)
         stored.append({"child": chronology.child_subject_id, "version": version, "entries": len(chronology.entries)})
         log.info(
             "Referral %s: chronology for %s stored as version %d (%d entries)",
@@ -155,4 +165,7 @@ def assemble_chronologies(
             version,
             len(chronology.entries),
         )
+    if chronologies:
+        queued = store.propose_reviews(referral_id, chronologies[0].links, actor=actor, purpose=purpose)
+        log.info("Referral %s: %d candidate links queued for practitioner review", referral_id, queued)
     return stored

@@ -1,7 +1,19 @@
 """The hub's encrypted, audited store. Thin public module: import from here."""
 
 from hub.audit import AuditEvent, ChainVerification
-from hub.store.errors import ReferralConflict, StoreError, UnknownReferral
+from hub.store.errors import ReferralConflict, ReviewAlreadyDecided, StoreError, UnknownReferral, UnknownReview
 from hub.store.hub_store import HubStore
+from hub.store.reviews import LinkReview, ReviewStatus
 
-__all__ = ["AuditEvent", "ChainVerification", "HubStore", "ReferralConflict", "StoreError", "UnknownReferral"]
+__all__ = [
+    "AuditEvent",
+    "ChainVerification",
+    "HubStore",
+    "LinkReview",
+    "ReferralConflict",
+    "ReviewAlreadyDecided",
+    "ReviewStatus",
+    "StoreError",
+    "UnknownReferral",
+    "UnknownReview",
+]

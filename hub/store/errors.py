@@ -35,3 +35,19 @@ class ReferralConflict(StoreError, UserError):
             "submit the new information under a new referral id"
         )
         self.referral_id = referral_id
+
+
+class UnknownReview(StoreError, UserError):
+    """No link review has this number."""
+
+    def __init__(self, review_id: int) -> None:
+        super().__init__(f"no link review number {review_id}; `hub review list` shows the open ones")
+        self.review_id = review_id
+
+
+class ReviewAlreadyDecided(StoreError, UserError):
+    """A practitioner already decided this review; decisions are kept, not overwritten."""
+
+    def __init__(self, review_id: int, status: str) -> None:
+        super().__init__(f"link review {review_id} was already {status}; its decision stands and is in the audit trail")
+        self.review_id = review_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, TypeDecorator
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,6 +87,32 @@ class AgencyRecordingRow(Base):
     exchange_count: Mapped[int] = mapped_column(Integer)
     key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LinkReviewRow(Base):
+    """A candidate linkage sent to review, and what a practitioner decided about it.
+
+    Ids and the model's evidence words only (which never quote the data); a practitioner's reason,
+    free text, is sealed under the referral's key.
+    """
+
+    __tablename__ = "link_reviews"
+    __table_args__ = (UniqueConstraint("referral_id", "agency", "agency_person_id", "subject_id"),)
+
+    review_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), index=True)
+    agency: Mapped[str] = mapped_column(ID)
+    agency_person_id: Mapped[str] = mapped_column(String(200))
+    subject_id: Mapped[str] = mapped_column(ID)
+    probability: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(String(2000))
+    review_reasons: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    key_id: Mapped[str | None] = mapped_column(ForeignKey("data_keys.key_id"))
+    reason_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class IndexedPersonRow(Base):
