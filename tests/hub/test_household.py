@@ -93,8 +93,8 @@ def test_the_graph_is_the_same_however_often_it_is_assembled() -> None:
 def test_every_linked_and_review_decision_is_shown_with_its_evidence_review_first() -> None:
     referral = example_referral()
     history = build(referral, assemble(referral, household_replies(), assembled_at=ASSEMBLED_AT), AGENCIES)
-    assert [(link.agency, link.record) for link in history.links][0] == ("police", "P-5")  # needs someone: first
     review = history.links[0]
+    assert (review.agency, review.record) == ("police", "P-5")  # it needs someone, so it comes first
     assert review.outcome.startswith("needs review") and "birth date differs by one digit" in review.evidence
     assert review.why_review == "the agency returned another record that matches this person better"
     linked = {(link.agency, link.record): link for link in history.links[1:]}
