@@ -7,12 +7,13 @@ processed in a fixed order, and ties are broken on content. The caller supplies 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from hub.crypto.digest import canonical_json
 from hub.household import adults_related_to, household_graph
-from hub.linkage import Judgement, Linker, default_linker
+from hub.linkage import Judgement, Linker, Outcome, default_linker, from_person
+from hub.store.person_index import IndexedSubject
 from schemas import (
     AgencyReply,
     CandidateLink,
@@ -23,6 +24,7 @@ from schemas import (
     InvolvementRole,
     LinkEvidence,
     LinkOutcome,
+    PriorReferral,
     Referral,
     ReplyStatus,
 )
@@ -48,6 +50,47 @@ PairKey = tuple[str, str, str]
 """(agency, agency_person_id, subject_id): one candidate for one subject."""
 
 
+def prior_referrals(
+    referral: Referral, earlier: Mapping[str, Sequence[IndexedSubject]], *, linker: Linker | None = None
+) -> list[PriorReferral]:
+    """Each earlier referral's subject the model links to (or sends to review for) one of this referral's people.
+
+    Only referrals received before this one count; the lookup (`HubStore.prior_involvement`) found
+    the candidates through blocking tokens, and the same model and rules as agency records judge them.
+    """
+    linker = linker or default_linker()
+    found = []
+    for subject in referral.subjects:
+        query = from_person(subject.person)
+        for hit in earlier.get(subject.subject_id, ()):
+            if hit.received_at >= referral.received_at:
+                continue
+            judgement = linker.judge(query, from_person(hit.person, f"{hit.referral_id}/{hit.subject_id}"))
+            if judgement.outcome is Outcome.NOT_LINKED:
+                continue
+            found.append(
+                PriorReferral(
+                    subject_id=subject.subject_id,
+                    earlier_referral_id=hit.referral_id,
+                    earlier_subject_id=hit.subject_id,
+                    earlier_received_at=hit.received_at,
+                    outcome=LinkOutcome(judgement.outcome.value),
+                    probability=judgement.probability,
+                    evidence=_evidence(judgement),
+                    review_reasons=list(judgement.review_reasons),
+                )
+            )
+    return sorted(found, key=lambda prior: (prior.subject_id, prior.earlier_received_at, prior.earlier_referral_id))
+
+
+def _evidence(judgement: Judgement) -> list[LinkEvidence]:
+    return [
+        LinkEvidence(field=item.field, level=item.level, weight=round(item.weight, 2), words=item.words)
+        for item in judgement.evidence
+        if math.isfinite(item.weight)
+    ]
+
+
 def _candidate_link(agency: str, subject_id: str, judgement: Judgement, decided: bool | None) -> CandidateLink:
     outcome = LinkOutcome(judgement.outcome.value)
     if decided is not None:
@@ -58,11 +101,7 @@ def _candidate_link(agency: str, subject_id: str, judgement: Judgement, decided:
         subject_id=subject_id,
         outcome=outcome,
         probability=judgement.probability,
-        evidence=[
-            LinkEvidence(field=item.field, level=item.level, weight=round(item.weight, 2), words=item.words)
-            for item in judgement.evidence
-            if math.isfinite(item.weight)
-        ],
+        evidence=_evidence(judgement),
         review_reasons=list(judgement.review_reasons),
         decided_by="linkage" if decided is None else "practitioner",
     )
@@ -184,6 +223,7 @@ def assemble(
     assembled_at: datetime,
     linker: Linker | None = None,
     decisions: Mapping[PairKey, bool] | None = None,
+    earlier: Mapping[str, Sequence[IndexedSubject]] | None = None,
 ) -> list[Chronology]:
     """One chronology per child (subject child and siblings), with version 1 as a placeholder.
 
@@ -210,6 +250,7 @@ def assemble(
     checks = _checks(referral, ordered, counts, links, decided)
 
     household = household_graph(referral, ordered, links)
+    prior = prior_referrals(referral, earlier or {}, linker=linker)
     chronologies = []
     for child in referral.children:
         relevant = {child.subject_id, *adults_related_to(child.subject_id, household)}
@@ -222,6 +263,7 @@ def assemble(
                 entries=[entry for entry in entries if any(p.subject_id in relevant for p in entry.people)],
                 checks=checks,
                 links=decided,
+                prior_referrals=prior,
                 household=household,
             )
         )

@@ -6,7 +6,7 @@ One view model feeds both the terminal and the HTML report, so the two never dis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from hub.household import REFERRAL, adults_related_to
 from schemas import (
@@ -17,6 +17,7 @@ from schemas import (
     DatePrecision,
     HouseholdEdge,
     LinkOutcome,
+    PriorReferral,
     Referral,
     Relationship,
     ReplyStatus,
@@ -79,6 +80,18 @@ class LinkRow:
 
 
 @dataclass(frozen=True)
+class PriorRow:
+    """An earlier referral to the hub about one of this referral's people."""
+
+    person: str
+    earlier_referral: str
+    received: str
+    outcome: str
+    evidence: str
+    why_review: str
+
+
+@dataclass(frozen=True)
 class ChildHistory:
     subject_id: str
     name: str
@@ -98,6 +111,9 @@ class FamilyHistory:
     relationships: list[RelationshipRow]
     links: list[LinkRow]
     """Every agency record linked to a person or waiting for review, with the evidence."""
+    prior_referrals: list[PriorRow]
+    re_referral: str | None
+    """Set when a linked earlier referral was received within a year: practitioners must see it first."""
     agencies: list[str]
     checks: dict[str, dict[str, str]]
     """subject id -> agency -> status in words."""
@@ -124,6 +140,42 @@ OUTCOME_WORDS = {
     LinkOutcome.REVIEW: "needs review: left out until confirmed",
     LinkOutcome.NOT_LINKED: "not linked",
 }
+
+
+RE_REFERRAL_WINDOW = timedelta(days=365)
+
+
+def prior_rows(prior: list[PriorReferral], names: dict[str, str]) -> list[PriorRow]:
+    return [
+        PriorRow(
+            person=names.get(item.subject_id, item.subject_id),
+            earlier_referral=f"{item.earlier_referral_id} ({item.earlier_subject_id})",
+            received=f"{item.earlier_received_at:%d %b %Y}",
+            outcome=OUTCOME_WORDS[item.outcome],
+            evidence="; ".join(evidence.words for evidence in item.evidence if evidence.weight),
+            why_review="; ".join(item.review_reasons),
+        )
+        for item in prior
+    ]
+
+
+def re_referral_flag(referral: Referral, prior: list[PriorReferral], names: dict[str, str]) -> str | None:
+    """ "Re-referral: ..." when a linked earlier referral about one of the children came within a year."""
+    children = {subject.subject_id for subject in referral.children}
+    recent = [
+        item
+        for item in prior
+        if item.outcome is LinkOutcome.LINKED
+        and item.subject_id in children
+        and referral.received_at - item.earlier_received_at <= RE_REFERRAL_WINDOW
+    ]
+    if not recent:
+        return None
+    return "Re-referral within a year: " + "; ".join(
+        f"{names.get(item.subject_id, item.subject_id)} was referred on {item.earlier_received_at:%d %b %Y} "
+        f"({item.earlier_referral_id})"
+        for item in recent
+    )
 
 
 def link_rows(links: list[CandidateLink], names: dict[str, str]) -> list[LinkRow]:
@@ -252,6 +304,7 @@ def _latest_household(chronologies: list[Chronology]) -> list[HouseholdEdge]:
 
 def build(referral: Referral, chronologies: list[Chronology], agencies: list[str]) -> FamilyHistory:
     names = {subject.subject_id: subject.person.name.display for subject in referral.subjects}
+    prior = _latest(chronologies).prior_referrals if chronologies else []
     checks: dict[str, dict[str, str]] = {
         subject.subject_id: dict.fromkeys(agencies, NOT_CHECKED) for subject in referral.subjects
     }
@@ -290,6 +343,8 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
         household=[_member(subject) for subject in referral.subjects],
         relationships=relationship_rows(_latest_household(chronologies), names),
         links=link_rows(_latest(chronologies).links if chronologies else [], names),
+        prior_referrals=prior_rows(prior, names),
+        re_referral=re_referral_flag(referral, prior, names),
         agencies=agencies,
         checks=checks,
         children=children,

@@ -153,7 +153,13 @@ def store_chronologies(
     """
     referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
     replies = store.load_replies(referral_id, actor=actor, purpose=purpose)
-    chronologies = assemble(referral, replies, assembled_at=assembled_at, decisions=store.link_decisions(referral_id))
+    earlier = {
+        subject.subject_id: store.prior_involvement(subject.person, excluding=referral_id, actor=actor, purpose=purpose)
+        for subject in referral.subjects
+    }
+    chronologies = assemble(
+        referral, replies, assembled_at=assembled_at, decisions=store.link_decisions(referral_id), earlier=earlier
+    )
     stored: list[dict[str, str | int]] = []
     for chronology in chronologies:
         version = store.save_chronology(chronology, actor=actor)

@@ -22,6 +22,9 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         f"Concerns: {', '.join(history.concerns)}."
     )
 
+    if history.re_referral:
+        console.print(f"[bold red]{history.re_referral}[/]")
+
     household = Table(title="Household", title_justify="left", expand=False)
     for column in ("Id", "Name", "Role", "Born"):
         household.add_column(column)
@@ -45,6 +48,27 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
     for subject_id, statuses in history.checks.items():
         checks.add_row(names.get(subject_id, subject_id), *(statuses.get(agency, "") for agency in history.agencies))
     console.print(checks)
+
+    if history.prior_referrals:
+        prior = Table(title="Earlier referrals to the hub about these people", title_justify="left")
+        for column, width in (
+            ("Person", 22),
+            ("Earlier referral", 24),
+            ("Received", 12),
+            ("Decision", 22),
+            ("Evidence", 50),
+        ):
+            prior.add_column(column, max_width=width, overflow="fold")
+        for prior_row in history.prior_referrals:
+            why = f"\n[italic]Why review: {prior_row.why_review}[/]" if prior_row.why_review else ""
+            prior.add_row(
+                prior_row.person,
+                prior_row.earlier_referral,
+                prior_row.received,
+                prior_row.outcome,
+                f"{prior_row.evidence}{why}",
+            )
+        console.print(prior)
 
     if history.links:
         links = Table(title="Identity links: which agency records are this household's, and why", title_justify="left")

@@ -301,6 +301,19 @@ class CandidateLink(Model):
         return f"{words}{reasons}"
 
 
+class PriorReferral(Model):
+    """An earlier referral to the hub about one of this referral's people, as prior-involvement lookup found it."""
+
+    subject_id: OpaqueId
+    earlier_referral_id: OpaqueId
+    earlier_subject_id: OpaqueId
+    earlier_received_at: datetime
+    outcome: LinkOutcome
+    probability: float = Field(ge=0, le=1)
+    evidence: list[LinkEvidence] = Field(default_factory=list)
+    review_reasons: list[str] = Field(default_factory=list)
+
+
 class Chronology(Model):
     referral_id: OpaqueId
     child_subject_id: OpaqueId
@@ -313,6 +326,10 @@ class Chronology(Model):
         default_factory=list,
         description="Every candidate linked or sent to review, with its evidence (not-linked ones are counted in "
         "checks).",
+    )
+    prior_referrals: list[PriorReferral] = Field(
+        default_factory=list,
+        description="Earlier referrals about this referral's people, linked or for review, with the evidence.",
     )
     household: list[HouseholdEdge] = Field(
         default_factory=list,

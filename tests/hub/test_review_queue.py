@@ -91,3 +91,34 @@ def test_the_cli_lists_confirms_and_refuses_cleanly(assembled: HubStore, hub_hom
         run_hub("review", "reject", "404", "--reason", "x", home=hub_home), "no link review number 404"
     )
     assert_clean_refusal(run_hub("review", "reject", "1", "--reason", " ", home=hub_home), "Give the reason")
+
+
+def test_a_re_referral_is_linked_to_the_earlier_one_and_flagged(hub_home: Path) -> None:
+    from hub.family_history import build
+
+    store = open_store(HubSettings.from_env())
+    current = example_referral()
+    earlier_child = current.subject("S1")
+    earlier = current.model_copy(
+        update={
+            "referral_id": "REF-2026-000101",
+            "received_at": current.received_at - timedelta(days=120),
+            "subjects": [earlier_child],
+        }
+    )
+    later = current.model_copy(
+        update={"referral_id": "REF-2027-000001", "received_at": current.received_at + timedelta(days=400)}
+    )
+    store.save_referrals([earlier, current, later], **WHO)
+    for reply in household_replies():
+        store.save_reply(reply, actor="pipeline")
+    store_chronologies(store, REFERRAL_ID, ASSEMBLED_AT, **WHO)
+
+    chronologies = store.latest_chronologies(REFERRAL_ID, **WHO)
+    [prior] = chronologies[0].prior_referrals  # the later referral is not "prior"
+    assert (prior.subject_id, prior.earlier_referral_id, prior.outcome.value) == ("S1", "REF-2026-000101", "linked")
+    history = build(current, chronologies, ["health", "police"])
+    assert history.re_referral == (
+        "Re-referral within a year: Amara Joy Okafor-Reid was referred on 05 Jul 2026 (REF-2026-000101)"
+    )
+    assert history.prior_referrals[0].evidence and "birth date matches" in history.prior_referrals[0].evidence
