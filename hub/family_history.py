@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from hub.household import REFERRAL, adults_related_to
+from hub.household import REFERRAL, adults_related_to, is_agency_node
 from schemas import (
     CandidateLink,
     CheckResult,
@@ -212,6 +212,15 @@ def _stated_by(edge: HouseholdEdge) -> str:
     return "stated in the referral" if edge.stated_by == REFERRAL else f"shown by {edge.stated_by}"
 
 
+def _node_name(node: str, names: dict[str, str]) -> str:
+    if node in names:
+        return names[node]
+    if is_agency_node(node):
+        agency, _, record = node.partition(":")
+        return f"someone not named in the referral ({agency} record {record})"
+    return node
+
+
 def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list[RelationshipRow]:
     """Each stated relationship once, from its more telling side.
 
@@ -229,9 +238,9 @@ def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list
         rows.setdefault(
             (*ordered, edge.relationship.value, edge.stated_by),
             RelationshipRow(
-                person=names.get(edge.related_subject_id, edge.related_subject_id),
+                person=_node_name(edge.related_subject_id, names),
                 relationship=RELATIONSHIP_WORDS[edge.relationship],
-                of=names.get(edge.subject_id, edge.subject_id),
+                of=_node_name(edge.subject_id, names),
                 stated_by=_stated_by(edge),
             ),
         )

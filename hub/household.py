@@ -5,7 +5,9 @@ Edges come from two kinds of statement:
 * the referral: the referrer described each person's place in the child's household (sibling,
   parent or carer, other adult), so every pair of its people is related as that role implies;
 * agency records: a tenancy or homelessness case that lists two of the referral's people (as the
-  identity check linked them) shows that they share a home, and says so in the edge's source.
+  identity check linked them) shows that they share a home, and says so in the edge's source. A
+  person such a record lists whom the referral does not name joins the graph too, as the agency's
+  record (`<agency>:<person id>`): an unknown adult in a child's home is worth a question.
 
 The graph decides what reaches a child's chronology: an adult's record only through a relationship
 stated between that adult and the child, which the chronology then shows beside the record.
@@ -58,8 +60,18 @@ def referral_edges(referral: Referral) -> list[HouseholdEdge]:
     ]
 
 
+def agency_node(agency: str, agency_person_id: str) -> str:
+    """The graph's id for someone an agency's record lists but the referral does not name."""
+    return f"{agency}:{agency_person_id}"[:64]
+
+
+def is_agency_node(node: str) -> bool:
+    return ":" in node
+
+
 def agency_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]) -> list[HouseholdEdge]:
-    """Co-residence shown by home records (tenancies, homelessness cases) naming two linked people."""
+    """Co-residence shown by home records (tenancies, homelessness cases) naming a linked person and others."""
+    linked = set(links.values())
     edges: dict[tuple[str, str, str], HouseholdEdge] = {}
     for reply in replies:
         for entry in reply.entries:
@@ -67,12 +79,14 @@ def agency_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], st
                 continue
             residents = sorted(
                 {
-                    subject_id
+                    links.get((entry.source.agency, person.agency_person_id))
+                    or agency_node(entry.source.agency, person.agency_person_id)
                     for person in entry.people
                     if person.role in HOME_ROLES
-                    and (subject_id := links.get((entry.source.agency, person.agency_person_id))) is not None
                 }
             )
+            if not any(resident in linked for resident in residents):
+                continue  # Nobody in the referral: another household's record.
             for subject_id, related_id in permutations(residents, 2):
                 stated_by = f"{entry.source.agency} {entry.source.record_id}"
                 edges.setdefault(

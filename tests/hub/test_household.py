@@ -102,3 +102,40 @@ def test_every_linked_and_review_decision_is_shown_with_its_evidence_review_firs
     assert all(link.outcome == "linked" and link.evidence for link in linked.values())
     assert "NHS number matches" in linked[("health", "H-1")].evidence
     assert history.checks["S1"]["police"] == "records found; 1 awaiting review"
+
+
+def test_someone_an_agency_lists_in_the_home_but_the_referral_does_not_name_joins_the_graph() -> None:
+    referral = example_referral()
+    lodger_tenancy = entry(
+        "housing",
+        "TEN-2",
+        "2023-01-09",
+        [("HP-3", InvolvementRole.TENANT), ("HP-8", InvolvementRole.HOUSEHOLD_MEMBER)],
+        category=EntryCategory.TENANCY,
+        summary="Secure council tenancy.",
+    )
+    elsewhere = entry(
+        "housing", "TEN-3", "2020-01-01", [("HP-50", InvolvementRole.TENANT)], category=EntryCategory.TENANCY
+    )
+    grace = candidate("HP-3", person("Grace", "Okafor", "1989-11-20"))
+    replies = [*household_replies(), reply("housing", "S3", candidates=[grace], entries=[lodger_tenancy, elsewhere])]
+    chronologies = assemble(referral, replies, assembled_at=ASSEMBLED_AT)
+    assert relationship(chronologies[0].household, "S3", "housing:HP-8") == {
+        (Relationship.CO_RESIDENT, "housing TEN-2")
+    }
+    assert not any("HP-50" in edge.related_subject_id for edge in chronologies[0].household)  # nobody of ours there
+    lines = {
+        (row.person, row.relationship, row.of, row.stated_by)
+        for row in build(referral, chronologies, AGENCIES).relationships
+    }
+    assert (
+        "someone not named in the referral (housing record HP-8)",
+        "lives with",
+        "Grace Okafor",
+        "shown by housing TEN-2",
+    ) in lines or (
+        "Grace Okafor",
+        "lives with",
+        "someone not named in the referral (housing record HP-8)",
+        "shown by housing TEN-2",
+    ) in lines
