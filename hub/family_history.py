@@ -222,29 +222,36 @@ def _node_name(node: str, names: dict[str, str]) -> str:
 
 
 def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list[RelationshipRow]:
-    """Each stated relationship once, from its more telling side.
+    """One row per pair of people: their most telling relationship, and everyone who says so.
 
-    "A is parent or carer of B" is shown, not also "B is child of A"; "A is another adult in B's
-    household" is shown, not also "B lives with A"; a symmetric one ("lives with") once per pair.
+    "A is parent or carer of B" rather than also "B is child of A"; a pair the referral describes
+    and a tenancy confirms is one row, "stated in the referral; shown by housing TEN1 (lives with)".
     """
-    telling = [edge for edge in edges if edge.relationship not in SYMMETRIC | {Relationship.CHILD}]
-    covered = {(frozenset((edge.subject_id, edge.related_subject_id)), edge.stated_by) for edge in telling}
-    rows: dict[tuple[str, ...], RelationshipRow] = {}
+    by_pair: dict[frozenset[str], list[HouseholdEdge]] = {}
     for edge in edges:
-        pair = frozenset((edge.subject_id, edge.related_subject_id))
-        if edge not in telling and (edge.relationship is Relationship.CHILD or (pair, edge.stated_by) in covered):
-            continue
-        ordered = sorted(pair) if edge.relationship in SYMMETRIC else [edge.related_subject_id, edge.subject_id]
-        rows.setdefault(
-            (*ordered, edge.relationship.value, edge.stated_by),
+        if edge.relationship is not Relationship.CHILD:
+            by_pair.setdefault(frozenset((edge.subject_id, edge.related_subject_id)), []).append(edge)
+    rows = []
+    for pair_edges in by_pair.values():
+        shown = min(pair_edges, key=lambda edge: (edge.relationship in SYMMETRIC, edge.stated_by != REFERRAL))
+        sources = [_stated_by(shown)]
+        for edge in pair_edges:
+            if edge.stated_by == shown.stated_by:
+                continue  # The same statement, seen from the other person's side.
+            source = _stated_by(edge)
+            if edge.relationship is not shown.relationship:
+                source += f" ({RELATIONSHIP_WORDS[edge.relationship]})"
+            if source not in sources:
+                sources.append(source)
+        rows.append(
             RelationshipRow(
-                person=_node_name(edge.related_subject_id, names),
-                relationship=RELATIONSHIP_WORDS[edge.relationship],
-                of=_node_name(edge.subject_id, names),
-                stated_by=_stated_by(edge),
-            ),
+                person=_node_name(shown.related_subject_id, names),
+                relationship=RELATIONSHIP_WORDS[shown.relationship],
+                of=_node_name(shown.subject_id, names),
+                stated_by="; ".join(sources),
+            )
         )
-    return list(rows.values())
+    return rows
 
 
 def _through(

@@ -73,7 +73,8 @@ def test_the_family_history_shows_each_relationship_with_its_source_and_what_it_
     lines = {(row.person, row.relationship, row.of, row.stated_by) for row in history.relationships}
     assert ("Grace Okafor", "parent or carer", "Amara Joy Okafor-Reid", "stated in the referral") in lines
     assert ("Tyler Okafor-Reid", "sibling", "Amara Joy Okafor-Reid", "stated in the referral") in lines
-    assert ("Liam Hartley", "lives with", "Grace Okafor", "shown by housing TEN-1") in lines
+    assert ("Liam Hartley", "lives with", "Grace Okafor", "stated in the referral; shown by housing TEN-1") in lines
+    assert len(lines) == len(history.relationships) == 6  # one row per pair of the four people
     assert not any(row.relationship == "child" for row in history.relationships)  # shown as parent or carer
     amara = next(child for child in history.children if child.subject_id == "S1")
     earlier = next(row for row in amara.rows if row.source == "police OCC-3")  # Grace's record only
