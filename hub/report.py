@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -13,6 +14,14 @@ from hub.family_history import FamilyHistory
 _templates = Environment(
     loader=PackageLoader("hub", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
 )
+
+
+_FREQUENCY_NOTE = re.compile(r" \((?:an uncommon|a common) name, so it counts for (?:more|less)\)")
+
+
+def _brief(evidence: str) -> str:
+    """Evidence for a terminal: without the notes on how common a name is (the HTML report keeps them)."""
+    return _FREQUENCY_NOTE.sub("", evidence)
 
 
 def print_family_history(history: FamilyHistory, console: Console) -> None:
