@@ -223,7 +223,7 @@ def assemble(
     assembled_at: datetime,
     linker: Linker | None = None,
     decisions: Mapping[PairKey, bool] | None = None,
-    earlier: Mapping[str, Sequence[IndexedSubject]] | None = None,
+    prior: Sequence[PriorReferral] = (),
 ) -> list[Chronology]:
     """One chronology per child (subject child and siblings), with version 1 as a placeholder.
 
@@ -250,7 +250,6 @@ def assemble(
     checks = _checks(referral, ordered, counts, links, decided)
 
     household = household_graph(referral, ordered, links)
-    prior = prior_referrals(referral, earlier or {}, linker=linker)
     chronologies = []
     for child in referral.children:
         relevant = {child.subject_id, *adults_related_to(child.subject_id, household)}
@@ -263,7 +262,7 @@ def assemble(
                 entries=[entry for entry in entries if any(p.subject_id in relevant for p in entry.people)],
                 checks=checks,
                 links=decided,
-                prior_referrals=prior,
+                prior_referrals=list(prior),
                 household=household,
             )
         )

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from hub.agencies import AgencySetupError, build_connector
-from hub.chronology import assemble
+from hub.chronology import PairKey, assemble, prior_referrals
 from hub.errors import UserError
 from hub.services import open_store
 from hub.settings import HubSettings
 from hub.store import HubStore
-from schemas import AgencyReply, ReplyStatus
+from schemas import AgencyReply, LinkOutcome, PriorReferral, ReplyStatus
 
 if TYPE_CHECKING:
     from connectors.connections import ConnectionLookup
@@ -144,6 +144,22 @@ def assemble_chronologies(
     return store_chronologies(open_store(settings), referral_id, assembled_at, actor=ACTOR, purpose=PURPOSE)
 
 
+def inherited_decisions(store: HubStore, prior: list[PriorReferral]) -> dict[PairKey, bool]:
+    """Practitioners' decisions about a person in an earlier referral, carried to the same person now.
+
+    Only through a prior-involvement link the model made outright (not one awaiting review): a rejected
+    agency record is not proposed again for the same child, and a confirmed one is reused.
+    """
+    carried: dict[PairKey, bool] = {}
+    for item in prior:
+        if item.outcome is not LinkOutcome.LINKED:
+            continue
+        for (agency, agency_person_id, subject_id), confirmed in store.link_decisions(item.earlier_referral_id).items():
+            if subject_id == item.earlier_subject_id:
+                carried.setdefault((agency, agency_person_id, item.subject_id), confirmed)
+    return carried
+
+
 def store_chronologies(
     store: HubStore, referral_id: str, assembled_at: datetime, *, actor: str, purpose: str
 ) -> list[dict[str, str | int]]:
@@ -157,9 +173,9 @@ def store_chronologies(
         subject.subject_id: store.prior_involvement(subject.person, excluding=referral_id, actor=actor, purpose=purpose)
         for subject in referral.subjects
     }
-    chronologies = assemble(
-        referral, replies, assembled_at=assembled_at, decisions=store.link_decisions(referral_id), earlier=earlier
-    )
+    prior = prior_referrals(referral, earlier)
+    decisions = {**inherited_decisions(store, prior), **store.link_decisions(referral_id)}
+    chronologies = assemble(referral, replies, assembled_at=assembled_at, decisions=decisions, prior=prior)
     stored: list[dict[str, str | int]] = []
     for chronology in chronologies:
         version = store.save_chronology(chronology, actor=actor)

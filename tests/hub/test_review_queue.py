@@ -122,3 +122,21 @@ def test_a_re_referral_is_linked_to_the_earlier_one_and_flagged(hub_home: Path) 
         "Re-referral within a year: Amara Joy Okafor-Reid was referred on 05 Jul 2026 (REF-2026-000101)"
     )
     assert history.prior_referrals[0].evidence and "birth date matches" in history.prior_referrals[0].evidence
+
+
+def test_a_practitioners_decision_carries_to_the_same_child_in_a_later_referral(assembled: HubStore) -> None:
+    [review] = assembled.link_reviews()
+    assembled.decide_review(review.review_id, confirm=False, reason="Another child.", **SOCIAL_WORKER)
+    current = example_referral()
+    later = current.model_copy(
+        update={"referral_id": "REF-2027-000002", "received_at": current.received_at + timedelta(days=90)}
+    )
+    assembled.save_referral(later, **WHO)
+    for reply in household_replies():
+        assembled.save_reply(reply.model_copy(update={"referral_id": later.referral_id}), actor="pipeline")
+    store_chronologies(assembled, later.referral_id, ASSEMBLED_AT + timedelta(days=90), **WHO)
+    assert assembled.link_reviews(later.referral_id) == []  # not proposed again: the earlier decision stands
+    [amara] = [c for c in assembled.latest_chronologies(later.referral_id, **WHO) if c.child_subject_id == "S1"]
+    [p5] = [link for link in amara.links if link.agency_person_id == "P-5"]
+    assert (p5.outcome.value, p5.decided_by) == ("not_linked", "practitioner")
+    assert not any(entry.source.record_id == "OCC-2" for entry in amara.entries)
