@@ -208,6 +208,13 @@ def _current_home(addresses: list[FhirAddress] | None) -> FhirAddress | None:
     return homes[0] if homes else None
 
 
+def _former_homes(addresses: list[FhirAddress] | None) -> list[Address]:
+    """Earlier homes (`home` with `period.end`), most recently left first: evidence for linkage."""
+    former = [a for a in addresses or [] if a.use in (None, "home") and a.period is not None and a.period.end]
+    former.sort(key=lambda a: str(a.period.end if a.period else ""), reverse=True)
+    return [address for home in former if (address := _address(home)) is not None]
+
+
 def _address(home: FhirAddress | None) -> Address | None:
     if home is None:
         return None
@@ -226,6 +233,7 @@ def patient_to_person(patient: Patient) -> Person:
         birth_date=patient.birthDate,
         sex=Sex(patient.gender) if patient.gender in set(Sex) else Sex.UNKNOWN,
         address=None if is_restricted(patient) else _address(_current_home(patient.address)),
+        previous_addresses=[] if is_restricted(patient) else _former_homes(patient.address),
         identifiers=Identifiers(nhs_number=_nhs_number(patient.identifier)),
     )
 
@@ -516,7 +524,7 @@ class HealthConnector(Connector):
     title = "NHS health (PDS demographics, A&E, CP-IS flags)"
     lawful_basis = f"{SAFEGUARDING_BASIS}; UK GDPR Art 9(2)(g) for health data"
     returns = ReturnedFields(
-        person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.nhs_number"}),
+        person=frozenset({"aliases", "birth_date", "sex", "address", "previous_addresses", "identifiers.nhs_number"}),
         entry=frozenset({"ended_on", "sensitivity"}),
         categories=frozenset(
             {

@@ -101,6 +101,9 @@ class Person(Model):
     birth_date: date | None = None
     sex: Sex = Sex.UNKNOWN
     address: Address | None = None
+    previous_addresses: list[Address] = Field(
+        default_factory=list, description="Earlier homes, most recent first, as the source holds them."
+    )
     identifiers: Identifiers = Field(default_factory=Identifiers)
 
 

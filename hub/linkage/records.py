@@ -212,7 +212,10 @@ def _alias_parts(aliases: Sequence[PersonName]) -> tuple[list[str], list[str]]:
 
 
 def from_person(person: Person, record_id: str = "query") -> LinkageRecord:
-    """A referral's (or an agency's) `schemas.Person`, aliases counted as other names."""
+    """A referral's (or an agency's) `schemas.Person`.
+
+    Aliases count as other names, and earlier homes as other addresses.
+    """
     other_given, other_family = _alias_parts(person.aliases)
     address = person.address
     return build_record(
@@ -225,6 +228,7 @@ def from_person(person: Person, record_id: str = "query") -> LinkageRecord:
         sex=person.sex.value,
         address_line=address.line if address else None,
         postcode=address.postcode if address else None,
+        other_addresses=[(previous.line, previous.postcode) for previous in person.previous_addresses],
         identifiers=person.identifiers.present(),
     )
 

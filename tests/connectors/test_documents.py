@@ -234,8 +234,15 @@ def test_pds_restricted_patient_has_no_address_and_no_gp_registration(name: str)
 
     assert candidate.person.name.display == "Janet Smythe"
     assert candidate.person.identifiers.nhs_number == "9000000025"
-    assert candidate.person.address is None
+    assert candidate.person.address is None and candidate.person.previous_addresses == []
     assert document.entries == []
+
+
+def test_a_pds_home_address_that_has_ended_is_a_previous_address() -> None:
+    """Every published example's home ended in 2021: no current address, but a previous one for linkage."""
+    [candidate] = _fixture("health/pds/Patient.json").candidates
+    assert candidate.person.address is None
+    assert [address.postcode for address in candidate.person.previous_addresses] == ["LS1 6AE"]
 
 
 @pytest.mark.parametrize("code", ["R", "V"])

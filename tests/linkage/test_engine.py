@@ -200,3 +200,20 @@ def test_two_records_equally_like_the_person_both_go_to_review(linker: Linker) -
     assert {reason for j in judgements for reason in j.review_reasons} >= {
         "the agency returned more than one record that could be this person"
     }
+
+
+def test_a_persons_earlier_home_reaches_the_engine(linker: Linker) -> None:
+    from schemas import Address
+
+    moved = person("Amara Joy", "Okafor-Reid", "2015-03-14").model_copy(
+        update={
+            "address": Address(line="3 Quarrymoor Lane", postcode="NE2 4AB"),
+            "previous_addresses": [Address(line="14 Larch Close", postcode="NE4 7QT")],
+        }
+    )
+    referral_view = person("Amara Joy", "Okafor-Reid", "2015-03-14").model_copy(
+        update={"address": Address(line="14 Larch Close", postcode="NE4 7QT")}
+    )
+    [judgement] = linker.link_candidates(referral_view, [candidate("H-1", moved)])
+    assert judgement.level_of("address") == "previous_address"
+    assert "matches a previous address" in judgement.summary
