@@ -52,6 +52,7 @@ from schemas import (
     Person,
     PersonName,
     Rag,
+    RelatedPerson,
     ReplyStatus,
     Subject,
 )
@@ -210,6 +211,10 @@ class Connector(ABC):
     def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
         """The significant events the agency holds about one of its person records."""
 
+    def fetch(self, candidate: AgencyPerson) -> NormalisedDocument:
+        """The candidate's records and any relationships they state; override when records state relationships."""
+        return NormalisedDocument(agency=self.agency, kind="records", entries=self.fetch_entries(candidate))
+
     @classmethod
     @abstractmethod
     def parse_document(cls, document: bytes) -> NormalisedDocument:
@@ -282,7 +287,9 @@ class Connector(ABC):
         reply = {"agency": self.agency_id, "referral_id": referral_id, "subject_id": subject.subject_id}
         try:
             candidates = self.search(subject.person)
-            entries = _unique_entries(entry for candidate in candidates for entry in self.fetch_entries(candidate))
+            fetched = [self.fetch(candidate) for candidate in candidates]
+            entries = _unique_entries(entry for document in fetched for entry in document.entries)
+            related = _unique_related(person for document in fetched for person in document.related_people)
         except ConnectorError as error:
             logger.warning(
                 "%s check failed: referral=%s subject=%s code=%s",
@@ -299,7 +306,9 @@ class Connector(ABC):
                 error_code=error.code,
             )
         document = self.restrict(
-            NormalisedDocument(agency=self.agency, kind="check", candidates=candidates, entries=entries)
+            NormalisedDocument(
+                agency=self.agency, kind="check", candidates=candidates, entries=entries, related_people=related
+            )
         )
         status = _status(document.candidates)
         logger.info(
@@ -318,7 +327,16 @@ class Connector(ABC):
             completed_at=datetime.now(UTC),
             candidates=document.candidates,
             entries=document.entries,
+            related_people=document.related_people,
         )
+
+
+def _unique_related(people: Iterable[RelatedPerson]) -> list[RelatedPerson]:
+    """Each stated relationship once (two candidates' records can state the same one)."""
+    unique: dict[str, RelatedPerson] = {}
+    for person in people:
+        unique.setdefault(person.model_dump_json(), person)
+    return list(unique.values())
 
 
 def _status(candidates: list[AgencyPerson]) -> ReplyStatus:

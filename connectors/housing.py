@@ -34,6 +34,7 @@ from schemas import (
     NormalisedDocument,
     Person,
     PersonName,
+    RelatedPerson,
     Sensitivity,
     Sex,
     SourceRef,
@@ -252,6 +253,43 @@ def homelessness_entry(case: dict[str, Any]) -> ChronologyEntry:
     )
 
 
+def _member_name(member: dict[str, Any]) -> PersonName | None:
+    if not member.get("surname"):
+        return None
+    return PersonName(given_names=str(member.get("forename") or "").split(), family_name=member["surname"])
+
+
+def _stated(lead_ref: str, members: Iterable[dict[str, Any]], record: str) -> list[RelatedPerson]:
+    """What each member of a household is to its tenant or applicant, as the record states it."""
+    return [
+        RelatedPerson(
+            agency_person_id=lead_ref,
+            relationship=RELATIONSHIP_WORDS.get(str(member["relationship"]), _words(member["relationship"])),
+            relationship_code=str(member["relationship"]),
+            name=_member_name(member),
+            related_agency_person_id=member["person_ref"],
+            source=SourceRef(agency=AGENCY, record_id=record),
+        )
+        for member in members
+        if member["person_ref"] != lead_ref
+    ]
+
+
+def parse_relationships(payload: Any) -> list[RelatedPerson]:
+    """Every relationship the person's tenancies and homelessness cases state about their households."""
+    with parsing():
+        stated = [
+            person
+            for tenancy in payload["tenancies"]
+            for person in _stated(tenancy["tenant"]["person_ref"], tenancy["household"], tenancy["tenancy_ref"])
+        ]
+        return stated + [
+            person
+            for case in payload["homelessness"]
+            for person in _stated(case["applicant_ref"], case["household"], case["case_ref"])
+        ]
+
+
 def parse_records(payload: Any) -> list[ChronologyEntry]:
     with parsing():
         entries = [entry for tenancy in payload["tenancies"] for entry in tenancy_entries(tenancy)]
@@ -278,7 +316,10 @@ def parse_document(document: bytes) -> NormalisedDocument:
         entries = parse_records(payload)
         with parsing():
             person = person_to_candidate(payload["person"])
-        return NormalisedDocument(agency=AGENCY, kind="records", candidates=[person], entries=entries)
+        related = parse_relationships(payload)
+        return NormalisedDocument(
+            agency=AGENCY, kind="records", candidates=[person], entries=entries, related_people=related
+        )
     raise MalformedReply(message="document is not a housing reply this connector reads")
 
 
@@ -289,6 +330,7 @@ class HousingConnector(Connector):
     returns = ReturnedFields(
         person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.housing_reference"}),
         entry=frozenset({"ended_on", "sensitivity"}),
+        related=frozenset({"relationship_code", "name", "related_agency_person_id"}),
         categories=frozenset(
             {
                 EntryCategory.TENANCY,
@@ -319,5 +361,12 @@ class HousingConnector(Connector):
                 return found
         return []
 
+    def fetch(self, candidate: AgencyPerson) -> NormalisedDocument:
+        """Records and the households they list, from one request."""
+        payload = self.post_json("/api/records", {"person_ref": candidate.agency_person_id})
+        return NormalisedDocument(
+            agency=AGENCY, kind="records", entries=parse_records(payload), related_people=parse_relationships(payload)
+        )
+
     def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:
-        return parse_records(self.post_json("/api/records", {"person_ref": candidate.agency_person_id}))
+        return self.fetch(candidate).entries

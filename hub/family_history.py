@@ -205,20 +205,39 @@ RELATIONSHIP_WORDS = {
     Relationship.OTHER_ADULT: "other adult in the household",
     Relationship.CO_RESIDENT: "lives with",
 }
-SYMMETRIC = frozenset({Relationship.SIBLING, Relationship.PARTNER, Relationship.CO_RESIDENT})
+TELLING = (
+    Relationship.PARENT_CARER,
+    Relationship.PARTNER,
+    Relationship.SIBLING,
+    Relationship.OTHER_ADULT,
+    Relationship.CO_RESIDENT,
+    Relationship.CHILD,
+)
+"""Which of a pair's relationships to show first: the most specific, seen from the child's side."""
 
 
 def _stated_by(edge: HouseholdEdge) -> str:
     return "stated in the referral" if edge.stated_by == REFERRAL else f"shown by {edge.stated_by}"
 
 
-def _node_name(node: str, names: dict[str, str]) -> str:
+def _node_name(node: str, names: dict[str, str], stated_name: str | None = None) -> str:
     if node in names:
         return names[node]
     if is_agency_node(node):
         agency, _, record = node.partition(":")
-        return f"someone not named in the referral ({agency} record {record})"
+        who = stated_name or "someone"
+        return f"{who}, not named in the referral ({agency} record {record})"
     return node
+
+
+def _stated_name(edges: list[HouseholdEdge], node: str) -> str | None:
+    """The name an agency's record gives someone the referral does not name, if any edge carries it."""
+    for edge in edges:
+        if edge.related_subject_id == node and edge.related_name:
+            return edge.related_name
+        if edge.subject_id == node and edge.subject_name:
+            return edge.subject_name
+    return None
 
 
 def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list[RelationshipRow]:
@@ -233,7 +252,7 @@ def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list
             by_pair.setdefault(frozenset((edge.subject_id, edge.related_subject_id)), []).append(edge)
     rows = []
     for pair_edges in by_pair.values():
-        shown = min(pair_edges, key=lambda edge: (edge.relationship in SYMMETRIC, edge.stated_by != REFERRAL))
+        shown = min(pair_edges, key=lambda edge: (TELLING.index(edge.relationship), edge.stated_by != REFERRAL))
         sources = [_stated_by(shown)]
         for edge in pair_edges:
             if edge.stated_by == shown.stated_by:
@@ -245,9 +264,9 @@ def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list
                 sources.append(source)
         rows.append(
             RelationshipRow(
-                person=_node_name(shown.related_subject_id, names),
+                person=_node_name(shown.related_subject_id, names, _stated_name(pair_edges, shown.related_subject_id)),
                 relationship=RELATIONSHIP_WORDS[shown.relationship],
-                of=_node_name(shown.subject_id, names),
+                of=_node_name(shown.subject_id, names, _stated_name(pair_edges, shown.subject_id)),
                 stated_by="; ".join(sources),
             )
         )

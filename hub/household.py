@@ -102,11 +102,60 @@ def agency_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], st
     return [edges[key] for key in sorted(edges)]
 
 
+STATED_RELATIONSHIPS = {
+    "partner": (Relationship.PARTNER, Relationship.PARTNER),
+    "child": (Relationship.CHILD, Relationship.PARENT_CARER),
+    "parent": (Relationship.PARENT_CARER, Relationship.CHILD),
+}
+"""An agency's relationship code → (what the member is to the lead person, what the lead is to the member).
+Anything else (occupant, other relative, joint tenant) says only that they share a home."""
+
+
+def stated_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]) -> list[HouseholdEdge]:
+    """Relationships agency records state (a tenancy's household), between linked people or with others."""
+    edges: dict[tuple[str, str, str, str], HouseholdEdge] = {}
+    linked = set(links.values())
+    for reply in replies:
+        for stated in reply.related_people:
+            if stated.related_agency_person_id is None:
+                continue
+            agency = stated.source.agency
+            lead = links.get((agency, stated.agency_person_id)) or agency_node(agency, stated.agency_person_id)
+            member = links.get((agency, stated.related_agency_person_id)) or agency_node(
+                agency, stated.related_agency_person_id
+            )
+            if lead == member or not {lead, member} & linked:
+                continue
+            forward, backward = STATED_RELATIONSHIPS.get(
+                stated.relationship_code or "", (Relationship.CO_RESIDENT, Relationship.CO_RESIDENT)
+            )
+            stated_by = f"{agency} {stated.source.record_id}"
+            member_name = stated.name.display if stated.name and member not in linked else None
+            for subject_id, related_id, relationship, subject_name, related_name in (
+                (lead, member, forward, None, member_name),
+                (member, lead, backward, member_name, None),
+            ):
+                edges.setdefault(
+                    (subject_id, related_id, relationship.value, stated_by),
+                    HouseholdEdge(
+                        subject_id=subject_id,
+                        related_subject_id=related_id,
+                        relationship=relationship,
+                        stated_by=stated_by,
+                        source=stated.source,
+                        subject_name=subject_name,
+                        related_name=related_name,
+                    ),
+                )
+    return [edges[key] for key in sorted(edges)]
+
+
 def household_graph(
     referral: Referral, replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]
 ) -> list[HouseholdEdge]:
     """Every stated edge, the referral's first, in a stable order."""
-    return [*referral_edges(referral), *agency_edges(replies, links)]
+    replies = list(replies)
+    return [*referral_edges(referral), *stated_edges(replies, links), *agency_edges(replies, links)]
 
 
 def adults_related_to(child_id: str, edges: Iterable[HouseholdEdge]) -> dict[str, list[HouseholdEdge]]:

@@ -233,6 +233,9 @@ class AgencyReply(Model):
     completed_at: datetime | None = None
     candidates: list[AgencyPerson] = Field(default_factory=list)
     entries: list[ChronologyEntry] = Field(default_factory=list)
+    related_people: list[RelatedPerson] = Field(
+        default_factory=list, description="Relationships the agency's records state (a tenancy's household, say)."
+    )
     error_code: OpaqueId | None = Field(
         default=None, description="Why a check failed, as a code (e.g. 'timeout'); never personal data."
     )
@@ -270,6 +273,8 @@ class HouseholdEdge(Model):
     relationship: Relationship
     stated_by: NonEmpty
     source: SourceRef | None = None
+    subject_name: str | None = Field(default=None, description="Only for someone the referral does not name.")
+    related_name: str | None = Field(default=None, description="Only for someone the referral does not name.")
 
 
 class LinkEvidence(Model):

@@ -130,13 +130,56 @@ def test_someone_an_agency_lists_in_the_home_but_the_referral_does_not_name_join
         for row in build(referral, chronologies, AGENCIES).relationships
     }
     assert (
-        "someone not named in the referral (housing record HP-8)",
+        "someone, not named in the referral (housing record HP-8)",
         "lives with",
         "Grace Okafor",
         "shown by housing TEN-2",
     ) in lines or (
         "Grace Okafor",
         "lives with",
-        "someone not named in the referral (housing record HP-8)",
+        "someone, not named in the referral (housing record HP-8)",
         "shown by housing TEN-2",
     ) in lines
+
+
+def test_relationships_an_agency_record_states_join_the_graph_with_their_source() -> None:
+    from schemas import PersonName, RelatedPerson, SourceRef
+
+    referral = example_referral()
+    tenancy = SourceRef(agency="housing", record_id="TEN-1")
+
+    def stated(member: str, code: str, name: PersonName | None = None) -> RelatedPerson:
+        return RelatedPerson(
+            agency_person_id="HP-3",
+            relationship=code,
+            relationship_code=code,
+            related_agency_person_id=member,
+            name=name,
+            source=tenancy,
+        )
+
+    grace = candidate("HP-3", person("Grace", "Okafor", "1989-11-20"))
+    liam = candidate("HP-4", person("Liam", "Hartley", "1986-05-09"))
+    replies = [
+        *household_replies(),
+        reply("housing", "S3", candidates=[grace]).model_copy(
+            update={
+                "related_people": [
+                    stated("HP-4", "partner"),
+                    stated("HP-9", "other_relative", PersonName(given_names=["Kyle"], family_name="Brennan")),
+                ]
+            }
+        ),
+        reply("housing", "S4", candidates=[liam]),
+    ]
+    chronologies = assemble(referral, replies, assembled_at=ASSEMBLED_AT)
+    edges = chronologies[0].household
+    assert relationship(edges, "S3", "S4") >= {(Relationship.PARTNER, "housing TEN-1")}
+    assert relationship(edges, "S3", "housing:HP-9") == {(Relationship.CO_RESIDENT, "housing TEN-1")}
+    rows = {
+        (row.person, row.relationship, row.of, row.stated_by)
+        for row in build(referral, chronologies, AGENCIES).relationships
+    }
+    assert any(row[:2] == ("Liam Hartley", "partner") and "shown by housing TEN-1" in row[3] for row in rows)
+    assert ("Kyle Brennan, not named in the referral (housing record HP-9)", "lives with", "Grace Okafor",
+            "shown by housing TEN-1") in rows  # fmt: skip
