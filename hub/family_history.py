@@ -16,6 +16,7 @@ from schemas import (
     ChronologyEntry,
     DatePrecision,
     HouseholdEdge,
+    LinkJudgement,
     LinkOutcome,
     PriorReferral,
     Referral,
@@ -145,6 +146,11 @@ OUTCOME_WORDS = {
 RE_REFERRAL_WINDOW = timedelta(days=365)
 
 
+def evidence_words(judgement: LinkJudgement) -> str:
+    """The telling evidence: what weighed for or against, and the birth date whatever it said."""
+    return "; ".join(item.words for item in judgement.evidence if item.weight or item.field == "birth_date")
+
+
 def prior_rows(prior: list[PriorReferral], names: dict[str, str]) -> list[PriorRow]:
     return [
         PriorRow(
@@ -152,7 +158,7 @@ def prior_rows(prior: list[PriorReferral], names: dict[str, str]) -> list[PriorR
             earlier_referral=f"{item.earlier_referral_id} ({item.earlier_subject_id})",
             received=f"{item.earlier_received_at:%d %b %Y}",
             outcome=OUTCOME_WORDS[item.outcome],
-            evidence="; ".join(evidence.words for evidence in item.evidence if evidence.weight),
+            evidence=evidence_words(item),
             why_review="; ".join(item.review_reasons),
         )
         for item in prior
@@ -189,7 +195,7 @@ def link_rows(links: list[CandidateLink], names: dict[str, str]) -> list[LinkRow
             outcome=OUTCOME_WORDS[link.outcome]
             + (" (a practitioner's decision)" if link.decided_by == "practitioner" else ""),
             probability="over 99.9%" if link.probability > 0.999 else f"{link.probability:.1%}",
-            evidence="; ".join(item.words for item in link.evidence if item.weight or item.field == "birth_date"),
+            evidence=evidence_words(link),
             why_review="; ".join(link.review_reasons),
             decided_by=link.decided_by,
         )

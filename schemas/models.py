@@ -286,7 +286,16 @@ class LinkEvidence(Model):
     words: NonEmpty
 
 
-class CandidateLink(Model):
+class LinkJudgement(Model):
+    """What linkage decided about a pair of records, and why, in words that never quote the data."""
+
+    outcome: LinkOutcome
+    probability: float = Field(ge=0, le=1)
+    evidence: list[LinkEvidence] = Field(default_factory=list)
+    review_reasons: list[str] = Field(default_factory=list)
+
+
+class CandidateLink(LinkJudgement):
     """The decision on one agency candidate for one referral subject, with its evidence.
 
     `decided_by` is "linkage" for the model's own decision, or "practitioner" once someone confirmed or
@@ -296,30 +305,16 @@ class CandidateLink(Model):
     agency: OpaqueId
     agency_person_id: NonEmpty
     subject_id: OpaqueId
-    outcome: LinkOutcome
-    probability: float = Field(ge=0, le=1)
-    evidence: list[LinkEvidence] = Field(default_factory=list)
-    review_reasons: list[str] = Field(default_factory=list)
     decided_by: NonEmpty = "linkage"
 
-    @property
-    def summary(self) -> str:
-        words = "; ".join(item.words for item in self.evidence)
-        reasons = f". Why review: {'; '.join(self.review_reasons)}" if self.review_reasons else ""
-        return f"{words}{reasons}"
 
-
-class PriorReferral(Model):
+class PriorReferral(LinkJudgement):
     """An earlier referral to the hub about one of this referral's people, as prior-involvement lookup found it."""
 
     subject_id: OpaqueId
     earlier_referral_id: OpaqueId
     earlier_subject_id: OpaqueId
     earlier_received_at: datetime
-    outcome: LinkOutcome
-    probability: float = Field(ge=0, le=1)
-    evidence: list[LinkEvidence] = Field(default_factory=list)
-    review_reasons: list[str] = Field(default_factory=list)
 
 
 class Chronology(Model):
