@@ -210,6 +210,7 @@ RELATIONSHIP_WORDS = {
     Relationship.PARTNER: "partner",
     Relationship.OTHER_ADULT: "other adult in the household",
     Relationship.CO_RESIDENT: "lives with",
+    Relationship.RELATIVE: "relative",
 }
 TELLING = (
     Relationship.PARENT_CARER,
@@ -217,6 +218,7 @@ TELLING = (
     Relationship.SIBLING,
     Relationship.OTHER_ADULT,
     Relationship.CO_RESIDENT,
+    Relationship.RELATIVE,
     Relationship.CHILD,
 )
 """Which of a pair's relationships to show first: the most specific, seen from the child's side."""

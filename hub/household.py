@@ -102,13 +102,29 @@ def agency_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], st
     return [edges[key] for key in sorted(edges)]
 
 
+_PARENT = (Relationship.PARENT_CARER, Relationship.CHILD)
+_CHILD = (Relationship.CHILD, Relationship.PARENT_CARER)
+_PARTNER = (Relationship.PARTNER, Relationship.PARTNER)
+_SIBLING = (Relationship.SIBLING, Relationship.SIBLING)
+_HOME = (Relationship.CO_RESIDENT, Relationship.CO_RESIDENT)
+_RELATIVE = (Relationship.RELATIVE, Relationship.RELATIVE)
 STATED_RELATIONSHIPS = {
-    "partner": (Relationship.PARTNER, Relationship.PARTNER),
-    "child": (Relationship.CHILD, Relationship.PARENT_CARER),
-    "parent": (Relationship.PARENT_CARER, Relationship.CHILD),
+    # Housing: what a household member is to the tenant or applicant.
+    "partner": _PARTNER,
+    "child": _CHILD,
+    "parent": _PARENT,
+    "other_relative": _RELATIVE,
+    "occupant": _HOME,
+    "joint_tenant": _HOME,
+    "other": _HOME,
+    # HL7 v3 RoleCode, as PDS's RelatedPerson uses it: what the related person is to the patient.
+    **dict.fromkeys(("MTH", "FTH", "PRN", "NMTH", "NFTH", "NPRN", "STPMTH", "STPFTH", "STPPAR"), _PARENT),
+    **dict.fromkeys(("SPS", "HUSB", "WIFE", "DOMPART", "SIGOTHR"), _PARTNER),
+    **dict.fromkeys(("SIB", "BRO", "SIS", "HSIB", "HBRO", "HSIS", "STPSIB", "STPBRO", "STPSIS"), _SIBLING),
+    **dict.fromkeys(("CHILD", "SON", "DAU", "STPCHLD", "STPSON", "STPDAU"), _CHILD),
 }
-"""An agency's relationship code → (what the member is to the lead person, what the lead is to the member).
-Anything else (occupant, other relative, joint tenant) says only that they share a home."""
+"""An agency's relationship code → (what the related person is to the lead, what the lead is to them).
+Any other code is another relative, which says nothing about sharing a home."""
 
 
 def stated_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]) -> list[HouseholdEdge]:
@@ -126,9 +142,7 @@ def stated_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], st
             )
             if lead == member or not {lead, member} & linked:
                 continue
-            forward, backward = STATED_RELATIONSHIPS.get(
-                stated.relationship_code or "", (Relationship.CO_RESIDENT, Relationship.CO_RESIDENT)
-            )
+            forward, backward = STATED_RELATIONSHIPS.get(stated.relationship_code or "", _RELATIVE)
             stated_by = f"{agency} {stated.source.record_id}"
             member_name = stated.name.display if stated.name and member not in linked else None
             for subject_id, related_id, relationship, subject_name, related_name in (

@@ -29,6 +29,8 @@ class Relationship(StrEnum):
     """An adult in the child's household with no closer relationship stated."""
     CO_RESIDENT = "co_resident"
     """Shares a home, as an agency's record (a tenancy, a homelessness case) shows."""
+    RELATIVE = "relative"
+    """Another relative an agency records (a grandparent, an aunt), not known to share the home."""
 
 
 class LinkOutcome(StrEnum):

@@ -175,11 +175,38 @@ def test_relationships_an_agency_record_states_join_the_graph_with_their_source(
     chronologies = assemble(referral, replies, assembled_at=ASSEMBLED_AT)
     edges = chronologies[0].household
     assert relationship(edges, "S3", "S4") >= {(Relationship.PARTNER, "housing TEN-1")}
-    assert relationship(edges, "S3", "housing:HP-9") == {(Relationship.CO_RESIDENT, "housing TEN-1")}
+    assert relationship(edges, "S3", "housing:HP-9") == {(Relationship.RELATIVE, "housing TEN-1")}
     rows = {
         (row.person, row.relationship, row.of, row.stated_by)
         for row in build(referral, chronologies, AGENCIES).relationships
     }
     assert any(row[:2] == ("Liam Hartley", "partner") and "shown by housing TEN-1" in row[3] for row in rows)
-    assert ("Kyle Brennan, not named in the referral (housing record HP-9)", "lives with", "Grace Okafor",
+    assert ("Kyle Brennan, not named in the referral (housing record HP-9)", "relative", "Grace Okafor",
             "shown by housing TEN-1") in rows  # fmt: skip
+
+
+def test_pds_relatives_join_the_graph_with_their_hl7_relationship() -> None:
+    from schemas import RelatedPerson, SourceRef
+
+    referral = example_referral()
+    amara, grace = referral.subject("S1").person, referral.subject("S3").person
+    mother = RelatedPerson(
+        agency_person_id="PAT-1",
+        relationship="mother",
+        relationship_code="MTH",
+        related_agency_person_id="PAT-3",
+        source=SourceRef(agency="health", record_id="RelatedPerson/RP-1"),
+    )
+    grandmother = mother.model_copy(
+        update={"relationship": "grandmother", "relationship_code": "GRMTH", "related_agency_person_id": "PAT-9"}
+    )
+    replies = [
+        reply("health", "S1", candidates=[candidate("PAT-1", amara)]).model_copy(
+            update={"related_people": [mother, grandmother]}
+        ),
+        reply("health", "S3", candidates=[candidate("PAT-3", grace)]),
+    ]
+    edges = assemble(referral, replies, assembled_at=ASSEMBLED_AT)[0].household
+    assert relationship(edges, "S1", "S3") >= {(Relationship.PARENT_CARER, "health RelatedPerson/RP-1")}
+    assert relationship(edges, "S3", "S1") >= {(Relationship.CHILD, "health RelatedPerson/RP-1")}
+    assert relationship(edges, "S1", "health:PAT-9") == {(Relationship.RELATIVE, "health RelatedPerson/RP-1")}
