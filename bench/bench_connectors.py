@@ -21,14 +21,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from connectors import CONNECTORS, Connector
-from connectors.base import RecordedCheck
-from connectors.resilience import MemoryResilienceState, ResilienceState
+from connectors.sdk.base import Connector, RecordedCheck
+from connectors.sdk.resilience import MemoryResilienceState, ResilienceState
+from connectors.testing import CONNECTORS
 from hub.crypto import LocalKeyProvider
 from hub.store import HubStore
 from hub.store.resilience_state import SqlResilienceState
+from sandbox.common.settings import SandboxSettings
 from sandbox.server import SandboxCluster
-from sandbox.settings import SandboxSettings
 from schemas import Referral
 
 ROOT = Path(__file__).resolve().parent.parent

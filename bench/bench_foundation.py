@@ -13,10 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from connectors import CONNECTORS, Connector
-from hub.chronology import assemble
+from connectors.sdk.base import Connector
+from connectors.testing import CONNECTORS
+from hub.chronology.assembly import assemble
 from hub.crypto import LocalKeyProvider, decrypt, encrypt, new_data_key, row_aad
-from hub.sandboxes import connector_for
+from hub.runtime.sandboxes import connector_for
 from hub.store import HubStore
 from sandbox.server import SandboxCluster
 from schemas import (

@@ -18,7 +18,7 @@
 2. Linking a new referral of 6 people (household members of the cached 1,000,000-person
    population, garbled as `bench_prior_involvement.py` does) the way the pipeline does: one
    `prior_involvement` lookup per person in the person index, the linker judging every earlier
-   subject found (`hub.chronology.prior_referrals`), and `link_candidates` on 4 agencies' answers
+   subject found (`hub.chronology.assembly.prior_referrals`), and `link_candidates` on 4 agencies' answers
    of 3 candidates each per person. p50/p95 over 200 referrals, with the lookup/judging breakdown.
 
 The population and index are built once (see `bench_prior_involvement.py`). Prints figures;
@@ -52,17 +52,17 @@ from bench_prior_involvement import (
 )
 from rich.console import Console
 
-from hub.chronology import prior_referrals
+from hub.chronology.assembly import prior_referrals
 from hub.errors import UserError
 from hub.linkage import Linker, Outcome, load_linker, normalise
 from hub.linkage.evaluation import FIGURES, Evaluation, evaluate_file, kinds_table
 from hub.linkage.interchange import Case, parse_case
 from hub.linkage.records import InterchangePerson, UnusableRecord, from_interchange_person
-from hub.sandboxes import generate_linkage_cases
+from hub.runtime.sandboxes import generate_linkage_cases
 from hub.settings import HubSettings
 from hub.store import HubStore
-from sandbox.population import write_default_population
-from sandbox.truth import TruePerson
+from sandbox.model.truth import TruePerson
+from sandbox.world.default import write_default_population
 from schemas import AgencyPerson, Person, Referral, Subject, SubjectRole
 from schemas.identifiers import is_valid_nhs_number
 

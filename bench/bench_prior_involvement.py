@@ -23,8 +23,8 @@ from pathlib import Path
 from hub.crypto import LocalKeyProvider
 from hub.store import HubStore
 from hub.store.person_index import IndexedSubject
-from sandbox.dataset import Dataset
-from sandbox.truth import TruePerson
+from sandbox.model.truth import TruePerson
+from sandbox.population.dataset import Dataset
 from sandbox.world.generate import generate
 from sandbox.world.settings import load_settings
 from schemas import Address, Person, PersonName, Referral, Sex, Subject, SubjectRole

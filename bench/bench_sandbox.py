@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from hub.sandboxes import connector_for
-from sandbox.dataset import Dataset
+from hub.runtime.sandboxes import connector_for
+from sandbox.model.truth import TruePerson
+from sandbox.population.dataset import Dataset
 from sandbox.server import SandboxCluster
-from sandbox.truth import TruePerson
 from sandbox.world.generate import generate
 from sandbox.world.settings import load_settings
 from schemas import Person, PersonName, Sex

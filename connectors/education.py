@@ -24,10 +24,10 @@ from pathlib import Path
 from lxml import etree
 
 import schemas
-from connectors.allowlist import ReturnedFields
-from connectors.auth import ApiKeyCredentials, NoCredentials
-from connectors.base import SAFEGUARDING_BASIS, Connector, MalformedReply, birth_date_of, names_to_search, parsing
-from connectors.wording import count, long_date, sentence
+from connectors.sdk.allowlist import ReturnedFields
+from connectors.sdk.auth import ApiKeyCredentials, NoCredentials
+from connectors.sdk.base import SAFEGUARDING_BASIS, Connector, MalformedReply, birth_date_of, names_to_search, parsing
+from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
     Address,
     AgencyPerson,

@@ -59,9 +59,9 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.relatedperson import RelatedPerson as FhirRelatedPerson
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.allowlist import ReturnedFields
-from connectors.auth import NhsSignedJwtCredentials, NoCredentials
-from connectors.base import (
+from connectors.sdk.allowlist import ReturnedFields
+from connectors.sdk.auth import NhsSignedJwtCredentials, NoCredentials
+from connectors.sdk.base import (
     SAFEGUARDING_BASIS,
     Connector,
     ConnectorError,
@@ -71,7 +71,7 @@ from connectors.base import (
     names_to_search,
     parsing,
 )
-from connectors.wording import sentence
+from connectors.sdk.wording import sentence
 from schemas import (
     Address,
     AgencyPerson,

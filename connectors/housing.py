@@ -19,10 +19,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from connectors.allowlist import ReturnedFields
-from connectors.auth import ClientSecretCredentials, NoCredentials
-from connectors.base import SAFEGUARDING_BASIS, Connector, ConnectorError, MalformedReply, names_to_search, parsing
-from connectors.wording import count, long_date, sentence
+from connectors.sdk.allowlist import ReturnedFields
+from connectors.sdk.auth import ClientSecretCredentials, NoCredentials
+from connectors.sdk.base import SAFEGUARDING_BASIS, Connector, ConnectorError, MalformedReply, names_to_search, parsing
+from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
     Address,
     AgencyPerson,

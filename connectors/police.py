@@ -18,9 +18,9 @@ import json
 from datetime import date
 from typing import Any
 
-from connectors.allowlist import ReturnedFields
-from connectors.auth import MutualTlsCredentials, NoCredentials
-from connectors.base import (
+from connectors.sdk.allowlist import ReturnedFields
+from connectors.sdk.auth import MutualTlsCredentials, NoCredentials
+from connectors.sdk.base import (
     SAFEGUARDING_BASIS,
     Connector,
     ConnectorError,
@@ -29,7 +29,7 @@ from connectors.base import (
     names_to_search,
     parsing,
 )
-from connectors.wording import count, long_date, sentence
+from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
     Address,
     AgencyPerson,

@@ -1,6 +1,6 @@
 """MASH checks for one referral: fan out to every agency, then assemble each child's chronology.
 
-Thin by design: wiring only. The work lives in `hub.pipeline`, which never imports Airflow.
+Thin by design: wiring only. The work lives in `hub.checks.steps`, which never imports Airflow.
 Triggered with `{"referral_id": "..."}` and nothing else: no personal data enters Airflow.
 One task group per agency in `config/agencies.yaml`, each in the agency's own pool; each agency's
 credentials come from the Airflow Connection its entry names, through Airflow's secrets backends.
@@ -9,15 +9,17 @@ credentials come from the Airflow Connection its entry names, through Airflow's 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from airflow.sdk import BaseHook, Param, TaskGroup, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from connectors.connections import ConnectionFields
-from hub import pipeline
 from hub.agencies import load_registry
 from hub.settings import HubSettings
 from schemas.models import OPAQUE_ID_PATTERN
+
+if TYPE_CHECKING:
+    from connectors.sdk.connections import ConnectionFields
 
 
 def _referral_id() -> str:
@@ -27,6 +29,8 @@ def _referral_id() -> str:
 
 def airflow_connection(conn_id: str) -> ConnectionFields | None:
     """An agency's Connection as Airflow resolves it (secrets backend, `AIRFLOW_CONN_*`, metadata DB)."""
+    from connectors.sdk.connections import ConnectionFields
+
     try:
         connection = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
@@ -43,19 +47,25 @@ def airflow_connection(conn_id: str) -> ConnectionFields | None:
 @task
 def plan() -> list[str]:
     """Subject ids for the fan-out: ids only, so the XCom holds nothing personal."""
-    return pipeline.plan_checks(_referral_id())
+    from hub.checks.steps import plan_checks
+
+    return plan_checks(_referral_id())
 
 
 @task(map_index_template="{{ subject_id }}")
 def check(agency_id: str, subject_id: str) -> str:
-    return pipeline.run_check(_referral_id(), agency_id, subject_id, connections=airflow_connection)
+    from hub.checks.steps import run_check
+
+    return run_check(_referral_id(), agency_id, subject_id, connections=airflow_connection)
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE)
 def assemble() -> list[dict[str, str | int]]:
     """Runs even when a check failed, so the history shows "check failed" rather than nothing."""
+    from hub.checks.steps import assemble_chronologies
+
     run_after: datetime = get_current_context()["dag_run"].run_after
-    return pipeline.assemble_chronologies(_referral_id(), assembled_at=run_after)
+    return assemble_chronologies(_referral_id(), assembled_at=run_after)
 
 
 @dag(

@@ -3,7 +3,7 @@
 Endpoints come from the file, then from the running sandboxes (`$HUB_HOME/run/sandbox-endpoints.json`),
 then from `HUB_AGENCY_<ID>_ENDPOINT`. Credentials come from the Airflow Connection each entry names:
 inside Airflow through Airflow's own lookup, elsewhere from `AIRFLOW_CONN_<ID>` or the local
-connections file (`connectors.connections`).
+connections file (`connectors.sdk.connections`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from hub.errors import UserError
 from hub.settings import HubSettings
 
 if TYPE_CHECKING:
-    from connectors.base import Connector
-    from connectors.connections import ConnectionLookup
-    from connectors.registry import AgencyRegistry
-    from connectors.resilience import ResilienceState
+    from connectors.sdk.base import Connector
+    from connectors.sdk.connections import ConnectionLookup
+    from connectors.sdk.registry import AgencyRegistry
+    from connectors.sdk.resilience import ResilienceState
     from schemas import Rag
 
 
@@ -33,7 +33,7 @@ class AgencySetupError(UserError):
 
 def load_registry(settings: HubSettings) -> AgencyRegistry:
     """Load and validate the registry, then apply runtime and environment endpoint overrides."""
-    from connectors.registry import REGISTRY_FILE, load_registry_file
+    from connectors.sdk.registry import REGISTRY_FILE, load_registry_file
     from schemas.config_files import ConfigFileError
 
     try:
@@ -59,7 +59,7 @@ def _endpoint_overrides(settings: HubSettings, agency_ids: list[str]) -> dict[st
 
 def local_connection_lookup(settings: HubSettings) -> ConnectionLookup:
     """Airflow Connections as a process outside Airflow sees them: environment first, then the local file."""
-    from connectors.connections import environment_lookup, file_lookup, first_of
+    from connectors.sdk.connections import environment_lookup, file_lookup, first_of
 
     return first_of(environment_lookup(), file_lookup(settings.connections_file))
 
@@ -74,7 +74,7 @@ def build_connector(
     registry: AgencyRegistry | None = None,
 ) -> Connector:
     """The registered agency's connector, with its Connection's credentials and the shared resilience state."""
-    from connectors.connections import ConnectionError_, resolve_credentials
+    from connectors.sdk.connections import ConnectionError_, resolve_credentials
     from schemas.config_files import ConfigFileError
 
     try:

@@ -18,9 +18,9 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from sandbox import education, health, housing, police
-from sandbox.async_replies import AsyncReplies
-from sandbox.auth import (
+from sandbox.common.api import ErrorRenderer
+from sandbox.common.async_replies import AsyncReplies
+from sandbox.common.auth import (
     ApiKeyClient,
     ApiKeyGuard,
     ClientSecretGuard,
@@ -33,11 +33,14 @@ from sandbox.auth import (
     SignedJwtGuard,
     issue_credentials,
 )
-from sandbox.common import ErrorRenderer
-from sandbox.faults import FaultInjector
-from sandbox.settings import AgencySandbox
-from sandbox.store import Database
-from sandbox.tls import DevPki
+from sandbox.common.faults import FaultInjector
+from sandbox.common.settings import AgencySandbox
+from sandbox.common.store import Database
+from sandbox.common.tls import DevPki
+from sandbox.education import app as education
+from sandbox.health import app as health
+from sandbox.housing import app as housing
+from sandbox.police import app as police
 
 
 @dataclass(frozen=True)

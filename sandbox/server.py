@@ -24,11 +24,11 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from sandbox.assembly import AGENCY_MODULES, AssembledAgency, assemble
-from sandbox.auth import IssuedCredentials, write_credentials_file
-from sandbox.dataset import Dataset
-from sandbox.population import DEFAULT_SEED, write_default_population
-from sandbox.settings import SandboxSettings
-from sandbox.tls import DevPki, ensure_dev_pki
+from sandbox.common.auth import IssuedCredentials, write_credentials_file
+from sandbox.common.settings import SandboxSettings
+from sandbox.common.tls import DevPki, ensure_dev_pki
+from sandbox.population.dataset import Dataset
+from sandbox.world.default import DEFAULT_SEED, write_default_population
 
 DEFAULT_PORTS: dict[str, int] = {"health": 8781, "police": 8782, "education": 8783, "housing": 8784}
 STARTUP_TIMEOUT_SECONDS = 10.0

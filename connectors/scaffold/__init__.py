@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 DEFAULT_ENDPOINT = "http://127.0.0.1:8799"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -92,6 +90,8 @@ def _samples(fixtures: Path, holdings: dict[str, list[dict[str, object]]]) -> di
 
 
 def _render(template: str, values: dict[str, str]) -> str:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     environment = Environment(  # noqa: S701 - renders Python, JSON and YAML source, never HTML
         loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True
     )

@@ -5,6 +5,7 @@ Every agency in the registry gets the same contract tests (`tests/contract/`) fr
 Nothing here needs pytest, so a connector written elsewhere can reuse the checks.
 """
 
+from connectors.testing.bundled import CONNECTORS
 from connectors.testing.contract import (
     FAST_SETTINGS,
     ContractAgency,
@@ -22,6 +23,7 @@ from connectors.testing.contract import (
 from connectors.testing.serving import RequestRecorder, SeenRequest, ServedAgency
 
 __all__ = [
+    "CONNECTORS",
     "FAST_SETTINGS",
     "ContractAgency",
     "RequestRecorder",

@@ -21,14 +21,14 @@ from urllib.parse import unquote_plus
 from pydantic import BaseModel, SecretStr, ValidationError
 from starlette.types import ASGIApp
 
-from connectors.auth import AgencyCredentials, ClientSecretCredentials, NhsSignedJwtCredentials, NoCredentials
-from connectors.base import Connector, RecordedCheck
-from connectors.config import AgencyConfig
-from connectors.errors import ConnectorError
-from connectors.recording import NotInRecording
-from connectors.registry import RegisteredAgency
-from connectors.resilience import MemoryResilienceState, ResilienceState
-from sandbox.common import ErrorRenderer
+from connectors.sdk.auth import AgencyCredentials, ClientSecretCredentials, NhsSignedJwtCredentials, NoCredentials
+from connectors.sdk.base import Connector, RecordedCheck
+from connectors.sdk.config import AgencyConfig
+from connectors.sdk.errors import ConnectorError
+from connectors.sdk.recording import NotInRecording
+from connectors.sdk.registry import RegisteredAgency
+from connectors.sdk.resilience import MemoryResilienceState, ResilienceState
+from sandbox.common.api import ErrorRenderer
 from schemas import AgencyReply, NormalisedDocument, Person, Subject
 
 FAST_SETTINGS: dict[str, dict[str, Any]] = {

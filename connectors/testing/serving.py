@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Self
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.faults import DEFAULT_TOKEN_PATHS, SANDBOX_PREFIX, FaultConfig, FaultInjector
+from sandbox.common.faults import DEFAULT_TOKEN_PATHS, SANDBOX_PREFIX, FaultConfig, FaultInjector
 from sandbox.server import ServerThread
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class ServedAgency:
         return sum(1 for request in self.recorder.seen if not request.path.startswith(DEFAULT_TOKEN_PATHS))
 
     def script(self, names: Iterable[str]) -> None:
-        """Fault the next requests with these named faults, in order (see `sandbox.faults.FaultName`)."""
+        """Fault the next requests with these named faults, in order (see `sandbox.common.faults.FaultName`)."""
         self.faults.script(names)
 
     def reset(self) -> None:

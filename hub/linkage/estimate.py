@@ -18,28 +18,19 @@ The same population, seed and sizes give the same parameters; the file records a
 
 from __future__ import annotations
 
-import json
 import random
-import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from hub.linkage.comparisons import Comparison, default_comparisons
 from hub.linkage.model import MODEL_FORMAT
 from hub.linkage.normalise import name_words
 from hub.linkage.records import LinkageRecord, UnusableRecord, from_interchange, name_of
 
-if TYPE_CHECKING:
-    from sandbox.dataset import Dataset
-    from sandbox.linkage_cases import City
-
 METHOD = "u from random pairs, m from labelled pairs (ground truth), add-one smoothing; see docs/linkage.md"
-REFERRAL_KIND = "easy"
-"""How the referral side of each pair is garbled: the plain kind, no forced hard case."""
 TERM_FREQUENCY_FLOOR = 1e-4
 """Names rarer than one person in ten thousand count as one in ten thousand (no runaway weights)."""
 SIGNIFICANT_DIGITS = 6
@@ -105,44 +96,61 @@ def _rounded(value: float) -> float:
     return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
+class LabelledPopulation(Protocol):
+    """A population whose ground truth says which agency records are each person's.
+
+    The sandbox's generated city is one (`sandbox.linkage.pairs.LabelledCity`); the hub never imports
+    it, so any labelled source that speaks the linkage cases' interchange format can serve.
+    """
+
+    @property
+    def person_ids(self) -> Sequence[str]:
+        """Every person, in a fixed order."""
+
+    @property
+    def held(self) -> Sequence[tuple[str, str, str]]:
+        """Every agency record as (agency, record id, person id), in a fixed order."""
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """What the population is: at least its `seed`, and the `generator` that made it."""
+
+    def records_of(self, person_id: str) -> Iterator[tuple[str, str]]:
+        """The person's own agency records as (agency, record id), in a fixed order."""
+
+    def agency_document(self, agency: str, record_id: str) -> dict[str, Any]:
+        """An agency record as a candidate in the interchange format."""
+
+    def referral_document(self, person_id: str, rng: random.Random) -> dict[str, Any]:
+        """The person as a referral would describe them (the plain kind), in the interchange format."""
+
+    def names(self) -> Iterator[tuple[str, str]]:
+        """Each person's true first given name and family name."""
+
+
 class PopulationPairs:
-    """Referral-side and agency-side records of a generated population, labelled by the ground truth."""
+    """Referral-side and agency-side records of a labelled population, paired by the ground truth."""
 
-    def __init__(self, dataset: Dataset, rng: random.Random) -> None:
-        from sandbox.linkage_cases import City
-
-        self.city: City = City(dataset)
+    def __init__(self, population: LabelledPopulation, rng: random.Random) -> None:
+        self.population = population
         self.rng = rng
-        self.person_ids = sorted(self.city.people)
-        self.held = [
-            (agency, record_id, person_id)
-            for agency, by_person in sorted(self.city.records.items())
-            for person_id, record_ids in sorted(by_person.items())
-            for record_id in record_ids
-        ]
+        self.person_ids = list(population.person_ids)
+        self.held = list(population.held)
 
     def agency_record(self, agency: str, record_id: str) -> LinkageRecord | None:
-        from sandbox.linkage_cases import AS_PERSON, PERSON_TABLES
-
-        database = self.city.databases[agency]
-        document = AS_PERSON[agency](database.table(PERSON_TABLES[agency]).get(record_id), database)
-        return _record(document, f"{agency}:{record_id}")
+        return _record(self.population.agency_document(agency, record_id), f"{agency}:{record_id}")
 
     def referral_record(self, person_id: str) -> LinkageRecord | None:
-        from sandbox.linkage_cases import referral_query
-
-        document = referral_query(self.city.people[person_id], REFERRAL_KIND, [], self.rng)
-        return _record(document, person_id)
+        return _record(self.population.referral_document(person_id, self.rng), person_id)
 
     def matched(self, subjects: int) -> Iterator[tuple[LinkageRecord, LinkageRecord]]:
         """Each sampled person as referred against each of their own agency records."""
         for person_id in self.rng.sample(self.person_ids, min(subjects, len(self.person_ids))):
             query = self.referral_record(person_id)
-            for agency, by_person in sorted(self.city.records.items()):
-                for record_id in by_person.get(person_id, []):
-                    candidate = self.agency_record(agency, record_id)
-                    if query is not None and candidate is not None:
-                        yield query, candidate
+            for agency, record_id in self.population.records_of(person_id):
+                candidate = self.agency_record(agency, record_id)
+                if query is not None and candidate is not None:
+                    yield query, candidate
 
     def unmatched(self, pairs: int) -> Iterator[tuple[LinkageRecord, LinkageRecord]]:
         """Random pairs of a person as referred and an agency record of somebody else."""
@@ -165,9 +173,9 @@ class PopulationPairs:
 
     def term_frequencies(self) -> dict[str, dict[str, Any]]:
         """Share of people with each first name and surname (those above the floor)."""
-        people = self.city.people.values()
-        first = Counter(name_of(tuple(name_words(person.given_names[0])[:1])).text for person in people)
-        family = Counter(name_of(tuple(name_words(person.family_name))).text for person in people)
+        names = list(self.population.names())
+        first = Counter(name_of(tuple(name_words(given)[:1])).text for given, _ in names)
+        family = Counter(name_of(tuple(name_words(family_name))).text for _, family_name in names)
         return {
             "given_name": _frequencies(first, len(self.person_ids)),
             "family_name": _frequencies(family, len(self.person_ids)),
@@ -205,10 +213,10 @@ def _parameters(
     return levels
 
 
-def estimate_model(dataset: Dataset, request: EstimationRequest) -> dict[str, Any]:
+def estimate_model(population: LabelledPopulation, request: EstimationRequest) -> dict[str, Any]:
     """The model document for `config/linkage_model.json`."""
     comparisons = default_comparisons()
-    pairs = PopulationPairs(dataset, random.Random(f"{request.seed}:linkage-estimate"))
+    pairs = PopulationPairs(population, random.Random(f"{request.seed}:linkage-estimate"))
     matched, unmatched = LevelCounts(comparisons), LevelCounts(comparisons)
     for query, candidate in pairs.matched(request.subjects):
         matched.add(query, candidate)
@@ -226,8 +234,8 @@ def estimate_model(dataset: Dataset, request: EstimationRequest) -> dict[str, An
             "estimated_on": date.today().isoformat(),
             "population": {
                 "people": people,
-                "seed": int(dataset.manifest["seed"]),
-                "generator": dataset.manifest.get("generator", {}),
+                "seed": int(population.provenance["seed"]),
+                "generator": population.provenance.get("generator", {}),
             },
             "estimation_seed": request.seed,
             "subjects": request.subjects,
@@ -240,18 +248,3 @@ def estimate_model(dataset: Dataset, request: EstimationRequest) -> dict[str, An
         "comparisons": parameters,
         "term_frequencies": pairs.term_frequencies(),
     }
-
-
-def run_estimate(request: EstimationRequest, out: Path, data: Path | None = None) -> dict[str, Any]:
-    """Estimate from `data` (a population folder), or from a population generated for the purpose; write `out`."""
-    from sandbox.dataset import Dataset
-    from sandbox.population import write_default_population
-
-    if data is not None:
-        document = estimate_model(Dataset(data), request)
-    else:
-        with tempfile.TemporaryDirectory(prefix="hub-linkage-estimate-") as folder:
-            directory = write_default_population(Path(folder) / "population", request.population_seed, request.people)
-            document = estimate_model(Dataset(directory), request)
-    out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return document

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.recording import Recording
+from connectors.sdk.recording import Recording
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditAction, AuditEvent, ChainVerification
 from hub.crypto import KeyProvider, Keyring, canonical_json, decrypt, encrypt, keyed_digest, row_aad
 from hub.store import audit_log

@@ -1,7 +1,7 @@
 """Rate-limit and circuit-breaker state in the hub's database, shared by every Airflow worker.
 
 One row per agency; each operation is one short transaction on it. SQLite serialises it with `BEGIN IMMEDIATE`;
-PostgreSQL with `SELECT ... FOR UPDATE` on the agency's row. See `connectors.resilience`.
+PostgreSQL with `SELECT ... FOR UPDATE` on the agency's row. See `connectors.sdk.resilience`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.resilience import Admission, AgencyState
+from connectors.sdk.resilience import Admission, AgencyState
 from hub.store.engine import insert_if_missing
 from hub.store.tables import ResilienceStateRow
 
 
 class SqlResilienceState:
-    """`connectors.resilience.ResilienceState` on the hub's SQLite or PostgreSQL database."""
+    """`connectors.sdk.resilience.ResilienceState` on the hub's SQLite or PostgreSQL database."""
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)

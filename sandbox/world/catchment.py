@@ -14,7 +14,7 @@ import random
 import zlib
 from math import ceil
 
-from sandbox.records import GpPractice, School
+from sandbox.model.records import GpPractice, School
 from sandbox.world.places import AddressFactory, ServiceEstate
 
 ADDRESSES_PER_PERSON = 1.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sandbox.records import (
+from sandbox.model.records import (
     Address,
     AttendancePeriod,
     EducationRecords,
@@ -24,7 +24,7 @@ from sandbox.records import (
     SchoolSpell,
     SenRecord,
 )
-from sandbox.truth import IdFactory, LifeEvent, TruePerson
+from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
 from sandbox.world.catchment import Catchments
 from sandbox.world.households import SchoolSpell as TrueSpell
 from sandbox.world.noise import Draft, Noiser

@@ -22,7 +22,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 
-from sandbox.truth import IdFactory, LifeEvent, TruePerson
+from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
 from sandbox.world.households import Unit
 from sandbox.world.timeline import (
     TODAY,

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.dataset import DatasetWriter
-from sandbox.sample_family import add_sample_family
-from sandbox.truth import IdFactory, LifeEvent, Population, TruePerson
+from sandbox.model.truth import IdFactory, LifeEvent, Population, TruePerson
+from sandbox.population.dataset import DatasetWriter
 from sandbox.world.catchment import Catchments
 from sandbox.world.education_view import EducationView
 from sandbox.world.events import EventModel
@@ -29,6 +28,7 @@ from sandbox.world.households import Figures, HouseholdBuilder, Unit
 from sandbox.world.housing_view import HousingView
 from sandbox.world.noise import NoiseLedger, Noiser
 from sandbox.world.police_view import PoliceView
+from sandbox.world.sample_family import add_sample_family
 from sandbox.world.settings import AGENCIES, GeneratorSettings
 
 GENERATOR = "mash-hub-population-generator"
@@ -192,7 +192,7 @@ def generate(
 ) -> GenerationReport:
     """Generate the population `settings` describe into the folder `out` (published only when complete).
 
-    Raises `sandbox.dataset.DatasetError` when `out` cannot be used (not empty without `overwrite`).
+    Raises `sandbox.population.dataset.DatasetError` when `out` cannot be used (not empty without `overwrite`).
     """
     started = time.perf_counter()
     world = World(settings)

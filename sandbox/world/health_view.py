@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sandbox.places import COUNCIL
-from sandbox.records import HealthEncounter, HealthFlag, HealthPatient, HealthRecords
-from sandbox.truth import IdFactory, LifeEvent, TruePerson
+from sandbox.model.places import COUNCIL
+from sandbox.model.records import HealthEncounter, HealthFlag, HealthPatient, HealthRecords
+from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
 from sandbox.world.catchment import Catchments
 from sandbox.world.noise import Draft, Noiser
 from sandbox.world.timeline import TODAY, between

@@ -17,8 +17,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sandbox.records import PreviousAddress, School
-from sandbox.truth import Household, IdFactory, Relationship, TruePerson
+from sandbox.model.records import PreviousAddress, School
+from sandbox.model.truth import Household, IdFactory, Relationship, TruePerson
 from sandbox.world.catchment import Catchments
 from sandbox.world.names import (
     COMPOUND_SURNAME_RATE_MIXED,

@@ -12,9 +12,9 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sandbox.housing_vocabulary import ASB_CATEGORIES, ASB_OUTCOMES, TEMPORARY_ACCOMMODATION_TYPES
-from sandbox.records import Arrears, AsbCase, HomelessnessCase, HousingPerson, HousingRecords, Notice, Tenancy
-from sandbox.truth import IdFactory, LifeEvent, TruePerson
+from sandbox.housing.vocabulary import ASB_CATEGORIES, ASB_OUTCOMES, TEMPORARY_ACCOMMODATION_TYPES
+from sandbox.model.records import Arrears, AsbCase, HomelessnessCase, HousingPerson, HousingRecords, Notice, Tenancy
+from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
 from sandbox.world.households import Unit
 from sandbox.world.noise import Draft, Noiser
 from sandbox.world.timeline import TODAY, as_date, between

@@ -13,8 +13,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from sandbox.records import PreviousAddress
-from sandbox.truth import REFERENCE_DATE, TruePerson
+from sandbox.model.records import PreviousAddress
+from sandbox.model.truth import REFERENCE_DATE, TruePerson
 from sandbox.world.names import NICKNAMES, SPELLING_VARIANTS, spelling_variant, typo
 from sandbox.world.settings import NOISE_KINDS, UNSUPPORTED, NoiseRates
 

@@ -1,7 +1,7 @@
 """Northbridge at scale: streets, addresses with valid postcodes, and GP practices, schools and hospitals sized to
 the population.
 
-The fixed places of `sandbox.places` (the sample family's streets, GP practices and schools) come first in every
+The fixed places of `sandbox.model.places` (the sample family's streets, GP practices and schools) come first in every
 list, so the sample family's records stay valid at any scale. Each street sits in one postcode sector, with
 about 15 addresses to a unit postcode as in real UK addressing; addresses are drawn without replacement in O(1).
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from itertools import islice
 from math import ceil
 
-from sandbox.places import COUNCIL, GP_PRACTICES, HOSPITAL, LEA, PRIMARY_SCHOOLS, SECONDARY_SCHOOLS, STREETS, TOWN
-from sandbox.records import GpPractice, School
+from sandbox.model.places import COUNCIL, GP_PRACTICES, HOSPITAL, LEA, PRIMARY_SCHOOLS, SECONDARY_SCHOOLS, STREETS, TOWN
+from sandbox.model.records import GpPractice, School
 
 __all__ = [
     "ADDRESSES_PER_PERSON",
@@ -190,7 +190,7 @@ def _iter_street_names() -> Iterator[str]:
 
 
 def street_names(count: int) -> tuple[str, ...]:
-    """The first `count` street names of Northbridge: the fixed ones of `sandbox.places`, then generated ones.
+    """The first `count` street names of Northbridge: the fixed ones of `sandbox.model.places`, then generated ones.
 
     Deterministic (no randomness), so the same count always names the same streets.
     """
@@ -250,7 +250,7 @@ RESERVED_ADDRESSES: tuple[Address, ...] = (
     Address(f"14 Larch Close, {TOWN}", "NE6 5QT"),
     Address(f"3 Foundry Walk, {TOWN}", "NE4 7BX"),
 )
-"""The sample family's homes (`sandbox.sample_family`): their streets are pinned to these postcode units and the
+"""The sample family's homes (`sandbox.world.sample_family`): their streets are pinned to these postcode units and the
 factory never hands these addresses to anyone else."""
 
 ADDRESSES_PER_PERSON = 0.5

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 import random
 
-from sandbox.places import MASH, TOWN
-from sandbox.records import Address, MissingEpisode, PoliceNominal, PoliceOccurrence, PoliceRecords, ProtectionNotice
-from sandbox.truth import IdFactory, LifeEvent, TruePerson
+from sandbox.model.places import MASH, TOWN
+from sandbox.model.records import (
+    Address,
+    MissingEpisode,
+    PoliceNominal,
+    PoliceOccurrence,
+    PoliceRecords,
+    ProtectionNotice,
+)
+from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
 from sandbox.world.noise import Draft, Noiser
 from sandbox.world.timeline import address_on
 

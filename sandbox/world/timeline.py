@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from sandbox.truth import REFERENCE_DATE, TruePerson
+from sandbox.model.truth import REFERENCE_DATE, TruePerson
 
 TODAY = REFERENCE_DATE.toordinal()
 YEAR = 365.25

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.services import open_store
 from hub.settings import HubSettings
+from hub.store.home import open_store
 from schemas import Referral
 from tests.cli.test_bad_input import run_hub
 from tests.conftest import SAMPLE_REFERRAL

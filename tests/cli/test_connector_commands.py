@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hub.pipeline import run_check
-from hub.sandboxes import record_sandboxes
-from hub.services import open_store
+from hub.checks.steps import run_check
+from hub.runtime.sandboxes import record_sandboxes
 from hub.settings import HubSettings
 from hub.store import HubStore
+from hub.store.home import open_store
 from sandbox.server import SandboxCluster
 from schemas import AgencyPerson, NormalisedDocument, Person, Referral
 from tests.cli.test_bad_input import assert_clean_refusal, run_hub
@@ -124,7 +124,7 @@ def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
     from rich.console import Console
 
     import connectors.housing
-    from hub.connector_commands import renormalise
+    from hub.checks.renormalise import renormalise
 
     fixed = connectors.housing.sentence
     monkeypatch.setattr(connectors.housing, "sentence", lambda *parts: fixed(*parts).replace(".", " (fixed)."))
@@ -174,7 +174,7 @@ def test_renormalise_never_replaces_a_reply_it_cannot_replay(
     from rich.console import Console
 
     from connectors.housing import HousingConnector
-    from hub.connector_commands import renormalise
+    from hub.checks.renormalise import renormalise
 
     searched = HousingConnector.search
 

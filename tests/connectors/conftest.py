@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.common.settings import SandboxSettings
 from sandbox.server import SandboxCluster
-from sandbox.settings import SandboxSettings
 from schemas import Referral
 
 REFERRAL_PATH = Path(__file__).parents[2] / "config" / "examples" / "referral.json"

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from connectors import CONNECTORS
-from connectors.callbacks import CallbackReceiver, callback_receiver
-from sandbox.async_replies import AsyncConfig
-from sandbox.faults import FaultConfig
+from connectors.sdk.callbacks import CallbackReceiver, callback_receiver
+from connectors.testing import CONNECTORS
+from sandbox.common.async_replies import AsyncConfig
+from sandbox.common.faults import FaultConfig
+from sandbox.common.settings import AgencySandbox, SandboxSettings
 from sandbox.server import SandboxCluster
-from sandbox.settings import AgencySandbox, SandboxSettings
 from schemas import Referral, ReplyStatus
 
 ASYNC_AGENCIES = ("police", "education")

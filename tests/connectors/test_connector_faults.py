@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI, Response
 
-from connectors import PoliceConnector
+from connectors.police import PoliceConnector
 from sandbox.server import ServerThread
 from schemas import Referral, ReplyStatus
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from connectors import ConnectorError, MalformedReply
 from connectors.education import parse_pupil_entries, parse_pupils
 from connectors.health import parse_encounters, parse_patient_search
-from connectors.wording import count, long_date, sentence
+from connectors.sdk.errors import ConnectorError, MalformedReply
+from connectors.sdk.wording import count, long_date, sentence
 from schemas import EntryCategory, Sensitivity, Sex
 
 PATIENT_BUNDLE: dict[str, Any] = {

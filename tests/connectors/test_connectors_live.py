@@ -8,11 +8,12 @@ from urllib.parse import unquote
 
 import pytest
 
-from connectors import CONNECTORS, Connector
-from sandbox.dataset import Dataset, write_population
-from sandbox.population import build_population
+from connectors.sdk.base import Connector
+from connectors.testing import CONNECTORS
+from sandbox.common.settings import SandboxSettings
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import SandboxCluster
-from sandbox.settings import SandboxSettings
+from sandbox.world.default import build_population
 from schemas import Referral, ReplyStatus
 from tests.contract.agencies._sandboxed import UNKNOWN_SUBJECT
 

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from connectors import ConnectorError, MalformedReply, education, health, housing, police
+from connectors import education, health, housing, police
 from connectors.health import TooManyMatches
+from connectors.sdk.errors import ConnectorError, MalformedReply
 from schemas import EntryCategory, InvolvementRole, NormalisedDocument, PersonName, Sensitivity, Sex
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "native"

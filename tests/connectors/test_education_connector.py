@@ -1,6 +1,6 @@
 """The education connector against real education sandboxes serving the handcrafted pupils.
 
-`sandbox.education_examples` holds Kai Brennan-Lowe (every CTF element: school moves, falling
+`sandbox.education.examples` holds Kai Brennan-Lowe (every CTF element: school moves, falling
 attendance, suspensions, a permanent exclusion, SEN then an EHCP, free school meals and a spell
 missing education), Rosa Delgado (missing education now), the Haddad twins and Ellis Hart with a
 duplicate record under a temporary UPN. Replies that do not match the project's XSD are refused.
@@ -14,13 +14,13 @@ from datetime import date
 import pytest
 from fastapi import FastAPI, Response
 
-from connectors import MalformedReply
 from connectors.education import EducationConnector, parse_pupil_entries, parse_pupils
-from sandbox.async_replies import AsyncConfig, AsyncReplies
-from sandbox.ctf import ctf_document
-from sandbox.dataset import Dataset, write_population
-from sandbox.education import SEARCH_PATH, create_app, render_error
-from sandbox.education_examples import ELLIS, ELLIS_DUPLICATE, KAI, KAI_FORMER_UPN, NOOR, ROSA, example_population
+from connectors.sdk.errors import MalformedReply
+from sandbox.common.async_replies import AsyncConfig, AsyncReplies
+from sandbox.education.app import SEARCH_PATH, create_app, render_error
+from sandbox.education.ctf import ctf_document
+from sandbox.education.examples import ELLIS, ELLIS_DUPLICATE, KAI, KAI_FORMER_UPN, NOOR, ROSA, example_population
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import ServerThread
 from schemas import (
     ChronologyEntry,

@@ -19,18 +19,18 @@ from typing import Any
 
 import pytest
 
-from connectors.config import AgencyConfig
-from connectors.registry import REGISTRY_FILE, AgencyRegistry, load_registry_file
-from connectors.resilience import MemoryResilienceState, ResilienceState
+from connectors.sdk.config import AgencyConfig
+from connectors.sdk.registry import REGISTRY_FILE, AgencyRegistry, load_registry_file
+from connectors.sdk.resilience import MemoryResilienceState, ResilienceState
 from connectors.testing import fast_config
 from hub.settings import HubSettings
 from hub.store import HubStore
-from sandbox.async_replies import AsyncConfig, AsyncReplies
-from sandbox.dataset import Dataset
-from sandbox.faults import FaultConfig, LatencyConfig
-from sandbox.population import write_default_population
+from sandbox.common.async_replies import AsyncConfig, AsyncReplies
+from sandbox.common.faults import FaultConfig, LatencyConfig
+from sandbox.common.settings import AgencySandbox, SandboxSettings
+from sandbox.population.dataset import Dataset
 from sandbox.server import SandboxCluster
-from sandbox.settings import AgencySandbox, SandboxSettings
+from sandbox.world.default import write_default_population
 from schemas import AgencyPerson, AgencyReply, ChronologyEntry, Referral, ReplyStatus
 from tests.conftest import SAMPLE_REFERRAL
 from tests.core import conftest as core_fixtures

@@ -1,6 +1,6 @@
 """The health connector: parsing PDS FHIR, and checks against a real health sandbox.
 
-Live tests serve the handcrafted patients of `sandbox.health_examples` and follow what the connector
+Live tests serve the handcrafted patients of `sandbox.health.examples` and follow what the connector
 asks PDS, in order: NHS number, non-fuzzy (with history) on each name, narrowing a TOO_MANY_MATCHES
 by given names then postcode, and fuzzy only when nothing matched.
 """
@@ -15,18 +15,18 @@ from urllib.parse import parse_qsl, unquote
 
 import pytest
 
-from connectors import HealthConnector
 from connectors.health import (
+    HealthConnector,
     parse_encounters,
     parse_flags,
     parse_gp_registration,
     parse_patient,
     parse_patient_matches,
 )
-from connectors.recording import Recording
-from sandbox.dataset import Dataset, write_population
-from sandbox.health import create_app
-from sandbox.health_examples import CHLOE, JACK_RYAN, NADIA, OLIVER, example_population
+from connectors.sdk.recording import Recording
+from sandbox.health.app import create_app
+from sandbox.health.examples import CHLOE, JACK_RYAN, NADIA, OLIVER, example_population
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import ServerThread
 from schemas import (
     Address,

@@ -1,6 +1,6 @@
 """The housing connector: parsing the gateway's JSON, and checks against a real housing sandbox.
 
-Live tests serve the handcrafted Dunmore household (`sandbox.housing_examples`): a previous
+Live tests serve the handcrafted Dunmore household (`sandbox.housing.examples`): a previous
 surname, a partner with no birth date, rent arrears through notice and court to eviction, then a
 homelessness application listing two children.
 """
@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from connectors import HousingConnector, MalformedReply
-from connectors.housing import parse_people, parse_records
-from sandbox.dataset import Dataset, write_population
-from sandbox.housing import create_app
-from sandbox.housing_examples import DEAN, JAYDEN, KERRY, example_population
-from sandbox.records import HousingPerson, HousingRecords, Tenancy
+from connectors.housing import HousingConnector, parse_people, parse_records
+from connectors.sdk.errors import MalformedReply
+from sandbox.housing.app import create_app
+from sandbox.housing.examples import DEAN, JAYDEN, KERRY, example_population
+from sandbox.model.records import HousingPerson, HousingRecords, Tenancy
+from sandbox.model.truth import Population
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import ServerThread
-from sandbox.truth import Population
 from schemas import (
     Address,
     EntryCategory,

@@ -12,14 +12,14 @@ import pytest
 import requests
 from fastapi import FastAPI
 
-from connectors import ConnectorError, MalformedReply, PoliceConnector
-from connectors.police import parse_nominals, parse_occurrences, parse_ppns
+from connectors.police import PoliceConnector, parse_nominals, parse_occurrences, parse_ppns
+from connectors.sdk.errors import ConnectorError, MalformedReply
 from hub.linkage import Outcome, link_candidates
-from sandbox.async_replies import AsyncConfig, AsyncReplies
-from sandbox.faults import FaultConfig, FaultInjector
-from sandbox.police import SEARCH_PATHS, create_app, malformed_body, render_error
+from sandbox.common.async_replies import AsyncConfig, AsyncReplies
+from sandbox.common.faults import FaultConfig, FaultInjector
+from sandbox.common.store import Database
+from sandbox.police.app import SEARCH_PATHS, create_app, malformed_body, render_error
 from sandbox.server import ServerThread
-from sandbox.store import Database
 from schemas import (
     AgencyReply,
     EntryCategory,

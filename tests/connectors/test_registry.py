@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from connectors.health import HealthConnector, HealthOptions
-from connectors.registry import RegistryError, load_registry_file
+from connectors.sdk.registry import RegistryError, load_registry_file
 from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 from tests.conftest import REPO_ROOT
 

@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request, Response
 
-from connectors import HealthConnector, HousingConnector
-from connectors.allowlist import ReturnedFields
-from connectors.base import SAFEGUARDING_BASIS, Connector, MalformedReply
-from connectors.config import CircuitBreakerPolicy, RateLimit
-from connectors.resilience import AgencyGuard, CircuitOpen, MemoryResilienceState, ResilienceState
+from connectors.health import HealthConnector
+from connectors.housing import HousingConnector
+from connectors.sdk.allowlist import ReturnedFields
+from connectors.sdk.base import SAFEGUARDING_BASIS, Connector, MalformedReply
+from connectors.sdk.config import CircuitBreakerPolicy, RateLimit
+from connectors.sdk.resilience import AgencyGuard, CircuitOpen, MemoryResilienceState, ResilienceState
+from connectors.sdk.transport import CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER
 from connectors.testing import leaked_markers
-from connectors.transport import CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER
 from hub.crypto import LocalKeyProvider
 from hub.store import HubStore
 from sandbox.server import ServerThread

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from connectors.base import Connector
-from connectors.registry import AgencyRegistry, RegisteredAgency
+from connectors.sdk.base import Connector
+from connectors.sdk.registry import AgencyRegistry, RegisteredAgency
 from connectors.testing import ContractAgency, ServedAgency, contract_connector
-from sandbox.faults import FaultConfig
+from sandbox.common.faults import FaultConfig
 from tests.contract.doubles import ConnectorFactory, has_double, load_double, load_registry
 
 FAULTS = FaultConfig(hang_seconds=5, retry_after_seconds=0)

@@ -7,8 +7,8 @@ import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
-from connectors.base import Connector
-from connectors.registry import REGISTRY_FILE, AgencyRegistry, load_registry_file
+from connectors.sdk.base import Connector
+from connectors.sdk.registry import REGISTRY_FILE, AgencyRegistry, load_registry_file
 from connectors.testing import ContractAgency
 from hub.settings import HubSettings
 

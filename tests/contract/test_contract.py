@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from connectors.registry import RegisteredAgency
+from connectors.sdk.registry import RegisteredAgency
 from connectors.testing import (
     ContractAgency,
     ServedAgency,

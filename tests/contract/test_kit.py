@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from pydantic import BaseModel, SecretStr
 
-from connectors import Connector, PoliceConnector
-from connectors.auth import NoCredentials
-from connectors.config import AgencyConfig
+from connectors.police import PoliceConnector
+from connectors.sdk.auth import NoCredentials
+from connectors.sdk.base import Connector
+from connectors.sdk.config import AgencyConfig
 from connectors.testing import declaration_problems, fast_config, leaked_markers, personal_data_markers, reply_problems
 from schemas import (
     AgencyPerson,

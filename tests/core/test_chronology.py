@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.chronology import assemble, link_people
+from hub.chronology.assembly import assemble, link_people
 from schemas import Chronology, ChronologyEntry, InvolvementRole, ReplyStatus
 from tests.core.builders import ASSEMBLED_AT, candidate, entry, example_referral, household_replies, person, reply
 

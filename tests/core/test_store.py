@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from hub.chronology import assemble
+from hub.chronology.assembly import assemble
 from hub.crypto import DecryptionError, KeyUnwrapError, LocalKeyProvider
 from hub.store import HubStore, ReferralConflict, UnknownReferral
 from hub.store.tables import AgencyReplyRow, ChronologyVersionRow, DataKey, ReferralRow

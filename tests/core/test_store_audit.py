@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditEvent, event_hash
-from hub.chronology import assemble
+from hub.chronology.assembly import assemble
 from hub.store import HubStore
 from tests.core.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies, reply
 
@@ -51,7 +51,7 @@ def test_every_read_and_write_adds_one_event(store: HubStore) -> None:
 
 
 def test_a_reply_is_audited_under_its_agencys_lawful_basis_with_its_recording_kept(store: HubStore) -> None:
-    from connectors.recording import Exchange, Recording
+    from connectors.sdk.recording import Exchange, Recording
 
     store.save_referral(example_referral(), **WHO)
     answer = reply("police", "S1")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from hub.airflow_runtime import agency_pools, secrets_backend_environment
+from hub.runtime.airflow import agency_pools, secrets_backend_environment
 from hub.settings import HubSettings
 
 if TYPE_CHECKING:
@@ -55,9 +55,9 @@ def sandbox_cluster() -> Iterator[SandboxCluster]:
 
     `dag.test` runs every check in turn, so the default two-second reply delay would cost minutes.
     """
-    from sandbox.async_replies import AsyncConfig
+    from sandbox.common.async_replies import AsyncConfig
+    from sandbox.common.settings import SandboxSettings
     from sandbox.server import SandboxCluster
-    from sandbox.settings import SandboxSettings
 
     defaults = SandboxSettings()
     ready_at_once = AsyncConfig(delay_seconds=0, retry_after_seconds=0)

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors.connections import ConnectionFields
+from connectors.sdk.connections import ConnectionFields
 from hub.agencies import load_registry
-from hub.airflow_runtime import agency_pools
-from hub.sandboxes import record_sandboxes
-from hub.services import open_store
+from hub.runtime.airflow import agency_pools
+from hub.runtime.sandboxes import record_sandboxes
 from hub.settings import HubSettings
+from hub.store.home import open_store
 from sandbox.server import SandboxCluster
 from schemas import Chronology, Referral, ReplyStatus
 from schemas.models import OPAQUE_ID_PATTERN

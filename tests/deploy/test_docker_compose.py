@@ -13,10 +13,10 @@ import pytest
 import typer.main
 import yaml
 
-from hub.airflow_runtime import SECRETS_BACKEND
 from hub.cli import app
+from hub.runtime.airflow import SECRETS_BACKEND
 from hub.settings import HubSettings
-from sandbox.settings import SandboxSettings
+from sandbox.common.settings import SandboxSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())

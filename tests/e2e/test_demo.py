@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from hub.agencies import load_registry
-from hub.services import open_store
 from hub.settings import HubSettings
+from hub.store.home import open_store
 from tests.markers import files_containing, sample_family_markers
 
 pytestmark = pytest.mark.airflow

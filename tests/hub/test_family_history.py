@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.family_history import UNCONFIRMED, check_words
+from hub.chronology.family_history import UNCONFIRMED, check_words
 from schemas import CheckResult, ReplyStatus
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from hub.pipeline import store_chronologies
-from hub.services import open_store
+from hub.checks.steps import store_chronologies
 from hub.settings import HubSettings
 from hub.store import HubStore, ReviewAlreadyDecided, ReviewStatus, UnknownReview
+from hub.store.home import open_store
 from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 from tests.core.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
 
@@ -94,7 +94,7 @@ def test_the_cli_lists_confirms_and_refuses_cleanly(assembled: HubStore, hub_hom
 
 
 def test_a_re_referral_is_linked_to_the_earlier_one_and_flagged(hub_home: Path) -> None:
-    from hub.family_history import build
+    from hub.chronology.family_history import build
 
     store = open_store(HubSettings.from_env())
     current = example_referral()

@@ -13,9 +13,9 @@ import pytest
 
 from hub.linkage.engine import Linker
 from hub.linkage.evaluation import Evaluation, evaluate_lines
-from sandbox.dataset import Dataset
-from sandbox.linkage_cases import LinkageCases
-from sandbox.population import write_default_population
+from sandbox.linkage.cases import LinkageCases
+from sandbox.population.dataset import Dataset
+from sandbox.world.default import write_default_population
 
 PEOPLE, POPULATION_SEED = 20_000, 7
 CASES, CASES_SEED = 3_000, 3

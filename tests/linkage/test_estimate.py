@@ -12,8 +12,9 @@ import pytest
 from hub.linkage.comparisons import default_comparisons
 from hub.linkage.estimate import EstimationRequest, estimate_model
 from hub.linkage.model import LinkageModel, ModelFile, read_model_file
-from sandbox.dataset import Dataset
-from sandbox.population import write_default_population
+from sandbox.linkage.pairs import LabelledCity
+from sandbox.population.dataset import Dataset
+from sandbox.world.default import write_default_population
 from tests.cli.test_bad_input import run_hub
 from tests.linkage.builders import REPO_ROOT
 
@@ -32,7 +33,8 @@ def weight(document: dict[str, Any], field: str, level: str) -> float:
 
 
 def test_the_same_population_and_seed_give_the_same_parameters(small_population: Dataset) -> None:
-    first, second = estimate_model(small_population, SMALL), estimate_model(small_population, SMALL)
+    population = LabelledCity(small_population)
+    first, second = estimate_model(population, SMALL), estimate_model(population, SMALL)
     assert first["comparisons"] == second["comparisons"]
     assert first["term_frequencies"] == second["term_frequencies"]
     provenance = first["provenance"]
@@ -42,7 +44,7 @@ def test_the_same_population_and_seed_give_the_same_parameters(small_population:
 
 
 def test_estimated_weights_point_the_right_way(small_population: Dataset) -> None:
-    document = estimate_model(small_population, SMALL)
+    document = estimate_model(LabelledCity(small_population), SMALL)
     LinkageModel(ModelFile.model_validate(document), default_comparisons())  # every level has parameters
     for field, agree, disagree in [
         ("given_name", "exact", "differs"),

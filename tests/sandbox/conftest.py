@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.dataset import Dataset
-from sandbox.population import write_default_population
+from sandbox.common.settings import SandboxSettings
+from sandbox.population.dataset import Dataset
 from sandbox.server import SandboxCluster
-from sandbox.settings import SandboxSettings
+from sandbox.world.default import write_default_population
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,9 @@ import requests
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from sandbox.async_replies import AsyncConfig, AsyncReplies
-from sandbox.common import new_app, read_fields
-from sandbox.faults import FaultInjector
+from sandbox.common.api import new_app, read_fields
+from sandbox.common.async_replies import AsyncConfig, AsyncReplies
+from sandbox.common.faults import FaultInjector
 from sandbox.server import ServerThread
 
 NATIVE_ERROR_TYPE = "application/vnd.test-agency+json"

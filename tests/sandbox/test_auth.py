@@ -22,7 +22,7 @@ from fastapi import Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
-from connectors.auth import (
+from connectors.sdk.auth import (
     ApiKeyAuth,
     ApiKeyCredentials,
     AuthenticationFailed,
@@ -34,8 +34,9 @@ from connectors.auth import (
     load_credentials_file,
     parse_credentials,
 )
-from connectors.errors import AgencyUnavailable
-from sandbox.auth import (
+from connectors.sdk.errors import AgencyUnavailable
+from sandbox.common.api import new_app
+from sandbox.common.auth import (
     JWT_BEARER_ASSERTION,
     TOKEN_PATH,
     ApiKeyClient,
@@ -48,7 +49,6 @@ from sandbox.auth import (
     issue_credentials,
     write_credentials_file,
 )
-from sandbox.common import new_app
 from sandbox.server import ServerThread
 
 TIMEOUT = 5

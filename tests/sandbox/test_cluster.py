@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.sandboxes import connector_for
-from sandbox.async_replies import AsyncConfig
-from sandbox.dataset import Dataset
+from hub.runtime.sandboxes import connector_for
+from sandbox.common.async_replies import AsyncConfig
+from sandbox.common.settings import AgencySandbox, SandboxSettings, SandboxSettingsError
+from sandbox.population.dataset import Dataset
 from sandbox.server import SandboxCluster
-from sandbox.settings import AgencySandbox, SandboxSettings, SandboxSettingsError
 from schemas import Referral, ReplyStatus
 
 

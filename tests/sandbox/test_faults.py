@@ -23,8 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from sandbox.common import new_app, read_fields
-from sandbox.faults import FaultConfig, FaultInjector, LatencyConfig
+from sandbox.common.api import new_app, read_fields
+from sandbox.common.faults import FaultConfig, FaultInjector, LatencyConfig
 from sandbox.server import ServerThread
 
 NATIVE_ERROR_TYPE = "application/vnd.test-agency+json"

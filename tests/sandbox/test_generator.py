@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from sandbox.dataset import Dataset, DatasetError
-from sandbox.records import PreviousAddress
-from sandbox.truth import NHS_BLOCK, REFERENCE_DATE, IdFactory, LifeEvent, NhsNumbers, Population
+from sandbox.model.records import PreviousAddress
+from sandbox.model.truth import NHS_BLOCK, REFERENCE_DATE, IdFactory, LifeEvent, NhsNumbers, Population
+from sandbox.population.dataset import Dataset, DatasetError
 from sandbox.world import generate as generate_module
 from sandbox.world.generate import build_population, generate
 from sandbox.world.places import validate_postcode
@@ -341,7 +341,7 @@ def test_nothing_is_dated_after_the_reference_date(population: Population) -> No
 
 
 def test_agency_codes_come_from_each_agency_vocabulary(population: Population) -> None:
-    from sandbox.housing_vocabulary import (
+    from sandbox.housing.vocabulary import (
         ASB_CATEGORIES,
         ASB_OUTCOMES,
         DUTIES,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.truth import REFERENCE_DATE, Population
+from sandbox.model.truth import REFERENCE_DATE, Population
 from sandbox.world.generate import build_population, generate
 from sandbox.world.settings import AGENCIES, DEFAULT_NOISE, NOISE_KINDS, UNSUPPORTED, GeneratorSettings
 

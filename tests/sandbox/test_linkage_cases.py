@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from sandbox.dataset import Dataset
-from sandbox.health_keys import transposed
-from sandbox.linkage_cases import (
+from sandbox.common.store import search_key
+from sandbox.health.keys import transposed
+from sandbox.linkage.cases import (
     HARD_SHARES,
     KINDS,
     PERSON_TABLES,
@@ -25,8 +25,8 @@ from sandbox.linkage_cases import (
     check_request,
     linkage_cases,
 )
-from sandbox.store import search_key
-from sandbox.truth import TruePerson
+from sandbox.model.truth import TruePerson
+from sandbox.population.dataset import Dataset
 from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 
 PERSON_KEYS = {

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.population import build_population
-from sandbox.truth import Population, TruePerson
+from sandbox.model.truth import Population, TruePerson
+from sandbox.world.default import build_population
 from schemas import Referral, Subject
 from schemas.identifiers import is_valid_nhs_number, is_valid_upn
 

@@ -1,6 +1,6 @@
 """Education sandbox over real HTTP: CTF search replies, XSD validity, indexed lookups and XML error bodies.
 
-Most tests run against the handcrafted pupils of `sandbox.education_examples` (Kai Brennan-Lowe
+Most tests run against the handcrafted pupils of `sandbox.education.examples` (Kai Brennan-Lowe
 carries every optional CTF element); the sample family's tests use the shared cluster.
 """
 
@@ -18,10 +18,9 @@ import requests
 from lxml import etree
 
 from connectors.education import CTF_XSD
-from sandbox.ctf import attendance_marks, ctf_document
-from sandbox.dataset import Dataset, write_population
-from sandbox.education import create_app, malformed_body, render_error
-from sandbox.education_examples import (
+from sandbox.education.app import create_app, malformed_body, render_error
+from sandbox.education.ctf import attendance_marks, ctf_document
+from sandbox.education.examples import (
     ELLIS,
     ELLIS_DUPLICATE,
     KAI,
@@ -31,7 +30,8 @@ from sandbox.education_examples import (
     ZAIN,
     example_population,
 )
-from sandbox.records import AttendancePeriod
+from sandbox.model.records import AttendancePeriod
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import SandboxCluster, ServerThread
 from schemas.identifiers import upn_check_letter
 

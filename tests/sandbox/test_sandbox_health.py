@@ -1,6 +1,6 @@
 """The health sandbox answers as the NHS PDS FHIR API does, over real HTTP.
 
-Most tests serve the handcrafted patients of `sandbox.health_examples` (a restricted patient, a
+Most tests serve the handcrafted patients of `sandbox.health.examples` (a restricted patient, a
 previous surname, a transposed birth date, a homophone, twelve boys with one name and birth date);
 one checks the sample family in the generated default population. Every reply is parsed with
 fhir.resources R4B, so each response shape is proved to be valid FHIR.
@@ -24,14 +24,14 @@ from fhir.resources.R4B.flag import Flag
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 
-from sandbox import health_search
-from sandbox.dataset import Dataset, write_population
-from sandbox.faults import FaultInjector
-from sandbox.health import create_app, malformed_body, render_error
-from sandbox.health_examples import CHLOE, JACK_RYAN, MIA, NADIA, OLIVER, example_population
-from sandbox.health_query import parse_patient_query
+from sandbox.common.faults import FaultInjector
+from sandbox.health import search as health_search
+from sandbox.health.app import create_app, malformed_body, render_error
+from sandbox.health.examples import CHLOE, JACK_RYAN, MIA, NADIA, OLIVER, example_population
+from sandbox.health.query import parse_patient_query
+from sandbox.model.truth import Population
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import SandboxCluster, ServerThread
-from sandbox.truth import Population
 
 NHS = "https://fhir.nhs.uk/Id/nhs-number"
 TIMEOUT = 5

@@ -1,6 +1,6 @@
 """Housing sandbox over real HTTP: people search, records, problem+json errors and streamed CSV exports.
 
-Most tests run against the handcrafted Dunmore household (`sandbox.housing_examples`): a tenant
+Most tests run against the handcrafted Dunmore household (`sandbox.housing.examples`): a tenant
 with a previous surname, a partner with no birth date, arrears through to eviction, ASB, and a
 homelessness case with two children.
 """
@@ -19,14 +19,14 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.dataset import Dataset, write_population
-from sandbox.housing import create_app, malformed_body, render_error
-from sandbox.housing_examples import DEAN, JAYDEN, KERRY, LEE, MIA, ROWAN_COURT, example_population
-from sandbox.housing_export import HOMELESSNESS_COLUMNS, PEOPLE_COLUMNS, TENANCY_COLUMNS
-from sandbox.housing_vocabulary import CODE_TABLES
-from sandbox.records import HousingPerson, HousingRecords, Tenancy
+from sandbox.housing.app import create_app, malformed_body, render_error
+from sandbox.housing.examples import DEAN, JAYDEN, KERRY, LEE, MIA, ROWAN_COURT, example_population
+from sandbox.housing.export import HOMELESSNESS_COLUMNS, PEOPLE_COLUMNS, TENANCY_COLUMNS
+from sandbox.housing.vocabulary import CODE_TABLES
+from sandbox.model.records import HousingPerson, HousingRecords, Tenancy
+from sandbox.model.truth import Population
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import SandboxCluster, ServerThread
-from sandbox.truth import Population
 
 DOCS = Path(__file__).parents[2] / "docs" / "sandboxes" / "housing.md"
 PROBLEM_JSON = "application/problem+json"

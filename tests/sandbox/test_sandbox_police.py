@@ -18,13 +18,13 @@ import pytest
 import requests
 from fastapi import FastAPI
 
-from sandbox.dataset import Dataset, write_population
-from sandbox.police import SEARCH_PATHS, create_app, malformed_body, render_error
-from sandbox.police_search import DEFAULT_MAX_RESULTS, NominalSearch, birth_range, nominal_condition
-from sandbox.records import Address, MissingEpisode, PoliceNominal, PoliceOccurrence, ProtectionNotice
+from sandbox.common.store import Database
+from sandbox.model.records import Address, MissingEpisode, PoliceNominal, PoliceOccurrence, ProtectionNotice
+from sandbox.model.truth import Population
+from sandbox.police.app import SEARCH_PATHS, create_app, malformed_body, render_error
+from sandbox.police.search import DEFAULT_MAX_RESULTS, NominalSearch, birth_range, nominal_condition
+from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import ServerThread
-from sandbox.store import Database
-from sandbox.truth import Population
 
 HOME = Address("14 Larch Close, Northbridge", "NE6 5QT")
 MASH = "Children's Social Care (MASH)"

@@ -21,11 +21,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from connectors.auth import AgencyCredentials, TlsClientConfig, parse_credentials
-from sandbox.auth import MutualTlsGuard, issue_credentials
-from sandbox.common import new_app
+from connectors.sdk.auth import AgencyCredentials, TlsClientConfig, parse_credentials
+from sandbox.common.api import new_app
+from sandbox.common.auth import MutualTlsGuard, issue_credentials
+from sandbox.common.tls import CA_COMMON_NAME, CLIENT_COMMON_NAME, DevPki, ensure_dev_pki
 from sandbox.server import ServerThread
-from sandbox.tls import CA_COMMON_NAME, CLIENT_COMMON_NAME, DevPki, ensure_dev_pki
 
 FILES = ("ca.pem", "ca-key.pem", "server.pem", "server-key.pem", "client.pem", "client-key.pem")
 KEYS = ("ca-key.pem", "server-key.pem", "client-key.pem")

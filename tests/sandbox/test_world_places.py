@@ -8,8 +8,8 @@ from collections import defaultdict
 
 import pytest
 
-import sandbox.places as fixed
-from sandbox.population import build_population
+import sandbox.model.places as fixed
+from sandbox.world.default import build_population
 from sandbox.world.places import (
     COUNCIL,
     HOSPITAL,

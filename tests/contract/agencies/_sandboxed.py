@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from connectors.auth import CREDENTIALS_FILE
+from connectors.sdk.auth import CREDENTIALS_FILE
 from connectors.testing import ContractAgency
 from sandbox.assembly import AGENCY_MODULES, assemble
-from sandbox.auth import CredentialKind
-from sandbox.dataset import MANIFEST, Dataset
-from sandbox.population import write_default_population
-from sandbox.settings import AgencySandbox
-from sandbox.tls import ensure_dev_pki
+from sandbox.common.auth import CredentialKind
+from sandbox.common.settings import AgencySandbox
+from sandbox.common.tls import ensure_dev_pki
+from sandbox.population.dataset import MANIFEST, Dataset
+from sandbox.world.default import write_default_population
 from schemas import Person, PersonName, Referral, Sex, Subject, SubjectRole
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 

@@ -1,0 +1,256 @@
+"""How every connector talks to its agency: written once, so no connector re-invents resilience.
+
+Per request, in order:
+
+1. the agency's circuit breaker refuses at once if it is open; the shared rate limit spaces requests;
+2. headers: `X-Request-ID` (per request, the same across its retries, as NHS APIs expect),
+   `X-Correlation-ID` (per check, to trace it through the agency's logs) and `Idempotency-Key`
+   (per request, so an agency that saw a retried search before answers it once);
+3. authentication (cached OAuth2 tokens, signed JWTs, API keys) and TLS verification with client
+   certificates, from the agency's credentials;
+4. retries of dropped connections, 429 and 5xx by urllib3, with exponential backoff, jitter and
+   Retry-After (capped); POST included, because every search is a read;
+5. a 202 with a `Location` is a reply promised for later: the job is polled until the RAG deadline,
+   or, with `replies: callback`, its reply is awaited at this process's callback receiver
+   (`connectors.sdk.callbacks`) while the job is still polled, less often, in case the callback is lost;
+6. the final reply is recorded (see `connectors.sdk.recording`) and checked: 429/5xx after retries →
+   `AgencyUnavailable`, any other 4xx → `ConnectorError("http_4xx")` at once, a timeout →
+   `AgencyTimeout`, a reply echoing the wrong request id → `MalformedReply`.
+
+Only ids and status codes are ever logged or put in an error; URLs carry no personal data because
+searches are POSTs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, ClassVar, Protocol
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from connectors.sdk.auth import AgencyCredentials, NoCredentials
+from connectors.sdk.callbacks import callback_receiver
+from connectors.sdk.config import AgencyConfig, RetryPolicy
+from connectors.sdk.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
+from connectors.sdk.recording import Exchange, ReplayTransport, encoded_body
+from connectors.sdk.resilience import AgencyGuard, MemoryResilienceState, ResilienceState
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+CORRELATION_ID_HEADER = "X-Correlation-ID"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+CALLBACK_URL_HEADER = "X-Callback-URL"
+CALLBACK_POLL_FACTOR = 3
+"""With a callback expected, poll the job this many times less often: only as a safety net."""
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_POLL_SECONDS = 1.0
+MAX_POLL_SECONDS = 5.0
+
+
+class CappedRetry(Retry):
+    """urllib3's Retry, honouring Retry-After but never waiting longer than the policy allows."""
+
+    max_retry_after: ClassVar[float] = 30.0
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), self.max_retry_after)
+
+
+def build_session(policy: RetryPolicy) -> requests.Session:
+    """A session that retries connection faults and 429/5xx; other 4xx are answers, returned at once."""
+    retries = policy.attempts - 1
+    retry_class = type("PolicyRetry", (CappedRetry,), {"max_retry_after": policy.max_retry_after_seconds})
+    retry = retry_class(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        backoff_factor=policy.backoff_seconds,
+        backoff_max=policy.backoff_max_seconds,
+        backoff_jitter=policy.jitter_seconds,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "POST"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _retry_after(response: requests.Response) -> float:
+    """Seconds before polling a pending job again, as the agency suggests (bounded either way)."""
+    try:
+        seconds = float(response.headers.get("Retry-After", DEFAULT_POLL_SECONDS))
+    except ValueError:
+        seconds = DEFAULT_POLL_SECONDS
+    return min(max(seconds, 0.05), MAX_POLL_SECONDS)
+
+
+def _caused_by_timeout(error: requests.ConnectionError) -> bool:
+    reason = error.args[0] if error.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # urllib3 makes NewConnectionError (e.g. connection refused) a ConnectTimeoutError subclass.
+    if isinstance(reason, NewConnectionError):
+        return False
+    return isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
+
+
+class Transport(Protocol):
+    """What a connector sends its requests through: the agency over HTTP, or a recording on replay."""
+
+    exchanges: list[Exchange]
+
+    def send(self, method: str, path: str, *, json: Any = None, data: Any = None) -> requests.Response: ...
+
+
+class HttpTransport:
+    """Requests to one agency for one check, with everything in the module docstring applied."""
+
+    def __init__(
+        self,
+        config: AgencyConfig,
+        *,
+        credentials: AgencyCredentials | None = None,
+        state: ResilienceState | None = None,
+        reply_deadline: timedelta,
+        asynchronous: bool = False,
+        correlation_id: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = config.endpoint.rstrip("/")
+        self.timeout = (config.timeouts.connect, config.timeouts.read)
+        self.reply_deadline = reply_deadline.total_seconds()
+        self.asynchronous = asynchronous
+        self.callbacks = callback_receiver() if asynchronous and config.replies == "callback" else None
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.session = build_session(config.retry)
+        credentials = credentials or NoCredentials()
+        self.auth = credentials.build_auth(self.endpoint)
+        self._tls = credentials.requests_kwargs()
+        self.guard = AgencyGuard(config.id, config.rate_limit, config.circuit_breaker, state or MemoryResilienceState())
+        self._sleep = sleep
+        self.exchanges: list[Exchange] = []
+
+    def send(self, method: str, path: str, *, json: Any = None, data: Any = None) -> requests.Response:
+        headers = {
+            REQUEST_ID_HEADER: str(uuid.uuid4()),
+            CORRELATION_ID_HEADER: self.correlation_id,
+            IDEMPOTENCY_KEY_HEADER: str(uuid.uuid4()),
+        }
+        token = None
+        if self.asynchronous and method == "POST":
+            headers["Prefer"] = "respond-async"
+            if self.callbacks is not None:
+                token, headers[CALLBACK_URL_HEADER] = self.callbacks.expect()
+        started = time.monotonic()
+        try:
+            response = self._guarded(method, f"{self.endpoint}{path}", headers, json=json, data=data)
+            if response.status_code == 202:
+                if not response.headers.get("Location"):
+                    raise MalformedReply("accepted_without_location", "202 Accepted without a Location to poll")
+                response = self._await_reply(response, headers, token)
+        finally:
+            if token is not None and self.callbacks is not None:
+                self.callbacks.settle(token)
+        self.exchanges.append(
+            Exchange(
+                method=method,
+                path=path,
+                request_body=encoded_body(json, data) if method == "POST" else b"",
+                status=response.status_code,
+                media_type=response.headers.get("Content-Type"),
+                body=response.content,
+                elapsed_ms=int((time.monotonic() - started) * 1000),
+            )
+        )
+        return checked(response, headers[REQUEST_ID_HEADER])
+
+    def _guarded(self, method: str, url: str, headers: dict[str, str], **kwargs: Any) -> requests.Response:
+        """One request (urllib3 retrying underneath), counted by the circuit breaker."""
+        self.guard.before_request()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                auth=self.auth,
+                **self._tls,
+                **kwargs,
+            )
+        except requests.Timeout:
+            self.guard.after_request(success=False)
+            raise AgencyTimeout() from None
+        except requests.ConnectionError as error:
+            self.guard.after_request(success=False)
+            raise (AgencyTimeout() if _caused_by_timeout(error) else AgencyUnavailable()) from None
+        except requests.exceptions.ChunkedEncodingError:
+            # The connection broke part way through the reply body: the agency's fault, as a drop is.
+            self.guard.after_request(success=False)
+            raise AgencyUnavailable() from None
+        except requests.RequestException:
+            self.guard.after_request(success=False)
+            raise ConnectorError("request_error") from None
+        self.guard.after_request(success=response.status_code not in RETRY_STATUSES)
+        return response
+
+    def _await_reply(
+        self, accepted: requests.Response, headers: dict[str, str], token: str | None
+    ) -> requests.Response:
+        """The job's reply, by callback (`token`) or polling, before the referral's RAG deadline passes."""
+        location = requests.compat.urljoin(f"{self.endpoint}/", accepted.headers["Location"])
+        deadline = time.monotonic() + self.reply_deadline
+        poll_headers = {
+            key: value for key, value in headers.items() if key not in (IDEMPOTENCY_KEY_HEADER, CALLBACK_URL_HEADER)
+        }
+        response = accepted
+        while response.status_code == 202:
+            wait = _retry_after(response) * (CALLBACK_POLL_FACTOR if token else 1)
+            wait = min(wait, deadline - time.monotonic())
+            if wait <= 0:
+                raise AgencyTimeout("reply_deadline", "the agency did not reply before the referral's deadline")
+            if token is not None and self.callbacks is not None:
+                if (delivery := self.callbacks.wait(token, wait)) is not None:
+                    return delivery.as_response()
+            else:
+                self._sleep(wait)
+            response = self._guarded("GET", location, poll_headers)
+        return response
+
+
+def checked(response: requests.Response, request_id: str | None = None) -> requests.Response:
+    """The response if it is a usable answer; a typed error saying why not otherwise."""
+    if response.status_code in RETRY_STATUSES:
+        raise AgencyUnavailable(f"http_{response.status_code}")
+    if response.status_code >= 300:
+        raise ConnectorError(f"http_{response.status_code}")
+    echoed = response.headers.get(REQUEST_ID_HEADER)
+    if request_id is not None and echoed is not None and echoed != request_id:
+        raise MalformedReply("request_id_mismatch")
+    return response
+
+
+class RecordedTransport:
+    """Replays a check: each request is answered with the reply recorded for it (see `ReplayTransport`)."""
+
+    def __init__(self, replay: ReplayTransport) -> None:
+        self._replay = replay
+        self.exchanges: list[Exchange] = []
+
+    def send(self, method: str, path: str, *, json: Any = None, data: Any = None) -> requests.Response:
+        response = self._replay.response(method, path, encoded_body(json, data) if method == "POST" else b"")
+        return checked(response)

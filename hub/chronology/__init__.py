@@ -1,0 +1,1 @@
+"""The chronology stage: assembly, the household graph, the family history and its reports."""

@@ -1,0 +1,269 @@
+"""Chronology assembly: agency replies → one date-ordered, de-duplicated chronology per child.
+
+Deterministic by design (Airflow re-runs must store the same state): no clock reads, replies are
+processed in a fixed order, and ties are broken on content. The caller supplies `assembled_at`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from hub.chronology.household import adults_related_to, household_graph
+from hub.crypto.digest import canonical_json
+from hub.linkage import Judgement, Linker, Outcome, default_linker, from_person
+from hub.store.person_index import IndexedSubject
+from schemas import (
+    AgencyReply,
+    CandidateLink,
+    CheckResult,
+    Chronology,
+    ChronologyEntry,
+    Involvement,
+    InvolvementRole,
+    LinkEvidence,
+    LinkOutcome,
+    PriorReferral,
+    Referral,
+    ReplyStatus,
+)
+
+PersonKey = tuple[str, str]
+"""(agency, agency_person_id): an agency's person ids are only unique within that agency."""
+
+
+def _check_replies(referral: Referral, replies: Iterable[AgencyReply]) -> None:
+    subject_ids = {subject.subject_id for subject in referral.subjects}
+    seen: set[tuple[str, str]] = set()
+    for reply in replies:
+        if reply.referral_id != referral.referral_id:
+            raise ValueError(f"a reply for referral {reply.referral_id} was given to {referral.referral_id}")
+        if reply.subject_id not in subject_ids:
+            raise ValueError(f"reply from {reply.agency} names subject {reply.subject_id}, not in the referral")
+        if (reply.agency, reply.subject_id) in seen:
+            raise ValueError(f"two replies from {reply.agency} for subject {reply.subject_id}")
+        seen.add((reply.agency, reply.subject_id))
+
+
+PairKey = tuple[str, str, str]
+"""(agency, agency_person_id, subject_id): one candidate for one subject."""
+
+
+def prior_referrals(
+    referral: Referral, earlier: Mapping[str, Sequence[IndexedSubject]], *, linker: Linker | None = None
+) -> list[PriorReferral]:
+    """Each earlier referral's subject the model links to (or sends to review for) one of this referral's people.
+
+    Only referrals received before this one count; the lookup (`HubStore.prior_involvement`) found
+    the candidates through blocking tokens, and the same model and rules as agency records judge them.
+    """
+    linker = linker or default_linker()
+    found = []
+    for subject in referral.subjects:
+        query = from_person(subject.person)
+        for hit in earlier.get(subject.subject_id, ()):
+            if hit.received_at >= referral.received_at:
+                continue
+            judgement = linker.judge(query, from_person(hit.person, f"{hit.referral_id}/{hit.subject_id}"))
+            if judgement.outcome is Outcome.NOT_LINKED:
+                continue
+            found.append(
+                PriorReferral(
+                    subject_id=subject.subject_id,
+                    earlier_referral_id=hit.referral_id,
+                    earlier_subject_id=hit.subject_id,
+                    earlier_received_at=hit.received_at,
+                    outcome=LinkOutcome(judgement.outcome.value),
+                    probability=judgement.probability,
+                    evidence=_evidence(judgement),
+                    review_reasons=list(judgement.review_reasons),
+                )
+            )
+    return sorted(found, key=lambda prior: (prior.subject_id, prior.earlier_received_at, prior.earlier_referral_id))
+
+
+def _evidence(judgement: Judgement) -> list[LinkEvidence]:
+    return [
+        LinkEvidence(field=item.field, level=item.level, weight=round(item.weight, 2), words=item.words)
+        for item in judgement.evidence
+        if math.isfinite(item.weight)
+    ]
+
+
+def _candidate_link(agency: str, subject_id: str, judgement: Judgement, decided: bool | None) -> CandidateLink:
+    outcome = LinkOutcome(judgement.outcome.value)
+    if decided is not None:
+        outcome = LinkOutcome.LINKED if decided else LinkOutcome.NOT_LINKED
+    return CandidateLink(
+        agency=agency,
+        agency_person_id=judgement.record_id,
+        subject_id=subject_id,
+        outcome=outcome,
+        probability=judgement.probability,
+        evidence=_evidence(judgement),
+        review_reasons=list(judgement.review_reasons),
+        decided_by="linkage" if decided is None else "practitioner",
+    )
+
+
+def link_people(
+    referral: Referral,
+    replies: list[AgencyReply],
+    *,
+    linker: Linker | None = None,
+    decisions: Mapping[PairKey, bool] | None = None,
+) -> tuple[dict[PersonKey, str], list[CandidateLink]]:
+    """Agency person → referral subject for every candidate linked, and every linked or review decision.
+
+    A practitioner's decision (`decisions`: confirmed True, rejected False) replaces the model's for
+    that pair. An agency person linked to two different subjects is ambiguous and is left unlinked,
+    so no event is ever attributed to the wrong child.
+    """
+    linker = linker or default_linker()
+    decisions = decisions or {}
+    links: dict[PersonKey, str] = {}
+    ambiguous: set[PersonKey] = set()
+    shown: list[CandidateLink] = []
+    for reply in replies:
+        judgements = linker.link_candidates(referral.subject(reply.subject_id).person, reply.candidates)
+        for judgement in judgements:
+            decided = decisions.get((reply.agency, judgement.record_id, reply.subject_id))
+            link = _candidate_link(reply.agency, reply.subject_id, judgement, decided)
+            if link.outcome is not LinkOutcome.NOT_LINKED or decided is not None:
+                shown.append(link)
+            if link.outcome is LinkOutcome.LINKED:
+                key = (reply.agency, judgement.record_id)
+                if links.setdefault(key, reply.subject_id) != reply.subject_id:
+                    ambiguous.add(key)
+    return {key: subject_id for key, subject_id in links.items() if key not in ambiguous}, shown
+
+
+def _attribute(entry: ChronologyEntry, links: dict[PersonKey, str]) -> ChronologyEntry:
+    """The entry with each involvement's `subject_id` set from the links (None where unlinked)."""
+    people = [
+        person.model_copy(update={"subject_id": links.get((entry.source.agency, person.agency_person_id))})
+        for person in entry.people
+    ]
+    return entry.model_copy(update={"people": people})
+
+
+def _content_key(entry: ChronologyEntry) -> bytes:
+    """Everything but the people: two reports of one agency event share this key."""
+    return canonical_json(entry.model_dump(mode="json", exclude={"people"}))
+
+
+def _merge(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
+    """Drop exact duplicates, merging the people each copy names; sort by date, agency, record."""
+    merged: dict[bytes, dict[tuple[str, InvolvementRole], str | None]] = {}
+    first: dict[bytes, ChronologyEntry] = {}
+    for entry in entries:
+        key = _content_key(entry)
+        first.setdefault(key, entry)
+        people = merged.setdefault(key, {})
+        for person in entry.people:
+            slot = (person.agency_person_id, person.role)
+            people[slot] = people.get(slot) or person.subject_id
+    result = [
+        first[key].model_copy(
+            update={
+                "people": [
+                    Involvement(agency_person_id=person_id, role=role, subject_id=subject_id)
+                    for (person_id, role), subject_id in sorted(people.items())
+                ]
+            }
+        )
+        for key, people in merged.items()
+    ]
+    return sorted(result, key=lambda entry: (entry.sort_key(), _content_key(entry)))
+
+
+def _checks(
+    referral: Referral,
+    replies: list[AgencyReply],
+    counts: dict[tuple[str, str], int],
+    links: dict[PersonKey, str],
+    decided: list[CandidateLink],
+) -> list[CheckResult]:
+    """Agency × subject for every subject; a missing reply shows as pending, never as "no record".
+
+    Candidates are split into those linked to the subject and those left unmatched, so a reply the
+    agency calls "found" but whose person the identity check rejected is not shown as records found.
+    """
+    by_key = {(reply.agency, reply.subject_id): reply for reply in replies}
+    results = []
+    for agency in sorted({reply.agency for reply in replies}):
+        for subject in referral.subjects:
+            reply = by_key.get((agency, subject.subject_id))
+            candidates = [candidate.agency_person_id for candidate in reply.candidates] if reply else []
+            linked = sum(links.get((agency, person_id)) == subject.subject_id for person_id in candidates)
+            review = sum(
+                link.outcome is LinkOutcome.REVIEW
+                for link in decided
+                if (link.agency, link.subject_id) == (agency, subject.subject_id)
+            )
+            results.append(
+                CheckResult(
+                    agency=agency,
+                    subject_id=subject.subject_id,
+                    status=reply.status if reply else ReplyStatus.PENDING,
+                    record_count=counts.get((agency, subject.subject_id), 0),
+                    linked_candidates=linked,
+                    unmatched_candidates=len(candidates) - linked,
+                    review_candidates=review,
+                )
+            )
+    return results
+
+
+def assemble(
+    referral: Referral,
+    replies: list[AgencyReply],
+    *,
+    assembled_at: datetime,
+    linker: Linker | None = None,
+    decisions: Mapping[PairKey, bool] | None = None,
+    prior: Sequence[PriorReferral] = (),
+) -> list[Chronology]:
+    """One chronology per child (subject child and siblings), with version 1 as a placeholder.
+
+    A child's chronology holds the events that involve the child, or an adult related to the child
+    by a stated relationship (`hub.chronology.household`), as linked by the identity check; events of rejected
+    candidates are left out. Each chronology carries the household graph it was assembled with.
+    `checks` covers every agency and every subject, with the agency's status and the number of
+    linked events.
+    """
+    _check_replies(referral, replies)
+    ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
+    links, decided = link_people(referral, ordered, linker=linker, decisions=decisions)
+
+    kept: list[ChronologyEntry] = []
+    counts: dict[tuple[str, str], int] = {}
+    for reply in ordered:
+        for entry in (_attribute(entry, links) for entry in reply.entries):
+            involved = {person.subject_id for person in entry.people}
+            if involved - {None}:
+                kept.append(entry)
+            if reply.subject_id in involved:
+                counts[(reply.agency, reply.subject_id)] = counts.get((reply.agency, reply.subject_id), 0) + 1
+    entries = _merge(kept)
+    checks = _checks(referral, ordered, counts, links, decided)
+
+    household = household_graph(referral, ordered, links)
+    chronologies = []
+    for child in referral.children:
+        relevant = {child.subject_id, *adults_related_to(child.subject_id, household)}
+        chronologies.append(
+            Chronology(
+                referral_id=referral.referral_id,
+                child_subject_id=child.subject_id,
+                version=1,
+                assembled_at=assembled_at,
+                entries=[entry for entry in entries if any(p.subject_id in relevant for p in entry.people)],
+                checks=checks,
+                links=decided,
+                prior_referrals=list(prior),
+                household=household,
+            )
+        )
+    return chronologies

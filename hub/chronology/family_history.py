@@ -1,0 +1,394 @@
+"""The family history a practitioner reads: household, checks summary and a chronology per child.
+
+One view model feeds both the terminal and the HTML report, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from hub.chronology.household import REFERRAL, adults_related_to, is_agency_node
+from schemas import (
+    CandidateLink,
+    CheckResult,
+    Chronology,
+    ChronologyEntry,
+    DatePrecision,
+    HouseholdEdge,
+    LinkJudgement,
+    LinkOutcome,
+    PriorReferral,
+    Referral,
+    Relationship,
+    ReplyStatus,
+    Subject,
+    SubjectRole,
+)
+
+STATUS_WORDS = {
+    ReplyStatus.FOUND: "records found",
+    ReplyStatus.NO_RECORD: "checked: no record",
+    ReplyStatus.MULTIPLE_CANDIDATES: "several possible matches",
+    ReplyStatus.FAILED: "check failed",
+    ReplyStatus.PENDING: "awaiting reply",
+}
+NOT_CHECKED = "not checked"
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    subject_id: str
+    name: str
+    role: str
+    birth_date: str
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    when: str
+    category: str
+    summary: str
+    source: str
+    people: str
+    sensitivity: str
+    through: str = ""
+    """For an adult's record: the stated relationship that brings it into this child's chronology."""
+
+
+@dataclass(frozen=True)
+class RelationshipRow:
+    """One line of the household graph: "Grace Okafor is parent or carer of Amara", and who says so."""
+
+    person: str
+    relationship: str
+    of: str
+    stated_by: str
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One identity decision shown to the practitioner: whose record, the outcome, and the evidence."""
+
+    person: str
+    agency: str
+    record: str
+    outcome: str
+    probability: str
+    evidence: str
+    why_review: str
+    decided_by: str
+
+
+@dataclass(frozen=True)
+class PriorRow:
+    """An earlier referral to the hub about one of this referral's people."""
+
+    person: str
+    earlier_referral: str
+    received: str
+    outcome: str
+    evidence: str
+    why_review: str
+
+
+@dataclass(frozen=True)
+class ChildHistory:
+    subject_id: str
+    name: str
+    version: int
+    assembled_at: datetime
+    rows: list[EntryRow]
+
+
+@dataclass(frozen=True)
+class FamilyHistory:
+    referral_id: str
+    received_at: datetime
+    rag: str
+    referrer: str
+    concerns: list[str]
+    household: list[HouseholdMember]
+    relationships: list[RelationshipRow]
+    links: list[LinkRow]
+    """Every agency record linked to a person or waiting for review, with the evidence."""
+    prior_referrals: list[PriorRow]
+    re_referral: str | None
+    """Set when a linked earlier referral was received within a year: practitioners must see it first."""
+    agencies: list[str]
+    checks: dict[str, dict[str, str]]
+    """subject id -> agency -> status in words."""
+    children: list[ChildHistory]
+
+
+UNCONFIRMED = "possible match, not confirmed"
+
+
+def check_words(result: CheckResult) -> str:
+    """The agency's answer, qualified by linkage: "found" is only said of linked records."""
+    if result.status not in (ReplyStatus.FOUND, ReplyStatus.MULTIPLE_CANDIDATES):
+        return STATUS_WORDS[result.status]
+    awaiting = f"{result.review_candidates} awaiting review" if result.review_candidates else ""
+    if result.linked_candidates == 0:
+        return f"{UNCONFIRMED}; {awaiting}" if awaiting else UNCONFIRMED
+    others = result.unmatched_candidates - result.review_candidates
+    extra = [awaiting, f"{others} more not confirmed" if others else ""]
+    return "; ".join([STATUS_WORDS[ReplyStatus.FOUND], *(part for part in extra if part)])
+
+
+OUTCOME_WORDS = {
+    LinkOutcome.LINKED: "linked",
+    LinkOutcome.REVIEW: "needs review: left out until confirmed",
+    LinkOutcome.NOT_LINKED: "not linked",
+}
+
+
+RE_REFERRAL_WINDOW = timedelta(days=365)
+
+
+def evidence_words(judgement: LinkJudgement) -> str:
+    """The telling evidence: what weighed for or against, and the birth date whatever it said."""
+    return "; ".join(item.words for item in judgement.evidence if item.weight or item.field == "birth_date")
+
+
+def prior_rows(prior: list[PriorReferral], names: dict[str, str]) -> list[PriorRow]:
+    return [
+        PriorRow(
+            person=names.get(item.subject_id, item.subject_id),
+            earlier_referral=f"{item.earlier_referral_id} ({item.earlier_subject_id})",
+            received=f"{item.earlier_received_at:%d %b %Y}",
+            outcome=OUTCOME_WORDS[item.outcome],
+            evidence=evidence_words(item),
+            why_review="; ".join(item.review_reasons),
+        )
+        for item in prior
+    ]
+
+
+def re_referral_flag(referral: Referral, prior: list[PriorReferral], names: dict[str, str]) -> str | None:
+    """ "Re-referral: ..." when a linked earlier referral about one of the children came within a year."""
+    children = {subject.subject_id for subject in referral.children}
+    recent = [
+        item
+        for item in prior
+        if item.outcome is LinkOutcome.LINKED
+        and item.subject_id in children
+        and referral.received_at - item.earlier_received_at <= RE_REFERRAL_WINDOW
+    ]
+    if not recent:
+        return None
+    return "Re-referral within a year: " + "; ".join(
+        f"{names.get(item.subject_id, item.subject_id)} was referred on {item.earlier_received_at:%d %b %Y} "
+        f"({item.earlier_referral_id})"
+        for item in recent
+    )
+
+
+def link_rows(links: list[CandidateLink], names: dict[str, str]) -> list[LinkRow]:
+    """Each linked or review decision, review first (they need someone), then by person and agency."""
+    ordered = sorted(links, key=lambda link: (link.outcome is not LinkOutcome.REVIEW, link.subject_id, link.agency))
+    return [
+        LinkRow(
+            person=names.get(link.subject_id, link.subject_id),
+            agency=link.agency,
+            record=link.agency_person_id,
+            outcome=OUTCOME_WORDS[link.outcome]
+            + (" (a practitioner's decision)" if link.decided_by == "practitioner" else ""),
+            probability="over 99.9%" if link.probability > 0.999 else f"{link.probability:.1%}",
+            evidence=evidence_words(link),
+            why_review="; ".join(link.review_reasons),
+            decided_by=link.decided_by,
+        )
+        for link in ordered
+    ]
+
+
+RELATIONSHIP_WORDS = {
+    Relationship.PARENT_CARER: "parent or carer",
+    Relationship.CHILD: "child",
+    Relationship.SIBLING: "sibling",
+    Relationship.PARTNER: "partner",
+    Relationship.OTHER_ADULT: "other adult in the household",
+    Relationship.CO_RESIDENT: "lives with",
+    Relationship.RELATIVE: "relative",
+}
+TELLING = (
+    Relationship.PARENT_CARER,
+    Relationship.PARTNER,
+    Relationship.SIBLING,
+    Relationship.OTHER_ADULT,
+    Relationship.CO_RESIDENT,
+    Relationship.RELATIVE,
+    Relationship.CHILD,
+)
+"""Which of a pair's relationships to show first: the most specific, seen from the child's side."""
+
+
+def _stated_by(edge: HouseholdEdge) -> str:
+    return "stated in the referral" if edge.stated_by == REFERRAL else f"shown by {edge.stated_by}"
+
+
+def _node_name(node: str, names: dict[str, str], stated_name: str | None = None) -> str:
+    if node in names:
+        return names[node]
+    if is_agency_node(node):
+        agency, _, record = node.partition(":")
+        who = stated_name or "someone"
+        return f"{who}, not named in the referral ({agency} record {record})"
+    return node
+
+
+def _stated_name(edges: list[HouseholdEdge], node: str) -> str | None:
+    """The name an agency's record gives someone the referral does not name, if any edge carries it."""
+    for edge in edges:
+        if edge.related_subject_id == node and edge.related_name:
+            return edge.related_name
+        if edge.subject_id == node and edge.subject_name:
+            return edge.subject_name
+    return None
+
+
+def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list[RelationshipRow]:
+    """One row per pair of people: their most telling relationship, and everyone who says so.
+
+    "A is parent or carer of B" rather than also "B is child of A"; a pair the referral describes
+    and a tenancy confirms is one row, "stated in the referral; shown by housing TEN1 (lives with)".
+    """
+    by_pair: dict[frozenset[str], list[HouseholdEdge]] = {}
+    for edge in edges:
+        if edge.relationship is not Relationship.CHILD:
+            by_pair.setdefault(frozenset((edge.subject_id, edge.related_subject_id)), []).append(edge)
+    rows = []
+    for pair_edges in by_pair.values():
+        shown = min(pair_edges, key=lambda edge: (TELLING.index(edge.relationship), edge.stated_by != REFERRAL))
+        sources = [_stated_by(shown)]
+        for edge in pair_edges:
+            if edge.stated_by == shown.stated_by:
+                continue  # The same statement, seen from the other person's side.
+            source = _stated_by(edge)
+            if edge.relationship is not shown.relationship:
+                source += f" ({RELATIONSHIP_WORDS[edge.relationship]})"
+            if source not in sources:
+                sources.append(source)
+        rows.append(
+            RelationshipRow(
+                person=_node_name(shown.related_subject_id, names, _stated_name(pair_edges, shown.related_subject_id)),
+                relationship=RELATIONSHIP_WORDS[shown.relationship],
+                of=_node_name(shown.subject_id, names, _stated_name(pair_edges, shown.subject_id)),
+                stated_by="; ".join(sources),
+            )
+        )
+    return rows
+
+
+def _through(
+    entry: ChronologyEntry, child_id: str, related: dict[str, list[HouseholdEdge]], names: dict[str, str]
+) -> str:
+    """How an adult's record reaches this child: the adult, the stated relationship, and who stated it."""
+    involved = {person.subject_id for person in entry.people}
+    if child_id in involved:
+        return ""
+    return "; ".join(
+        f"{names.get(subject_id, subject_id)}, {RELATIONSHIP_WORDS[edges[0].relationship]} ({_stated_by(edges[0])})"
+        for subject_id, edges in sorted(related.items())
+        if subject_id in involved
+    )
+
+
+ROLE_WORDS = {
+    SubjectRole.SUBJECT_CHILD: "subject child",
+    SubjectRole.SIBLING: "sibling",
+    SubjectRole.PARENT_CARER: "parent or carer",
+    SubjectRole.OTHER_ADULT: "other adult",
+}
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def format_when(entry: ChronologyEntry) -> str:
+    def one(day: date) -> str:
+        if entry.date_precision is DatePrecision.YEAR:
+            return day.strftime("%Y")
+        if entry.date_precision is DatePrecision.MONTH:
+            return day.strftime("%b %Y")
+        return day.strftime("%d %b %Y")
+
+    return one(entry.occurred_on) + (f" to {one(entry.ended_on)}" if entry.ended_on else "")
+
+
+def _people(entry: ChronologyEntry, names: dict[str, str]) -> str:
+    parts = []
+    for involvement in entry.people:
+        who = names.get(involvement.subject_id or "", "person not in referral")
+        parts.append(f"{who} ({_words(involvement.role.value)})")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _member(subject: Subject) -> HouseholdMember:
+    person = subject.person
+    return HouseholdMember(
+        subject_id=subject.subject_id,
+        name=person.name.display,
+        role=ROLE_WORDS[subject.role],
+        birth_date=person.birth_date.strftime("%d %b %Y") if person.birth_date else "unknown",
+    )
+
+
+def _latest(chronologies: list[Chronology]) -> Chronology:
+    """The most recently assembled (every child's carries the same graph and links)."""
+    return max(chronologies, key=lambda chronology: (chronology.assembled_at, chronology.child_subject_id))
+
+
+def _latest_household(chronologies: list[Chronology]) -> list[HouseholdEdge]:
+    return _latest(chronologies).household if chronologies else []
+
+
+def build(referral: Referral, chronologies: list[Chronology], agencies: list[str]) -> FamilyHistory:
+    names = {subject.subject_id: subject.person.name.display for subject in referral.subjects}
+    prior = _latest(chronologies).prior_referrals if chronologies else []
+    checks: dict[str, dict[str, str]] = {
+        subject.subject_id: dict.fromkeys(agencies, NOT_CHECKED) for subject in referral.subjects
+    }
+    children = []
+    for chronology in sorted(chronologies, key=lambda item: item.child_subject_id):
+        for result in chronology.checks:
+            checks.setdefault(result.subject_id, {})[result.agency] = check_words(result)
+        related = adults_related_to(chronology.child_subject_id, chronology.household)
+        rows = [
+            EntryRow(
+                when=format_when(entry),
+                category=_words(entry.category.value),
+                summary=entry.summary,
+                source=f"{entry.source.agency} {entry.source.record_id}",
+                people=_people(entry, names),
+                sensitivity=entry.sensitivity.value,
+                through=_through(entry, chronology.child_subject_id, related, names),
+            )
+            for entry in chronology.entries
+        ]
+        children.append(
+            ChildHistory(
+                subject_id=chronology.child_subject_id,
+                name=names.get(chronology.child_subject_id, chronology.child_subject_id),
+                version=chronology.version,
+                assembled_at=chronology.assembled_at,
+                rows=rows,
+            )
+        )
+    return FamilyHistory(
+        referral_id=referral.referral_id,
+        received_at=referral.received_at,
+        rag=referral.rag.value.upper(),
+        referrer=f"{referral.referrer.organisation} ({_words(referral.referrer.kind.value)})",
+        concerns=[_words(concern.value) for concern in referral.concern_categories],
+        household=[_member(subject) for subject in referral.subjects],
+        relationships=relationship_rows(_latest_household(chronologies), names),
+        links=link_rows(_latest(chronologies).links if chronologies else [], names),
+        prior_referrals=prior_rows(prior, names),
+        re_referral=re_referral_flag(referral, prior, names),
+        agencies=agencies,
+        checks=checks,
+        children=children,
+    )

@@ -1,0 +1,53 @@
+"""The `hub` command: the demo, referral intake, family histories, and the local services.
+
+Each command group is a typer sub-application in its own module (`hub.cli.referral`, ...). Those
+modules import only what building the command tree needs; a command imports its work when it runs,
+so `hub --help` and a mistyped option answer at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+
+import typer
+from rich.console import Console
+
+from hub.cli import airflow, audit, chronology, connectors, demo, linkage, referral, review, sandbox
+from hub.errors import UserError
+
+app = typer.Typer(
+    help="MASH Hub: multi-agency safeguarding checks, compiled into an encrypted family history.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(demo.demo)
+app.add_typer(review.app, name="review")
+app.add_typer(referral.app, name="referral")
+app.add_typer(connectors.app, name="connectors")
+app.add_typer(chronology.app, name="chronology")
+app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(audit.app, name="audit")
+app.add_typer(airflow.app, name="airflow")
+app.add_typer(linkage.app, name="linkage")
+
+
+def main() -> None:
+    """Entry point: a user's mistake is one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app()
+    except UserError as exc:
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("HUB_DEBUG"):
+            raise
+        Console(stderr=True, highlight=False).print(
+            f"[bold red]internal error:[/] {type(exc).__name__} at {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}. "
+            "Details are withheld because they may contain personal data; re-run with HUB_DEBUG=1 to see them."
+        )
+        sys.exit(70)

@@ -1,0 +1,24 @@
+"""`hub chronology ...`: read a referral's compiled family history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hub.cli.common import cli_actor, console
+from hub.settings import HubSettings
+
+app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    referral_id: Annotated[str, typer.Argument(help="The referral's id, e.g. REF-2026-000417.")],
+    html: Annotated[Path | None, typer.Option(help="Also write the history as an HTML report to this file.")] = None,
+) -> None:
+    """Print the latest family history for a referral."""
+    from hub.chronology.reading import show_history
+
+    show_history(HubSettings.from_env(), referral_id, actor=cli_actor(), console=console, html=html)

@@ -1,0 +1,107 @@
+"""`hub review ...`: a practitioner confirms or rejects the candidate links the model would not make alone.
+
+Every decision is audited with its actor; the reason is stored sealed. The referral's chronologies
+are assembled again at once, so the next family history read reflects the decision.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hub.cli.common import cli_actor, console
+from hub.errors import UserError
+from hub.settings import HubSettings
+
+if TYPE_CHECKING:
+    from hub.store import LinkReview
+
+REVIEW_PURPOSE = "identity link review"
+
+app = typer.Typer(
+    help="Candidate identity links the hub would not make alone: list, confirm, reject.", no_args_is_help=True
+)
+ReviewNumber = Annotated[int, typer.Argument(help="The review's number, from `hub review list`.")]
+Reason = Annotated[str, typer.Option(help="Why: kept (sealed) with the decision.")]
+
+
+@app.command("list")
+def list_command(
+    referral: Annotated[str | None, typer.Option(help="Only this referral's reviews.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include decided reviews, with who decided.")] = False,
+) -> None:
+    """Candidate links waiting for a practitioner, with the evidence and why each needs a person."""
+    list_reviews(HubSettings.from_env(), console, actor=cli_actor(), referral_id=referral, include_decided=all_)
+
+
+@app.command("confirm")
+def confirm(review: ReviewNumber, reason: Reason) -> None:
+    """This agency record is this person: link it, and assemble the chronology again."""
+    decide(HubSettings.from_env(), review, confirm=True, reason=reason, actor=cli_actor(), console=console)
+
+
+@app.command("reject")
+def reject(review: ReviewNumber, reason: Reason) -> None:
+    """This agency record is someone else: keep it apart, for good."""
+    decide(HubSettings.from_env(), review, confirm=False, reason=reason, actor=cli_actor(), console=console)
+
+
+def list_reviews(
+    settings: HubSettings, console: Console, *, actor: str, referral_id: str | None, include_decided: bool
+) -> None:
+    from hub.store.home import open_store
+
+    store = open_store(settings)
+    reviews = store.link_reviews(referral_id, pending_only=not include_decided)
+    if not reviews:
+        scope = f" for referral {referral_id}" if referral_id else ""
+        console.print(f"No {'' if include_decided else 'open '}link reviews{scope}.")
+        return
+    names: dict[tuple[str, str], str] = {}
+    for referral in sorted({review.referral_id for review in reviews}):
+        for subject in store.load_referral(referral, actor=actor, purpose=REVIEW_PURPOSE).subjects:
+            names[(referral, subject.subject_id)] = subject.person.name.display
+    table = Table(title="Candidate links waiting for a practitioner", title_justify="left", show_lines=True)
+    for column, width in (("#", 4), ("Referral", 16), ("Person", 26), ("Agency record", 18), ("Evidence", 56)):
+        table.add_column(column, max_width=width, overflow="fold")
+    if include_decided:
+        table.add_column("Decision")
+    for review in reviews:
+        row = [
+            str(review.review_id),
+            review.referral_id,
+            names.get((review.referral_id, review.subject_id), review.subject_id),
+            f"{review.agency} {review.agency_person_id}\n({review.probability:.1%})",
+            f"{review.evidence}\n[italic]Why review: {review.review_reasons}[/]",
+        ]
+        table.add_row(*row, *([_decision(review)] if include_decided else []))
+    console.print(table)
+    console.print("Decide with `hub review confirm N --reason ...` or `hub review reject N --reason ...`.")
+
+
+def _decision(review: LinkReview) -> str:
+    if review.decided_at is None:
+        return "pending"
+    return f"{review.status.value} by {review.decided_by} on {review.decided_at:%d %b %Y %H:%M}"
+
+
+def decide(settings: HubSettings, review_id: int, *, confirm: bool, reason: str, actor: str, console: Console) -> None:
+    from hub.checks.steps import store_chronologies
+    from hub.store.home import open_store
+
+    if not reason.strip():
+        raise UserError("Give the reason for the decision with --reason; it is kept with the decision.")
+    store = open_store(settings)
+    review = store.decide_review(review_id, confirm=confirm, reason=reason.strip(), actor=actor, purpose=REVIEW_PURPOSE)
+    stored = store_chronologies(store, review.referral_id, datetime.now(UTC), actor=actor, purpose=REVIEW_PURPOSE)
+    verdict = "is now linked to" if confirm else "is kept apart from"
+    console.print(
+        f"Review {review_id} {review.status.value}: {review.agency} record {review.agency_person_id} {verdict} "
+        f"{review.subject_id} in referral {review.referral_id}."
+    )
+    for chronology in stored:
+        console.print(f"  chronology for {chronology['child']}: version {chronology['version']}")

@@ -1,0 +1,1 @@
+"""Intake: reading and validating referrals before anything is stored or triggered."""

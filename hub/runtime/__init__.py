@@ -1,0 +1,1 @@
+"""Supervisors of other processes: Airflow, the agency sandboxes and the demo."""

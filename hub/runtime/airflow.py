@@ -1,0 +1,251 @@
+"""Run Airflow for the hub on the embedded default (SQLite, LocalExecutor) under `$HUB_HOME/airflow`.
+
+Airflow is driven from outside: as processes here, and over its REST API (`hub.checks.airflow_api`).
+This module therefore never imports Airflow; a deployment (docker-compose) runs the same services
+itself and uses only `hub airflow init` from here.
+
+Preparing Airflow (`prepare_airflow`) migrates its metadata database and creates or updates one
+pool per agency (`agency_<id>`, with the registry's `pool.slots`): the scheduler never starts a task
+whose pool does not exist, so a run would wait forever. Agencies' credentials reach tasks as Airflow
+Connections from the file `hub sandbox up` writes, through Airflow's `LocalFilesystemBackend`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from hub.checks.airflow_api import API_USER, AirflowApi, AirflowClient
+from hub.errors import UserError
+from hub.settings import HubSettings
+
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+SECRETS_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+POOLS_FILE = "pools.json"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def secrets_backend_environment(connections_file: Path) -> dict[str, str]:
+    """Airflow's first secrets backend: Connections in a JSON file (`HubSettings.connections_file`).
+
+    The backend reads the file on every lookup, so sandboxes started after Airflow are seen at once;
+    while the file does not exist, Airflow finds no Connection there and tries its next backend.
+    Tasks read it themselves (the worker's chain starts with the configured backend), so every
+    Airflow process needs this setting and read access to the file.
+    """
+    return {
+        "AIRFLOW__SECRETS__BACKEND": SECRETS_BACKEND,
+        "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps({"connections_file_path": str(connections_file)}),
+    }
+
+
+def agency_pools(settings: HubSettings) -> dict[str, dict[str, Any]]:
+    """One Airflow pool per registered agency, in the JSON form `airflow pools import` reads."""
+    from hub.agencies import load_registry
+
+    return {
+        agency.pool_name: {
+            "slots": agency.pool.slots,
+            "description": f"{agency.name}: at most {agency.pool.slots} checks at once (config/agencies.yaml)",
+            "include_deferred": False,
+        }
+        for agency in load_registry(settings).agencies
+    }
+
+
+def write_pools_file(settings: HubSettings, pools: Mapping[str, Any]) -> Path:
+    path = settings.airflow_home / POOLS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(pools, indent=2), encoding="utf-8")
+    return path
+
+
+def airflow_command(*args: str) -> list[str]:
+    """`airflow ...` from this interpreter's environment (the `airflow` on PATH may be another one)."""
+    return [sys.executable, "-m", "airflow", *args]
+
+
+def prepare_airflow(
+    settings: HubSettings, env: Mapping[str, str], log_dir: Path | None = None
+) -> dict[str, dict[str, Any]]:
+    """Migrate Airflow's metadata database, then create or update every agency's pool; returns the pools.
+
+    Output goes to `log_dir` when given (the embedded default), else to this process's own output
+    (a deployment's init container, whose output is its log).
+    """
+    pools = agency_pools(settings)  # a registry mistake is refused before Airflow is touched
+    _run_airflow(["db", "migrate"], env, log_dir, step="db-migrate", what="Airflow's database migration")
+    pools_file = write_pools_file(settings, pools)
+    _run_airflow(["pools", "import", str(pools_file)], env, log_dir, step="pools", what="Creating the agencies' pools")
+    return pools
+
+
+def _run_airflow(args: list[str], env: Mapping[str, str], log_dir: Path | None, *, step: str, what: str) -> None:
+    if log_dir is None:
+        result = subprocess.run(airflow_command(*args), env=env)
+        where = "its output above"
+    else:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with open(log_dir / f"{step}.log", "wb") as log_file:
+            result = subprocess.run(airflow_command(*args), env=env, stdout=log_file, stderr=log_file)
+        where = str(log_dir / f"{step}.log")
+    if result.returncode != 0:
+        raise UserError(f"{what} failed; see {where}.")
+
+
+def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str]:
+    """Airflow's configuration for the embedded default, as environment variables."""
+    home = settings.airflow_home
+    port = api.base_url.rsplit(":", 1)[-1].rstrip("/")
+    secret_file = home / "secret.key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        secret_file.chmod(0o600)
+    secret = secret_file.read_text(encoding="utf-8").strip()
+    env = dict(os.environ)
+    env.update(
+        {
+            "HUB_HOME": str(settings.home),
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": port,
+            "AIRFLOW__API__BASE_URL": api.base_url,
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API__SECRET_KEY": secret,
+            "AIRFLOW__API_AUTH__JWT_SECRET": secret,
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{api.username}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            **secrets_backend_environment(settings.connections_file),
+        }
+    )
+    return env
+
+
+class AirflowServices:
+    """The api-server, scheduler, dag-processor and triggerer, started and stopped together."""
+
+    def __init__(self, settings: HubSettings, port: int | None = None) -> None:
+        self.settings = settings
+        home = settings.airflow_home
+        home.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(24)
+        self.api = AirflowApi(f"http://127.0.0.1:{port or free_port()}", API_USER, password)
+        (home / "passwords.json").write_text(json.dumps({API_USER: password}), encoding="utf-8")
+        (home / "passwords.json").chmod(0o600)
+        self.env = airflow_environment(settings, self.api)
+        self.log_dir = home / "logs" / "services"
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def prepare(self) -> None:
+        prepare_airflow(self.settings, self.env, self.log_dir)
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in SERVICES:
+            log_file = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - lives as long as the process
+            self._processes[service] = subprocess.Popen(
+                airflow_command(service), env=self.env, stdout=log_file, stderr=log_file, start_new_session=True
+            )
+        self.api.save(self.settings.airflow_api_file)
+
+    def wait_until_ready(self, timeout: float = 180.0, on_wait: Callable[[float], None] | None = None) -> None:
+        client = AirflowClient(self.api)
+        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        while time.monotonic() < deadline:
+            self._raise_if_exited()
+            if client.dag_is_ready():
+                return
+            if on_wait:
+                on_wait(time.monotonic() - started)
+            time.sleep(1)
+        raise UserError(f"Airflow did not become ready within {timeout:.0f} s; see the logs in {self.log_dir}.")
+
+    def _raise_if_exited(self) -> None:
+        for service, process in self._processes.items():
+            if process.poll() is not None:
+                raise UserError(f"Airflow {service} stopped unexpectedly; see {self.log_dir / (service + '.log')}.")
+
+    def stop(self) -> None:
+        for process in self._processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for process in self._processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self._processes.clear()
+        self.settings.airflow_api_file.unlink(missing_ok=True)
+
+
+@contextmanager
+def running_airflow(settings: HubSettings, on_wait: Callable[[float], None] | None = None) -> Iterator[AirflowServices]:
+    services = AirflowServices(settings)
+    services.prepare()
+    services.start()
+    try:
+        services.wait_until_ready(on_wait=on_wait)
+        yield services
+    finally:
+        services.stop()
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+def serve_airflow(settings: HubSettings, console: Console) -> None:
+    settings.ensure_home()
+    services = AirflowServices(settings)
+    console.print(f"Preparing Airflow's database and the agencies' pools under {settings.airflow_home} ...")
+    services.prepare()
+    services.start()
+    try:
+        services.wait_until_ready()
+        console.print(
+            f"Airflow is ready at {services.api.base_url} (user '{services.api.username}', password in "
+            f"{settings.airflow_home / 'passwords.json'}). Press Ctrl-C to stop."
+        )
+        _wait_for_interrupt()
+    finally:
+        services.stop()
+
+
+def initialise_airflow(settings: HubSettings, console: Console) -> None:
+    """`hub airflow init`: prepare an Airflow configured by the environment (a deployment's init step)."""
+    pools = prepare_airflow(settings, os.environ)
+    slots = ", ".join(f"{name} ({pool['slots']} slots)" for name, pool in pools.items())
+    console.print(f"Airflow's database is migrated and the agencies' pools are set: {slots}.")

@@ -1,0 +1,1 @@
+"""Labelled linkage cases and pairs drawn from a generated population, for measuring and tuning linkage."""

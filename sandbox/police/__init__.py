@@ -1,0 +1,1 @@
+"""Police sandbox: a force records system's research API in POLE style."""
