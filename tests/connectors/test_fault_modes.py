@@ -33,7 +33,7 @@ from sandbox.server import SandboxCluster
 from sandbox.world.default import write_default_population
 from schemas import AgencyPerson, AgencyReply, ChronologyEntry, Referral, ReplyStatus
 from tests.conftest import SAMPLE_REFERRAL
-from tests.core import conftest as core_fixtures
+from tests.hub import conftest as core_fixtures
 
 database_url = core_fixtures.database_url
 sqlite_url = core_fixtures.sqlite_url

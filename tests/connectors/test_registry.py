@@ -12,8 +12,8 @@ import yaml
 
 from connectors.health import HealthConnector, HealthOptions
 from connectors.sdk.registry import RegistryError, load_registry_file
-from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 from tests.conftest import REPO_ROOT
+from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
 
 Registry = dict[str, Any]
 

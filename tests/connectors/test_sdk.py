@@ -48,7 +48,7 @@ from schemas import (
     Subject,
     SubjectRole,
 )
-from tests.core import conftest as core_fixtures
+from tests.hub import conftest as core_fixtures
 
 database_url = core_fixtures.database_url
 sqlite_url = core_fixtures.sqlite_url

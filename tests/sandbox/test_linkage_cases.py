@@ -27,7 +27,7 @@ from sandbox.linkage.cases import (
 )
 from sandbox.model.truth import TruePerson
 from sandbox.population.dataset import Dataset
-from tests.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
 
 PERSON_KEYS = {
     "given_names",

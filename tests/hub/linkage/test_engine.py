@@ -7,8 +7,8 @@ from typing import Any, TypedDict
 from hub.linkage.engine import Linker
 from hub.linkage.judgement import Judgement, Outcome
 from hub.linkage.records import LinkageRecord
-from tests.core.builders import candidate, person
-from tests.linkage.builders import VALID_NHS, record
+from tests.hub.builders import candidate, person
+from tests.hub.linkage.builders import VALID_NHS, record
 
 
 class Home(TypedDict):

@@ -10,7 +10,7 @@ import pytest
 
 from hub.linkage.engine import load_linker
 from schemas.config_files import ConfigFileError
-from tests.linkage.builders import SETTINGS
+from tests.hub.linkage.builders import SETTINGS
 
 MODEL = SETTINGS.parent / "linkage_model.json"
 

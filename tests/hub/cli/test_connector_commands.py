@@ -14,8 +14,8 @@ from hub.store import HubStore
 from hub.store.home import open_store
 from sandbox.server import SandboxCluster
 from schemas import AgencyPerson, NormalisedDocument, Person, Referral
-from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
+from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
 
 AGENCIES = ("health", "police", "education", "housing")
 

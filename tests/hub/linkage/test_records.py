@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hub.linkage.records import MalformedPerson, UnusableRecord, from_interchange, from_person
-from tests.core.builders import person
-from tests.linkage.builders import VALID_NHS, record
+from tests.hub.builders import person
+from tests.hub.linkage.builders import VALID_NHS, record
 
 
 def test_names_are_normalised_once() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from hub.linkage.engine import Linker
-from tests.linkage.builders import VALID_NHS, record
+from tests.hub.linkage.builders import VALID_NHS, record
 
 PAIRS = 20_000
 BUDGET_MICROSECONDS = 100

@@ -11,8 +11,8 @@ from hub.checks.steps import store_chronologies
 from hub.settings import HubSettings
 from hub.store import HubStore, ReviewAlreadyDecided, ReviewStatus, UnknownReview
 from hub.store.home import open_store
-from tests.cli.test_bad_input import assert_clean_refusal, run_hub
-from tests.core.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
+from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
+from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
 
 WHO = {"actor": "airflow:mash_referral", "purpose": "mash_checks"}
 SOCIAL_WORKER = {"actor": "cli:sw", "purpose": "identity link review"}

@@ -10,8 +10,8 @@ import pytest
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from schemas import Referral
-from tests.cli.test_bad_input import run_hub
 from tests.conftest import SAMPLE_REFERRAL
+from tests.hub.cli.test_bad_input import run_hub
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditEvent, event_hash
 from hub.chronology.assembly import assemble
 from hub.store import HubStore
-from tests.core.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies, reply
+from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies, reply
 
 WHO = {"actor": "alice", "purpose": "MASH checks"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.cli.test_bad_input import HUB, assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import HUB, assert_clean_refusal, run_hub
 
 
 def test_generate_writes_a_population_and_reports_the_noise_it_produced(tmp_path: Path) -> None:

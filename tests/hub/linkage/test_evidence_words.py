@@ -7,7 +7,7 @@ import itertools
 from hub.linkage.engine import Linker
 from hub.linkage.judgement import Judgement
 from hub.linkage.records import LinkageRecord
-from tests.linkage.builders import VALID_NHS, record
+from tests.hub.linkage.builders import VALID_NHS, record
 
 MARKERS = {
     "given": "Zqxandra Wilhelmina",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hub.linkage.engine import Linker, load_linker
-from tests.linkage.builders import SETTINGS
+from tests.hub.linkage.builders import SETTINGS
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 
 from hub.chronology.assembly import assemble, link_people
 from schemas import Chronology, ChronologyEntry, InvolvementRole, ReplyStatus
-from tests.core.builders import ASSEMBLED_AT, candidate, entry, example_referral, household_replies, person, reply
+from tests.hub.builders import ASSEMBLED_AT, candidate, entry, example_referral, household_replies, person, reply
 
 
 def _by_child() -> dict[str, Chronology]:

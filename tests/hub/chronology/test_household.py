@@ -6,7 +6,7 @@ from hub.chronology.assembly import assemble
 from hub.chronology.family_history import build, relationship_rows
 from hub.chronology.household import adults_related_to, household_graph, referral_edges
 from schemas import AgencyReply, EntryCategory, HouseholdEdge, InvolvementRole, Relationship
-from tests.core.builders import ASSEMBLED_AT, candidate, entry, example_referral, household_replies, person, reply
+from tests.hub.builders import ASSEMBLED_AT, candidate, entry, example_referral, household_replies, person, reply
 
 AGENCIES = ["health", "police", "housing"]
 

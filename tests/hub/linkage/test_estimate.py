@@ -15,8 +15,8 @@ from hub.linkage.model import LinkageModel, ModelFile, read_model_file
 from sandbox.linkage.pairs import LabelledCity
 from sandbox.population.dataset import Dataset
 from sandbox.world.default import write_default_population
-from tests.cli.test_bad_input import run_hub
-from tests.linkage.builders import REPO_ROOT
+from tests.hub.cli.test_bad_input import run_hub
+from tests.hub.linkage.builders import REPO_ROOT
 
 SMALL = EstimationRequest(people=3000, population_seed=5, seed=2, subjects=600, random_pairs=6000)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.linkage.evaluation import FIGURES
-from tests.cli.test_bad_input import run_hub
+from tests.hub.cli.test_bad_input import run_hub
 
 AMARA: dict[str, Any] = {
     "given_names": "Amara Joy",

@@ -11,7 +11,7 @@ from hub.crypto import LocalKeyProvider
 from hub.store import HubStore
 from hub.store.tables import AgencyReplyRow
 from schemas import ReplyStatus
-from tests.core.builders import REFERRAL_ID, example_referral, reply
+from tests.hub.builders import REFERRAL_ID, example_referral, reply
 
 WORKERS = 4
 ROUNDS = 3

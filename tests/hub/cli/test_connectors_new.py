@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_bad_input import assert_clean_refusal, run_hub
 from tests.conftest import REPO_ROOT
+from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
 
 COPIED = ("connectors", "schemas", "sandbox", "hub", "dags", "config", "tests", "pyproject.toml")
 

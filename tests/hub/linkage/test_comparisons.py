@@ -15,7 +15,7 @@ from hub.linkage.comparisons import (
     default_comparisons,
 )
 from hub.linkage.records import LinkageRecord
-from tests.linkage.builders import VALID_NHS, record
+from tests.hub.linkage.builders import VALID_NHS, record
 
 
 def level(comparison: Comparison, query: LinkageRecord, candidate: LinkageRecord) -> str:

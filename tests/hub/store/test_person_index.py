@@ -13,7 +13,7 @@ from hub.store import HubStore
 from hub.store.person_index import blocking_keys
 from hub.store.tables import PersonIndexTokenRow
 from schemas import Address, Person, Referral, Subject, SubjectRole
-from tests.core.builders import REFERRAL_ID, example_referral, person
+from tests.hub.builders import REFERRAL_ID, example_referral, person
 
 WHO = {"actor": "airflow:mash_referral", "purpose": "prior involvement"}
 EARLIER = "REF-2025-000101"

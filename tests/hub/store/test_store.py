@@ -13,7 +13,7 @@ from hub.crypto import DecryptionError, KeyUnwrapError, LocalKeyProvider
 from hub.store import HubStore, ReferralConflict, UnknownReferral
 from hub.store.tables import AgencyReplyRow, ChronologyVersionRow, DataKey, ReferralRow
 from schemas import ReplyStatus
-from tests.core.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies, reply
+from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies, reply
 
 WHO = {"actor": "pipeline", "purpose": "MASH checks"}
 PERSONAL = [b"Okafor", b"Amara", b"9990001014", b"2015-03-14", b"Larch Close", b"wrist injury", b"Domestic incident"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hub.linkage.records import BirthDate, LinkageRecord, build_record
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 SETTINGS = REPO_ROOT / "config" / "linkage.yaml"
 VALID_NHS = ("9990001014", "9990001022", "9995761955")
 

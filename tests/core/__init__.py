@@ -1,1 +1,0 @@
-"""Tests for the hub core: crypto, store, audit, identity and chronology."""
