@@ -1,0 +1,102 @@
+"""`AuditedStore`: what every part of the store shares: the engine, the keyring and the audited transaction.
+
+`HubStore` is one class put together from a mixin per kind of record (`ReplyRecords`,
+`ReviewQueue`, `ChronologyRecords`), each built on this class, with the referrals and the person
+index in `hub_store.py` itself. Mixins rather than collaborator objects, because every concern
+needs the very same things: one transaction that holds the write lock and commits the access
+together with its audit event, the same data-key lookups and the same clock. With mixins each
+public method is written once, where it is implemented, with no forwarding layer repeating every
+signature, and `from hub.store import HubStore` stays the one class callers see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.audit import DEFAULT_LAWFUL_BASIS, AuditAction
+from hub.crypto import KeyProvider, Keyring
+from hub.store import audit_log
+from hub.store.audit_log import Access
+from hub.store.engine import make_engine, take_schema_lock, take_write_lock
+from hub.store.keys import DIGEST_KEY_ID, data_key, existing_key
+from hub.store.tables import Base
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditedStore:
+    """One database and its keys; every read or write of personal data goes through `_audited`."""
+
+    def __init__(
+        self,
+        url: str,
+        key_provider: KeyProvider,
+        *,
+        lawful_basis: str = DEFAULT_LAWFUL_BASIS,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        """`url` is any SQLAlchemy URL (`sqlite:///…/hub.db` by default; PostgreSQL works too).
+
+        `clock` stamps audit events and key creation only; it never decides stored results.
+        """
+        self.engine = make_engine(url)
+        self.lawful_basis = lawful_basis
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._keyring = Keyring(key_provider)
+        self._clock = clock
+
+    def create_schema(self) -> None:
+        """Create missing tables (Alembic migrations replace this later)."""
+        with self.engine.begin() as connection:
+            take_schema_lock(connection)  # Workers may start together.
+            Base.metadata.create_all(connection)
+
+    def close(self) -> None:
+        """Forget cached data keys and release connections."""
+        self._keyring.forget()
+        self.engine.dispose()
+
+    @contextmanager
+    def _audited(
+        self, actor: str, purpose: str, lawful_basis: str | None = None
+    ) -> Iterator[tuple[Session, Access, datetime]]:
+        """One transaction holding the write lock: the access and its audit event commit or fail together."""
+        if not actor.strip() or not purpose.strip():
+            raise ValueError("every access needs an actor and a purpose for the audit trail")
+        access = Access(actor=actor, purpose=purpose, lawful_basis=lawful_basis or self.lawful_basis)
+        with self._sessions() as session, session.begin():
+            take_write_lock(session)
+            yield session, access, self._clock()
+
+    def _audit(
+        self,
+        session: Session,
+        access: Access,
+        now: datetime,
+        action: AuditAction,
+        object_id: str,
+        referral_id: str,
+    ) -> None:
+        audit_log.append(
+            session,
+            access,
+            action=action,
+            object_id=object_id,
+            referral_id=referral_id,
+            occurred_at=now,
+        )
+
+    def _stored_key(self, session: Session, key_id: str) -> bytes:
+        key = existing_key(session, self._keyring, key_id)
+        if key is None:
+            raise LookupError(f"data key {key_id} is missing from data_keys (was it shredded?)")
+        return key
+
+    def _digest_key(self, session: Session, now: datetime) -> bytes:
+        return data_key(session, self._keyring, DIGEST_KEY_ID, now=now)

@@ -1,0 +1,149 @@
+"""Each child's chronology versions, sealed under that child's own data key.
+
+A mixin of `HubStore` (see `hub.store.audited` for why the store is put together this way). Saving
+adds a version only when entries or checks changed, so re-running assembly is idempotent; every
+version read is audited, and so is a read that found nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+
+from hub.audit import AuditAction
+from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
+from hub.store.audited import AuditedStore
+from hub.store.errors import UnknownReferral
+from hub.store.keys import child_key_id, data_key
+from hub.store.tables import ChronologyVersionRow, ReferralRow
+from schemas import Chronology
+
+DEFAULT_CHRONOLOGY_PURPOSE = "MASH chronology assembly"
+
+
+def _chronology_content(chronology: Chronology) -> bytes:
+    """What makes two versions "the same": entries and checks, not version number or assembly time."""
+    return canonical_json(
+        {
+            "schema_version": chronology.schema_version,
+            "entries": [entry.model_dump(mode="json") for entry in chronology.entries],
+            "checks": [check.model_dump(mode="json") for check in chronology.checks],
+        }
+    )
+
+
+class ChronologyRecords(AuditedStore):
+    """Versioned chronologies: write the next version, read the latest or a given one, list versions."""
+
+    def save_chronology(self, chronology: Chronology, *, actor: str, purpose: str = DEFAULT_CHRONOLOGY_PURPOSE) -> int:
+        """Store a chronology as the child's next version and return its number.
+
+        The incoming `version` is ignored. If entries and checks equal the latest version's, nothing
+        is written and that version's number is returned, so re-running assembly is idempotent.
+        """
+        referral_id, child = chronology.referral_id, chronology.child_subject_id
+        with self._audited(actor, purpose) as (session, access, now):
+            if session.get(ReferralRow, referral_id) is None:
+                raise UnknownReferral(referral_id)
+            digest = keyed_digest(self._digest_key(session, now), "chronology", _chronology_content(chronology))
+            latest = session.execute(
+                select(ChronologyVersionRow.version, ChronologyVersionRow.digest)
+                .where(
+                    ChronologyVersionRow.referral_id == referral_id,
+                    ChronologyVersionRow.child_subject_id == child,
+                )
+                .order_by(ChronologyVersionRow.version.desc())
+                .limit(1)
+            ).first()
+            if latest is not None and latest.digest == digest:
+                return int(latest.version)
+            version = 1 if latest is None else int(latest.version) + 1
+            stored = chronology.model_copy(update={"version": version})
+            key_id = child_key_id(referral_id, child)
+            key = data_key(session, self._keyring, key_id, now=now)
+            session.add(
+                ChronologyVersionRow(
+                    referral_id=referral_id,
+                    child_subject_id=child,
+                    version=version,
+                    assembled_at=chronology.assembled_at,
+                    key_id=key_id,
+                    ciphertext=encrypt(
+                        key,
+                        stored.model_dump_json().encode("utf-8"),
+                        row_aad("chronology", referral_id, child, version),
+                    ),
+                    digest=digest,
+                )
+            )
+            session.flush()
+            object_id = f"{referral_id}/{child}/v{version}"
+            self._audit(session, access, now, AuditAction.CHRONOLOGY_WRITE, object_id, referral_id)
+            return version
+
+    def latest_chronologies(self, referral_id: str, *, actor: str, purpose: str) -> list[Chronology]:
+        """The latest version of each child's chronology, ordered by child; one audit event per chronology."""
+        newest = (
+            select(ChronologyVersionRow.child_subject_id, func.max(ChronologyVersionRow.version).label("version"))
+            .where(ChronologyVersionRow.referral_id == referral_id)
+            .group_by(ChronologyVersionRow.child_subject_id)
+            .subquery()
+        )
+        query = (
+            select(ChronologyVersionRow)
+            .join(
+                newest,
+                (ChronologyVersionRow.child_subject_id == newest.c.child_subject_id)
+                & (ChronologyVersionRow.version == newest.c.version),
+            )
+            .where(ChronologyVersionRow.referral_id == referral_id)
+            .order_by(ChronologyVersionRow.child_subject_id)
+        )
+        return self._read_chronologies(referral_id, query, referral_id, actor=actor, purpose=purpose)
+
+    def load_chronology(
+        self, referral_id: str, child_subject_id: str, version: int, *, actor: str, purpose: str
+    ) -> Chronology | None:
+        """One specific version (e.g. to diff against the latest), or None if it does not exist."""
+        query = select(ChronologyVersionRow).where(
+            ChronologyVersionRow.referral_id == referral_id,
+            ChronologyVersionRow.child_subject_id == child_subject_id,
+            ChronologyVersionRow.version == version,
+        )
+        requested = f"{referral_id}/{child_subject_id}/v{version}"
+        found = self._read_chronologies(referral_id, query, requested, actor=actor, purpose=purpose)
+        return found[0] if found else None
+
+    def chronology_versions(self, referral_id: str, child_subject_id: str) -> list[int]:
+        """Version numbers stored for one child; metadata only, so not audited."""
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(ChronologyVersionRow.version)
+                    .where(
+                        ChronologyVersionRow.referral_id == referral_id,
+                        ChronologyVersionRow.child_subject_id == child_subject_id,
+                    )
+                    .order_by(ChronologyVersionRow.version)
+                )
+            )
+
+    def _read_chronologies(
+        self,
+        referral_id: str,
+        query: Select[ChronologyVersionRow],
+        requested: str,
+        *,
+        actor: str,
+        purpose: str,
+    ) -> list[Chronology]:
+        """Decrypt the rows `query` selects, auditing each one (or the attempt, if none matched)."""
+        with self._audited(actor, purpose) as (session, access, now):
+            documents: list[bytes] = []
+            for row in session.scalars(query):
+                aad = row_aad("chronology", row.referral_id, row.child_subject_id, row.version)
+                documents.append(decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad))
+                object_id = f"{row.referral_id}/{row.child_subject_id}/v{row.version}"
+                self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, object_id, referral_id)
+            if not documents:
+                self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, requested, referral_id)
+        return [Chronology.model_validate_json(document) for document in documents]
