@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 
 from sandbox.common.api import ErrorRenderer
 from sandbox.common.async_replies import AsyncReplies
-from sandbox.common.auth import (
+from sandbox.common.auth.guard import (
     ApiKeyClient,
     ApiKeyGuard,
     ClientSecretGuard,

@@ -20,16 +20,16 @@ from typing import Any
 
 from sandbox.model.truth import IdFactory, LifeEvent, Population, TruePerson
 from sandbox.population.dataset import DatasetWriter
-from sandbox.world.catchment import Catchments
-from sandbox.world.education_view import EducationView
+from sandbox.world.city.catchment import Catchments
 from sandbox.world.events import EventModel
-from sandbox.world.health_view import HealthView
 from sandbox.world.households import Figures, HouseholdBuilder, Unit
-from sandbox.world.housing_view import HousingView
-from sandbox.world.noise import NoiseLedger, Noiser
-from sandbox.world.police_view import PoliceView
 from sandbox.world.sample_family import add_sample_family
 from sandbox.world.settings import AGENCIES, GeneratorSettings
+from sandbox.world.views.education import EducationView
+from sandbox.world.views.health import HealthView
+from sandbox.world.views.housing import HousingView
+from sandbox.world.views.noise import NoiseLedger, Noiser
+from sandbox.world.views.police import PoliceView
 
 GENERATOR = "mash-hub-population-generator"
 GENERATOR_VERSION = "2.0"

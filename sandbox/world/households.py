@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from sandbox.model.records import PreviousAddress, School
 from sandbox.model.truth import Household, IdFactory, Relationship, TruePerson
-from sandbox.world.catchment import Catchments
-from sandbox.world.names import (
+from sandbox.world.city.catchment import Catchments
+from sandbox.world.city.names import (
     COMPOUND_SURNAME_RATE_MIXED,
     Community,
     Sex,

@@ -1,5 +1,5 @@
 """The police connector: parsing POLE JSON into candidates and chronology entries, then real checks
-against the police sandbox serving the handcrafted population of `tests.sandbox.test_sandbox_police`.
+against the police sandbox serving the handcrafted population of `tests.sandbox.police.test_sandbox_police`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from schemas import (
     Subject,
     SubjectRole,
 )
-from tests.sandbox.test_sandbox_police import (
+from tests.sandbox.police.test_sandbox_police import (
     AMARA,
     ANNA,
     DA_OCCURRENCE,

@@ -15,7 +15,7 @@ import zlib
 from math import ceil
 
 from sandbox.model.records import GpPractice, School
-from sandbox.world.places import AddressFactory, ServiceEstate
+from sandbox.world.city.addresses import AddressFactory, ServiceEstate
 
 ADDRESSES_PER_PERSON = 1.0
 """Addresses planned per person: current homes, earlier homes and partners' homes before they moved in."""

@@ -25,10 +25,10 @@ from sandbox.model.records import (
     SenRecord,
 )
 from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
-from sandbox.world.catchment import Catchments
+from sandbox.world.city.catchment import Catchments
 from sandbox.world.households import SchoolSpell as TrueSpell
-from sandbox.world.noise import Draft, Noiser
 from sandbox.world.timeline import TODAY, as_date, between
+from sandbox.world.views.noise import Draft, Noiser
 
 ON_ROLL = 0.995
 ENDED_FSM = 0.2

@@ -14,9 +14,9 @@ from datetime import date
 from sandbox.model.places import COUNCIL
 from sandbox.model.records import HealthEncounter, HealthFlag, HealthPatient, HealthRecords
 from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
-from sandbox.world.catchment import Catchments
-from sandbox.world.noise import Draft, Noiser
+from sandbox.world.city.catchment import Catchments
 from sandbox.world.timeline import TODAY, between
+from sandbox.world.views.noise import Draft, Noiser
 
 REGISTERED = 0.985
 RESTRICTED = 0.002

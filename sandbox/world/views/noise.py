@@ -15,7 +15,7 @@ from datetime import date
 
 from sandbox.model.records import PreviousAddress
 from sandbox.model.truth import REFERENCE_DATE, TruePerson
-from sandbox.world.names import NICKNAMES, SPELLING_VARIANTS, spelling_variant, typo
+from sandbox.world.city.names import NICKNAMES, SPELLING_VARIANTS, spelling_variant, typo
 from sandbox.world.settings import NOISE_KINDS, UNSUPPORTED, NoiseRates
 
 

@@ -21,8 +21,8 @@ from sandbox.model.records import (
     ProtectionNotice,
 )
 from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
-from sandbox.world.noise import Draft, Noiser
 from sandbox.world.timeline import address_on
+from sandbox.world.views.noise import Draft, Noiser
 
 POLICE_EVENTS = frozenset(
     {"domestic_abuse", "missing_episode", "cse_concern", "theft", "burglary", "assault", "anti_social_behaviour"}

@@ -35,7 +35,7 @@ from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import SandboxCluster, ServerThread
 from schemas.identifiers import upn_check_letter
 
-DOCS = Path(__file__).parents[2] / "docs" / "sandboxes" / "education.md"
+DOCS = Path(__file__).parents[3] / "docs" / "sandboxes" / "education.md"
 SAMPLE_UPN = "Y393201510011"
 EVERY_OPTIONAL_ELEMENT = (
     "BasicDetails/FormerUPN",

@@ -28,7 +28,7 @@ from sandbox.model.truth import Population
 from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import SandboxCluster, ServerThread
 
-DOCS = Path(__file__).parents[2] / "docs" / "sandboxes" / "housing.md"
+DOCS = Path(__file__).parents[3] / "docs" / "sandboxes" / "housing.md"
 PROBLEM_JSON = "application/problem+json"
 
 

@@ -12,7 +12,7 @@ from sandbox.world.default import build_population
 from schemas import Referral, Subject
 from schemas.identifiers import is_valid_nhs_number, is_valid_upn
 
-REFERRAL_PATH = Path(__file__).parents[2] / "config" / "examples" / "referral.json"
+REFERRAL_PATH = Path(__file__).parents[3] / "config" / "examples" / "referral.json"
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ from connectors.sdk.auth import (
 )
 from connectors.sdk.errors import AgencyUnavailable
 from sandbox.common.api import new_app
-from sandbox.common.auth import (
+from sandbox.common.auth.guard import (
     JWT_BEARER_ASSERTION,
     TOKEN_PATH,
     ApiKeyClient,

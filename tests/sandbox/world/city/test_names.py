@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from sandbox.world.names import (
+from sandbox.world.city.names import (
     COMMUNITIES,
     COMMUNITY_BY_KEY,
     NICKNAMES,

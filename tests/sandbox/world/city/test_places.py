@@ -9,8 +9,7 @@ from collections import defaultdict
 import pytest
 
 import sandbox.model.places as fixed
-from sandbox.world.default import build_population
-from sandbox.world.places import (
+from sandbox.world.city.addresses import (
     COUNCIL,
     HOSPITAL,
     LEA,
@@ -27,6 +26,7 @@ from sandbox.world.places import (
     street_names,
     validate_postcode,
 )
+from sandbox.world.default import build_population
 
 CANONICAL = re.compile(r"NE([1-9]|[1-3][0-9]|40) [0-9][ABDEFGHJLNPQRSTUWXYZ]{2}")
 
