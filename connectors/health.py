@@ -37,22 +37,22 @@ the shared model cannot hold are tolerated, not refused:
 - a name with a family name alone (PDS requires only `family`): kept, but a name with given names
   comes first, and identity checking never ties records together on a family name alone;
 - compound given names (`["John Paul", "James"]`) are kept whole and in order, as PDS holds them.
+
+How those UK Core shapes read (names, NHS numbers, current and former homes, security labels,
+references and relationship codes) is shared by any NHS FHIR connector, so it is in
+`connectors.sdk.fhir`; what health asks PDS for, and what a restricted patient may show, is here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from fhir.resources.R4B.address import Address as FhirAddress
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.flag import Flag
-from fhir.resources.R4B.humanname import HumanName
-from fhir.resources.R4B.identifier import Identifier
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.reference import Reference
@@ -71,9 +71,21 @@ from connectors.sdk.base import (
     names_to_search,
     parsing,
 )
+from connectors.sdk.fhir import (
+    NHS_NUMBER_SYSTEM,
+    address_of,
+    current_home,
+    former_homes,
+    is_restricted,
+    nhs_number_of,
+    person_names,
+    referenced_patient,
+    relationship_in_words,
+    required_day,
+    valid_nhs_number,
+)
 from connectors.sdk.wording import sentence
 from schemas import (
-    Address,
     AgencyPerson,
     ChronologyEntry,
     EntryCategory,
@@ -88,12 +100,8 @@ from schemas import (
     Sex,
     SourceRef,
 )
-from schemas.identifiers import is_valid_nhs_number
 
 AGENCY = "health"
-NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
-RESTRICTED_CODES = frozenset({"R", "V"})
-"""`meta.security` codes of a restricted (sensitive) or very restricted PDS record."""
 FUZZY_MIN_SCORE = 0.9
 """Fuzzy matches scoring below this are dropped: a near miss is more likely someone else."""
 FLAG_CATEGORIES = {
@@ -101,64 +109,6 @@ FLAG_CATEGORIES = {
     "UPB": (EntryCategory.CHILD_PROTECTION_PLAN, "Subject of an unborn child protection plan"),
     "LAC": (EntryCategory.LOOKED_AFTER, "Looked after child"),
 }
-RELATIONSHIPS = {
-    # HL7 v3 RoleCode (FHIR relatedperson-relationshiptype): PDS's Types first, then others an agency may send.
-    "MTH": "mother",
-    "FTH": "father",
-    "PRN": "parent",
-    "PRNFOST": "foster parent",
-    "STPPRN": "step-parent",
-    "CHILD": "child",
-    "SIS": "sister",
-    "BRO": "brother",
-    "SPS": "spouse",
-    "DOMPART": "domestic partner",
-    "FAMMEMB": "family member",
-    "ONESELF": "self",
-    "NMTH": "natural mother",
-    "NFTH": "natural father",
-    "NPRN": "natural parent",
-    "STPMTH": "stepmother",
-    "STPFTH": "stepfather",
-    "MTHFOST": "foster mother",
-    "FTHFOST": "foster father",
-    "ADOPTM": "adoptive mother",
-    "ADOPTF": "adoptive father",
-    "ADOPTP": "adoptive parent",
-    "GRMTH": "grandmother",
-    "GRFTH": "grandfather",
-    "GRPRN": "grandparent",
-    "SIB": "sibling",
-    "HSIB": "half-sibling",
-    "STPSIB": "step-sibling",
-    "AUNT": "aunt",
-    "UNCLE": "uncle",
-    "GUARD": "guardian",
-    "FRND": "friend",
-    "NBOR": "neighbour",
-    # HL7 v2 table 0131 (contact role).
-    "N": "next of kin",
-    "C": "emergency contact",
-    "U": "relationship unknown",
-    # UK Core AdditionalRelatedPersonRole, PDS's own codes.
-    "Guardian": "guardian",
-    "Agent": "agent",
-    "Personal": "personal relationship",
-    "Carer": "carer",
-    "PolygamousPartner": "polygamous partner",
-    "Dependant": "dependant",
-    "NonDependant": "non-dependant",
-    "ProxyContact": "proxy contact",
-    "ProxyCommunication": "proxy for communication",
-    "ProxyContactCommunication": "proxy for contact and communication",
-    "NotSpecified": "relationship not specified",
-}
-"""A RelatedPerson's relationship code in words; an unlisted code reads as its display (or the code)."""
-ROLES_ONLY = frozenset({"Agent", "Personal"})
-"""PDS's relationship Role codes: sent alongside a Type (`MTH`, `Guardian`, ...), which says more."""
-NEXT_OF_KIN = "N"
-PATIENT_REFERENCE = re.compile(r"(?:^|/)Patient/([^/]+)$")
-"""A Patient reference, relative (`Patient/{id}`) or a full URL ending so."""
 RELATED_PERSON_URL = re.compile(r"(?:^|/)Patient/([^/]+)/RelatedPerson/[^/]+$")
 """A related-people entry's `fullUrl`: `.../Patient/{the patient's id}/RelatedPerson/{id}`."""
 
@@ -169,62 +119,10 @@ class TooManyMatches(ConnectorError):
     default_code = "too_many_matches"
 
 
-def _day(value: date | datetime | None) -> date:
-    if value is None:
-        raise MalformedReply(message="a required date is missing")
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _person_names(names: list[HumanName] | None) -> list[PersonName]:
-    """Usable names in order, given names as PDS holds them ("John Paul" stays one compound name).
-
-    PDS requires only a family name, so one may come alone; names with given names come first.
-    """
-    usable = []
-    for name in names or []:
-        given = [part for part in name.given or [] if part and part.strip()]
-        if name.family and name.family.strip():
-            usable.append(PersonName(given_names=given, family_name=name.family))
-    return sorted(usable, key=lambda name: not name.given_names)
-
-
-def _valid_nhs_number(value: str | None) -> str | None:
-    """The NHS number if it passes the modulus 11 check; PDS's own examples include some that do not."""
-    return value if value and is_valid_nhs_number(value) else None
-
-
-def _nhs_number(identifiers: list[Identifier] | None) -> str | None:
-    return next((_valid_nhs_number(i.value) for i in identifiers or [] if i.system == NHS_NUMBER_SYSTEM), None)
-
-
-def is_restricted(patient: Patient) -> bool:
-    security = patient.meta.security if patient.meta else None
-    return any(label.code in RESTRICTED_CODES for label in security or [])
-
-
-def _current_home(addresses: list[FhirAddress] | None) -> FhirAddress | None:
-    """The home address without an end date (PDS keeps former homes as `home` with `period.end`)."""
-    homes = [a for a in addresses or [] if a.use in (None, "home") and (a.period is None or a.period.end is None)]
-    return homes[0] if homes else None
-
-
-def _former_homes(addresses: list[FhirAddress] | None) -> list[Address]:
-    """Earlier homes (`home` with `period.end`), most recently left first: evidence for linkage."""
-    former = [a for a in addresses or [] if a.use in (None, "home") and a.period is not None and a.period.end]
-    former.sort(key=lambda a: str(a.period.end if a.period else ""), reverse=True)
-    return [address for home in former if (address := _address(home)) is not None]
-
-
-def _address(home: FhirAddress | None) -> Address | None:
-    if home is None:
-        return None
-    return Address(line=", ".join(line for line in home.line or [] if line) or None, postcode=home.postalCode)
-
-
 def patient_to_person(patient: Patient) -> Person:
     """A Person from a Patient: usual name first, other names as aliases; a restricted patient has no address."""
     ordered = sorted(patient.name or [], key=lambda name: name.use not in ("usual", "official"))
-    names = _person_names(ordered)
+    names = person_names(ordered)
     if not names:
         raise MalformedReply(message="Patient has no name with a family name")
     return Person(
@@ -232,9 +130,9 @@ def patient_to_person(patient: Patient) -> Person:
         aliases=names[1:],
         birth_date=patient.birthDate,
         sex=Sex(patient.gender) if patient.gender in set(Sex) else Sex.UNKNOWN,
-        address=None if is_restricted(patient) else _address(_current_home(patient.address)),
-        previous_addresses=[] if is_restricted(patient) else _former_homes(patient.address),
-        identifiers=Identifiers(nhs_number=_nhs_number(patient.identifier)),
+        address=None if is_restricted(patient) else address_of(current_home(patient.address)),
+        previous_addresses=[] if is_restricted(patient) else former_homes(patient.address),
+        identifiers=Identifiers(nhs_number=nhs_number_of(patient.identifier)),
     )
 
 
@@ -304,7 +202,7 @@ def _gp_registrations(patient: Patient) -> list[ChronologyEntry]:
         practice = f"{gp.display} ({gp.identifier.value})" if gp.display else str(gp.identifier.value)
         entries.append(
             ChronologyEntry(
-                occurred_on=_day(gp.identifier.period.start),
+                occurred_on=required_day(gp.identifier.period.start),
                 category=EntryCategory.GP_REGISTRATION,
                 summary=sentence(f"Registered with GP practice {practice}"),
                 source=SourceRef(agency=AGENCY, record_id=f"Patient/{patient.id}"),
@@ -330,7 +228,7 @@ def _encounter_entry(encounter: Encounter, patient_id: str, restricted: bool) ->
     is_emergency = encounter.class_fhir is not None and encounter.class_fhir.code == "EMER"
     what = "Attended A&E" if is_emergency else "Health contact"
     return ChronologyEntry(
-        occurred_on=_day(encounter.period.start if encounter.period else None),
+        occurred_on=required_day(encounter.period.start if encounter.period else None),
         category=EntryCategory.EMERGENCY_ATTENDANCE if is_emergency else EntryCategory.HEALTH_CONTACT,
         summary=f"{what}{f' at {where}' if where else ''}: {reason[:1].lower() + reason[1:]}.",
         source=SourceRef(agency=AGENCY, record_id=f"Encounter/{encounter.id}"),
@@ -345,8 +243,8 @@ def _flag_entry(flag: Flag, patient_id: str, restricted: bool) -> ChronologyEntr
     council = flag.author.display if flag.author and not restricted else None
     period = flag.period
     return ChronologyEntry(
-        occurred_on=_day(period.start if period else None),
-        ended_on=_day(period.end) if period and period.end else None,
+        occurred_on=required_day(period.start if period else None),
+        ended_on=required_day(period.end) if period and period.end else None,
         category=category,
         summary=sentence(wording, f"held by {council} (CP-IS)" if council else "recorded on CP-IS"),
         source=SourceRef(agency=AGENCY, record_id=f"Flag/{flag.id}"),
@@ -378,36 +276,12 @@ def parse_restricted(payload: Any) -> bool:
         return is_restricted(Patient.model_validate(payload))
 
 
-def _referenced_patient(reference: Reference | None) -> str | None:
-    found = PATIENT_REFERENCE.search(reference.reference or "") if reference else None
-    return found.group(1) if found else None
-
-
 def _subject(reference: Reference | None) -> str:
     """The id of the patient an Encounter or Flag is about, from its `subject` reference."""
-    patient_id = _referenced_patient(reference)
+    patient_id = referenced_patient(reference)
     if patient_id is None:
         raise MalformedReply(message="a record does not say which patient it is about")
     return patient_id
-
-
-def _relationship(concepts: list[CodeableConcept] | None) -> tuple[str, str | None]:
-    """The relationship in words, and the code it was read from.
-
-    PDS sends up to three codings in one list: a Role (`Personal`, `Agent`, `Guardian`), a Type
-    (`MTH`, `PRN`, `Guardian`, ...) and `N` when the person is next of kin. The Type says most; next
-    of kin is added in words. A code with no wording here reads as its display, else the code.
-    """
-    codings = [coding for concept in concepts or [] for coding in concept.coding or [] if coding.code]
-    if not codings:
-        text = next((concept.text for concept in concepts or [] if concept.text), None)
-        return text or "relationship not recorded", None
-    best = min(codings, key=lambda coding: (coding.code == NEXT_OF_KIN, coding.code in ROLES_ONLY))
-    code = str(best.code)
-    words = RELATIONSHIPS.get(code) or best.display or code
-    if code != NEXT_OF_KIN and any(coding.code == NEXT_OF_KIN for coding in codings):
-        words = f"{words} (next of kin)"
-    return words, code
 
 
 def _related_person(related: FhirRelatedPerson, patient_id: str) -> RelatedPerson:
@@ -420,18 +294,18 @@ def _related_person(related: FhirRelatedPerson, patient_id: str) -> RelatedPerso
     """
     if not related.id:
         raise MalformedReply(message="RelatedPerson has no id")
-    relationship, code = _relationship(related.relationship)
+    relationship, code = relationship_in_words(related.relationship)
     own_record = related.patient
     own_number = own_record.identifier.value if own_record.identifier else None
-    names = _person_names(related.name)
+    names = person_names(related.name)
     return RelatedPerson(
         agency_person_id=patient_id,
         relationship=relationship,
         relationship_code=code,
         name=names[0] if names else None,
-        identifiers=Identifiers(nhs_number=_valid_nhs_number(own_number)),
-        related_agency_person_id=_referenced_patient(own_record),
-        address=_address(_current_home(related.address)),
+        identifiers=Identifiers(nhs_number=valid_nhs_number(own_number)),
+        related_agency_person_id=referenced_patient(own_record),
+        address=address_of(current_home(related.address)),
         source=SourceRef(agency=AGENCY, record_id=f"RelatedPerson/{related.id}"),
     )
 
