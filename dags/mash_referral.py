@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from airflow.sdk import BaseHook, Param, TaskGroup, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from hub.agencies import load_registry
+from hub.agencies import registered_agencies
 from hub.settings import HubSettings
 from schemas.models import OPAQUE_ID_PATTERN
 
@@ -86,7 +86,7 @@ def assemble() -> list[dict[str, str | int]]:
 def mash_referral() -> None:
     subject_ids = plan()
     checks = []
-    for agency in load_registry(HubSettings.from_env()).agencies:
+    for agency in registered_agencies(HubSettings.from_env()):
         with TaskGroup(group_id=agency.id, tooltip=agency.name):
             in_pool = check.override(pool=agency.pool_name)
             checks.append(in_pool.partial(agency_id=agency.id).expand(subject_id=subject_ids))

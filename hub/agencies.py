@@ -17,6 +17,7 @@ from hub.settings import HubSettings
 
 if TYPE_CHECKING:
     from connectors.sdk.base import Connector
+    from connectors.sdk.config import AgencyConfig
     from connectors.sdk.connections import ConnectionLookup
     from connectors.sdk.registry import AgencyRegistry
     from connectors.sdk.resilience import ResilienceState
@@ -41,6 +42,17 @@ def load_registry(settings: HubSettings) -> AgencyRegistry:
     except ConfigFileError as error:
         raise UserError(str(error)) from None
     return registry.with_endpoints(_endpoint_overrides(settings, registry.ids))
+
+
+def registered_agencies(settings: HubSettings) -> list[AgencyConfig]:
+    """The registry's entries as configured (ids, names, pools), validated, without loading any connector."""
+    from connectors.sdk.registry import REGISTRY_FILE, read_registry_entries
+    from schemas.config_files import ConfigFileError
+
+    try:
+        return read_registry_entries(settings.config_dir / REGISTRY_FILE)
+    except ConfigFileError as error:
+        raise UserError(str(error)) from None
 
 
 def _endpoint_overrides(settings: HubSettings, agency_ids: list[str]) -> dict[str, str]:

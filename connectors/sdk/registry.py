@@ -10,13 +10,15 @@ import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connectors.sdk.base import Connector
 from connectors.sdk.config import AgencyConfig
 from schemas.config_files import ConfigFileError, field_path, problem_message, read_yaml
+
+if TYPE_CHECKING:
+    from connectors.sdk.base import Connector
 
 REGISTRY_FILE = "agencies.yaml"
 
@@ -92,6 +94,15 @@ class AgencyRegistry:
 
 def load_registry_file(path: Path) -> AgencyRegistry:
     """Read and validate `agencies.yaml`: every entry, its connector class, and that class's options."""
+    return AgencyRegistry([_bind(path, config) for config in read_registry_entries(path)], path)
+
+
+def read_registry_entries(path: Path) -> list[AgencyConfig]:
+    """Read and validate the entries of `agencies.yaml` without importing any connector.
+
+    Enough to lay out one task group and pool per agency (the DAG file, parsed again by every task);
+    whatever calls an agency loads the registry whole, which checks its connector class and options.
+    """
     try:
         raw = read_yaml(path, hint="Set HUB_CONFIG_DIR to the folder holding agencies.yaml.")
     except ConfigFileError as error:
@@ -101,17 +112,17 @@ def load_registry_file(path: Path) -> AgencyRegistry:
     except ValidationError as error:
         raise RegistryError(f"{path}: {_describe(error, raw)}.") from None
     seen: set[str] = set()
-    agencies = []
     for config in document.agencies:
         if config.id in seen:
             raise RegistryError(f"{path}: agency id '{config.id}' appears more than once.")
         seen.add(config.id)
-        agencies.append(_bind(path, config))
-    return AgencyRegistry(agencies, path)
+    return document.agencies
 
 
 def connector_class(reference: str) -> type[Connector]:
     """The class named by `module:ClassName`; `ValueError` saying what is wrong otherwise."""
+    from connectors.sdk.base import Connector
+
     module_name, _, class_name = reference.partition(":")
     try:
         module = importlib.import_module(module_name)
