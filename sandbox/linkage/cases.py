@@ -34,7 +34,7 @@ from sandbox.model.records import HealthPatient, HousingPerson, PoliceNominal, P
 from sandbox.model.truth import REFERENCE_DATE, TruePerson
 from sandbox.population.dataset import Dataset
 from sandbox.population.tables import AGENCIES
-from sandbox.world.city.names import nickname_for, spelling_variant
+from sandbox.world.city.garbling import nickname_for, spelling_variant
 
 HARD_SHARES: dict[str, float] = {
     "twins": 0.15,

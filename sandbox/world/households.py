@@ -20,17 +20,16 @@ from dataclasses import dataclass, field
 from sandbox.model.records import PreviousAddress, School
 from sandbox.model.truth import Household, IdFactory, Relationship, TruePerson
 from sandbox.world.city.catchment import Catchments
-from sandbox.world.city.names import (
+from sandbox.world.city.communities import (
     COMPOUND_SURNAME_RATE_MIXED,
-    Community,
-    Sex,
     compound_surname,
     mixed_given_names,
-    nickname_for,
     partner_community,
     pick_community,
     similar_given_name,
 )
+from sandbox.world.city.garbling import nickname_for
+from sandbox.world.city.naming import Community, Sex
 from sandbox.world.timeline import (
     TODAY,
     YEAR,

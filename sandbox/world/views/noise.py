@@ -15,7 +15,8 @@ from datetime import date
 
 from sandbox.model.records import PreviousAddress
 from sandbox.model.truth import REFERENCE_DATE, TruePerson
-from sandbox.world.city.names import NICKNAMES, SPELLING_VARIANTS, spelling_variant, typo
+from sandbox.world.city.garbling import spelling_variant, typo
+from sandbox.world.city.name_variants import NICKNAMES, SPELLING_VARIANTS
 from sandbox.world.settings import NOISE_KINDS, UNSUPPORTED, NoiseRates
 
 

@@ -8,25 +8,20 @@ from collections import Counter
 
 import pytest
 
-from sandbox.world.city.names import (
-    COMMUNITIES,
-    COMMUNITY_BY_KEY,
-    NICKNAMES,
-    SPELLING_VARIANTS,
-    Community,
-    NamePool,
-    Sex,
+from sandbox.world.city.communities import (
     all_given_names,
     all_surnames,
     compound_surname,
     mixed_given_names,
-    nickname_for,
     partner_community,
     pick_community,
     similar_given_name,
-    spelling_variant,
-    typo,
 )
+from sandbox.world.city.garbling import nickname_for, spelling_variant, typo
+from sandbox.world.city.name_pool import NamePool
+from sandbox.world.city.name_variants import NICKNAMES, SPELLING_VARIANTS
+from sandbox.world.city.names import COMMUNITIES, COMMUNITY_BY_KEY
+from sandbox.world.city.naming import Community, Sex
 
 SEXES: tuple[Sex, Sex] = ("female", "male")
 
