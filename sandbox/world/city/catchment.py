@@ -15,7 +15,8 @@ import zlib
 from math import ceil
 
 from sandbox.model.records import GpPractice, School
-from sandbox.world.city.addresses import AddressFactory, ServiceEstate
+from sandbox.world.city.addresses import AddressFactory
+from sandbox.world.city.services import ServiceEstate
 
 ADDRESSES_PER_PERSON = 1.0
 """Addresses planned per person: current homes, earlier homes and partners' homes before they moved in."""

@@ -14,7 +14,7 @@ from sandbox.model.records import PreviousAddress
 from sandbox.model.truth import NHS_BLOCK, REFERENCE_DATE, IdFactory, LifeEvent, NhsNumbers, Population
 from sandbox.population.dataset import Dataset, DatasetError
 from sandbox.world import generate as generate_module
-from sandbox.world.city.addresses import validate_postcode
+from sandbox.world.city.postcodes import validate_postcode
 from sandbox.world.generate import build_population, generate
 from sandbox.world.settings import GeneratorSettings
 from schemas.identifiers import is_valid_nhs_number, is_valid_upn

@@ -9,23 +9,10 @@ from collections import defaultdict
 import pytest
 
 import sandbox.model.places as fixed
-from sandbox.world.city.addresses import (
-    COUNCIL,
-    HOSPITAL,
-    LEA,
-    MAX_ADDRESSES,
-    MAX_STREETS,
-    POSTCODE_DISTRICTS,
-    RESERVED_ADDRESSES,
-    TOWN,
-    Address,
-    AddressFactory,
-    ServiceEstate,
-    neighbourhood_names,
-    normalise_postcode,
-    street_names,
-    validate_postcode,
-)
+from sandbox.world.city.addresses import MAX_ADDRESSES, RESERVED_ADDRESSES, TOWN, Address, AddressFactory
+from sandbox.world.city.postcodes import POSTCODE_DISTRICTS, normalise_postcode, validate_postcode
+from sandbox.world.city.services import COUNCIL, HOSPITAL, LEA, ServiceEstate
+from sandbox.world.city.street_names import MAX_STREETS, neighbourhood_names, street_names
 from sandbox.world.default import build_population
 
 CANONICAL = re.compile(r"NE([1-9]|[1-3][0-9]|40) [0-9][ABDEFGHJLNPQRSTUWXYZ]{2}")
