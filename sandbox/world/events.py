@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable
 
 from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
-from sandbox.world.households import Unit
 from sandbox.world.timeline import (
     TODAY,
     WINDOW_START,
@@ -33,6 +32,7 @@ from sandbox.world.timeline import (
     years_after,
     years_before,
 )
+from sandbox.world.units import Unit
 
 TIERS = (0, 1, 2, 3)
 

@@ -22,9 +22,10 @@ from sandbox.model.truth import IdFactory, LifeEvent, Population, TruePerson
 from sandbox.population.dataset import DatasetWriter
 from sandbox.world.city.catchment import Catchments
 from sandbox.world.events import EventModel
-from sandbox.world.households import Figures, HouseholdBuilder, Unit
+from sandbox.world.households import HouseholdBuilder
 from sandbox.world.sample_family import add_sample_family
 from sandbox.world.settings import AGENCIES, GeneratorSettings
+from sandbox.world.units import Figures, Unit
 from sandbox.world.views.education import EducationView
 from sandbox.world.views.health import HealthView
 from sandbox.world.views.housing import HousingView

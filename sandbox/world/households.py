@@ -14,11 +14,8 @@ puts them in another school's area.
 from __future__ import annotations
 
 import random
-from collections import Counter
-from dataclasses import dataclass, field
 
-from sandbox.model.records import PreviousAddress, School
-from sandbox.model.truth import Household, IdFactory, Relationship, TruePerson
+from sandbox.model.truth import Household, IdFactory, Relationship
 from sandbox.world.city.catchment import Catchments
 from sandbox.world.city.communities import (
     COMPOUND_SURNAME_RATE_MIXED,
@@ -30,17 +27,9 @@ from sandbox.world.city.communities import (
 )
 from sandbox.world.city.garbling import nickname_for
 from sandbox.world.city.naming import Community, Sex
-from sandbox.world.timeline import (
-    TODAY,
-    YEAR,
-    Home,
-    age_at,
-    as_date,
-    home_on,
-    reception_year,
-    september,
-    years_before,
-)
+from sandbox.world.homes import Homes, copy_homes
+from sandbox.world.timeline import TODAY, YEAR, Home, age_at, as_date, years_before
+from sandbox.world.units import Being, Figures, SchoolSpell, Unit, freeze
 
 HOUSEHOLD_KINDS: dict[str, float] = {
     "single_adult": 0.29,
@@ -74,78 +63,6 @@ JUNIOR = 0.05
 KNOWN_BY_NICKNAME = 0.08
 KNOWN_BY_MIDDLE_NAME = 0.02
 OTHER_ADULT_IN_FAMILY = 0.03
-YEARS_AT_ADDRESS = {"owner": 10.0, "social": 8.0, "private_rented": 3.5}
-"""Mean years since the last move, by tenure (English Housing Survey, rounded)."""
-SIXTH_FORM = 0.45
-"""Share of 16- and 17-year-olds still on a school roll (the rest are at college)."""
-REFERENCE_YEAR = 2026
-"""The academic year 2026/27 is under way on the reference date."""
-
-
-@dataclass(slots=True, eq=False)
-class Being:
-    """A person while their life is being made up; frozen into a TruePerson at the end."""
-
-    person_id: str
-    given: tuple[str, ...]
-    family: str
-    born: int
-    sex: Sex
-    community: Community
-    homes: list[Home] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-    """Earlier surnames, most recent first."""
-    known_as: str | None = None
-    twin_of: str | None = None
-    upn: str | None = None
-    nhs_number: str = ""
-    parents: frozenset[str] = frozenset()
-    preferred_surname: str | None = None
-
-    def rename(self, surname: str) -> None:
-        if surname != self.family:
-            if self.family not in self.aliases:
-                self.aliases.insert(0, self.family)
-            if surname in self.aliases:
-                self.aliases.remove(surname)
-            self.family = surname
-
-
-@dataclass(frozen=True, slots=True)
-class SchoolSpell:
-    school: School
-    entry: int
-    leaving: int | None
-    leaving_reason: str | None = None
-    """transfer_to_secondary or moved_away (see the education view for exclusions)."""
-
-
-@dataclass(slots=True, eq=False)
-class Unit:
-    """One household as built, with what the event model and the agency views need to know."""
-
-    household: Household
-    people: list[TruePerson]
-    roles: dict[str, str]
-    homes: list[Home]
-    """The household's homes, oldest first; the last is the current one."""
-    tenure: str
-    deprivation: float
-    adults: list[str]
-    children: list[str]
-    """Dependent children (under 18), oldest first."""
-    partners: list[tuple[str, str, int, int | None]] = field(default_factory=list)
-    """(woman or first partner, other partner, together from, apart from) for every couple touching the household."""
-    schools: dict[str, list[SchoolSpell]] = field(default_factory=dict)
-    risk: int = 0
-
-
-class Figures:
-    """Counts of what the truth holds, for the manifest."""
-
-    def __init__(self) -> None:
-        self.kinds: Counter[str] = Counter()
-        self.counts: Counter[str] = Counter()
 
 
 class HouseholdBuilder:
@@ -155,6 +72,7 @@ class HouseholdBuilder:
         self._rng = rng
         self._ids = ids
         self._places = places
+        self._homes = Homes(rng, ids, places)
         self.figures = figures
         self.relationships: list[Relationship] = []
         self._kinds = tuple(HOUSEHOLD_KINDS)
@@ -288,8 +206,8 @@ class HouseholdBuilder:
         band = rng.random()
         low, high = (20, 35) if band < 0.25 else (35, 55) if band < 0.55 else (55, 75) if band < 0.8 else (75, 95)
         person = self._adult(pick_community(rng), self._sex(), self._adult_born(low, high))
-        tenure = self._tenure()
-        self._homes_for([person], tenure[0], person.born)
+        tenure = self._homes.tenure()
+        self._homes.settle([person], tenure[0], person.born)
         return self._unit("single_adult", [(person, "householder")], [], tenure)
 
     def _couple(self) -> Unit:
@@ -302,8 +220,8 @@ class HouseholdBuilder:
         other = self._adult(partner_community(rng, community), other_sex, self._partner_born(woman.born))
         together = self._together_from(woman, other, None)
         self._marry(woman, other)
-        tenure = self._tenure()
-        self._homes_for([woman, other], tenure[0], together)
+        tenure = self._homes.tenure()
+        self._homes.settle([woman, other], tenure[0], together)
         self._tie_partners(woman, other)
         unit = self._unit("couple", [(woman, "householder"), (other, "partner")], [], tenure)
         unit.partners.append((woman.person_id, other.person_id, together, None))
@@ -313,7 +231,7 @@ class HouseholdBuilder:
         rng = self._rng
         sharers = [self._adult(pick_community(rng), self._sex(), self._adult_born(19, 42)) for _ in range(count)]
         tenure = ("private_rented", rng.random())
-        self._homes_for(sharers, tenure[0], TODAY - int(rng.expovariate(1 / 2) * YEAR))
+        self._homes.settle(sharers, tenure[0], TODAY - int(rng.expovariate(1 / 2) * YEAR))
         return self._unit("sharers", [(person, "other_adult") for person in sharers], [], tenure)
 
     # --- families ----------------------------------------------------------------------------
@@ -431,16 +349,16 @@ class HouseholdBuilder:
             for kid in children:
                 self._tie(others[0], kid, "other_adult")
         members += [(other, "other_adult") for other in others]
-        tenure = self._tenure(deprivation)
+        tenure = self._homes.tenure(deprivation)
         formed = children[0].born if lone or not partners else min(partners[0][2], children[0].born)
-        self._homes_for([carer], tenure[0], formed)
+        self._homes.settle([carer], tenure[0], formed)
         for kid in children:
-            kid.homes = _copy_homes(carer.homes, kid.born)
+            kid.homes = copy_homes(carer.homes, kid.born)
         if resident is not None:
-            self._join(resident, partners[-1][2], carer.homes)
+            self._homes.move_in(resident, partners[-1][2], carer.homes)
         for other in others:
-            self._join(other, years_before(rng.random() * 8), carer.homes)
-        schools = {kid.person_id: spells for kid in children if (spells := self._schools_for(kid))}
+            self._homes.move_in(other, years_before(rng.random() * 8), carer.homes)
+        schools = {kid.person_id: spells for kid in children if (spells := self._homes.schools_for(kid))}
         kind_name = "couple_with_children" if step and resident is None else kind
         units = [self._unit(kind_name, members, children, tenure, schools)]
         units[0].partners = partners
@@ -517,7 +435,7 @@ class HouseholdBuilder:
             shared[-1].end = own_from
         line, postcode = self._places.home(rng, own_from)
         ex.homes = [*shared, Home(line, postcode, own_from)]
-        return self._unit("single_adult", [(ex, "householder")], [], self._tenure())
+        return self._unit("single_adult", [(ex, "householder")], [], self._homes.tenure())
 
     # --- ties --------------------------------------------------------------------------------
 
@@ -538,75 +456,6 @@ class HouseholdBuilder:
                 if other is not kid:
                     self._tie(kid, other, "sibling" if kid.parents == other.parents else "half_sibling")
 
-    # --- homes and schools -------------------------------------------------------------------
-
-    def _tenure(self, deprivation: float | None = None) -> tuple[str, float]:
-        """Social renting is far likelier in deprived households (about 17% overall)."""
-        rng = self._rng
-        level = rng.random() if deprivation is None else deprivation
-        draw = rng.random()
-        social = 0.02 + 0.45 * level * level
-        tenure = "social" if draw < social else "private_rented" if draw < social + 0.12 + 0.15 * level else "owner"
-        return tenure, level
-
-    def _homes_for(self, people: list[Being], tenure: str, earliest: int) -> None:
-        """The household's homes (the current one and up to two before, within 15 years), shared by `people`."""
-        rng = self._rng
-        mean = YEARS_AT_ADDRESS[tenure]
-        floor = max(earliest, max(person.born for person in people) + int(18 * YEAR), years_before(15))
-        start = min(max(floor, years_before(rng.expovariate(1 / mean))), TODAY - 1)
-        line, postcode = self._places.home(rng, start)
-        homes = [Home(line, postcode, start)]
-        while len(homes) < 3 and start > floor + 365:
-            previous = max(floor, start - int((0.5 + rng.expovariate(1 / mean)) * YEAR))
-            line, postcode = self._places.earlier_home(rng, start)
-            homes.insert(0, Home(line, postcode, previous, start))
-            start = previous
-        for person in people:
-            person.homes = _copy_homes(homes, person.born)
-
-    def _join(self, person: Being, joined: int, homes: list[Home]) -> None:
-        """Someone who moved into the household's home(s) on `joined`, from a home of their own."""
-        rng = self._rng
-        shared = _copy_homes(homes, joined)
-        first = shared[0].start
-        before = max(person.born + int(18 * YEAR), first - int((1 + rng.expovariate(1 / 4)) * YEAR))
-        line, postcode = self._places.earlier_home(rng, first)
-        person.homes = [Home(line, postcode, min(before, first - 1), first), *shared]
-
-    def _schools_for(self, kid: Being) -> list[SchoolSpell]:
-        """School spells: Reception at four, secondary at eleven, a new school after a move across areas.
-
-        Children now in Reception to Year 13 get a UPN from their first school (16- and 17-year-olds
-        only if still on a school roll)."""
-        first_year = reception_year(kid.born)
-        year_group = REFERENCE_YEAR - first_year
-        if year_group < 0 or year_group > 13 or (year_group > 11 and self._rng.random() >= SIXTH_FORM):
-            return []
-        places = self._places
-        secondary_from = september(first_year + 7)
-        day = september(first_year)
-        phase = "primary" if day < secondary_from else "secondary"
-        spells = [SchoolSpell(places.school(home_on(kid.homes, day).postcode, phase), day, None)]
-        changes = sorted({home.start for home in kid.homes if day < home.start <= TODAY} | {secondary_from})
-        for change in changes:
-            if change > TODAY:
-                break
-            phase = "primary" if change < secondary_from else "secondary"
-            current = spells[-1].school if change != secondary_from else None
-            wanted = places.school(home_on(kid.homes, change).postcode, phase, current)
-            if wanted == spells[-1].school:
-                continue
-            entry = change if change == secondary_from else change + 7 + int(self._rng.random() * 20)
-            if entry > TODAY:
-                break
-            reason = "transfer_to_secondary" if change == secondary_from else "moved_away"
-            spells[-1] = SchoolSpell(spells[-1].school, spells[-1].entry, entry - 1, reason)
-            spells.append(SchoolSpell(wanted, entry, None))
-        first = spells[0].school
-        kid.upn = self._ids.upn(first.lea, first.estab, first_year)
-        return spells
-
     # --- output ------------------------------------------------------------------------------
 
     def _unit(
@@ -617,7 +466,7 @@ class HouseholdBuilder:
         tenure: tuple[str, float],
         schools: dict[str, list[SchoolSpell]] | None = None,
     ) -> Unit:
-        people = [self._freeze(being) for being, _ in members]
+        people = [freeze(being, self.figures) for being, _ in members]
         homes = members[0][0].homes
         current = homes[-1]
         household = Household(
@@ -639,40 +488,3 @@ class HouseholdBuilder:
             children=[being.person_id for being in children if age_at(being.born) < 18],
             schools=schools or {},
         )
-
-    def _freeze(self, being: Being) -> TruePerson:
-        current = being.homes[-1]
-        previous = tuple(
-            PreviousAddress(home.line, home.postcode, as_date(home.start), as_date(home.end))
-            for home in reversed(being.homes[:-1])
-            if home.end is not None and home.start < home.end <= current.start
-        )
-        if being.aliases:
-            self.figures.counts["people_with_earlier_surnames"] += 1
-        if previous:
-            self.figures.counts["people_who_moved"] += 1
-        return TruePerson(
-            person_id=being.person_id,
-            given_names=being.given,
-            family_name=being.family,
-            birth_date=as_date(being.born),
-            sex=being.sex,
-            address_line=current.line,
-            postcode=current.postcode,
-            nhs_number=being.nhs_number,
-            upn=being.upn,
-            alias_family_names=tuple(being.aliases),
-            known_as=being.known_as,
-            previous_addresses=previous,
-            address_since=as_date(max(current.start, being.born)),
-            twin_of=being.twin_of,
-            community=being.community.key,
-            preferred_surname=being.preferred_surname,
-        )
-
-
-def _copy_homes(homes: list[Home], since: int) -> list[Home]:
-    """The homes someone shared from `since` on (their own copies, starting no earlier than `since`)."""
-    kept = [Home(home.line, home.postcode, max(home.start, since), home.end) for home in homes
-            if home.end is None or home.end > since]  # fmt: skip
-    return kept

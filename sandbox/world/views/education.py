@@ -26,8 +26,8 @@ from sandbox.model.records import (
 )
 from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
 from sandbox.world.city.catchment import Catchments
-from sandbox.world.households import SchoolSpell as TrueSpell
 from sandbox.world.timeline import TODAY, as_date, between
+from sandbox.world.units import SchoolSpell as TrueSpell
 from sandbox.world.views.noise import Draft, Noiser
 
 ON_ROLL = 0.995

@@ -15,8 +15,8 @@ from datetime import date
 from sandbox.housing.vocabulary import ASB_CATEGORIES, ASB_OUTCOMES, TEMPORARY_ACCOMMODATION_TYPES
 from sandbox.model.records import Arrears, AsbCase, HomelessnessCase, HousingPerson, HousingRecords, Notice, Tenancy
 from sandbox.model.truth import IdFactory, LifeEvent, TruePerson
-from sandbox.world.households import Unit
 from sandbox.world.timeline import TODAY, as_date, between
+from sandbox.world.units import Unit
 from sandbox.world.views.noise import Draft, Noiser
 
 GROUND = "Ground 10 (rent arrears)"
