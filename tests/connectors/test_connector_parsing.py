@@ -9,7 +9,6 @@ import pytest
 from connectors.education import parse_pupil_entries, parse_pupils
 from connectors.health import parse_encounters, parse_patient_search
 from connectors.sdk.errors import ConnectorError, MalformedReply
-from connectors.sdk.wording import count, long_date, sentence
 from schemas import EntryCategory, Sensitivity, Sex
 
 PATIENT_BUNDLE: dict[str, Any] = {
@@ -127,11 +126,3 @@ def test_xml_with_a_doctype_is_refused() -> None:
     bomb = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><CTfile><CTFpupilData/></CTfile>'
     with pytest.raises(MalformedReply):
         parse_pupils(bomb)
-
-
-def test_wording_helpers() -> None:
-    from datetime import date
-
-    assert long_date(date(2015, 3, 14)) == "14 March 2015"
-    assert count(2, "child", "children") == "two children" and count(1, "session") == "one session"
-    assert sentence("first clause.", None, "second") == "First clause; second."
