@@ -20,19 +20,19 @@ from starlette.types import ASGIApp
 
 from sandbox.common.api import ErrorRenderer
 from sandbox.common.async_replies import AsyncReplies
-from sandbox.common.auth.guard import (
+from sandbox.common.auth.api_key import ApiKeyGuard
+from sandbox.common.auth.client_secret import ClientSecretGuard
+from sandbox.common.auth.credentials import (
     ApiKeyClient,
-    ApiKeyGuard,
-    ClientSecretGuard,
     IssuedCredentials,
     MutualTlsClient,
-    MutualTlsGuard,
-    SandboxGuard,
     SecretClient,
     SignedJwtClient,
-    SignedJwtGuard,
     issue_credentials,
 )
+from sandbox.common.auth.guard import SandboxGuard
+from sandbox.common.auth.mutual_tls import MutualTlsGuard
+from sandbox.common.auth.signed_jwt import SignedJwtGuard
 from sandbox.common.faults import FaultInjector
 from sandbox.common.settings import AgencySandbox
 from sandbox.common.store import Database

@@ -24,7 +24,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from sandbox.assembly import AGENCY_MODULES, AssembledAgency, assemble
-from sandbox.common.auth.guard import IssuedCredentials, write_credentials_file
+from sandbox.common.auth.credentials import IssuedCredentials, write_credentials_file
 from sandbox.common.settings import SandboxSettings
 from sandbox.common.tls import DevPki, ensure_dev_pki
 from sandbox.population.dataset import Dataset

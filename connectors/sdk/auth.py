@@ -11,7 +11,7 @@ token request raises a `ConnectorError` with a short code and a fixed message: n
 or agency reply text ever reaches an exception or a log.
 
 `AgencyCredentials` is the typed, secret-marked form of one agency's credentials, as written by
-`hub sandbox up` (`sandbox.common.auth.guard.write_credentials_file`) or by an operator::
+`hub sandbox up` (`sandbox.common.auth.credentials.write_credentials_file`) or by an operator::
 
     credentials = load_credentials_file(path)["health"]
     session.auth = credentials.build_auth(endpoint)

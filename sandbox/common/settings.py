@@ -13,7 +13,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandbox.common.async_replies import AsyncConfig
-from sandbox.common.auth.guard import CredentialKind
+from sandbox.common.auth.credentials import CredentialKind
 from sandbox.common.faults import FaultConfig
 from schemas.config_files import ConfigFileError, describe_problems, read_yaml
 

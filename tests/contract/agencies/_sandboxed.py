@@ -16,7 +16,7 @@ from pathlib import Path
 from connectors.sdk.auth import CREDENTIALS_FILE
 from connectors.testing import ContractAgency
 from sandbox.assembly import AGENCY_MODULES, assemble
-from sandbox.common.auth.guard import CredentialKind
+from sandbox.common.auth.credentials import CredentialKind
 from sandbox.common.settings import AgencySandbox
 from sandbox.common.tls import ensure_dev_pki
 from sandbox.population.dataset import MANIFEST, Dataset

@@ -23,7 +23,8 @@ from fastapi.responses import JSONResponse
 
 from connectors.sdk.auth import AgencyCredentials, TlsClientConfig, parse_credentials
 from sandbox.common.api import new_app
-from sandbox.common.auth.guard import MutualTlsGuard, issue_credentials
+from sandbox.common.auth.credentials import issue_credentials
+from sandbox.common.auth.mutual_tls import MutualTlsGuard
 from sandbox.common.tls import CA_COMMON_NAME, CLIENT_COMMON_NAME, DevPki, ensure_dev_pki
 from sandbox.server import ServerThread
 

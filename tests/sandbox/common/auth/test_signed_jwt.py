@@ -36,19 +36,17 @@ from connectors.sdk.auth import (
 )
 from connectors.sdk.errors import AgencyUnavailable
 from sandbox.common.api import new_app
-from sandbox.common.auth.guard import (
-    JWT_BEARER_ASSERTION,
-    TOKEN_PATH,
+from sandbox.common.auth.api_key import ApiKeyGuard
+from sandbox.common.auth.client_secret import ClientSecretGuard
+from sandbox.common.auth.credentials import (
     ApiKeyClient,
-    ApiKeyGuard,
-    ClientSecretGuard,
-    SandboxGuard,
     SecretClient,
     SignedJwtClient,
-    SignedJwtGuard,
     issue_credentials,
     write_credentials_file,
 )
+from sandbox.common.auth.guard import TOKEN_PATH, SandboxGuard
+from sandbox.common.auth.signed_jwt import JWT_BEARER_ASSERTION, SignedJwtGuard
 from sandbox.server import ServerThread
 
 TIMEOUT = 5
