@@ -11,7 +11,9 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from sandbox.linkage.cases import AS_PERSON, PERSON_TABLES, City, referral_query
+from sandbox.linkage.city import PERSON_TABLES, City
+from sandbox.linkage.interchange import AS_PERSON
+from sandbox.linkage.referrals import referral_query
 from sandbox.population.dataset import Dataset
 
 REFERRAL_KIND = "easy"

@@ -17,7 +17,6 @@ from sandbox.health.keys import transposed
 from sandbox.linkage.cases import (
     HARD_SHARES,
     KINDS,
-    PERSON_TABLES,
     Case,
     LinkageCaseError,
     LinkageCases,
@@ -25,6 +24,7 @@ from sandbox.linkage.cases import (
     check_request,
     linkage_cases,
 )
+from sandbox.linkage.city import PERSON_TABLES
 from sandbox.model.truth import TruePerson
 from sandbox.population.dataset import Dataset
 from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
