@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -58,9 +59,22 @@ def test_a_reply_delivered_twice_is_taken_once_and_matches_the_synchronous_one(
         assert checked.reply.candidates == expected.candidates and checked.reply.entries == expected.entries
         assert len({entry.source.record_id for entry in checked.reply.entries}) == len(checked.reply.entries)
         assert all(exchange.status == 200 for exchange in checked.recording.exchanges)
-    counters = requests.get(f"{callbacks_cluster.endpoints[agency]}/_sandbox/async", timeout=5).json()["counters"]
+    counters = settled_counters(callbacks_cluster.endpoints[agency], receiver, duplicates_before)
     assert counters["duplicate_deliveries"] >= 1
     assert receiver.duplicates - duplicates_before == counters["duplicate_deliveries"]
+
+
+def settled_counters(endpoint: str, receiver: CallbackReceiver, duplicates_before: int) -> dict[str, int]:
+    """The sandbox's counters once the duplicates it sent have arrived (a copy lands after the reply is taken).
+
+    Waiting here also keeps a late copy from landing in the next agency's test.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        counters: dict[str, int] = requests.get(f"{endpoint}/_sandbox/async", timeout=5).json()["counters"]
+        if receiver.duplicates - duplicates_before == counters["duplicate_deliveries"] or time.monotonic() > deadline:
+            return counters
+        time.sleep(0.05)
 
 
 def test_a_lost_callback_costs_time_not_the_reply(plain_cluster: SandboxCluster, referral: Referral) -> None:
