@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +29,11 @@ def search_key(text: str | None) -> str | None:
         return None
     folded = " ".join(text.casefold().split())
     return folded or None
+
+
+def date_key(value: date | None) -> str | None:
+    """How dates are keyed: ISO text, so a range of dates is a range of keys."""
+    return value.isoformat() if value is not None else None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """How PDS-style patient records are indexed, and the text folding every health search shares.
 
-The same functions build the key columns when a population is written (`sandbox.population.tables`) and the
+The same functions build the key columns when a population is written (`sandbox.health.tables`) and the
 values a search looks up (`sandbox.health.search`), so the two can never drift apart.
 
 A name-and-birth key is `name␟YYYY-MM-DD`: ISO dates sort as text, so "this name, born between A

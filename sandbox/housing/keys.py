@@ -1,5 +1,5 @@
 """How housing records are indexed for search; the same functions build the keys when the population
-is written (`sandbox.population.tables`) and the values a search looks up (`sandbox.housing.search`).
+is written (`sandbox.housing.tables`) and the values a search looks up (`sandbox.housing.search`).
 """
 
 from __future__ import annotations
