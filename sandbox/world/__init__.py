@@ -8,5 +8,6 @@ Read it in the order a generation runs:
 - `households` builds who lives with whom (the truth), with `homes` for where they live and study and
   `units` for what a built household is; `events` plays ten years of their lives.
 - `views/` turns the truth into each agency's records, with that agency's noise.
-- `generate` runs it all in batches onto disk; `default` and `sample_family` are the small entry points.
+- `sample_family` is the handcrafted household behind the example referral, always household 0.
+- `generate` runs it all in batches onto disk; `default` is the small entry point sandboxes and tests use.
 """
