@@ -64,6 +64,10 @@ def test_a_scaffolded_connector_passes_the_contract_kit_unchanged(checkout: Path
     assert formatted.returncode == 0, formatted.stdout
     typed = run_in(checkout, "-m", "mypy", "--no-incremental", "--explicit-package-bases", str(generated[0]))
     assert typed.returncode == 0, typed.stdout
+    layers = run_in(
+        checkout, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()", "--no-cache"
+    )
+    assert layers.returncode == 0, layers.stdout[-3000:]  # the new agency is held to the agencies' import rule too
 
 
 def test_new_refuses_a_bad_name_or_a_clash_and_writes_nothing(hub_home: Path, checkout: Path) -> None:
