@@ -85,14 +85,24 @@ def build_connector(
     state: ResilienceState | None = None,
     registry: AgencyRegistry | None = None,
 ) -> Connector:
-    """The registered agency's connector, with its Connection's credentials and the shared resilience state."""
+    """The registered agency's connector, with its Connection's credentials and the shared resilience state.
+
+    Whatever stops the hub from building it is an `AgencySetupError` with a code, so a check stores
+    "check failed" with that code rather than leaving a gap: a registry that cannot be loaded whole
+    (`registry_invalid`; the DAG file reads only its entries, so it still runs the checks), an agency
+    no longer in it (`not_registered`), or credentials missing or of the wrong type.
+    """
     from connectors.sdk.connections import ConnectionError_, resolve_credentials
-    from schemas.config_files import ConfigFileError
 
     try:
-        agency = (registry or load_registry(settings)).get(agency_id)
-    except ConfigFileError as error:
-        raise UserError(str(error)) from None
+        agencies = registry or load_registry(settings)
+    except UserError as error:
+        raise AgencySetupError("registry_invalid", str(error)) from None
+    agency = agencies.get_or_none(agency_id)
+    if agency is None:
+        raise AgencySetupError(
+            "not_registered", f"No agency '{agency_id}' in agencies.yaml. Known agencies: {', '.join(agencies.ids)}."
+        )
     try:
         credentials = resolve_credentials(agency.config.credentials, lookup or local_connection_lookup(settings))
     except ConnectionError_ as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,15 @@ def hub_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HUB_HOME", str(home))
     monkeypatch.delenv("HUB_DATABASE_URL", raising=False)
     return home
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of `config/` that `HUB_CONFIG_DIR` points at, for a test to edit (the checkout's stays as it is)."""
+    copy = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "config", copy)
+    monkeypatch.setenv("HUB_CONFIG_DIR", str(copy))
+    return copy
 
 
 @pytest.fixture(scope="session")

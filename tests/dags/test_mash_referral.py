@@ -11,7 +11,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -83,21 +82,14 @@ def test_dag_imports_and_fans_out_one_group_per_registered_agency_each_in_its_po
 
 
 def test_a_new_registry_entry_gets_its_own_group_pool_and_checks_without_a_dag_edit(
-    hub_home: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    sandbox_cluster: SandboxCluster,
-    airflow_connections: Path,
+    hub_home: Path, config_copy: Path, sandbox_cluster: SandboxCluster, airflow_connections: Path
 ) -> None:
     """A second police force on the existing connector class: one YAML entry, nothing else."""
-    config_dir = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "config", config_dir)
-    registry = yaml.safe_load((config_dir / "agencies.yaml").read_text())
+    registry = yaml.safe_load((config_copy / "agencies.yaml").read_text())
     police = next(entry for entry in registry["agencies"] if entry["id"] == "police")
     west = {**police, "id": "police_west", "name": "Police (West force)", "pool": {"slots": 3}}
     registry["agencies"].append({**west, "endpoint": sandbox_cluster.endpoints["police"]})
-    (config_dir / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
-    monkeypatch.setenv("HUB_CONFIG_DIR", str(config_dir))
+    (config_copy / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
     settings = HubSettings.from_env()
 
     dag = load_dag()
@@ -192,6 +184,26 @@ def test_an_agency_without_its_connection_fails_its_tasks_naming_the_connection_
     housing = [reply for reply in replies if reply.agency == "housing"]
     assert len(housing) == len(referral.subjects)  # the history says "check failed", not "pending"
     assert {(reply.status, reply.error_code) for reply in housing} == {(ReplyStatus.FAILED, "missing_credentials")}
+
+
+def test_a_registry_whose_connector_will_not_load_still_loads_the_dag_and_fails_every_check_with_a_code(
+    hub_home: Path, config_copy: Path, sandbox_cluster: SandboxCluster, airflow_connections: Path
+) -> None:
+    """Parsing reads only the registry's entries; the checks load it whole, and say so when they cannot."""
+    settings = HubSettings.from_env()
+    connections_for_airflow(settings, sandbox_cluster, airflow_connections)  # while the registry still loads
+    registry = config_copy / "agencies.yaml"
+    registry.write_text(registry.read_text().replace("connectors.health:", "connectors.nowhere:"))
+    referral = stored_sample(settings)
+
+    run = load_dag().test(run_conf={"referral_id": referral.referral_id})
+
+    states = task_states(run)
+    checks = {state for (task, _), state in states.items() if task.endswith(".check")}
+    assert checks == {"failed"} and states[("assemble", -1)] == "success"
+    replies = open_store(settings).load_replies(referral.referral_id, actor="test", purpose="test")
+    assert len(replies) == 4 * len(referral.subjects)  # every check is "check failed", none "not checked"
+    assert {(reply.status, reply.error_code) for reply in replies} == {(ReplyStatus.FAILED, "registry_invalid")}
 
 
 def assert_nothing_personal_in_airflow(task_log: str) -> None:

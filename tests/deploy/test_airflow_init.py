@@ -7,7 +7,6 @@ check of that agency waiting forever; these pools must follow `config/agencies.y
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -15,8 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.airflow
 HUB = str(Path(sys.executable).parent / "hub")
@@ -46,9 +43,8 @@ def _write_registry(config_dir: Path, agencies: list[dict[str, object]]) -> None
     (config_dir / "agencies.yaml").write_text(yaml.safe_dump({"agencies": agencies}, sort_keys=False))
 
 
-def test_init_creates_each_agencys_pool_and_follows_registry_changes(tmp_path: Path) -> None:
-    home, config_dir = tmp_path / "hub-home", tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "config", config_dir)
+def test_init_creates_each_agencys_pool_and_follows_registry_changes(tmp_path: Path, config_copy: Path) -> None:
+    home, config_dir = tmp_path / "hub-home", config_copy
     agencies = yaml.safe_load((config_dir / "agencies.yaml").read_text())["agencies"]
 
     first = _init(home, config_dir)
