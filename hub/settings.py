@@ -74,6 +74,11 @@ class HubSettings:
     def airflow_api_file(self) -> Path:
         return self.run_dir / "airflow-api.json"
 
+    @property
+    def deadlines_file(self) -> Path:
+        """The council's working calendar, RAG due times and escalation contacts (`hub.deadlines.config`)."""
+        return self.config_dir / "deadlines.yaml"
+
     def ensure_home(self) -> None:
         """Create `$HUB_HOME` and prove it is writable before anything is stored or triggered."""
         try:
