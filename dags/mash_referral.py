@@ -4,15 +4,20 @@ Thin by design: wiring only. The work lives in `hub.checks.steps`, which never i
 Triggered with `{"referral_id": "..."}` and nothing else: no personal data enters Airflow.
 One task group per agency in `config/agencies.yaml`, each in the agency's own pool; each agency's
 credentials come from the Airflow Connection its entry names, through Airflow's secrets backends.
+
+`plan` puts every check on record, each `check` retries as its agency's `check_retry` says (only for
+failures that may pass), `assemble` runs however the checks ended and closes any left unfinished, and
+`outcome` fails the run when the checks could not start or any check gave up: a run is "success" only
+when the practitioner has every agency's answer.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from airflow.sdk import BaseHook, Param, TaskGroup, TriggerRule, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowNotFoundException
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
 from hub.agencies import registered_agencies
 from hub.settings import HubSettings
@@ -44,7 +49,7 @@ def airflow_connection(conn_id: str) -> ConnectionFields | None:
     )
 
 
-@task
+@task(retries=2, retry_delay=timedelta(seconds=10))
 def plan() -> list[str]:
     """Subject ids for the fan-out: ids only, so the XCom holds nothing personal."""
     from hub.checks.steps import plan_checks
@@ -54,18 +59,35 @@ def plan() -> list[str]:
 
 @task(map_index_template="{{ subject_id }}")
 def check(agency_id: str, subject_id: str) -> str:
-    from hub.checks.steps import run_check
+    """One agency, one person. Retried by Airflow only for failures that may pass; others fail at once."""
+    from hub.checks.attempts import Attempt
+    from hub.checks.steps import PipelineError, run_check
 
-    return run_check(_referral_id(), agency_id, subject_id, connections=airflow_connection)
+    ti = get_current_context()["ti"]
+    attempt = Attempt(number=ti.try_number, tries=ti.max_tries + 1)
+    try:
+        return run_check(_referral_id(), agency_id, subject_id, connections=airflow_connection, attempt=attempt)
+    except PipelineError as error:
+        if error.retryable:
+            raise
+        raise AirflowFailException(str(error)) from None
 
 
-@task(trigger_rule=TriggerRule.ALL_DONE)
+@task(trigger_rule=TriggerRule.ALL_DONE, retries=2, retry_delay=timedelta(seconds=10))
 def assemble() -> list[dict[str, str | int]]:
-    """Runs even when a check failed, so the history shows "check failed" rather than nothing."""
+    """Runs however the checks ended: closes any left unfinished, then stores what did arrive."""
     from hub.checks.steps import assemble_chronologies
 
     run_after: datetime = get_current_context()["dag_run"].run_after
     return assemble_chronologies(_referral_id(), assembled_at=run_after)
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE)
+def outcome() -> dict[str, int]:
+    """The run's verdict: failed if the checks could not start or any check gave up (ids and codes only)."""
+    from hub.checks.steps import check_outcome
+
+    return check_outcome(_referral_id())
 
 
 @dag(
@@ -88,9 +110,16 @@ def mash_referral() -> None:
     checks = []
     for agency in registered_agencies(HubSettings.from_env()):
         with TaskGroup(group_id=agency.id, tooltip=agency.name):
-            in_pool = check.override(pool=agency.pool_name)
+            retry = agency.check_retry
+            in_pool = check.override(
+                pool=agency.pool_name,
+                retries=retry.tries - 1,
+                retry_delay=retry.delay,
+                retry_exponential_backoff=2.0,
+                max_retry_delay=retry.max_delay,
+            )
             checks.append(in_pool.partial(agency_id=agency.id).expand(subject_id=subject_ids))
-    checks >> assemble()
+    checks >> assemble() >> outcome()
 
 
 mash_referral()

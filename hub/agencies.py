@@ -84,6 +84,7 @@ def build_connector(
     lookup: ConnectionLookup | None = None,
     state: ResilienceState | None = None,
     registry: AgencyRegistry | None = None,
+    retry_requests: bool = True,
 ) -> Connector:
     """The registered agency's connector, with its Connection's credentials and the shared resilience state.
 
@@ -91,6 +92,9 @@ def build_connector(
     "check failed" with that code rather than leaving a gap: a registry that cannot be loaded whole
     (`registry_invalid`; the DAG file reads only its entries, so it still runs the checks), an agency
     no longer in it (`not_registered`), or credentials missing or of the wrong type.
+
+    `retry_requests=False` sends each request once: for a check's later attempts, which are themselves
+    the retry (`hub.checks.attempts`), so the two kinds of retry never multiply.
     """
     from connectors.sdk.connections import ConnectionError_, resolve_credentials
 
@@ -114,6 +118,9 @@ def build_connector(
             f"agency '{agency_id}': Connection '{agency.config.credentials}' holds '{credentials.type}' credentials, "
             f"but {agency.config.connector} accepts {accepted}.",
         )
+    config = agency.config
+    if not retry_requests:
+        config = config.model_copy(update={"retry": config.retry.model_copy(update={"attempts": 1})})
     if rag is None:
-        return agency.connector_class(agency.config, credentials=credentials, state=state)
-    return agency.connector_class(agency.config, credentials=credentials, state=state, rag=rag)
+        return agency.connector_class(config, credentials=credentials, state=state)
+    return agency.connector_class(config, credentials=credentials, state=state, rag=rag)

@@ -13,6 +13,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from schemas.identifiers import is_valid_nhs_number, is_valid_upn, normalise_nhs_number
 from schemas.vocabulary import (
+    CheckPhase,
+    CheckState,
     ConcernCategory,
     DatePrecision,
     EntryCategory,
@@ -239,6 +241,12 @@ class AgencyReply(Model):
     error_code: OpaqueId | None = Field(
         default=None, description="Why a check failed, as a code (e.g. 'timeout'); never personal data."
     )
+    error_cause: OpaqueId | None = Field(
+        default=None,
+        description="What lay behind `error_code` when that code hides it: for 'circuit_open', the failure "
+        "that opened the circuit (e.g. 'timeout').",
+    )
+    error_cause_count: int = Field(default=0, ge=0, description="How many of `error_cause` in a row.")
 
     @property
     def duration_ms(self) -> int | None:
@@ -259,6 +267,35 @@ class CheckResult(Model):
     review_candidates: int = Field(
         default=0, ge=0, description="Of the unmatched, those waiting for a practitioner to confirm or reject."
     )
+    state: CheckState | None = Field(
+        default=None,
+        description="The check's state when the chronology was assembled (absent in versions stored before "
+        "states existed: read it with `hub.chronology.check_states`). Never 'overdue': that is worked out "
+        "when the history is read.",
+    )
+    reason: OpaqueId | None = Field(default=None, description="Why the check failed, as a code (e.g. 'http_503').")
+    cause: OpaqueId | None = Field(
+        default=None, description="What lay behind `reason` (circuit_open: its first cause)."
+    )
+    cause_count: int = Field(default=0, ge=0)
+    attempts: int = Field(default=0, ge=0, description="Attempts made so far, the first included.")
+    due_at: datetime | None = Field(default=None, description="When the referral's RAG rating needs the answer by.")
+    next_attempt_at: datetime | None = Field(default=None, description="When a failed check is tried again.")
+
+
+class CheckProgress(Model):
+    """Where one agency check stands in the hub's ledger: ids, codes, counts and times, nothing personal."""
+
+    agency: OpaqueId
+    subject_id: OpaqueId
+    phase: CheckPhase
+    attempts: int = Field(default=0, ge=0)
+    reason: OpaqueId | None = None
+    cause: OpaqueId | None = None
+    cause_count: int = Field(default=0, ge=0)
+    due_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class HouseholdEdge(Model):
@@ -339,3 +376,8 @@ class Chronology(Model):
         description="The household graph the chronology was assembled with: every stated relationship between "
         "the referral's people. An adult's record reaches the child's chronology only through one of the child's.",
     )
+
+    @property
+    def outstanding(self) -> list[CheckResult]:
+        """Checks without a final answer when this version was assembled: the version is partial if any."""
+        return [check for check in self.checks if check.state is not None and not check.state.is_final]

@@ -100,6 +100,62 @@ class ReplyStatus(StrEnum):
     PENDING = "pending"
 
 
+class CheckState(StrEnum):
+    """What a practitioner is told about one agency check for one person: the only words used for it.
+
+    Only `no_record` means the agency answered that it holds nothing. Every other state says what
+    actually happened, so a check that was never made, is still outstanding or failed can never read
+    as an all-clear. `overdue` is never stored: it is an outstanding check seen after its due time.
+    """
+
+    NOT_ASKED = "not_asked"
+    AWAITING_REPLY = "awaiting_reply"
+    RECORDS_FOUND = "records_found"
+    RECORDS_RETURNED_NONE_LINKED = "records_returned_none_linked"
+    NO_RECORD = "no_record"
+    FAILED_RETRYING = "failed_retrying"
+    FAILED = "failed"
+    OVERDUE = "overdue"
+
+    @property
+    def is_final(self) -> bool:
+        """The agency answered, or the hub gave up: nothing more will arrive without someone acting."""
+        return self in FINAL_CHECK_STATES
+
+
+FINAL_CHECK_STATES = frozenset(
+    {CheckState.RECORDS_FOUND, CheckState.RECORDS_RETURNED_NONE_LINKED, CheckState.NO_RECORD, CheckState.FAILED}
+)
+
+
+class CheckPhase(StrEnum):
+    """Where one check stands in the hub's own ledger, whatever the agency has or has not answered."""
+
+    NOT_ASKED = "not_asked"
+    ASKED = "asked"
+    """A request is in flight."""
+    AWAITING_REPLY = "awaiting_reply"
+    """The agency accepted the request and will reply later (202 and a job, or a callback)."""
+    ANSWERED = "answered"
+    RETRYING = "retrying"
+    """The last attempt failed and another is scheduled."""
+    GAVE_UP = "gave_up"
+
+
+class ChecksStage(StrEnum):
+    """A referral's checks as a whole, from being stored to every check ending."""
+
+    NOT_STARTED = "not_started"
+    """Stored, but no Airflow run has taken it yet (the reconciler triggers one)."""
+    TRIGGERED = "triggered"
+    """A run was triggered and has not yet planned the checks."""
+    IN_PROGRESS = "in_progress"
+    COULD_NOT_START = "could_not_start"
+    """The run failed before asking any agency."""
+    COMPLETE = "complete"
+    """Every check ended: answered, or given up."""
+
+
 class DatePrecision(StrEnum):
     DAY = "day"
     MONTH = "month"

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -176,6 +176,8 @@ class Connector(ABC):
         self.credentials = credentials
         self.state = state
         self.reply_deadline: timedelta = config.deadlines.for_rag(rag)
+        self.on_accepted: Callable[[], None] | None = None
+        """Told when the agency accepts a request for a later reply, so the hub can say "awaiting reply"."""
         self._transport: Transport = self._http_transport()
 
     @classmethod
@@ -281,6 +283,7 @@ class Connector(ABC):
             reply_deadline=self.reply_deadline,
             asynchronous=self.asynchronous,
             correlation_id=str(uuid.uuid4()),
+            on_accepted=self.on_accepted,
         )
 
     def _run(self, referral_id: str, subject: Subject, requested_at: datetime) -> AgencyReply:
@@ -304,6 +307,8 @@ class Connector(ABC):
                 requested_at=requested_at,
                 completed_at=datetime.now(UTC),
                 error_code=error.code,
+                error_cause=getattr(error, "cause", None),
+                error_cause_count=getattr(error, "cause_count", 0),
             )
         document = self.restrict(
             NormalisedDocument(

@@ -60,6 +60,25 @@ class RetryPolicy(Settings):
     )
 
 
+class CheckRetryPolicy(Settings):
+    """How the hub tries a whole check again after it failed for a reason that may pass.
+
+    Airflow runs the check again after `delay`, then twice that, four times ... up to `max_delay`, each
+    wait stretched by up to as much again at random (jitter). Only the first attempt also retries single
+    requests (`retry`), so the two never multiply.
+    """
+
+    tries: int = Field(default=4, ge=1, le=20, description="Attempts in all, the first included.")
+    delay: Duration = Field(default=timedelta(seconds=30), description="Before the second attempt, e.g. 30s.")
+    max_delay: Duration = Field(default=timedelta(minutes=10), description="The longest wait between attempts.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CheckRetryPolicy:
+        if not timedelta(0) < self.delay <= self.max_delay:
+            raise ValueError("delay must be positive and no longer than max_delay")
+        return self
+
+
 class RateLimit(Settings):
     """Client-side throttle shared by every worker (NHS APIs default to 5 requests a second)."""
 
@@ -116,6 +135,7 @@ class AgencyConfig(Settings):
     lawful_basis: str = Field(min_length=1)
     timeouts: Timeouts = Timeouts()
     retry: RetryPolicy = RetryPolicy()
+    check_retry: CheckRetryPolicy = CheckRetryPolicy()
     rate_limit: RateLimit = RateLimit()
     circuit_breaker: CircuitBreakerPolicy = CircuitBreakerPolicy()
     pool: Pool = Pool()

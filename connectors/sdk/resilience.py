@@ -28,9 +28,18 @@ from connectors.sdk.errors import ConnectorError
 
 
 class CircuitOpen(ConnectorError):
-    """The agency failed repeatedly just now; the hub waits before calling it again."""
+    """The agency failed repeatedly just now; the hub waits before calling it again.
+
+    `cause` and `cause_count` keep what opened the circuit (e.g. three timeouts), so a check refused
+    here still says why the agency is being left alone.
+    """
 
     default_code = "circuit_open"
+
+    def __init__(self, message: str, *, cause: str | None = None, cause_count: int = 0) -> None:
+        super().__init__(message=message)
+        self.cause = cause
+        self.cause_count = cause_count
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class Admission:
     wait: float = 0.0
     failures: int = 0
     trial: bool = False
+    cause: str | None = None
+    """The failure that began the current run of failures (what opened the circuit)."""
 
     @property
     def healthy(self) -> bool:
@@ -57,31 +68,49 @@ class ResilienceState(Protocol):
     def admit(self, agency: str, now: float, *, interval: float, burst: int, reset_after: float) -> Admission:
         """Ask the circuit, then (if it allows) reserve the next rate-limit slot."""
 
-    def record(self, agency: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
-        """Count a request's outcome: a success closes the circuit, enough failures in a row open it."""
+    def record(
+        self,
+        agency: str,
+        now: float,
+        *,
+        success: bool,
+        threshold: int,
+        reset_after: float,
+        cause: str | None = None,
+    ) -> None:
+        """Count a request's outcome: a success closes the circuit, enough failures in a row open it.
+
+        `cause` is a failure's code; the first of a run of failures is kept as what opened the circuit.
+        """
 
 
 @dataclass
 class AgencyState:
-    """One agency's row: theoretical arrival time (GCRA), failures in a row, and when an open circuit ends."""
+    """One agency's row: theoretical arrival time (GCRA), failures in a row (and the first one's code), and
+    when an open circuit ends."""
 
     arrival: float | None = None
     failures: int = 0
     opened_until: float | None = None
+    cause: str | None = None
 
     def admit(self, now: float, interval: float, burst: int, reset_after: float) -> Admission:
         allowed, opened_until = circuit_allows(self.opened_until, now, reset_after)
         trial = allowed and self.opened_until is not None
         self.opened_until = opened_until
         if not allowed:
-            return Admission(allowed=False, failures=self.failures)
+            return Admission(allowed=False, failures=self.failures, cause=self.cause)
         self.arrival, wait = next_arrival(self.arrival, now, interval, burst)
-        return Admission(allowed=True, wait=wait, failures=self.failures, trial=trial)
+        return Admission(allowed=True, wait=wait, failures=self.failures, trial=trial, cause=self.cause)
 
-    def record(self, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
+    def record(
+        self, now: float, *, success: bool, threshold: int, reset_after: float, cause: str | None = None
+    ) -> None:
         if success:
-            self.failures, self.opened_until = 0, None
+            self.failures, self.opened_until, self.cause = 0, None, None
             return
+        if self.failures == 0 or self.cause is None:
+            self.cause = cause
         self.failures += 1
         if self.failures >= threshold:
             self.opened_until = now + reset_after
@@ -113,10 +142,19 @@ class MemoryResilienceState:
         with self._lock:
             return self._agencies.setdefault(agency, AgencyState()).admit(now, interval, burst, reset_after)
 
-    def record(self, agency: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
+    def record(
+        self,
+        agency: str,
+        now: float,
+        *,
+        success: bool,
+        threshold: int,
+        reset_after: float,
+        cause: str | None = None,
+    ) -> None:
         with self._lock:
             state = self._agencies.setdefault(agency, AgencyState())
-            state.record(now, success=success, threshold=threshold, reset_after=reset_after)
+            state.record(now, success=success, threshold=threshold, reset_after=reset_after, cause=cause)
 
 
 class AgencyGuard:
@@ -154,12 +192,17 @@ class AgencyGuard:
             reset_after=self._reset_after,
         )
         if not admission.allowed:
-            raise CircuitOpen(message=f"{self.agency_id} circuit open: recent requests failed; not calling it")
+            raise CircuitOpen(
+                f"{self.agency_id} circuit open: recent requests failed; not calling it",
+                cause=admission.cause,
+                cause_count=admission.failures,
+            )
         self._healthy = admission.healthy
         if admission.wait > 0:
             self._sleep(admission.wait)
 
-    def after_request(self, *, success: bool) -> None:
+    def after_request(self, *, success: bool, cause: str | None = None) -> None:
+        """Count the outcome; a failure's `cause` is its code (e.g. "timeout", "http_503")."""
         if success and self._healthy:
             return
         self.state.record(
@@ -168,4 +211,5 @@ class AgencyGuard:
             success=success,
             threshold=self.breaker.failure_threshold,
             reset_after=self._reset_after,
+            cause=cause,
         )

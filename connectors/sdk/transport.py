@@ -129,7 +129,9 @@ class HttpTransport:
         asynchronous: bool = False,
         correlation_id: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_accepted: Callable[[], None] | None = None,
     ) -> None:
+        """`on_accepted` is told when the agency accepts a request for a later reply (202), before the wait."""
         self.endpoint = config.endpoint.rstrip("/")
         self.timeout = (config.timeouts.connect, config.timeouts.read)
         self.reply_deadline = reply_deadline.total_seconds()
@@ -142,6 +144,7 @@ class HttpTransport:
         self._tls = credentials.requests_kwargs()
         self.guard = AgencyGuard(config.id, config.rate_limit, config.circuit_breaker, state or MemoryResilienceState())
         self._sleep = sleep
+        self._on_accepted = on_accepted
         self.exchanges: list[Exchange] = []
 
     def send(self, method: str, path: str, *, json: Any = None, data: Any = None) -> requests.Response:
@@ -161,6 +164,8 @@ class HttpTransport:
             if response.status_code == 202:
                 if not response.headers.get("Location"):
                     raise MalformedReply("accepted_without_location", "202 Accepted without a Location to poll")
+                if self._on_accepted is not None:
+                    self._on_accepted()
                 response = self._await_reply(response, headers, token)
         finally:
             if token is not None and self.callbacks is not None:
@@ -193,20 +198,22 @@ class HttpTransport:
                 **kwargs,
             )
         except requests.Timeout:
-            self.guard.after_request(success=False)
-            raise AgencyTimeout() from None
+            raise self._failed(AgencyTimeout()) from None
         except requests.ConnectionError as error:
-            self.guard.after_request(success=False)
-            raise (AgencyTimeout() if _caused_by_timeout(error) else AgencyUnavailable()) from None
+            raise self._failed(AgencyTimeout() if _caused_by_timeout(error) else AgencyUnavailable()) from None
         except requests.exceptions.ChunkedEncodingError:
             # The connection broke part way through the reply body: the agency's fault, as a drop is.
-            self.guard.after_request(success=False)
-            raise AgencyUnavailable() from None
+            raise self._failed(AgencyUnavailable()) from None
         except requests.RequestException:
-            self.guard.after_request(success=False)
-            raise ConnectorError("request_error") from None
-        self.guard.after_request(success=response.status_code not in RETRY_STATUSES)
+            raise self._failed(ConnectorError("request_error")) from None
+        failed = response.status_code in RETRY_STATUSES
+        self.guard.after_request(success=not failed, cause=f"http_{response.status_code}" if failed else None)
         return response
+
+    def _failed(self, error: ConnectorError) -> ConnectorError:
+        """Count a failed request against the agency's circuit, keeping its code as the cause."""
+        self.guard.after_request(success=False, cause=error.code)
+        return error
 
     def _await_reply(
         self, accepted: requests.Response, headers: dict[str, str], token: str | None

@@ -10,23 +10,32 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from hub.agencies import AgencySetupError, build_connector
+from connectors.sdk.config import CheckRetryPolicy
+from hub.agencies import AgencySetupError, build_connector, registered_agencies
+from hub.checks.attempts import Attempt, earliest_retry
 from hub.chronology.assembly import PairKey, assemble, prior_referrals
+from hub.deadlines.config import referral_due_at
 from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.home import open_store
-from schemas import AgencyReply, LinkOutcome, PriorReferral, ReplyStatus
+from schemas import AgencyReply, CheckPhase, CheckProgress, ChecksStage, LinkOutcome, PriorReferral, ReplyStatus
 
 if TYPE_CHECKING:
     from connectors.sdk.connections import ConnectionLookup
 
 ACTOR = "airflow:mash_referral"
 PURPOSE = "mash_checks"
+SUPERSEDED = "superseded"
+"""What a check attempt returns when a newer attempt of the same check is already on record."""
+FIRST_ATTEMPT = Attempt()
+IN_FLIGHT = (CheckPhase.NOT_ASKED, CheckPhase.ASKED)
+"""Checks the first, partial, history waits for: every other check has an answer, a reason, or a promise."""
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -34,7 +43,14 @@ R = TypeVar("R")
 
 
 class PipelineError(RuntimeError):
-    """A step failed; the message names the step and ids only, so it is safe in any log."""
+    """A step failed; the message names the step and ids only, so it is safe in any log.
+
+    `retryable` is False when trying again cannot help (Airflow then fails the task at once).
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def _ids_only_errors(step: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -52,7 +68,7 @@ def _ids_only_errors(step: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             except PipelineError:
                 raise
             except UserError as exc:
-                raise PipelineError(f"{step}: {exc}") from None
+                raise PipelineError(f"{step}: {exc}", retryable=False) from None
             except Exception as exc:  # noqa: BLE001 - deliberately total: see docstring
                 raise PipelineError(
                     f"{step} failed with {type(exc).__name__}; details withheld (personal data)"
@@ -65,11 +81,16 @@ def _ids_only_errors(step: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 @_ids_only_errors("plan")
 def plan_checks(referral_id: str, settings: HubSettings | None = None) -> list[str]:
-    """The subject ids every agency is asked about."""
+    """Put every agency × subject check on record as not yet asked, and return the subject ids to fan out."""
+    settings = settings or HubSettings.from_env()
     store = open_store(settings)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
     subject_ids = [subject.subject_id for subject in referral.subjects]
-    log.info("Referral %s: checking %d subjects", referral_id, len(subject_ids))
+    agencies = [agency.id for agency in registered_agencies(settings)]
+    store.plan_checks(
+        referral_id, agencies, subject_ids, due_at=referral_due_at(settings, referral.received_at, referral.rag)
+    )
+    log.info("Referral %s: checking %d subjects with %d agencies", referral_id, len(subject_ids), len(agencies))
     return subject_ids
 
 
@@ -81,47 +102,98 @@ def run_check(
     settings: HubSettings | None = None,
     *,
     connections: ConnectionLookup | None = None,
+    attempt: Attempt = FIRST_ATTEMPT,
 ) -> str:
-    """Ask one agency about one subject, store the encrypted reply and its raw exchanges, return its status.
+    """Ask one agency about one subject, store the encrypted reply, its raw exchanges and the check's progress.
 
-    `connections` finds the agency's Airflow Connection (the DAG passes Airflow's own lookup). The
-    referral's RAG rating sets how long a reply may take. A failed check is stored (so the family
-    history shows "check failed", not "not checked") and then raised, so Airflow shows the task as
-    failed too.
+    `connections` finds the agency's Airflow Connection (the DAG passes Airflow's own lookup); `attempt`
+    is Airflow's try. The referral's RAG rating sets how long a reply may take. A failed check is stored
+    as "failed, retrying" (with the next try's time) or "failed" with its reason, and then raised, so
+    Airflow retries it or shows it failed; `PipelineError.retryable` says which. A late attempt that a
+    newer one has overtaken stores nothing. Each result also updates the family history once the first
+    replies are all in (a partial history), and again for every later one.
     """
     settings = settings or HubSettings.from_env()
     store = open_store(settings)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
     subject = referral.subject(subject_id)
+    asked = CheckProgress(agency=agency_id, subject_id=subject_id, phase=CheckPhase.ASKED, attempts=attempt.number)
+    if not store.record_progress(referral_id, asked):
+        log.warning(
+            "Referral %s: %s check for %s attempt %d overtaken", referral_id, agency_id, subject_id, attempt.number
+        )
+        return SUPERSEDED
+    policy, lawful_basis, recording, setup_problem = CheckRetryPolicy(), None, None, None
     try:
         connector = build_connector(
-            settings, agency_id, rag=referral.rag, lookup=connections, state=store.resilience_state()
+            settings,
+            agency_id,
+            rag=referral.rag,
+            lookup=connections,
+            state=store.resilience_state(),
+            retry_requests=attempt.is_first,
         )
     except AgencySetupError as error:
-        _store_unchecked(store, referral_id, agency_id, subject_id, error.code)
-        raise PipelineError(f"{agency_id} check for {subject_id} failed: {error}") from None
-    checked = connector.check_recorded(referral_id, subject)
-    reply = checked.reply
-    store.save_reply(reply, actor=ACTOR, recording=checked.recording, lawful_basis=connector.config.lawful_basis)
+        reply, setup_problem = _failed_reply(referral_id, agency_id, subject_id, error.code), str(error)
+    else:
+        policy, lawful_basis = connector.config.check_retry, connector.config.lawful_basis
+        connector.on_accepted = functools.partial(_awaiting, store, referral_id, asked)
+        checked = connector.check_recorded(referral_id, subject)
+        reply, recording = checked.reply, checked.recording
+    progress = _progress_after(reply, attempt, policy)
+    if not store.save_reply(reply, actor=ACTOR, recording=recording, lawful_basis=lawful_basis, progress=progress):
+        log.warning(
+            "Referral %s: %s check for %s attempt %d overtaken", referral_id, agency_id, subject_id, attempt.number
+        )
+        return SUPERSEDED
     log.info(
-        "Referral %s: %s check for %s is %s (%d records, %d exchanges, %s ms)",
+        "Referral %s: %s check for %s is %s, attempt %d (%d records, %s ms)",
         referral_id,
         agency_id,
         subject_id,
-        reply.status.value,
+        progress.phase.value if reply.status is ReplyStatus.FAILED else reply.status.value,
+        attempt.number,
         len(reply.entries),
-        len(checked.recording.exchanges),
         reply.duration_ms,
     )
+    refresh_history(store, referral_id)
     if reply.status is ReplyStatus.FAILED:
-        raise PipelineError(f"{agency_id} check for {subject_id} failed: {reply.error_code or 'unknown error'}")
+        raise PipelineError(
+            f"{agency_id} check for {subject_id} failed: {setup_problem or reply.error_code or 'unknown error'}",
+            retryable=progress.phase is CheckPhase.RETRYING,
+        )
     return reply.status.value
 
 
-def _store_unchecked(store: HubStore, referral_id: str, agency_id: str, subject_id: str, code: str) -> None:
-    """An agency the hub could not even call is a failed check, so the history says so (not "pending")."""
+def _awaiting(store: HubStore, referral_id: str, asked: CheckProgress) -> None:
+    """The agency accepted the request and will reply later: on record as awaiting its reply."""
+    try:
+        store.record_progress(referral_id, asked.model_copy(update={"phase": CheckPhase.AWAITING_REPLY}))
+        refresh_history(store, referral_id)
+    except Exception as exc:  # noqa: BLE001 - progress is a courtesy; the reply itself is what must be stored
+        log.warning(
+            "Referral %s: could not record %s as awaiting a reply (%s)", referral_id, asked.agency, type(exc).__name__
+        )
+
+
+def _progress_after(reply: AgencyReply, attempt: Attempt, policy: CheckRetryPolicy) -> CheckProgress:
+    """The check's place in the ledger once this attempt's reply is in."""
+    common = {"agency": reply.agency, "subject_id": reply.subject_id, "attempts": attempt.number}
+    if reply.status is not ReplyStatus.FAILED:
+        return CheckProgress(**common, phase=CheckPhase.ANSWERED)
+    failure = {"reason": reply.error_code, "cause": reply.error_cause, "cause_count": reply.error_cause_count}
+    if attempt.will_retry(reply.error_code):
+        failed_at = reply.completed_at or datetime.now(UTC)
+        return CheckProgress(
+            **common, **failure, phase=CheckPhase.RETRYING, next_attempt_at=earliest_retry(policy, attempt, failed_at)
+        )
+    return CheckProgress(**common, **failure, phase=CheckPhase.GAVE_UP)
+
+
+def _failed_reply(referral_id: str, agency_id: str, subject_id: str, code: str) -> AgencyReply:
+    """An agency the hub could not even call is a failed check, so the history says so (not "not asked")."""
     now = datetime.now(UTC)
-    reply = AgencyReply(
+    return AgencyReply(
         agency=agency_id,
         referral_id=referral_id,
         subject_id=subject_id,
@@ -130,18 +202,71 @@ def _store_unchecked(store: HubStore, referral_id: str, agency_id: str, subject_
         completed_at=now,
         error_code=code,
     )
-    store.save_reply(reply, actor=ACTOR)
+
+
+def refresh_history(store: HubStore, referral_id: str) -> None:
+    """Assemble again once no check is still to be asked or in flight: the first, partial, history, then one
+    version for each later reply. A failure here is logged, not raised: the run's last step assembles anyway.
+    """
+    try:
+        pending = [item for item in store.check_progress(referral_id) if item.phase in IN_FLIGHT]
+        if pending:
+            return
+        store_chronologies(store, referral_id, datetime.now(UTC), actor=ACTOR, purpose=PURPOSE)
+    except Exception as exc:  # noqa: BLE001 - see docstring; the type alone is safe to log
+        log.warning(
+            "Referral %s: history not refreshed (%s); the run's last step assembles it", referral_id, type(exc).__name__
+        )
 
 
 @_ids_only_errors("assemble")
 def assemble_chronologies(
     referral_id: str, assembled_at: datetime, settings: HubSettings | None = None
 ) -> list[dict[str, str | int]]:
-    """Link replies to subjects, assemble each child's chronology, and store it encrypted.
+    """Close the referral's checks, then link replies to subjects and store each child's chronology.
 
-    `assembled_at` comes from the DAG run, not the clock, so re-running the task stores the same state.
+    Runs once every check task has ended, so a check still "asked" or "retrying" lost its worker and is
+    closed as failed (`worker_lost`), and one never asked is closed as `checks_not_started`: no stored
+    version keeps a state that is no longer true. `assembled_at` comes from the DAG run.
     """
-    return store_chronologies(open_store(settings), referral_id, assembled_at, actor=ACTOR, purpose=PURPOSE)
+    store = open_store(settings)
+    checks = store.referral_checks(referral_id)
+    plan_failed = checks is None or checks.stage not in (ChecksStage.IN_PROGRESS, ChecksStage.COMPLETE)
+    for closed in store.close_checks(referral_id, plan_failed=plan_failed):
+        log.warning(
+            "Referral %s: %s check for %s closed as %s", referral_id, closed.agency, closed.subject_id, closed.reason
+        )
+    return store_chronologies(store, referral_id, assembled_at, actor=ACTOR, purpose=PURPOSE)
+
+
+@_ids_only_errors("outcome")
+def check_outcome(referral_id: str, settings: HubSettings | None = None) -> dict[str, int]:
+    """The run's verdict: raise if the checks could not start or any check gave up, one clause per agency.
+
+    The history has already been assembled from everything that arrived; this only makes the run say
+    "failed" when the practitioner does not have every answer.
+    """
+    store = open_store(settings)
+    checks = store.referral_checks(referral_id)
+    if checks is None or checks.stage is ChecksStage.COULD_NOT_START:
+        raise PipelineError(f"Referral {referral_id}: the checks could not start; no agency was asked")
+    progress = store.check_progress(referral_id)
+    failures = failed_checks_by_agency(progress)
+    if failures:
+        raise PipelineError(f"Referral {referral_id}: " + "; ".join(failures))
+    return dict(Counter(item.phase.value for item in progress))
+
+
+def failed_checks_by_agency(progress: list[CheckProgress]) -> list[str]:
+    """ "housing: 4 of 4 checks failed (http_503)" for each agency with a check that gave up (ids and codes only)."""
+    lines = []
+    for agency in sorted({item.agency for item in progress}):
+        checks = [item for item in progress if item.agency == agency]
+        failed = [item for item in checks if item.phase is CheckPhase.GAVE_UP]
+        if failed:
+            reasons = ", ".join(sorted({item.reason or "unknown" for item in failed}))
+            lines.append(f"{agency}: {len(failed)} of {len(checks)} checks failed ({reasons})")
+    return lines
 
 
 def inherited_decisions(store: HubStore, prior: list[PriorReferral]) -> dict[PairKey, bool]:
@@ -165,8 +290,12 @@ def store_chronologies(
 ) -> list[dict[str, str | int]]:
     """Assemble with practitioners' link decisions, store each child's chronology, queue new reviews.
 
-    Also what a practitioner's decision runs, so the history they read next reflects it.
+    Also what a practitioner's decision runs, so the history they read next reflects it. The assembly
+    revision is read first: if anything changed while this assembly ran, it stores nothing, because the
+    assembly that change set off will store a newer picture.
     """
+    revision = store.assembly_revision(referral_id)
+    progress = store.check_progress(referral_id)
     referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
     replies = store.load_replies(referral_id, actor=actor, purpose=purpose)
     earlier = {
@@ -175,10 +304,15 @@ def store_chronologies(
     }
     prior = prior_referrals(referral, earlier)
     decisions = {**inherited_decisions(store, prior), **store.link_decisions(referral_id)}
-    chronologies = assemble(referral, replies, assembled_at=assembled_at, decisions=decisions, prior=prior)
+    chronologies = assemble(
+        referral, replies, assembled_at=assembled_at, decisions=decisions, prior=prior, progress=progress
+    )
     stored: list[dict[str, str | int]] = []
     for chronology in chronologies:
-        version = store.save_chronology(chronology, actor=actor)
+        version = store.save_chronology(chronology, actor=actor, revision=revision)
+        if version is None:
+            log.info("Referral %s: assembly overtaken by a newer change; not stored", referral_id)
+            return stored
         stored.append({"child": chronology.child_subject_id, "version": version, "entries": len(chronology.entries)})
         log.info(
             "Referral %s: chronology for %s stored as version %d (%d entries)",

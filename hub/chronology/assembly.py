@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
+from hub.chronology.check_states import state_of
 from hub.chronology.household import adults_related_to, household_graph
 from hub.crypto.digest import canonical_json
 from hub.linkage import Judgement, Linker, Outcome, default_linker, from_person
@@ -17,7 +18,9 @@ from hub.store.person_index import IndexedSubject
 from schemas import (
     AgencyReply,
     CandidateLink,
+    CheckProgress,
     CheckResult,
+    CheckState,
     Chronology,
     ChronologyEntry,
     Involvement,
@@ -181,20 +184,25 @@ def _merge(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
 def _checks(
     referral: Referral,
     replies: list[AgencyReply],
+    progress: Sequence[CheckProgress],
     counts: dict[tuple[str, str], int],
     links: dict[PersonKey, str],
     decided: list[CandidateLink],
 ) -> list[CheckResult]:
-    """Agency × subject for every subject; a missing reply shows as pending, never as "no record".
+    """Agency × subject for every subject, each with its state (`hub.chronology.check_states`).
 
-    Candidates are split into those linked to the subject and those left unmatched, so a reply the
-    agency calls "found" but whose person the identity check rejected is not shown as records found.
+    A check with no reply is never "no record": it is awaiting a reply, failed, or not yet asked, as
+    the ledger says. Candidates are split into those linked to the subject and those left unmatched,
+    so a reply the agency calls "found" whose person the identity check rejected is not shown as
+    records found.
     """
     by_key = {(reply.agency, reply.subject_id): reply for reply in replies}
+    ledger = {(item.agency, item.subject_id): item for item in progress}
     results = []
-    for agency in sorted({reply.agency for reply in replies}):
+    for agency in sorted({reply.agency for reply in replies} | {item.agency for item in progress}):
         for subject in referral.subjects:
             reply = by_key.get((agency, subject.subject_id))
+            step = ledger.get((agency, subject.subject_id))
             candidates = [candidate.agency_person_id for candidate in reply.candidates] if reply else []
             linked = sum(links.get((agency, person_id)) == subject.subject_id for person_id in candidates)
             review = sum(
@@ -202,6 +210,8 @@ def _checks(
                 for link in decided
                 if (link.agency, link.subject_id) == (agency, subject.subject_id)
             )
+            state = state_of(reply, step, linked=linked, review=review)
+            reason, cause, cause_count = _failure(reply, step) if state in _FAILED else (None, None, 0)
             results.append(
                 CheckResult(
                     agency=agency,
@@ -211,9 +221,28 @@ def _checks(
                     linked_candidates=linked,
                     unmatched_candidates=len(candidates) - linked,
                     review_candidates=review,
+                    state=state,
+                    reason=reason,
+                    cause=cause,
+                    cause_count=cause_count,
+                    attempts=step.attempts if step else int(reply is not None),
+                    due_at=step.due_at if step else None,
+                    next_attempt_at=step.next_attempt_at if step and state is CheckState.FAILED_RETRYING else None,
                 )
             )
     return results
+
+
+_FAILED = (CheckState.FAILED, CheckState.FAILED_RETRYING)
+
+
+def _failure(reply: AgencyReply | None, step: CheckProgress | None) -> tuple[str | None, str | None, int]:
+    """Why a check failed: the ledger's account (it knows of give-ups without a reply), else the reply's."""
+    if step is not None and step.reason is not None:
+        return step.reason, step.cause, step.cause_count
+    if reply is not None:
+        return reply.error_code, reply.error_cause, reply.error_cause_count
+    return None, None, 0
 
 
 def assemble(
@@ -224,14 +253,15 @@ def assemble(
     linker: Linker | None = None,
     decisions: Mapping[PairKey, bool] | None = None,
     prior: Sequence[PriorReferral] = (),
+    progress: Sequence[CheckProgress] = (),
 ) -> list[Chronology]:
     """One chronology per child (subject child and siblings), with version 1 as a placeholder.
 
     A child's chronology holds the events that involve the child, or an adult related to the child
     by a stated relationship (`hub.chronology.household`), as linked by the identity check; events of rejected
     candidates are left out. Each chronology carries the household graph it was assembled with.
-    `checks` covers every agency and every subject, with the agency's status and the number of
-    linked events.
+    `checks` covers every agency and every subject, with the agency's status, the check's state as the
+    ledger (`progress`) and the replies show it, and the number of linked events.
     """
     _check_replies(referral, replies)
     ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
@@ -247,7 +277,7 @@ def assemble(
             if reply.subject_id in involved:
                 counts[(reply.agency, reply.subject_id)] = counts.get((reply.agency, reply.subject_id), 0) + 1
     entries = _merge(kept)
-    checks = _checks(referral, ordered, counts, links, decided)
+    checks = _checks(referral, ordered, progress, counts, links, decided)
 
     household = household_graph(referral, ordered, links)
     chronologies = []

@@ -5,13 +5,19 @@ One view model feeds both the terminal and the HTML report, so the two never dis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from hub.chronology.check_states import check_words, gaps, is_all_clear, state_at
 from hub.chronology.household import REFERRAL, adults_related_to, is_agency_node
 from schemas import (
     CandidateLink,
+    CheckPhase,
+    CheckProgress,
     CheckResult,
+    ChecksStage,
+    CheckState,
     Chronology,
     ChronologyEntry,
     DatePrecision,
@@ -25,15 +31,6 @@ from schemas import (
     Subject,
     SubjectRole,
 )
-
-STATUS_WORDS = {
-    ReplyStatus.FOUND: "records found",
-    ReplyStatus.NO_RECORD: "checked: no record",
-    ReplyStatus.MULTIPLE_CANDIDATES: "several possible matches",
-    ReplyStatus.FAILED: "check failed",
-    ReplyStatus.PENDING: "awaiting reply",
-}
-NOT_CHECKED = "not checked"
 
 
 @dataclass(frozen=True)
@@ -93,12 +90,29 @@ class PriorRow:
 
 
 @dataclass(frozen=True)
+class CheckCell:
+    """One agency check for one person as shown: its state (a `CheckState` value), words, and the facts."""
+
+    agency: str
+    subject_id: str
+    state: str
+    words: str
+    reason: str | None
+    cause: str | None
+    attempts: int
+    due_at: datetime | None
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ChildHistory:
     subject_id: str
     name: str
     version: int
     assembled_at: datetime
     rows: list[EntryRow]
+    partial: bool = False
+    """Assembled while some checks had no final answer: later replies will add to it."""
 
 
 @dataclass(frozen=True)
@@ -116,24 +130,14 @@ class FamilyHistory:
     re_referral: str | None
     """Set when a linked earlier referral was received within a year: practitioners must see it first."""
     agencies: list[str]
-    checks: dict[str, dict[str, str]]
-    """subject id -> agency -> status in words."""
+    checks: dict[str, dict[str, CheckCell]]
+    """subject id -> agency -> the check as shown now."""
     children: list[ChildHistory]
-
-
-UNCONFIRMED = "possible match, not confirmed"
-
-
-def check_words(result: CheckResult) -> str:
-    """The agency's answer, qualified by linkage: "found" is only said of linked records."""
-    if result.status not in (ReplyStatus.FOUND, ReplyStatus.MULTIPLE_CANDIDATES):
-        return STATUS_WORDS[result.status]
-    awaiting = f"{result.review_candidates} awaiting review" if result.review_candidates else ""
-    if result.linked_candidates == 0:
-        return f"{UNCONFIRMED}; {awaiting}" if awaiting else UNCONFIRMED
-    others = result.unmatched_candidates - result.review_candidates
-    extra = [awaiting, f"{others} more not confirmed" if others else ""]
-    return "; ".join([STATUS_WORDS[ReplyStatus.FOUND], *(part for part in extra if part)])
+    gaps: list[str]
+    """What the history cannot yet say, one sentence per agency: checks failed, outstanding or never made."""
+    all_clear: bool
+    """Every check for every person ended with the agency answering that it holds nothing."""
+    read_at: datetime
 
 
 OUTCOME_WORDS = {
@@ -345,16 +349,87 @@ def _latest_household(chronologies: list[Chronology]) -> list[HouseholdEdge]:
     return _latest(chronologies).household if chronologies else []
 
 
-def build(referral: Referral, chronologies: list[Chronology], agencies: list[str]) -> FamilyHistory:
+def current_checks(
+    referral: Referral, chronologies: list[Chronology], progress: Sequence[CheckProgress], agencies: Sequence[str]
+) -> list[CheckResult]:
+    """Every agency × person check as it stands now: the latest version's, brought up to date by the ledger.
+
+    A version is a snapshot; the ledger moves on (a retry scheduled, a worker lost, a re-check begun),
+    so wherever the ledger says something the snapshot does not, the ledger's account is shown.
+    """
+    stored = {
+        (check.agency, check.subject_id): check for check in (_latest(chronologies).checks if chronologies else [])
+    }
+    ledger = {(item.agency, item.subject_id): item for item in progress}
+    every = sorted(set(stored) | set(ledger) | {(a, s.subject_id) for a in agencies for s in referral.subjects})
+    results = []
+    for agency, subject_id in every:
+        check = stored.get((agency, subject_id)) or CheckResult(
+            agency=agency, subject_id=subject_id, status=ReplyStatus.PENDING, state=CheckState.NOT_ASKED
+        )
+        step = ledger.get((agency, subject_id))
+        results.append(check if step is None else brought_up_to_date(check, step))
+    return results
+
+
+def brought_up_to_date(check: CheckResult, step: CheckProgress) -> CheckResult:
+    """The stored check, unless the ledger has news: a final answer stands only while the ledger agrees."""
+    shown = state_at(check)
+    answered = step.phase is CheckPhase.ANSWERED and shown.is_final and shown is not CheckState.FAILED
+    if answered or (step.phase is CheckPhase.GAVE_UP and shown is CheckState.FAILED):
+        return check
+    state = {
+        CheckPhase.NOT_ASKED: CheckState.NOT_ASKED,
+        CheckPhase.RETRYING: CheckState.FAILED_RETRYING,
+        CheckPhase.GAVE_UP: CheckState.FAILED,
+    }.get(step.phase, CheckState.AWAITING_REPLY)
+    failed = state in (CheckState.FAILED, CheckState.FAILED_RETRYING)
+    return check.model_copy(
+        update={
+            "state": state,
+            "reason": step.reason if failed else None,
+            "cause": step.cause if failed else None,
+            "cause_count": step.cause_count if failed else 0,
+            "attempts": step.attempts,
+            "due_at": step.due_at,
+            "next_attempt_at": step.next_attempt_at if state is CheckState.FAILED_RETRYING else None,
+        }
+    )
+
+
+def _cell(check: CheckResult, now: datetime) -> CheckCell:
+    return CheckCell(
+        agency=check.agency,
+        subject_id=check.subject_id,
+        state=state_at(check, now).value,
+        words=check_words(check, now),
+        reason=check.reason,
+        cause=check.cause,
+        attempts=check.attempts,
+        due_at=check.due_at,
+        next_attempt_at=check.next_attempt_at,
+    )
+
+
+def build(
+    referral: Referral,
+    chronologies: list[Chronology],
+    agencies: list[str],
+    *,
+    progress: Sequence[CheckProgress] = (),
+    stage: ChecksStage | None = None,
+    now: datetime | None = None,
+) -> FamilyHistory:
+    """The history as of `now`: chronologies as stored, checks as the ledger (`progress`) has them now."""
+    now = now or datetime.now(UTC)
     names = {subject.subject_id: subject.person.name.display for subject in referral.subjects}
     prior = _latest(chronologies).prior_referrals if chronologies else []
-    checks: dict[str, dict[str, str]] = {
-        subject.subject_id: dict.fromkeys(agencies, NOT_CHECKED) for subject in referral.subjects
-    }
+    checks = current_checks(referral, chronologies, progress, agencies)
+    cells: dict[str, dict[str, CheckCell]] = {subject.subject_id: {} for subject in referral.subjects}
+    for check in checks:
+        cells.setdefault(check.subject_id, {})[check.agency] = _cell(check, now)
     children = []
     for chronology in sorted(chronologies, key=lambda item: item.child_subject_id):
-        for result in chronology.checks:
-            checks.setdefault(result.subject_id, {})[result.agency] = check_words(result)
         related = adults_related_to(chronology.child_subject_id, chronology.household)
         rows = [
             EntryRow(
@@ -375,6 +450,7 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
                 version=chronology.version,
                 assembled_at=chronology.assembled_at,
                 rows=rows,
+                partial=bool(chronology.outstanding),
             )
         )
     return FamilyHistory(
@@ -389,6 +465,9 @@ def build(referral: Referral, chronologies: list[Chronology], agencies: list[str
         prior_referrals=prior_rows(prior, names),
         re_referral=re_referral_flag(referral, prior, names),
         agencies=agencies,
-        checks=checks,
+        checks=cells,
         children=children,
+        gaps=gaps(checks, names, stage=stage, now=now),
+        all_clear=is_all_clear(checks, now),
+        read_at=now,
     )

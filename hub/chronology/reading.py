@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from hub.errors import UserError
 from hub.settings import HubSettings
 
+if TYPE_CHECKING:
+    from hub.chronology.family_history import FamilyHistory
+
 PRACTITIONER_PURPOSE = "practitioner_view"
 
 
 def show_history(
-    settings: HubSettings, referral_id: str, *, actor: str, console: Console, html: Path | None = None
-) -> None:
-    """Print the latest family history, and write it as HTML when asked; every read is audited."""
+    settings: HubSettings,
+    referral_id: str,
+    *,
+    actor: str,
+    console: Console,
+    html: Path | None = None,
+    as_json: bool = False,
+) -> FamilyHistory:
+    """Print the latest family history (as JSON when asked), and write it as HTML when asked.
+
+    Every read is audited. Checks are shown as they stand now, from the ledger, not as they stood when
+    the latest version was assembled.
+    """
     from hub.agencies import load_registry
     from hub.chronology.family_history import build
+    from hub.chronology.history_json import history_document
     from hub.chronology.report import print_family_history, write_html
     from hub.store.home import open_store
 
@@ -26,7 +42,21 @@ def show_history(
         raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
     referral = store.load_referral(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
     chronologies = store.latest_chronologies(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
-    history = build(referral, chronologies, load_registry(settings).ids)
-    print_family_history(history, console)
+    checks = store.referral_checks(referral_id)
+    history = build(
+        referral,
+        chronologies,
+        load_registry(settings).ids,
+        progress=store.check_progress(referral_id),
+        stage=checks.stage if checks else None,
+    )
+    if as_json:
+        # ASCII-only JSON: every control character and non-ASCII letter is a \u escape, so none reaches the terminal.
+        console.out(json.dumps(history_document(history), indent=2, ensure_ascii=True), highlight=False)
+    else:
+        print_family_history(history, console)
     if html is not None:
-        console.print(f"HTML report written to [bold]{write_html(history, html)}[/]")
+        written = write_html(history, html)
+        if not as_json:
+            console.print(f"HTML report written to [bold]{written}[/]")
+    return history

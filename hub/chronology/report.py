@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from hub.chronology.family_history import FamilyHistory
 
@@ -24,21 +25,63 @@ def _brief(evidence: str) -> str:
     return _FREQUENCY_NOTE.sub("", evidence)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 controls (ESC starts every terminal escape: colours, OSC-8 links, cursor moves) and the
+bidirectional overrides that make text display in another order than it is stored. Tab and newline stay."""
+
+
+def shown(value: object) -> Text:
+    """Stored text exactly as stored, for the terminal: never read as rich markup, never a control sequence.
+
+    Names, summaries and evidence come from referrals and agencies. As `Text` they are not parsed for
+    markup (`[link=...]`, `[bold red]`), and controls are replaced by U+FFFD so a hostile value can
+    neither style nor link nor move the cursor, and is still visibly there.
+    """
+    return Text(_CONTROL.sub("\ufffd", str(value)))
+
+
+def _line(*parts: str | Text) -> Text:
+    """A line joining fixed wording (markup allowed, ours) with stored values (already `shown`)."""
+    return Text.assemble(*(Text.from_markup(part) if isinstance(part, str) else part for part in parts))
+
+
+STATE_STYLES = {
+    "failed": "bold red",
+    "overdue": "bold red",
+    "not_asked": "red",
+    "failed_retrying": "yellow",
+    "awaiting_reply": "yellow",
+    "records_found": "bold",
+}
+
+
+def _check_cell(history: FamilyHistory, subject_id: str, agency: str) -> Text:
+    cell = history.checks.get(subject_id, {}).get(agency)
+    if cell is None:
+        return Text("")
+    text = shown(cell.words)
+    text.stylize(STATE_STYLES.get(cell.state, ""))
+    return text
+
+
 def print_family_history(history: FamilyHistory, console: Console) -> None:
-    console.rule(f"[bold]Family history for referral {history.referral_id}")
+    console.rule(_line("[bold]Family history for referral ", shown(history.referral_id)))
     console.print(
-        f"Received {history.received_at:%d %b %Y %H:%M} from {history.referrer}. RAG: [bold]{history.rag}[/]. "
-        f"Concerns: {', '.join(history.concerns)}."
+        _line(
+            f"Received {history.received_at:%d %b %Y %H:%M} from ",
+            shown(history.referrer),
+            f". RAG: [bold]{history.rag}[/]. Concerns: {', '.join(history.concerns)}.",
+        )
     )
 
     if history.re_referral:
-        console.print(f"[bold red]{history.re_referral}[/]")
+        console.print(shown(history.re_referral), style="bold red")
 
     household = Table(title="Household", title_justify="left", expand=False)
     for column in ("Id", "Name", "Role", "Born"):
         household.add_column(column)
     for member in history.household:
-        household.add_row(member.subject_id, member.name, member.role, member.birth_date)
+        household.add_row(shown(member.subject_id), shown(member.name), member.role, member.birth_date)
     console.print(household)
 
     if history.relationships:
@@ -46,7 +89,7 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         for column in ("Person", "Is", "Of", "Who says so"):
             graph.add_column(column)
         for edge in history.relationships:
-            graph.add_row(edge.person, edge.relationship, edge.of, edge.stated_by)
+            graph.add_row(shown(edge.person), edge.relationship, shown(edge.of), shown(edge.stated_by))
         console.print(graph)
 
     checks = Table(title="Agency checks", title_justify="left")
@@ -54,9 +97,12 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
     for agency in history.agencies:
         checks.add_column(agency)
     names = {member.subject_id: member.name for member in history.household}
-    for subject_id, statuses in history.checks.items():
-        checks.add_row(names.get(subject_id, subject_id), *(statuses.get(agency, "") for agency in history.agencies))
+    for subject_id in history.checks:
+        cells = (_check_cell(history, subject_id, agency) for agency in history.agencies)
+        checks.add_row(shown(names.get(subject_id, subject_id)), *cells)
     console.print(checks)
+    for gap in history.gaps:
+        console.print(_line("[bold red]Not yet known:[/] ", shown(gap)))
 
     if history.prior_referrals:
         prior = Table(title="Earlier referrals to the hub about these people", title_justify="left")
@@ -69,13 +115,15 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         ):
             prior.add_column(column, max_width=width, overflow="fold")
         for prior_row in history.prior_referrals:
-            why = f"\n[italic]Why review: {prior_row.why_review}[/]" if prior_row.why_review else ""
+            evidence = shown(prior_row.evidence)
+            if prior_row.why_review:
+                evidence.append_text(_line("\n[italic]Why review: [/]", shown(prior_row.why_review)))
             prior.add_row(
-                prior_row.person,
-                prior_row.earlier_referral,
+                shown(prior_row.person),
+                shown(prior_row.earlier_referral),
                 prior_row.received,
                 prior_row.outcome,
-                f"{prior_row.evidence}{why}",
+                evidence,
             )
         console.print(prior)
 
@@ -84,33 +132,54 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         for column, width in (("Person", 22), ("Agency record", 18), ("Decision", 22), ("Evidence", 60)):
             links.add_column(column, max_width=width, overflow="fold")
         for link in history.links:
-            evidence = (
-                f"{link.evidence}\n[italic]Why review: {link.why_review}[/]" if link.why_review else link.evidence
+            evidence = shown(link.evidence)
+            if link.why_review:
+                evidence.append_text(_line("\n[italic]Why review: [/]", shown(link.why_review)))
+            links.add_row(
+                shown(link.person),
+                shown(f"{link.agency} {link.record}"),
+                f"{link.outcome} ({link.probability})",
+                evidence,
             )
-            links.add_row(link.person, f"{link.agency} {link.record}", f"{link.outcome} ({link.probability})", evidence)
         console.print(links)
 
     if not history.children:
         console.print("[yellow]No chronology has been assembled for this referral yet.[/]")
     for child in history.children:
+        partial = " [bold yellow]PARTIAL: some checks have no final answer yet[/]" if child.partial else ""
         table = Table(
-            title=f"Chronology: {child.name} (version {child.version}, assembled {child.assembled_at:%d %b %Y %H:%M})",
+            title=_line(
+                "Chronology: ",
+                shown(child.name),
+                f" (version {child.version}, assembled {child.assembled_at:%d %b %Y %H:%M}){partial}",
+            ),
             title_justify="left",
             show_lines=True,
         )
         for column, width in (("Date", 12), ("Event", 18), ("What happened", 48), ("Source", 18), ("People", 30)):
             table.add_column(column, max_width=width, overflow="fold")
         for row in child.rows:
-            people = f"{row.people}\n[italic]through {row.through}[/]" if row.through else row.people
-            table.add_row(row.when, row.category, row.summary, row.source, people)
+            people = shown(row.people)
+            if row.through:
+                people.append_text(_line("\n[italic]through [/]", shown(row.through)))
+            table.add_row(row.when, row.category, shown(row.summary), shown(row.source), people)
         if not child.rows:
-            table.add_row("", "", "No agency holds records about this child or the household adults.", "", "")
+            table.add_row("", "", empty_chronology_words(history), "", "")
         console.print(table)
+
+
+def empty_chronology_words(history: FamilyHistory) -> str:
+    """What an empty chronology means: an all-clear only when every check answered "no record"."""
+    if history.all_clear:
+        return "No agency holds records about this child or the household adults."
+    return "No records are linked to this child so far, but not every check has answered: see 'Not yet known' above."
 
 
 def write_html(history: FamilyHistory, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = _templates.get_template("family_history.html.j2").render(history=history)
+    html = _templates.get_template("family_history.html.j2").render(
+        history=history, empty_chronology=empty_chronology_words(history)
+    )
     path.write_text(html, encoding="utf-8")
     path.chmod(0o600)
     return path

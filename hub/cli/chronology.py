@@ -17,8 +17,11 @@ app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)
 def show(
     referral_id: Annotated[str, typer.Argument(help="The referral's id, e.g. REF-2026-000417.")],
     html: Annotated[Path | None, typer.Option(help="Also write the history as an HTML report to this file.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the history as one JSON document (checks with their states).")
+    ] = False,
 ) -> None:
     """Print the latest family history for a referral."""
     from hub.chronology.reading import show_history
 
-    show_history(HubSettings.from_env(), referral_id, actor=cli_actor(), console=console, html=html)
+    show_history(HubSettings.from_env(), referral_id, actor=cli_actor(), console=console, html=html, as_json=as_json)

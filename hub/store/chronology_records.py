@@ -7,11 +7,14 @@ version read is audited, and so is a read that found nothing.
 
 from __future__ import annotations
 
+from typing import overload
+
 from sqlalchemy import Select, func, select
 
 from hub.audit import AuditAction
 from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
 from hub.store.audited import AuditedStore
+from hub.store.check_ledger import current_revision
 from hub.store.errors import UnknownReferral
 from hub.store.keys import child_key_id, data_key
 from hub.store.tables import ChronologyVersionRow, ReferralRow
@@ -34,16 +37,42 @@ def _chronology_content(chronology: Chronology) -> bytes:
 class ChronologyRecords(AuditedStore):
     """Versioned chronologies: write the next version, read the latest or a given one, list versions."""
 
-    def save_chronology(self, chronology: Chronology, *, actor: str, purpose: str = DEFAULT_CHRONOLOGY_PURPOSE) -> int:
+    def assembly_revision(self, referral_id: str) -> int:
+        """The referral's assembly revision: read it before reading what a chronology is assembled from."""
+        with self._sessions() as session:
+            return current_revision(session, referral_id)
+
+    @overload
+    def save_chronology(
+        self, chronology: Chronology, *, actor: str, purpose: str = ..., revision: None = None
+    ) -> int: ...
+
+    @overload
+    def save_chronology(
+        self, chronology: Chronology, *, actor: str, purpose: str = ..., revision: int
+    ) -> int | None: ...
+
+    def save_chronology(
+        self,
+        chronology: Chronology,
+        *,
+        actor: str,
+        purpose: str = DEFAULT_CHRONOLOGY_PURPOSE,
+        revision: int | None = None,
+    ) -> int | None:
         """Store a chronology as the child's next version and return its number.
 
         The incoming `version` is ignored. If entries and checks equal the latest version's, nothing
         is written and that version's number is returned, so re-running assembly is idempotent.
+        With `revision` (`assembly_revision`, read before the inputs were), nothing is written and
+        None is returned if anything has changed since: a newer assembly is due and will store it.
         """
         referral_id, child = chronology.referral_id, chronology.child_subject_id
         with self._audited(actor, purpose) as (session, access, now):
             if session.get(ReferralRow, referral_id) is None:
                 raise UnknownReferral(referral_id)
+            if revision is not None and current_revision(session, referral_id) != revision:
+                return None
             digest = keyed_digest(self._digest_key(session, now), "chronology", _chronology_content(chronology))
             latest = session.execute(
                 select(ChronologyVersionRow.version, ChronologyVersionRow.digest)

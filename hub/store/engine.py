@@ -80,3 +80,9 @@ def upsert(session: Session, table: Table, values: dict[str, Any], keys: list[st
 def insert_if_missing(session: Session, table: Table, values: dict[str, Any], keys: list[str]) -> None:
     """Insert a row unless one with the same keys exists (another worker may just have added it)."""
     session.execute(_insert(session, table, values).on_conflict_do_nothing(index_elements=keys))
+
+
+def increment(session: Session, table: Table, keys: dict[str, Any], column: str) -> None:
+    """Add one to a counter column, creating its row at 1 (one statement, so concurrent writers never lose a count)."""
+    statement = _insert(session, table, {**keys, column: 1})
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_={column: table.c[column] + 1}))

@@ -24,22 +24,24 @@ from hub.audit import AuditAction, AuditEvent, ChainVerification
 from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
 from hub.store import audit_log
 from hub.store.audit_log import Access
+from hub.store.check_ledger import CheckLedger
 from hub.store.chronology_records import ChronologyRecords
+from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
 from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
 from hub.store.review_queue import ReviewQueue
-from hub.store.tables import IndexedPersonRow, PersonIndexTokenRow, ReferralRow
-from schemas import Person, Referral
+from hub.store.tables import IndexedPersonRow, PersonIndexTokenRow, ReferralChecksRow, ReferralRow
+from schemas import ChecksStage, Person, Referral
 
 
 def _token(index_key: bytes, blocking_key: str) -> str:
     return keyed_digest(index_key, TOKEN_DOMAIN, blocking_key.encode("utf-8"))
 
 
-class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords):
+class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 
     `HubStore(url, key_provider, *, lawful_basis=..., clock=...)`: see `AuditedStore.__init__`.
@@ -47,14 +49,25 @@ class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords):
 
     # Referrals
 
-    def save_referral(self, referral: Referral, *, actor: str, purpose: str) -> bool:
+    def save_referral(self, referral: Referral, *, actor: str, purpose: str, for_checks: bool = False) -> bool:
         """Store a referral; True if new, False if this exact referral is already stored.
 
         Raises `ReferralConflict` if the id is taken by different content: referrals are never
-        overwritten, so what was received stays what is on record.
+        overwritten, so what was received stays what is on record. With `for_checks`, the same
+        transaction records its checks as not started, so a referral stored but never triggered (the
+        process died, Airflow refused) is found and triggered by the reconciler, never forgotten.
         """
         with self._audited(actor, purpose) as (session, access, now):
-            return self._save_referral(session, access, now, referral)
+            created = self._save_referral(session, access, now, referral)
+            if for_checks:
+                values = {
+                    "referral_id": referral.referral_id,
+                    "state": ChecksStage.NOT_STARTED.value,
+                    "trigger_attempts": 0,
+                    "updated_at": now,
+                }
+                upsert(session, ReferralChecksRow.__table__, values, ["referral_id"])  # type: ignore[arg-type]
+            return created
 
     def save_referrals(
         self, referrals: Iterable[Referral], *, actor: str, purpose: str, batch_size: int = 500

@@ -13,10 +13,11 @@ from connectors.sdk.recording import Recording
 from hub.audit import AuditAction
 from hub.crypto import decrypt, encrypt, row_aad
 from hub.store.audited import AuditedStore
+from hub.store.check_ledger import bump_revision, write_progress
 from hub.store.engine import upsert
 from hub.store.errors import UnknownReferral
 from hub.store.tables import AgencyRecordingRow, AgencyReplyRow, ReferralRow
-from schemas import AgencyReply
+from schemas import AgencyReply, CheckProgress
 
 DEFAULT_REPLY_PURPOSE = "MASH agency check"
 
@@ -32,18 +33,23 @@ class ReplyRecords(AuditedStore):
         purpose: str = DEFAULT_REPLY_PURPOSE,
         recording: Recording | None = None,
         lawful_basis: str | None = None,
-    ) -> None:
+        progress: CheckProgress | None = None,
+    ) -> bool:
         """Store one agency's reply about one subject, replacing any earlier one (re-runs never duplicate).
 
         `recording`, the raw exchanges the reply was read from, is stored beside it in the same
         transaction; without one, an earlier recording is kept (re-normalising writes no new one).
         `lawful_basis` is the agency's, from its registry entry, recorded on the audit event.
+        `progress` is the check's place in the ledger, written in the same transaction: if a newer
+        attempt of the same check is already on record, nothing is written and False is returned.
         """
         object_id = f"{reply.referral_id}/{reply.agency}/{reply.subject_id}"
         with self._audited(actor, purpose, lawful_basis) as (session, access, now):
             referral = session.get(ReferralRow, reply.referral_id)
             if referral is None:
                 raise UnknownReferral(reply.referral_id)
+            if progress is not None and not write_progress(session, reply.referral_id, progress, now):
+                return False
             key = self._stored_key(session, referral.key_id)
             aad = row_aad("reply", reply.referral_id, reply.agency, reply.subject_id)
             values = {
@@ -60,6 +66,7 @@ class ReplyRecords(AuditedStore):
             }
             keys = ["referral_id", "agency", "subject_id"]
             upsert(session, AgencyReplyRow.__table__, values, keys)  # type: ignore[arg-type]
+            bump_revision(session, reply.referral_id)
             if recording is not None:
                 sealed = encrypt(key, recording.to_bytes(), row_aad("recording", *object_id.split("/")))
                 recorded = {
@@ -71,6 +78,7 @@ class ReplyRecords(AuditedStore):
                 }
                 upsert(session, AgencyRecordingRow.__table__, recorded, keys)  # type: ignore[arg-type]
             self._audit(session, access, now, AuditAction.REPLY_WRITE, object_id, reply.referral_id)
+        return True
 
     def load_recording(
         self, referral_id: str, agency: str, subject_id: str, *, actor: str, purpose: str

@@ -46,16 +46,26 @@ class SqlResilienceState:
             _store(row, state)
             return admission
 
-    def record(self, agency: str, now: float, *, success: bool, threshold: int, reset_after: float) -> None:
+    def record(
+        self,
+        agency: str,
+        now: float,
+        *,
+        success: bool,
+        threshold: int,
+        reset_after: float,
+        cause: str | None = None,
+    ) -> None:
         with self._row(agency) as row:
             state = _state_of(row)
-            state.record(now, success=success, threshold=threshold, reset_after=reset_after)
+            state.record(now, success=success, threshold=threshold, reset_after=reset_after, cause=cause)
             _store(row, state)
 
 
 def _state_of(row: ResilienceStateRow) -> AgencyState:
-    return AgencyState(arrival=row.arrival, failures=row.failures or 0, opened_until=row.opened_until)
+    return AgencyState(arrival=row.arrival, failures=row.failures or 0, opened_until=row.opened_until, cause=row.cause)
 
 
 def _store(row: ResilienceStateRow, state: AgencyState) -> None:
     row.arrival, row.failures, row.opened_until = state.arrival, state.failures, state.opened_until
+    row.cause = state.cause

@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from hub.audit import AuditAction
 from hub.crypto import encrypt, row_aad
 from hub.store.audited import AuditedStore
+from hub.store.check_ledger import bump_revision
 from hub.store.errors import ReviewAlreadyDecided, UnknownReferral, UnknownReview
 from hub.store.reviews import LinkReview, PairKey, ReviewStatus
 from hub.store.tables import LinkReviewRow, ReferralRow
@@ -94,4 +95,5 @@ class ReviewQueue(AuditedStore):
             row.decided_at, row.decided_by, row.key_id = now, actor, referral.key_id
             row.reason_ciphertext = encrypt(key, reason.encode("utf-8"), row_aad("review", str(review_id)))
             self._audit(session, access, now, AuditAction.LINK_REVIEW_DECIDE, f"review/{review_id}", row.referral_id)
+            bump_revision(session, row.referral_id)
             return LinkReview.of(row)

@@ -146,6 +146,8 @@ class ResilienceStateRow(Base):
     arrival: Mapped[float | None] = mapped_column(Float)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     opened_until: Mapped[float | None] = mapped_column(Float)
+    cause: Mapped[str | None] = mapped_column(ID)
+    """The code of the failure that began the current run of failures (what opened the circuit)."""
 
 
 class ChronologyVersionRow(Base):
@@ -178,3 +180,52 @@ class AuditEventRow(Base):
     lawful_basis: Mapped[str] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(DIGEST)
     hash: Mapped[str] = mapped_column(DIGEST)
+
+
+class CheckProgressRow(Base):
+    """Where one agency check stands (`schemas.CheckProgress`): ids, codes, counts and times, never content.
+
+    Kept apart from the reply so a check that was never asked, is in flight, awaits a later reply or
+    is about to be retried is on record as exactly that, not as a missing reply.
+    """
+
+    __tablename__ = "check_progress"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(ID, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    phase: Mapped[str] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(ID)
+    cause: Mapped[str | None] = mapped_column(ID)
+    cause_count: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ReferralChecksRow(Base):
+    """A referral's checks as a whole: triggered or not, by which run, and when they are due."""
+
+    __tablename__ = "referral_checks"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    run_id: Mapped[str | None] = mapped_column(String(250))
+    trigger_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AssemblyRevisionRow(Base):
+    """A counter per referral, raised by every change a chronology is assembled from (a reply, a check's
+    progress, a practitioner's link decision). An assembly stores its result only if the counter has not
+    moved since it read its inputs, so a slower assembly can never store an older picture over a newer one.
+    """
+
+    __tablename__ = "assembly_revisions"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)

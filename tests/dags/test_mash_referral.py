@@ -25,7 +25,7 @@ from hub.runtime.sandboxes import record_sandboxes
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from sandbox.server import SandboxCluster
-from schemas import Chronology, Referral, ReplyStatus
+from schemas import CheckState, Chronology, Referral, ReplyStatus
 from schemas.models import OPAQUE_ID_PATTERN
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 from tests.dags.conftest import create_pools
@@ -73,10 +73,15 @@ def task_states(run: Any) -> dict[tuple[str, int], str]:
 def test_dag_imports_and_fans_out_one_group_per_registered_agency_each_in_its_pool(hub_home: Path) -> None:
     dag = load_dag()
     agencies = load_registry(HubSettings.from_env()).agencies
-    assert {f"{agency.id}.check" for agency in agencies} | {"plan", "assemble"} == set(dag.task_ids)
+    assert {f"{agency.id}.check" for agency in agencies} | {"plan", "assemble", "outcome"} == set(dag.task_ids)
     assert {agency.id: dag.get_task(f"{agency.id}.check").pool for agency in agencies} == {
         agency.id: f"agency_{agency.id}" for agency in agencies
     }
+    for agency in agencies:  # each agency's check_retry, as Airflow's own exponential backoff
+        task = dag.get_task(f"{agency.id}.check")
+        retry = agency.check_retry
+        assert (task.retries, task.retry_delay, task.max_retry_delay) == (retry.tries - 1, retry.delay, retry.max_delay)
+        assert task.retry_exponential_backoff == 2.0
     assert dag.params.get_param("referral_id").schema["pattern"] == OPAQUE_ID_PATTERN
     assert dag.schedule is None
 
@@ -132,12 +137,23 @@ def test_dag_run_assembles_an_encrypted_chronology_from_all_four_agencies(
     assert files_containing(hub_home, sample_family_markers()) == {}
 
 
-def test_an_unreachable_agency_fails_its_tasks_with_ids_and_a_code_and_the_rest_still_assembles(
+def with_quick_retries(config_dir: Path, agency_id: str, tries: int = 2) -> None:
+    """Shorten one agency's check retries so `dag.test`, which waits them out, stays quick."""
+    registry = yaml.safe_load((config_dir / "agencies.yaml").read_text())
+    for entry in registry["agencies"]:
+        if entry["id"] == agency_id:
+            entry["check_retry"] = {"tries": tries, "delay": "1s", "max_delay": "2s"}
+    (config_dir / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
+
+
+def test_an_unreachable_agency_is_retried_then_fails_the_run_with_ids_and_a_code_and_the_rest_still_assembles(
     hub_home: Path,
+    config_copy: Path,
     sandbox_cluster: SandboxCluster,
     airflow_connections: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    with_quick_retries(config_copy, "housing")
     settings = HubSettings.from_env()
     endpoints = {**sandbox_cluster.endpoints, "housing": CLOSED_PORT}
     connections_for_airflow(settings, sandbox_cluster, airflow_connections, endpoints=endpoints)
@@ -150,12 +166,20 @@ def test_an_unreachable_agency_fails_its_tasks_with_ids_and_a_code_and_the_rest_
     assert {states[("housing.check", index)] for index in range(len(subject_ids))} == {"failed"}
     assert {states[("police.check", index)] for index in range(len(subject_ids))} == {"success"}
     assert states[("assemble", -1)] == "success"
+    assert states[("outcome", -1)] == "failed"
+    assert run.state == "failed"  # a run in which a check gave up never reads as success
+    tries = {ti.try_number for ti in run.get_task_instances() if ti.task_id == "housing.check"}
+    assert tries == {2}  # retried once (tries: 2), then given up
     chronology = latest_chronologies(settings, referral.referral_id)["S1"]
-    assert {check.status for check in chronology.checks if check.agency == "housing"} == {ReplyStatus.FAILED}
+    housing = [check for check in chronology.checks if check.agency == "housing"]
+    assert {check.state for check in housing} == {CheckState.FAILED}
+    assert {check.reason for check in housing} <= {"connection_error", "circuit_open"}
+    assert {check.attempts for check in housing} == {2}
     assert "housing" not in {entry.source.agency for entry in chronology.entries}
     task_log = capsys.readouterr().out
     for subject_id in subject_ids:
         assert re.search(rf"housing check for {subject_id} failed: (connection_error|circuit_open)", task_log)
+    assert re.search(r"housing: 4 of 4 checks failed \((circuit_open, )?connection_error\)", task_log)
     assert_nothing_personal_in_airflow(task_log)
 
 

@@ -102,7 +102,7 @@ def test_every_linked_and_review_decision_is_shown_with_its_evidence_review_firs
     assert set(linked) == {("police", "P-1"), ("police", "P-9"), ("health", "H-1"), ("health", "H-2")}
     assert all(link.outcome == "linked" and link.evidence for link in linked.values())
     assert "NHS number matches" in linked[("health", "H-1")].evidence
-    assert history.checks["S1"]["police"] == "records found; 1 awaiting review"
+    assert history.checks["S1"]["police"].words == "records found; 1 possible match awaiting review"
 
 
 def test_someone_an_agency_lists_in_the_home_but_the_referral_does_not_name_joins_the_graph() -> None:
