@@ -1,0 +1,89 @@
+"""`hub referral submit --wait` through the real CLI against a flaky, restarting stand-in api-server.
+
+Measured (issue 11): after an Airflow restart a waiting `submit --wait` died with
+`internal error: ConnectionError`, and a 500 "Database error" on the trigger left the referral
+stored but unchecked. The CLI runs as its own process here, with its default timeouts and retries.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from hub.settings import HubSettings
+from tests.conftest import SAMPLE_REFERRAL
+from tests.hub.checks.airflow_double import FakeAirflow, Runs
+from tests.hub.cli.test_bad_input import HUB
+
+NOT_ANSWERING = "Airflow is not answering; still waiting (retrying)"
+
+
+def _environment(home: Path) -> dict[str, str]:
+    environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "200"}
+    environment.pop("HUB_AIRFLOW_URL", None)
+    return environment
+
+
+def _until(condition: object, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out waiting for the CLI"
+        time.sleep(0.05)
+
+
+def test_submit_wait_rides_out_a_database_error_a_lost_answer_and_an_airflow_restart(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    settings = HubSettings.from_env({"HUB_HOME": str(home)})
+    runs = Runs(finish_after=5)
+    first = FakeAirflow(runs).start()
+    first.api.save(settings.airflow_api_file)  # as `hub airflow up` does once its api-server answers
+    first.fail("trigger", "500", "done-then-drop")
+    command = [HUB, "referral", "submit", str(SAMPLE_REFERRAL), "--wait"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment(home)
+    )
+    second: FakeAirflow | None = None
+    try:
+        _until(lambda: any(runs.polls(run_id) >= 2 for run_id in list(runs.runs)) or process.poll() is not None)
+        first.stop()  # Airflow restarts: its runtime file goes, then comes back with a new port and password
+        settings.airflow_api_file.unlink()
+        time.sleep(3)
+        second = FakeAirflow(runs).start()
+        second.api.save(settings.airflow_api_file)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if second is not None:
+            second.stop()
+
+    output = stdout + stderr
+    assert process.returncode == 0, output
+    assert "internal error" not in output and "Traceback" not in output
+    assert output.count(NOT_ANSWERING) == 1, output
+    assert "run success" in output and "Checks finished" in output
+    (run_id,) = runs.runs  # triggered exactly once, though the first POST failed and the second lost its answer
+    assert runs.runs[run_id].conf == {"referral_id": "REF-2026-000417"}
+    assert first.count("trigger") == 3 and second is not None and second.count("token") == 1
+
+
+def test_submit_wait_gives_one_line_when_airflow_stays_down(tmp_path: Path) -> None:
+    """Past the retry budget, a trigger that keeps failing is one line saying what to do, not a traceback."""
+    home = tmp_path / "home"
+    settings = HubSettings.from_env({"HUB_HOME": str(home)})
+    with FakeAirflow() as airflow:
+        airflow.api.save(settings.airflow_api_file)
+        airflow.fail("trigger", *["500"] * 20)
+        result = subprocess.run(
+            [HUB, "referral", "submit", str(SAMPLE_REFERRAL)],
+            capture_output=True,
+            text=True,
+            env=_environment(home),
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "kept answering 500 (Database error)" in result.stderr and "submit it again" in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2
