@@ -25,11 +25,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
 from hub.checks.airflow_api import API_USER, AirflowApi, AirflowClient
 from hub.errors import UserError
+from hub.runtime.runfiles import PublishedFile
 from hub.settings import HubSettings
 
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -149,31 +151,58 @@ def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str
 
 
 class AirflowServices:
-    """The api-server, scheduler, dag-processor and triggerer, started and stopped together."""
+    """The api-server, scheduler, dag-processor and triggerer, started and stopped together.
+
+    The runtime file `$HUB_HOME/run/airflow-api.json` (where the api-server listens, and the
+    password) is written once the api-server answers, and removed on stop only while it still holds
+    what this instance wrote. A second instance for the same `$HUB_HOME` refuses to prepare or start
+    while the first's api-server answers, so it changes neither that file nor the password file.
+    """
 
     def __init__(self, settings: HubSettings, port: int | None = None) -> None:
         self.settings = settings
         home = settings.airflow_home
         home.mkdir(parents=True, exist_ok=True)
-        password = secrets.token_urlsafe(24)
-        self.api = AirflowApi(f"http://127.0.0.1:{port or free_port()}", API_USER, password)
-        (home / "passwords.json").write_text(json.dumps({API_USER: password}), encoding="utf-8")
-        (home / "passwords.json").chmod(0o600)
+        self.api = AirflowApi(f"http://127.0.0.1:{port or free_port()}", API_USER, secrets.token_urlsafe(24))
         self.env = airflow_environment(settings, self.api)
         self.log_dir = home / "logs" / "services"
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._published: PublishedFile | None = None
 
     def prepare(self) -> None:
+        self._refuse_if_running_elsewhere()
         prepare_airflow(self.settings, self.env, self.log_dir)
 
     def start(self) -> None:
+        self._refuse_if_running_elsewhere()
+        passwords = self.settings.airflow_home / "passwords.json"  # read by the api-server at every login
+        passwords.write_text(json.dumps({API_USER: self.api.password}), encoding="utf-8")
+        passwords.chmod(0o600)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
             log_file = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - lives as long as the process
             self._processes[service] = subprocess.Popen(
                 airflow_command(service), env=self.env, stdout=log_file, stderr=log_file, start_new_session=True
             )
-        self.api.save(self.settings.airflow_api_file)
+
+    def _refuse_if_running_elsewhere(self) -> None:
+        """Refuse while the runtime file names an api-server that is not ours and accepts connections."""
+        path = self.settings.airflow_api_file
+        if self._published is not None and self._published.is_ours():
+            return
+        try:
+            recorded = AirflowApi.read(path)
+        except UserError:
+            return  # no file, or not one we can read: nothing is running that we could break
+        if _accepts_connections(recorded.base_url):
+            raise UserError(
+                f"Airflow is already running for this HUB_HOME at {recorded.base_url}. Use it, or stop it "
+                f"(Ctrl-C where `hub airflow up` runs) first; if nothing of yours is running, delete {path}."
+            )
+
+    def _publish(self) -> None:
+        """Tell `hub referral submit` where the api-server answers; this instance alone removes the file."""
+        self._published = PublishedFile.write(self.settings.airflow_api_file, self.api.to_json().encode("utf-8"))
 
     def wait_until_ready(self, timeout: float = 180.0, on_wait: Callable[[float], None] | None = None) -> None:
         client = AirflowClient(self.api)
@@ -182,6 +211,7 @@ class AirflowServices:
         while time.monotonic() < deadline:
             self._raise_if_exited()
             if client.dag_is_ready():
+                self._publish()
                 return
             if on_wait:
                 on_wait(time.monotonic() - started)
@@ -205,7 +235,18 @@ class AirflowServices:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self._processes.clear()
-        self.settings.airflow_api_file.unlink(missing_ok=True)
+        if self._published is not None:
+            self._published.remove()  # only while it holds what this instance wrote
+            self._published = None
+
+
+def _accepts_connections(base_url: str) -> bool:
+    address = urlsplit(base_url)
+    try:
+        with socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 @contextmanager

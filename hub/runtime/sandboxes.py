@@ -2,13 +2,17 @@
 
 While sandboxes run, `$HUB_HOME/run/` holds their endpoints, and the client credentials they issued
 as the Airflow Connections `config/agencies.yaml` names; the hub's connectors read both from there
-(Airflow through its local-file secrets backend).
+(Airflow through its local-file secrets backend). Those files are written once every sandbox has
+bound its port, and removed only by the process that wrote them (`hub.runtime.runfiles`): a second
+`hub sandbox up` that cannot bind fails in one line and leaves the running sandboxes' files alone.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,6 +22,7 @@ from rich.console import Console
 
 from connectors.sdk.connections import write_connections_file
 from hub.errors import UserError
+from hub.runtime.runfiles import PublishedFile
 from hub.settings import HubSettings
 
 if TYPE_CHECKING:
@@ -27,14 +32,24 @@ if TYPE_CHECKING:
     from sandbox.server import SandboxCluster
 
 
+_published: dict[Path, PublishedFile] = {}
+"""The runtime files this process wrote (`record_sandboxes`), and so may remove."""
+
+
 def record_sandboxes(
     settings: HubSettings, cluster: SandboxCluster, *, endpoints: Mapping[str, str] | None = None
 ) -> None:
-    """Tell the hub's connectors where the running sandboxes are and how to authenticate to them."""
+    """Tell the hub's connectors where the running sandboxes are and how to authenticate to them.
+
+    Call it once the cluster is serving. The files are this process's until `forget_sandboxes`.
+    """
     settings.ensure_home()
-    document = json.dumps(dict(endpoints or cluster.endpoints), indent=2)
-    settings.sandbox_endpoints_file.write_text(document, encoding="utf-8")
+    document = json.dumps(dict(endpoints or cluster.endpoints), indent=2).encode("utf-8")
+    _published[settings.sandbox_endpoints_file] = PublishedFile.write(
+        settings.sandbox_endpoints_file, document, mode=0o644
+    )
     write_connections_file(settings.connections_file, sandbox_connections(settings, cluster))
+    _published[settings.connections_file] = PublishedFile.claim(settings.connections_file)
 
 
 def sandbox_connections(settings: HubSettings, cluster: SandboxCluster) -> dict[str, dict[str, Any]]:
@@ -69,8 +84,10 @@ def connector_for(cluster: SandboxCluster, agency: str, **settings: Any) -> Conn
 
 
 def forget_sandboxes(settings: HubSettings) -> None:
-    settings.sandbox_endpoints_file.unlink(missing_ok=True)
-    settings.connections_file.unlink(missing_ok=True)
+    """Remove the runtime files this process wrote, unless another process has written them since."""
+    for path in (settings.sandbox_endpoints_file, settings.connections_file):
+        if (published := _published.pop(path, None)) is not None:
+            published.remove()
 
 
 def load_sandbox_settings(settings: HubSettings, config: Path | None) -> SandboxSettings:
@@ -212,7 +229,7 @@ def serve_sandboxes(
     tls_hostnames: list[str],
     console: Console,
 ) -> None:
-    from sandbox.server import DEFAULT_PORTS, SandboxCluster, serve_forever
+    from sandbox.server import DEFAULT_PORTS, SandboxCluster, SandboxStartupError, serve_forever
 
     sandbox_settings = load_sandbox_settings(settings, config)
     dataset = open_population(settings, data, people=people, seed=seed, console=console)
@@ -241,9 +258,37 @@ def serve_sandboxes(
     try:
         serve_forever(cluster, on_ready=announce)
     except OSError as exc:
+        raise UserError(_cannot_bind(host, ports, exc)) from None
+    except SandboxStartupError as exc:
         raise UserError(
-            f"Cannot start the sandboxes on ports {base_port}-{base_port + 3}: {exc.strerror}. "
-            "Stop whatever uses them, or pass --base-port."
+            f"Cannot start the sandboxes: {exc}. Try again, or choose other ports with --base-port."
         ) from None
     finally:
         forget_sandboxes(settings)
+
+
+def _cannot_bind(host: str, ports: Mapping[str, int], error: OSError) -> str:
+    """One line for a sandbox that could not bind: which port, why, and what to do."""
+    first, last = min(ports.values()), max(ports.values())
+    if error.errno != errno.EADDRINUSE:
+        return (
+            f"Cannot start the sandboxes on {host}, ports {first}-{last}: {error.strerror or error}. "
+            "Choose other ports with --base-port, or another --host."
+        )
+    busy = [f"{port} ({agency})" for agency, port in ports.items() if not _can_bind(host, port)]
+    where = f"port {busy[0]}" if busy else f"one of ports {first}-{last}"
+    return (
+        f"Cannot start the sandboxes: {where} is already in use; sandboxes may already be running "
+        "(`hub sandbox up` elsewhere). Use those, stop them (Ctrl-C), or pick free ports with --base-port."
+    )
+
+
+def _can_bind(host: str, port: int) -> bool:
+    """Whether a listening socket could bind this port now (with the options the sandboxes' servers use)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
