@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.smtp import smtp_server
+
+__all__ = ["smtp_server"]  # a fixture for any test: a real SMTP server and its inbox
+
 if TYPE_CHECKING:
     from sandbox.server import SandboxCluster
 

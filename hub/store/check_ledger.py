@@ -203,3 +203,28 @@ class CheckLedger(AuditedStore):
                     .order_by(ReferralChecksRow.updated_at)
                 )
             )
+
+    def overdue_checks(self, now: datetime) -> dict[str, list[CheckProgress]]:
+        """Unfinished checks past their due time and not yet escalated, by referral id."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(CheckProgressRow)
+                .where(
+                    CheckProgressRow.phase.in_([phase.value for phase in UNFINISHED]),
+                    CheckProgressRow.due_at < now,
+                    CheckProgressRow.escalated_at.is_(None),
+                )
+                .order_by(CheckProgressRow.referral_id, CheckProgressRow.agency, CheckProgressRow.subject_id)
+            )
+            overdue: dict[str, list[CheckProgress]] = {}
+            for row in rows:
+                overdue.setdefault(row.referral_id, []).append(_progress(row))
+            return overdue
+
+    def mark_escalated(self, referral_id: str, checks: Iterable[CheckProgress]) -> None:
+        """Record that these overdue checks were escalated, so each is escalated once."""
+        with self._audited(LEDGER_ACTOR, LEDGER_PURPOSE) as (session, _, now):
+            for check in checks:
+                row = session.get(CheckProgressRow, (referral_id, check.agency, check.subject_id))
+                if row is not None:
+                    row.escalated_at = now

@@ -9,13 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -28,50 +25,12 @@ from hub.deadlines.escalation import EscalationStatus, Overdue, escalate
 from sandbox.common.tls import ensure_dev_pki
 from schemas import Referral
 from tests.conftest import SAMPLE_REFERRAL
+from tests.smtp import Inbox, free_port
 
 RECIPIENTS = ["mash-duty-manager@council.example", "mash-team-lead@council.example"]
 SENDER = "mash-hub@council.example"
 DUE_AT = datetime(2026, 11, 2, 11, 15, tzinfo=UTC)  # Monday: the red referral's two working hours
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Inbox:
-    """What the SMTP server was handed, as the server saw it."""
-
-    envelopes: list[Envelope] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        """aiosmtpd's hook, called by this name for each message the server accepts."""
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def only(self) -> tuple[Envelope, EmailMessage]:
-        assert len(self.envelopes) == 1
-        envelope = self.envelopes[0]
-        assert isinstance(envelope.content, bytes)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        return envelope, message
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def config_for(port: int, **smtp: Any) -> DeadlinesConfig:
