@@ -268,9 +268,7 @@ class AirflowClient:
         try:
             response = self._request("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", json=body)
         except AirflowUnavailable as error:
-            raise AirflowUnavailable(
-                f"{error} The referral is stored: submit it again to trigger its checks."
-            ) from None
+            raise AirflowUnavailable(str(error)) from None
         if response.status_code == 409:
             return self._already_triggered(referral_id, dag_run_id)
         if response.status_code == 404:
@@ -278,7 +276,7 @@ class AirflowClient:
         if response.status_code in RETRY_STATUSES:
             raise AirflowUnavailable(
                 f"Airflow at {self.api.base_url} kept answering {response.status_code} ({_detail(response)}) and did "
-                "not trigger the checks. The referral is stored: submit it again once Airflow is answering."
+                "not trigger the checks."
             )
         answer = self._answer(response, f"the run for {referral_id}")
         return str(answer.get("dag_run_id") or dag_run_id) if isinstance(answer, dict) else dag_run_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -13,9 +13,11 @@ from hub.errors import UserError
 from hub.intake.reader import read_referral
 from hub.settings import HubSettings
 from hub.store.home import open_store
+from schemas import CheckPhase, ChecksStage
 
 INTAKE_PURPOSE = "referral_intake"
 NOT_ANSWERING = "  Airflow is not answering; still waiting (retrying)"
+MINIMUM_WAIT = timedelta(minutes=10)
 
 
 def submit_referral(
@@ -33,11 +35,27 @@ def submit_referral(
             f"Airflow at {client.api.base_url} is not answering or has not loaded the DAG yet. "
             "Start it with `hub airflow up`, wait for it to be ready, then try again."
         )
-    created = open_store(settings).save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE)
-    run_id = client.trigger(referral.referral_id, f"referral__{referral.referral_id}__{time.time_ns()}")
+    store = open_store(settings)
+    created = store.save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE, for_checks=True)
     state = "stored" if created else "already stored (identical), so its checks run again"
+    try:
+        run_id = client.trigger(referral.referral_id, f"referral__{referral.referral_id}__{time.time_ns()}")
+    except UserError as error:
+        raise UserError(
+            f"Referral {referral.referral_id} {state}, but its checks have not started: {error} "
+            "The hub's housekeeping starts them within five minutes of Airflow answering again; "
+            f"`hub chronology show {referral.referral_id}` says so until then."
+        ) from None
+    store.mark_checks(referral.referral_id, ChecksStage.TRIGGERED, run_id=run_id, trigger_attempt=True)
     console.print(f"Referral [bold]{referral.referral_id}[/] {state}; Airflow run [bold]{run_id}[/] triggered.")
     return referral.referral_id, run_id, client
+
+
+def due_time(settings: HubSettings, referral_id: str) -> datetime:
+    """How long `--wait` follows a run: to the referral's due time, and at least ten minutes."""
+    checks = open_store(settings).referral_checks(referral_id)
+    floor = datetime.now(UTC) + MINIMUM_WAIT
+    return max(floor, checks.due_at) if checks is not None and checks.due_at is not None else floor
 
 
 def follow_run(client: AirflowClient, run_id: str, console: Console, *, until: datetime | None = None) -> DagRunStatus:
@@ -64,6 +82,33 @@ def follow_run(client: AirflowClient, run_id: str, console: Console, *, until: d
     started = time.monotonic()
     status = client.wait(run_id, on_progress=show, until=until, on_unreachable=unanswered)
     console.print(f"Checks finished in {time.monotonic() - started:.0f} s: run {status.state}.")
-    if status.state != "success":
-        raise UserError(f"Airflow run {run_id} ended {status.state}. Open Airflow's UI or task logs to see why.")
     return status
+
+
+def checks_verdict(settings: HubSettings, referral_id: str, status: DagRunStatus) -> None:
+    """After the history is shown: a `UserError` with one line per agency whose checks failed, if any.
+
+    A run that ended other than "success" without a failed check on record (it could not start, or
+    Airflow failed it) says that instead, so `submit --wait` never exits 0 without every answer.
+    """
+    from hub.chronology.check_states import reason_words
+
+    store = open_store(settings)
+    progress = store.check_progress(referral_id)
+    lines = []
+    for agency in sorted({item.agency for item in progress}):
+        checks = [item for item in progress if item.agency == agency]
+        failed = [item for item in checks if item.phase is CheckPhase.GAVE_UP]
+        if failed:
+            first = failed[0]
+            why = reason_words(first.reason, first.cause, first.cause_count)
+            lines.append(f"{agency}: {len(failed)} of {len(checks)} checks failed: {why}")
+    if lines:
+        raise UserError(f"Not every agency could be checked for {referral_id}:\n  " + "\n  ".join(lines))
+    if status.state != "success":
+        overall = store.referral_checks(referral_id)
+        stage = overall.stage.value.replace("_", " ") if overall is not None else "unknown"
+        raise UserError(
+            f"The checks run for {referral_id} ended {status.state} (checks: {stage}). "
+            "Open Airflow's UI or task logs to see why, then submit the referral again."
+        )

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.chronology.family_history import FamilyHistory
+from hub.terminal import shown
 
 _templates = Environment(
     loader=PackageLoader("hub.chronology", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
@@ -23,21 +24,6 @@ _FREQUENCY_NOTE = re.compile(r" \((?:an uncommon|a common) name, so it counts fo
 def _brief(evidence: str) -> str:
     """Evidence for a terminal: without the notes on how common a name is (the HTML report keeps them)."""
     return _FREQUENCY_NOTE.sub("", evidence)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""C0 and C1 controls (ESC starts every terminal escape: colours, OSC-8 links, cursor moves) and the
-bidirectional overrides that make text display in another order than it is stored. Tab and newline stay."""
-
-
-def shown(value: object) -> Text:
-    """Stored text exactly as stored, for the terminal: never read as rich markup, never a control sequence.
-
-    Names, summaries and evidence come from referrals and agencies. As `Text` they are not parsed for
-    markup (`[link=...]`, `[bold red]`), and controls are replaced by U+FFFD so a hostile value can
-    neither style nor link nor move the cursor, and is still visibly there.
-    """
-    return Text(_CONTROL.sub("\ufffd", str(value)))
 
 
 def _line(*parts: str | Text) -> Text:

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from hub.cli import airflow, audit, chronology, connectors, demo, linkage, referral, review, sandbox
 from hub.errors import UserError
+from hub.terminal import shown
 
 app = typer.Typer(
     help="MASH Hub: multi-agency safeguarding checks, compiled into an encrypted family history.",
@@ -39,7 +41,10 @@ def main() -> None:
     try:
         app()
     except UserError as exc:
-        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {exc}")
+        # One line, however long, and the message as written: it may quote a file name or an agency's words.
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            Text.assemble(("error:", "bold red"), " ", shown(exc))
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hub.checks.submission import follow_run, submit_referral
+from hub.checks.submission import checks_verdict, due_time, follow_run, submit_referral
 from hub.chronology.reading import show_history
 from hub.intake.reader import read_referral
 from hub.runtime.airflow import running_airflow
@@ -42,11 +42,12 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
                     settings, referral_file, actor=DEMO_ACTOR, console=console, api=airflow.api
                 )
                 console.print("4/5 Waiting for the agency checks through the Airflow scheduler ...")
-                follow_run(client, run_id, console)
+                status = follow_run(client, run_id, console, until=due_time(settings, referral_id))
         finally:
             forget_sandboxes(settings)
     console.print("5/5 Family history:")
     report = settings.reports_dir / f"{referral_id}.html"
     show_history(settings, referral_id, actor=DEMO_ACTOR, console=console, html=report)
+    checks_verdict(settings, referral_id, status)
     console.print(f"Demo finished in {time.monotonic() - started:.0f} s; the sandboxes and Airflow have been stopped.")
     return report

@@ -107,7 +107,7 @@ def test_database_errors_beyond_the_retry_budget_are_one_line_and_nothing_is_tri
     with pytest.raises(AirflowUnavailable) as raised:
         client.trigger(REFERRAL, RUN_ID)
     message = str(raised.value)
-    assert "kept answering 500 (Database error)" in message and "submit it again" in message
+    assert "kept answering 500 (Database error)" in message
     assert "\n" not in message
     assert airflow.count("trigger") == 6  # the first try and five retries, then it says so
     assert airflow.runs.runs == {}

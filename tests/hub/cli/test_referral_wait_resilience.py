@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 from hub.settings import HubSettings
+from hub.store.home import open_store
+from schemas import ChecksStage
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.checks.airflow_double import FakeAirflow, Runs
 from tests.hub.cli.test_bad_input import HUB
@@ -85,5 +87,9 @@ def test_submit_wait_gives_one_line_when_airflow_stays_down(tmp_path: Path) -> N
         )
     assert result.returncode == 1
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
-    assert "kept answering 500 (Database error)" in result.stderr and "submit it again" in result.stderr
+    assert "kept answering 500 (Database error)" in result.stderr
+    assert "checks have not started" in result.stderr and "housekeeping starts them" in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2
+    # Stored for checking, so the housekeeping DAG triggers it once Airflow answers again.
+    checks = open_store(settings).referral_checks("REF-2026-000417")
+    assert checks is not None and checks.stage is ChecksStage.NOT_STARTED
