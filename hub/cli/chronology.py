@@ -25,3 +25,29 @@ def show(
     from hub.chronology.reading import show_history
 
     show_history(HubSettings.from_env(), referral_id, actor=cli_actor(), console=console, html=html, as_json=as_json)
+
+
+@app.command("diff")
+def diff(
+    referral_id: Annotated[str, typer.Argument(help="The referral's id, e.g. REF-2026-000417.")],
+    from_version: Annotated[
+        int | None,
+        typer.Option("--from", min=1, help="The earlier version to compare (default: the one before --to)."),
+    ] = None,
+    to_version: Annotated[
+        int | None, typer.Option("--to", min=1, help="The later version to compare (default: the latest).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as one JSON document.")] = False,
+) -> None:
+    """Show what changed in each child's chronology between two stored versions: entries and check states."""
+    from hub.chronology.diff_reading import diff_histories
+
+    diff_histories(
+        HubSettings.from_env(),
+        referral_id,
+        actor=cli_actor(),
+        console=console,
+        from_version=from_version,
+        to_version=to_version,
+        as_json=as_json,
+    )
