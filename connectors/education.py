@@ -8,6 +8,10 @@ Every reply is checked against the project's XSD (`schemas/xsd/ctf-sandbox.xsd`)
 a document that does not match is a `MalformedReply`, never half-read. XML with a DOCTYPE or
 entity declaration is refused outright, and the parser neither loads DTDs, resolves entities nor
 touches the network, so entity-expansion and external-entity attacks have nothing to work with.
+The refusal holds in every encoding: the connector decodes the reply itself (a BOM, else the first
+bytes, else the declared encoding, as XML 1.0 Appendix F describes), looks for a DOCTYPE in that
+text, and hands lxml that same text as UTF-8. What is checked is exactly what is parsed, so UTF-16,
+UTF-32 or a declared single-byte encoding cannot hide a declaration from the check.
 
 Each pupil's school history, attendance (with a fall from the previous term), suspensions and
 exclusions, SEN support or EHCP, free school meals and children-missing-education episodes become
@@ -16,6 +20,7 @@ chronology entries.
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import date, timedelta
 from functools import cache
@@ -90,7 +95,24 @@ SEN_NEEDS = {
     "OTH": "other difficulty or disability",
     "NSA": "no specialist assessment of need",
 }
-_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE's, which it starts with
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_WIDE_STARTS = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+"""How a document's first `<` looks in UTF-32 and UTF-16 without a BOM (XML 1.0 Appendix F)."""
+_DECLARED = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]{0,39})["']""")
+_SINGLE_BYTE = re.compile(r"utf-8|ascii|iso8859-\d{1,2}|cp125\d")
+"""Encodings a document in an ASCII-compatible form may declare (by Python's name for them)."""
 
 
 @cache
@@ -100,18 +122,44 @@ def ctf_schema() -> etree.XMLSchema:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+    """No DTD, no entities, no network, libxml2's size and depth limits; the input is always UTF-8."""
+    return etree.XMLParser(encoding="utf-8", resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+
+
+def xml_text(document: bytes) -> str:
+    """The document decoded as XML 1.0 (Appendix F) finds its encoding: a BOM, the first bytes, the declaration.
+
+    UTF-8 when nothing says otherwise. An ASCII-compatible document may declare UTF-8, ASCII, ISO 8859 or
+    a Windows code page; any other declaration, and bytes that are not in the encoding found, are malformed.
+    """
+    for bom, encoding in _BOMS:
+        if document.startswith(bom):
+            return document[len(bom) :].decode(encoding)
+    for start, encoding in _WIDE_STARTS:
+        if document.startswith(start):
+            return document.decode(encoding)
+    declared = _DECLARED.match(document)
+    try:
+        encoding = codecs.lookup(declared.group(1).decode("ascii")).name if declared else "utf-8"
+    except LookupError:
+        encoding = ""
+    if not _SINGLE_BYTE.fullmatch(encoding):
+        raise MalformedReply(message="reply declares an encoding the connector does not read")
+    return document.decode(encoding)
 
 
 def parse_ctf(document: bytes) -> list[etree._Element]:
     """The Pupil elements of a CTF document that matches the project's XSD."""
-    if _DOCTYPE.search(document):
-        raise MalformedReply(message="XML with a DOCTYPE or entity declaration is refused")
     with parsing():
-        root = etree.fromstring(document, _parser())
-    if not ctf_schema().validate(root) or root.tag != "CTfile":
-        raise MalformedReply(message="reply is not a CTF document matching the project's schema")
-    return list(root.iterfind("CTFpupilData/Pupil"))
+        text = xml_text(document)
+        if _DOCTYPE.search(text):
+            raise MalformedReply(message="XML with a DOCTYPE or entity declaration is refused")
+        root = etree.fromstring(text.encode("utf-8"), _parser())
+        if root.getroottree().docinfo.internalDTD is not None:
+            raise MalformedReply(message="XML with a DOCTYPE or entity declaration is refused")
+        if root.tag != "CTfile" or not ctf_schema().validate(root):
+            raise MalformedReply(message="reply is not a CTF document matching the project's schema")
+        return list(root.iterfind("CTFpupilData/Pupil"))
 
 
 def _text(element: etree._Element, path: str) -> str:
@@ -370,8 +418,9 @@ def _pupil_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
 
 def parse_pupil_entries(document: bytes, upn: str) -> list[ChronologyEntry]:
     """Chronology entries for the pupil with this UPN in a CTF document."""
-    pupils = [pupil for pupil in parse_ctf(document) if pupil.findtext("UPN") == upn]
-    return [entry for pupil in pupils for entry in _pupil_entries(upn, pupil)]
+    pupils = parse_ctf(document)
+    with parsing():
+        return [entry for pupil in pupils if pupil.findtext("UPN") == upn for entry in _pupil_entries(upn, pupil)]
 
 
 def parse_document(document: bytes) -> NormalisedDocument:
@@ -383,12 +432,12 @@ def parse_document(document: bytes) -> NormalisedDocument:
     pupils = parse_ctf(document)
     with parsing():
         candidates = [pupil_to_candidate(pupil) for pupil in pupils]
-    entries = [
-        entry
-        for pupil, candidate in zip(pupils, candidates, strict=True)
-        for entry in _pupil_entries(candidate.agency_person_id, pupil)
-    ]
-    return NormalisedDocument(agency=AGENCY, kind="pupil-records", candidates=candidates, entries=entries)
+        entries = [
+            entry
+            for pupil, candidate in zip(pupils, candidates, strict=True)
+            for entry in _pupil_entries(candidate.agency_person_id, pupil)
+        ]
+        return NormalisedDocument(agency=AGENCY, kind="pupil-records", candidates=candidates, entries=entries)
 
 
 class EducationConnector(Connector):

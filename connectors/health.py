@@ -45,7 +45,6 @@ references and relationship codes) is shared by any NHS FHIR connector, so it is
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Any
@@ -377,7 +376,7 @@ def parse_document(document: bytes) -> NormalisedDocument:
     relative it is) is `MalformedReply`, whose message never quotes the document.
     """
     with parsing():
-        payload = json.loads(document)
+        payload = json_of(document)
         resource_type = payload.get("resourceType") if isinstance(payload, dict) else None
         if resource_type == "OperationOutcome":
             raise _outcome_error(payload)
@@ -390,7 +389,7 @@ def parse_document(document: bytes) -> NormalisedDocument:
             )
         if resource_type == "RelatedPerson":
             raise MalformedReply(message="a related person on its own does not say whose relative they are")
-    raise MalformedReply(message="document is not a PDS, A&E or CP-IS reply this connector reads")
+        raise MalformedReply(message="document is not a PDS, A&E or CP-IS reply this connector reads")
 
 
 class HealthConnector(Connector):

@@ -12,7 +12,6 @@ people search (a JSON array) or one person's records (the person, as a candidate
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -21,7 +20,15 @@ from typing import Any
 
 from connectors.sdk.allowlist import ReturnedFields
 from connectors.sdk.auth import ClientSecretCredentials, NoCredentials
-from connectors.sdk.base import SAFEGUARDING_BASIS, Connector, ConnectorError, MalformedReply, names_to_search, parsing
+from connectors.sdk.base import (
+    SAFEGUARDING_BASIS,
+    Connector,
+    ConnectorError,
+    MalformedReply,
+    json_of,
+    names_to_search,
+    parsing,
+)
 from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -42,6 +49,8 @@ from schemas import (
 
 AGENCY = "housing"
 TOO_MANY_MATCHES_STATUS = "http_422"
+MAX_ARREARS = Decimal(10_000_000)
+"""No tenancy owes £10m: a balance beyond it (or `1e999999999`, which would print a billion digits) is malformed."""
 PLURALS = {"child": "children", "other_relative": "other relatives"}
 RELATIONSHIP_WORDS = {"other_relative": "other relative", "other": "other person", "joint_tenant": "joint tenant"}
 NOTICE_NAMES = {
@@ -153,11 +162,18 @@ def _entry(
     )
 
 
+def _balance(value: Any) -> Decimal:
+    balance = Decimal(value)
+    if not balance.is_finite() or balance.copy_abs() >= MAX_ARREARS:  # copy_abs: no context, so no Overflow
+        raise MalformedReply(message="a rent arrears balance is out of range")
+    return balance
+
+
 def _arrears_entries(tenancy: dict[str, Any], people: list[Involvement]) -> list[ChronologyEntry]:
     ref, address = tenancy["tenancy_ref"], tenancy["address"]["line"]
     entries = []
     for arrears in tenancy["arrears"]:
-        balance, weeks = Decimal(arrears["balance"]), int(arrears["weeks_in_arrears"])
+        balance, weeks = _balance(arrears["balance"]), int(arrears["weeks_in_arrears"])
         summary = sentence(f"Rent arrears of £{balance:,.2f} ({count(weeks, 'week')}) on the tenancy at {address}")
         entries.append(
             _entry(arrears["as_at"], EntryCategory.RENT_ARREARS, summary, f"{ref}/arrears/{arrears['as_at']}", people)
@@ -309,18 +325,18 @@ def search_body(person: Person, name: PersonName) -> dict[str, str]:
 def parse_document(document: bytes) -> NormalisedDocument:
     """One captured housing reply body, normalised; anything else is `MalformedReply` (never quoting it)."""
     with parsing():
-        payload = json.loads(document)
-    if isinstance(payload, list):
-        return NormalisedDocument(agency=AGENCY, kind="people-search", candidates=parse_people(payload))
-    if isinstance(payload, dict) and "tenancies" in payload and "person" in payload:
-        entries = parse_records(payload)
-        with parsing():
-            person = person_to_candidate(payload["person"])
-        related = parse_relationships(payload)
-        return NormalisedDocument(
-            agency=AGENCY, kind="records", candidates=[person], entries=entries, related_people=related
-        )
-    raise MalformedReply(message="document is not a housing reply this connector reads")
+        payload = json_of(document)
+        if isinstance(payload, list):
+            return NormalisedDocument(agency=AGENCY, kind="people-search", candidates=parse_people(payload))
+        if isinstance(payload, dict) and "tenancies" in payload and "person" in payload:
+            return NormalisedDocument(
+                agency=AGENCY,
+                kind="records",
+                candidates=[person_to_candidate(payload["person"])],
+                entries=parse_records(payload),
+                related_people=parse_relationships(payload),
+            )
+        raise MalformedReply(message="document is not a housing reply this connector reads")
 
 
 class HousingConnector(Connector):

@@ -14,7 +14,6 @@ apart by its top-level keys: a nominal search (`nominals`; a truncated one fails
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -26,6 +25,7 @@ from connectors.sdk.base import (
     ConnectorError,
     MalformedReply,
     birth_date_of,
+    json_of,
     names_to_search,
     parsing,
 )
@@ -104,6 +104,9 @@ CONCERNS = {
 }
 CSE_FLAG = "cse_concern"
 MIN_POSTCODE, MAX_POSTCODE = 5, 7
+MAX_ALIAS_NAMES = 1000
+"""Every alias surname is paired with every alias forename: past this many names, a nominal is malformed
+(a few kilobytes of aliases would otherwise become millions of names)."""
 
 
 def _words(code: object) -> str:
@@ -130,6 +133,8 @@ def _alias_names(nominal: dict[str, Any], name: PersonName) -> list[PersonName]:
     aliases = nominal.get("aliases") or {}
     surnames = [name.family_name, *aliases.get("surnames", [])]
     forenames = [name.given_names, *([str(forename)] for forename in aliases.get("forenames", []))]
+    if len(surnames) * len(forenames) > MAX_ALIAS_NAMES:
+        raise MalformedReply(message="a nominal lists more aliases than the connector reads")
     names = {
         (tuple(given), str(surname)): PersonName(given_names=given, family_name=surname)
         for surname in surnames
@@ -275,19 +280,18 @@ def parse_ppns(payload: Any) -> list[ChronologyEntry]:
 def parse_document(document: bytes) -> NormalisedDocument:
     """One captured police reply body, normalised; anything else is `MalformedReply` (never quoting it)."""
     with parsing():
-        payload = json.loads(document)
-    if not isinstance(payload, dict):
-        raise MalformedReply(message="document is not a police reply this connector reads")
-    if "nominals" in payload:
-        return NormalisedDocument(agency=AGENCY, kind="nominal-search", candidates=parse_nominals(payload))
-    if "occurrences" in payload:
-        return NormalisedDocument(agency=AGENCY, kind="occurrences", entries=parse_occurrences(payload))
-    if "ppns" in payload:
-        return NormalisedDocument(agency=AGENCY, kind="ppns", entries=parse_ppns(payload))
-    if "nominal_id" in payload and "forenames" in payload:
-        with parsing():
+        payload = json_of(document)
+        if not isinstance(payload, dict):
+            raise MalformedReply(message="document is not a police reply this connector reads")
+        if "nominals" in payload:
+            return NormalisedDocument(agency=AGENCY, kind="nominal-search", candidates=parse_nominals(payload))
+        if "occurrences" in payload:
+            return NormalisedDocument(agency=AGENCY, kind="occurrences", entries=parse_occurrences(payload))
+        if "ppns" in payload:
+            return NormalisedDocument(agency=AGENCY, kind="ppns", entries=parse_ppns(payload))
+        if "nominal_id" in payload and "forenames" in payload:
             return NormalisedDocument(agency=AGENCY, kind="nominal", candidates=[nominal_to_candidate(payload)])
-    raise MalformedReply(message="document is not a police reply this connector reads")
+        raise MalformedReply(message="document is not a police reply this connector reads")
 
 
 class PoliceConnector(Connector):

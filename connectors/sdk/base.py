@@ -101,29 +101,46 @@ class RecordedCheck:
 def parsing() -> Iterator[None]:
     """Turn any failure to read an agency payload into `MalformedReply`, dropping the detail.
 
-    Parser exceptions (pydantic's especially) quote the offending values, which may be
-    personal data, so only a fixed message survives.
+    Total over `Exception`: whatever a parser raises (lxml's `XMLSchemaValidateError`, pydantic's
+    `ValidationError`, `fhir.resources`' errors, `UnicodeDecodeError`, `RecursionError`, ...) becomes
+    `MalformedReply` naming only the error's type. Parser exceptions quote the offending values, which
+    may be personal data, so the detail is dropped (not even kept as the cause). A `ConnectorError`
+    raised inside passes through as it is: a connector's own `MalformedReply` with its fixed message,
+    or an agency's typed answer such as TOO_MANY_MATCHES.
     """
     try:
         yield
-    except MalformedReply:
+    except ConnectorError:
         raise
-    except (
-        KeyError,
-        TypeError,
-        ValueError,
-        AttributeError,
-        IndexError,
-        ArithmeticError,
-        SyntaxError,
-        RecursionError,
-    ) as error:
+    except Exception as error:  # noqa: BLE001 - total by design: only the type survives, never the detail
         raise MalformedReply(message=f"reply could not be parsed ({type(error).__name__})") from None
 
 
-def json_of(response: requests.Response) -> Any:
+def json_of(reply: requests.Response | bytes) -> Any:
+    """A reply's JSON, from the response or a captured body; `MalformedReply` unless it is strict JSON.
+
+    Strict: UTF-8 (or UTF-16/32, as RFC 8259 allows), read from the bytes so that invalid UTF-8 is
+    refused rather than patched; no `NaN` or `Infinity`, no number too big for a float (or an int of
+    more than 4,300 digits); and no lone surrogate (`"\\ud800"`), which no stored text could hold.
+    A check and `hub connectors parse` read a reply through here alike.
+    """
+    import json
+    import math
+
+    def finite(number: str) -> float:
+        value = float(number)
+        if not math.isfinite(value):
+            raise ValueError("number out of range")
+        return value
+
+    def no_constants(name: str) -> Any:
+        raise ValueError("NaN and Infinity are not JSON")
+
     with parsing():
-        return response.json()
+        body = reply if isinstance(reply, bytes) else reply.content
+        payload = json.loads(body, parse_float=finite, parse_constant=no_constants)
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate
+        return payload
 
 
 def names_to_search(person: Person) -> list[PersonName]:
@@ -309,6 +326,28 @@ class Connector(ABC):
                 error_code=error.code,
                 error_cause=getattr(error, "cause", None),
                 error_cause_count=getattr(error, "cause_count", 0),
+            )
+        except Exception as error:  # noqa: BLE001 - a check's last resort: a failed reply, never a crash
+            # A connector bug, or a reply read outside `parsing()`: the log says which error and where (never
+            # its message, which may quote personal data), and the check fails as `connector_error`.
+            origin = error.__traceback__
+            while origin is not None and origin.tb_next is not None:
+                origin = origin.tb_next
+            logger.error(
+                "%s check failed: referral=%s subject=%s code=%s (%s at %s)",
+                self.agency_id,
+                referral_id,
+                subject.subject_id,
+                ConnectorError.default_code,
+                type(error).__name__,
+                f"{origin.tb_frame.f_code.co_filename}:{origin.tb_lineno}" if origin else "unknown",
+            )
+            return AgencyReply(
+                **reply,
+                status=ReplyStatus.FAILED,
+                requested_at=requested_at,
+                completed_at=datetime.now(UTC),
+                error_code=ConnectorError.default_code,
             )
         document = self.restrict(
             NormalisedDocument(

@@ -149,6 +149,7 @@ def _probe(connector: Connector) -> tuple[str, str]:
             "http_401": "the agency refused the credentials",
             "http_403": "the credentials are not allowed this search",
             "malformed_reply": "the agency answered in a form the connector does not understand",
+            "connector_error": "the connector itself failed: the log names the error and the line",
             "connection_error": "the connection was refused, dropped or cut off, or TLS failed",
             "timeout": "the agency did not answer in time",
         }.get(reply.error_code or "", "the agency kept failing: see docs/connectors.md, error codes")

@@ -120,7 +120,12 @@ def _duration(seconds: float) -> str:
 
 
 def parse_file(settings: HubSettings, agency_id: str, file: Path, console: Console) -> None:
-    """Normalise one captured reply offline and print the shared-schema JSON, as it would be stored."""
+    """Normalise one captured reply offline and print the shared-schema JSON, as it would be stored.
+
+    A file the connector cannot read, whatever its parser raised, is refused in one line naming the code
+    a live check would fail with (`malformed_reply`) and a fixed reason, never quoting the file.
+    """
+    from connectors.sdk.base import parsing
     from connectors.sdk.errors import ConnectorError, MalformedReply
 
     agency = load_registry(settings).get_or_none(agency_id)
@@ -131,10 +136,12 @@ def parse_file(settings: HubSettings, agency_id: str, file: Path, console: Conso
     except OSError as error:
         raise UserError(f"Cannot read {file} ({error.strerror or type(error).__name__}).") from None
     try:
-        normalised = agency.connector_class.parse_document(document)
+        with parsing():  # a connector whose own guard misses an error is refused alike
+            normalised = agency.connector_class.parse_document(document)
     except MalformedReply as error:
+        article = "an" if agency_id[:1] in "aeiou" else "a"
         raise UserError(
-            f"{file} is not a {agency_id} reply the connector understands ({error}). "
+            f"{file} is not {article} {agency_id} reply the connector understands ({error.code}: {error}). "
             "Check it is one complete reply body, as the agency sent it."
         ) from None
     except ConnectorError as error:
