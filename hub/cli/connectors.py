@@ -138,6 +138,8 @@ def parse_file(settings: HubSettings, agency_id: str, file: Path, console: Conso
     try:
         with parsing():  # a connector whose own guard misses an error is refused alike
             normalised = agency.connector_class.parse_document(document)
+            restricted, dropped = agency.connector_class.returns.restrict(normalised)
+            stored = restricted.model_dump_json()  # text no store can hold (a lone surrogate) is malformed too
     except MalformedReply as error:
         article = "an" if agency_id[:1] in "aeiou" else "a"
         raise UserError(
@@ -149,10 +151,9 @@ def parse_file(settings: HubSettings, agency_id: str, file: Path, console: Conso
             f"{file} is a {agency_id} reply that holds no records: it answers '{error.code}', "
             "which a live check reports as a failed check."
         ) from None
-    restricted, dropped = agency.connector_class.returns.restrict(normalised)
     if agency.id != agency.connector_class.agency:
-        restricted = restricted.model_copy(update={"agency": agency.id})
-    console.print_json(restricted.model_dump_json())
+        stored = restricted.model_copy(update={"agency": agency.id}).model_dump_json()
+    console.print_json(stored)
     if dropped:
         Console(stderr=True, highlight=False).print(
             f"[yellow]note:[/] not on {agency_id}'s allow-list, so never stored: {', '.join(sorted(dropped))}"

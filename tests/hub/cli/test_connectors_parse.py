@@ -64,7 +64,8 @@ def test_a_malformed_reply_is_refused_in_one_line(hub_home: Path, tmp_path: Path
 
 
 class Careless(Connector):
-    """A connector whose `parse_document` lets a library's error out (its author forgot `parsing()`)."""
+    """A connector whose `parse_document` lets a library's error out (its author forgot `parsing()`),
+    or, reading `json.loads` rather than `json_of`, returns text no store can hold (a lone surrogate)."""
 
     agency = "careless"
     title = "A careless connector"
@@ -73,6 +74,8 @@ class Careless(Connector):
 
     @classmethod
     def parse_document(cls, document: bytes) -> NormalisedDocument:
+        if document.startswith(b"{"):
+            return NormalisedDocument.model_construct(agency=cls.agency, kind=json.loads(document)["kind"])
         raise RuntimeError(document.decode())
 
     def search(self, person: Person) -> list[AgencyPerson]:
@@ -82,16 +85,20 @@ class Careless(Connector):
         return []
 
 
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [(b"Okafor-Reid", "RuntimeError"), (b'{"kind": "Okafor-Reid \\ud800"}', "PydanticSerializationError")],
+)
 def test_a_connector_missing_its_own_guard_is_refused_alike(
-    hub_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hub_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, error: str
 ) -> None:
     config = Careless.configured("http://127.0.0.1:9").config
     registry = AgencyRegistry([RegisteredAgency(config=config, connector_class=Careless, options=Careless.Options())])
     monkeypatch.setattr(connectors_cli, "load_registry", lambda settings: registry)
     reply = tmp_path / "reply.json"
-    reply.write_text("Okafor-Reid")
+    reply.write_bytes(content)
     with pytest.raises(UserError) as refused:
         connectors_cli.parse_file(HubSettings.from_env(), "careless", reply, connectors_cli.console)
     message = str(refused.value)
     assert "is not a careless reply the connector understands (malformed_reply: " in message
-    assert "RuntimeError" in message and "Okafor" not in message.replace(str(reply), "")
+    assert error in message and "Okafor" not in message.replace(str(reply), "")
