@@ -14,9 +14,9 @@ when the practitioner has every agency's answer.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseHook, Param, TaskGroup, TriggerRule, dag, get_current_context, task
+from airflow.sdk import BaseHook, BaseOperator, Context, Param, TaskGroup, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
 from hub.agencies import registered_agencies
@@ -57,20 +57,50 @@ def plan() -> list[str]:
     return plan_checks(_referral_id())
 
 
-@task(map_index_template="{{ subject_id }}")
-def check(agency_id: str, subject_id: str) -> str:
-    """One agency, one person. Retried by Airflow only for failures that may pass; others fail at once."""
-    from hub.checks.attempts import Attempt
-    from hub.checks.steps import PipelineError, run_check
+class AgencyCheck(BaseOperator):
+    """One agency, one person (`hub.checks.steps.run_check`), mapped over the referral's subjects.
 
-    ti = get_current_context()["ti"]
-    attempt = Attempt(number=ti.try_number, tries=ti.max_tries + 1)
-    try:
-        return run_check(_referral_id(), agency_id, subject_id, connections=airflow_connection, attempt=attempt)
-    except PipelineError as error:
-        if error.retryable:
-            raise
-        raise AirflowFailException(str(error)) from None
+    Retried by Airflow only for failures that may pass; others fail at once. An agency that will reply
+    later is waited for on the triggerer, not here: the task defers until the job is due to be polled,
+    holding no worker or pool slot, then resumes to poll it once. An operator rather than `@task`,
+    because resuming from a trigger calls a method of the operator.
+    """
+
+    template_fields = ("subject_id",)
+
+    def __init__(self, *, agency_id: str, subject_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.agency_id = agency_id
+        self.subject_id = subject_id
+
+    def execute(self, context: Context) -> str:
+        from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+
+        from hub.checks.attempts import Attempt
+        from hub.checks.steps import PipelineError, ReplyAwaited, run_check
+
+        ti = context["ti"]
+        attempt = Attempt(number=ti.try_number, tries=ti.max_tries + 1)
+        referral_id: str = context["params"]["referral_id"]
+        try:
+            return run_check(
+                referral_id,
+                self.agency_id,
+                self.subject_id,
+                connections=airflow_connection,
+                attempt=attempt,
+                defer=True,
+            )
+        except ReplyAwaited as waiting:
+            self.defer(trigger=DateTimeTrigger(moment=waiting.poll_at), method_name="resume")
+        except PipelineError as error:
+            if error.retryable:
+                raise
+            raise AirflowFailException(str(error)) from None
+
+    def resume(self, context: Context, event: Any = None) -> str:
+        """Back from the triggerer: the job is due to be polled, so the check runs again."""
+        return self.execute(context)
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE, retries=2, retry_delay=timedelta(seconds=10))
@@ -111,14 +141,18 @@ def mash_referral() -> None:
     for agency in registered_agencies(HubSettings.from_env()):
         with TaskGroup(group_id=agency.id, tooltip=agency.name):
             retry = agency.check_retry
-            in_pool = check.override(
-                pool=agency.pool_name,
-                retries=retry.tries - 1,
-                retry_delay=retry.delay,
-                retry_exponential_backoff=2.0,
-                max_retry_delay=retry.max_delay,
+            checks.append(
+                AgencyCheck.partial(
+                    task_id="check",
+                    agency_id=agency.id,
+                    pool=agency.pool_name,
+                    retries=retry.tries - 1,
+                    retry_delay=retry.delay,
+                    retry_exponential_backoff=2.0,
+                    max_retry_delay=retry.max_delay,
+                    map_index_template="{{ task.subject_id }}",
+                ).expand(subject_id=subject_ids)
             )
-            checks.append(in_pool.partial(agency_id=agency.id).expand(subject_id=subject_ids))
     checks >> assemble() >> outcome()
 
 

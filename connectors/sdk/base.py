@@ -41,6 +41,7 @@ from connectors.sdk.allowlist import ReturnedFields
 from connectors.sdk.auth import AgencyCredentials, NoCredentials
 from connectors.sdk.config import AgencyConfig
 from connectors.sdk.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
+from connectors.sdk.jobs import JobBook, ReplyPending
 from connectors.sdk.recording import NotInRecording, Recording, ReplayTransport
 from connectors.sdk.resilience import ResilienceState
 from connectors.sdk.transport import HttpTransport, RecordedTransport, Transport
@@ -195,6 +196,8 @@ class Connector(ABC):
         self.reply_deadline: timedelta = config.deadlines.for_rag(rag)
         self.on_accepted: Callable[[], None] | None = None
         """Told when the agency accepts a request for a later reply, so the hub can say "awaiting reply"."""
+        self.jobs: JobBook | None = None
+        """Where to write down jobs accepted for a later reply instead of waiting here (`connectors.sdk.jobs`)."""
         self._transport: Transport = self._http_transport()
 
     @classmethod
@@ -301,6 +304,7 @@ class Connector(ABC):
             asynchronous=self.asynchronous,
             correlation_id=str(uuid.uuid4()),
             on_accepted=self.on_accepted,
+            jobs=self.jobs,
         )
 
     def _run(self, referral_id: str, subject: Subject, requested_at: datetime) -> AgencyReply:
@@ -310,6 +314,8 @@ class Connector(ABC):
             fetched = [self.fetch(candidate) for candidate in candidates]
             entries = _unique_entries(entry for document in fetched for entry in document.entries)
             related = _unique_related(person for document in fetched for person in document.related_people)
+        except ReplyPending:
+            raise  # not a failure: the check is waiting for a later reply (connectors.sdk.jobs)
         except ConnectorError as error:
             logger.warning(
                 "%s check failed: referral=%s subject=%s code=%s",

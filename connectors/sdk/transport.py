@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar, Protocol
@@ -39,6 +40,8 @@ from connectors.sdk.auth import AgencyCredentials, NoCredentials
 from connectors.sdk.callbacks import callback_receiver
 from connectors.sdk.config import AgencyConfig, RetryPolicy
 from connectors.sdk.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
+from connectors.sdk.jobs import MAX_POLL_SECONDS as MAX_DEFERRED_POLL_SECONDS
+from connectors.sdk.jobs import JobBook, PendingJob, ReplyPending, poll_delay
 from connectors.sdk.recording import Exchange, ReplayTransport, encoded_body
 from connectors.sdk.resilience import AgencyGuard, MemoryResilienceState, ResilienceState
 
@@ -89,13 +92,13 @@ def build_session(policy: RetryPolicy) -> requests.Session:
     return session
 
 
-def _retry_after(response: requests.Response) -> float:
+def _retry_after(response: requests.Response, maximum: float = MAX_POLL_SECONDS) -> float:
     """Seconds before polling a pending job again, as the agency suggests (bounded either way)."""
     try:
         seconds = float(response.headers.get("Retry-After", DEFAULT_POLL_SECONDS))
     except ValueError:
         seconds = DEFAULT_POLL_SECONDS
-    return min(max(seconds, 0.05), MAX_POLL_SECONDS)
+    return min(max(seconds, 0.05), maximum)
 
 
 def _caused_by_timeout(error: requests.ConnectionError) -> bool:
@@ -130,8 +133,13 @@ class HttpTransport:
         correlation_id: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         on_accepted: Callable[[], None] | None = None,
+        jobs: JobBook | None = None,
     ) -> None:
-        """`on_accepted` is told when the agency accepts a request for a later reply (202), before the wait."""
+        """`on_accepted` is told when the agency accepts a request for a later reply (202), before the wait.
+
+        With `jobs`, a 202 is not waited for here: it is written down and `ReplyPending` raised, and the
+        same request made again later polls that job once (see `connectors.sdk.jobs`).
+        """
         self.endpoint = config.endpoint.rstrip("/")
         self.timeout = (config.timeouts.connect, config.timeouts.read)
         self.reply_deadline = reply_deadline.total_seconds()
@@ -145,6 +153,8 @@ class HttpTransport:
         self.guard = AgencyGuard(config.id, config.rate_limit, config.circuit_breaker, state or MemoryResilienceState())
         self._sleep = sleep
         self._on_accepted = on_accepted
+        self._jobs = jobs
+        self._requests_made: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []
 
     def send(self, method: str, path: str, *, json: Any = None, data: Any = None) -> requests.Response:
@@ -154,18 +164,25 @@ class HttpTransport:
             IDEMPOTENCY_KEY_HEADER: str(uuid.uuid4()),
         }
         token = None
+        key = None
         if self.asynchronous and method == "POST":
             headers["Prefer"] = "respond-async"
-            if self.callbacks is not None:
+            self._requests_made[f"{method} {path}"] += 1
+            key = f"{method} {path} #{self._requests_made[f'{method} {path}']}" if self._jobs is not None else None
+            if self.callbacks is not None and key is None:
                 token, headers[CALLBACK_URL_HEADER] = self.callbacks.expect()
         started = time.monotonic()
         try:
-            response = self._guarded(method, f"{self.endpoint}{path}", headers, json=json, data=data)
+            response = self._collected(key, headers) if key is not None else None
+            if response is None:
+                response = self._guarded(method, f"{self.endpoint}{path}", headers, json=json, data=data)
             if response.status_code == 202:
                 if not response.headers.get("Location"):
                     raise MalformedReply("accepted_without_location", "202 Accepted without a Location to poll")
                 if self._on_accepted is not None:
                     self._on_accepted()
+                if key is not None:
+                    raise ReplyPending(self._written_down(key, response, headers[REQUEST_ID_HEADER]))
                 response = self._await_reply(response, headers, token)
         finally:
             if token is not None and self.callbacks is not None:
@@ -214,6 +231,54 @@ class HttpTransport:
         """Count a failed request against the agency's circuit, keeping its code as the cause."""
         self.guard.after_request(success=False, cause=error.code)
         return error
+
+    def _written_down(self, key: str, accepted: requests.Response, request_id: str) -> PendingJob:
+        """A job the agency just accepted, in the book, to be polled when the check runs again."""
+        assert self._jobs is not None
+        job = PendingJob(
+            request_key=key,
+            location=requests.compat.urljoin(f"{self.endpoint}/", accepted.headers["Location"]),
+            request_id=request_id,
+            accepted_at=time.time(),
+            poll_after=poll_delay(_retry_after(accepted, maximum=MAX_DEFERRED_POLL_SECONDS)),
+        )
+        self._jobs.accepted(job)
+        return job
+
+    def _collected(self, key: str, headers: dict[str, str]) -> requests.Response | None:
+        """The reply to a job accepted on an earlier run of this check, polled once; None to ask afresh.
+
+        Still pending: `ReplyPending` again. Past the referral's deadline: `AgencyTimeout`. A job the
+        agency no longer knows (404, 410): None, so the request is made again. A collected job stays in
+        the book until the whole check ends (the caller forgets them), because a later request of the
+        same check may defer, and the check then runs from the start again.
+        """
+        assert self._jobs is not None
+        job = self._jobs.pending(key)
+        if job is None:
+            return None
+        if time.time() - job.accepted_at > self.reply_deadline:
+            self._jobs.settled(key)
+            raise AgencyTimeout("reply_deadline", "the agency did not reply before the referral's deadline")
+        headers[REQUEST_ID_HEADER] = job.request_id  # the reply echoes the request that was accepted
+        poll_headers = {
+            name: value for name, value in headers.items() if name not in (IDEMPOTENCY_KEY_HEADER, "Prefer")
+        }
+        response = self._guarded("GET", job.location, poll_headers)
+        if response.status_code == 202:
+            waiting = PendingJob(
+                key,
+                job.location,
+                job.request_id,
+                job.accepted_at,
+                poll_delay(_retry_after(response, maximum=MAX_DEFERRED_POLL_SECONDS)),
+            )
+            self._jobs.accepted(waiting)
+            raise ReplyPending(waiting)
+        if response.status_code in (404, 410):
+            self._jobs.settled(key)  # the agency no longer knows the job: ask again
+            return None
+        return response  # kept in the book: a later request of this check may defer again and re-run this one
 
     def _await_reply(
         self, accepted: requests.Response, headers: dict[str, str], token: str | None

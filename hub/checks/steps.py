@@ -12,10 +12,11 @@ import functools
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from connectors.sdk.config import CheckRetryPolicy
+from connectors.sdk.jobs import ReplyPending
 from hub.agencies import AgencySetupError, build_connector, registered_agencies
 from hub.checks.attempts import Attempt, earliest_retry
 from hub.chronology.assembly import PairKey, assemble, prior_referrals
@@ -53,6 +54,17 @@ class PipelineError(RuntimeError):
         self.retryable = retryable
 
 
+class ReplyAwaited(Exception):
+    """The agency will reply later: run the check again at `poll_at` (the DAG defers to the triggerer until then).
+
+    Raised instead of waiting in the worker, so no worker or pool slot is held while an agency takes hours.
+    """
+
+    def __init__(self, poll_at: datetime) -> None:
+        super().__init__(f"awaiting the agency's reply; polling again at {poll_at:%H:%M:%S}")
+        self.poll_at = poll_at
+
+
 def _ids_only_errors(step: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Replace any exception with one whose text cannot carry personal data.
 
@@ -65,7 +77,7 @@ def _ids_only_errors(step: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return function(*args, **kwargs)
-            except PipelineError:
+            except (PipelineError, ReplyAwaited):
                 raise
             except UserError as exc:
                 raise PipelineError(f"{step}: {exc}", retryable=False) from None
@@ -103,6 +115,7 @@ def run_check(
     *,
     connections: ConnectionLookup | None = None,
     attempt: Attempt = FIRST_ATTEMPT,
+    defer: bool = False,
 ) -> str:
     """Ask one agency about one subject, store the encrypted reply, its raw exchanges and the check's progress.
 
@@ -112,6 +125,10 @@ def run_check(
     Airflow retries it or shows it failed; `PipelineError.retryable` says which. A late attempt that a
     newer one has overtaken stores nothing. Each result also updates the family history once the first
     replies are all in (a partial history), and again for every later one.
+
+    With `defer`, an agency that accepts the request for a later reply is not waited for here: the
+    check is recorded as awaiting its reply and `ReplyAwaited` says when to run it again; the next run
+    polls the same job once (`connectors.sdk.jobs`).
     """
     settings = settings or HubSettings.from_env()
     store = open_store(settings)
@@ -137,8 +154,26 @@ def run_check(
         reply, setup_problem = _failed_reply(referral_id, agency_id, subject_id, error.code), str(error)
     else:
         policy, lawful_basis = connector.config.check_retry, connector.config.lawful_basis
-        connector.on_accepted = functools.partial(_awaiting, store, referral_id, asked)
-        checked = connector.check_recorded(referral_id, subject)
+        if defer:
+            connector.jobs = store.job_book(referral_id, agency_id, subject_id)
+        else:
+            connector.on_accepted = functools.partial(_awaiting, store, referral_id, asked)
+        try:
+            checked = connector.check_recorded(referral_id, subject)
+        except ReplyPending as pending:
+            store.record_progress(referral_id, asked.model_copy(update={"phase": CheckPhase.AWAITING_REPLY}))
+            refresh_history(store, referral_id)
+            poll_at = datetime.now(UTC) + timedelta(seconds=pending.job.poll_after)
+            log.info(
+                "Referral %s: %s check for %s awaits its reply; polling again at %s",
+                referral_id,
+                agency_id,
+                subject_id,
+                f"{poll_at:%H:%M:%S}",
+            )
+            raise ReplyAwaited(poll_at) from None
+        if defer:
+            store.job_book(referral_id, agency_id, subject_id).forget_all()  # the check has its answer
         reply, recording = checked.reply, checked.recording
     progress = _progress_after(reply, attempt, policy)
     if not store.save_reply(reply, actor=ACTOR, recording=recording, lawful_basis=lawful_basis, progress=progress):

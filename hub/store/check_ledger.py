@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hub.store.audited import AuditedStore
 from hub.store.engine import increment, upsert
 from hub.store.errors import UnknownReferral
-from hub.store.tables import AssemblyRevisionRow, CheckProgressRow, ReferralChecksRow, ReferralRow
+from hub.store.tables import AssemblyRevisionRow, CheckProgressRow, PendingJobRow, ReferralChecksRow, ReferralRow
 from schemas import CheckPhase, CheckProgress, ChecksStage
 
 LEDGER_ACTOR = "hub:checks-ledger"
@@ -128,6 +128,7 @@ class CheckLedger(AuditedStore):
             session.execute(
                 update(CheckProgressRow).where(CheckProgressRow.referral_id == referral_id).values(attempts=0)
             )
+            session.execute(delete(PendingJobRow).where(PendingJobRow.referral_id == referral_id))
             for agency in agencies:
                 for subject_id in subjects:
                     progress = CheckProgress(

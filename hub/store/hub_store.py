@@ -29,6 +29,7 @@ from hub.store.chronology_records import ChronologyRecords
 from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
+from hub.store.pending_jobs import StoredJobBook
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
 from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
@@ -187,6 +188,10 @@ class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger):
     def resilience_state(self) -> SqlResilienceState:
         """Rate-limit and circuit-breaker state shared through this database by every worker."""
         return SqlResilienceState(self.engine)
+
+    def job_book(self, referral_id: str, agency: str, subject_id: str) -> StoredJobBook:
+        """Where one check writes down jobs an agency accepted for a later reply (`connectors.sdk.jobs`)."""
+        return StoredJobBook(self.engine, referral_id, agency, subject_id)
 
     # Audit
 

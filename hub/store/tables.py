@@ -229,3 +229,22 @@ class AssemblyRevisionRow(Base):
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PendingJobRow(Base):
+    """A request an agency accepted for a later reply, kept between a check's runs (`connectors.sdk.jobs`).
+
+    The request is named by method, path and its order within the check, never by its body; the job's
+    location is the agency's opaque job URL. No personal data.
+    """
+
+    __tablename__ = "pending_jobs"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(ID, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    request_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    location: Mapped[str] = mapped_column(String(2000))
+    request_id: Mapped[str] = mapped_column(String(100))
+    accepted_at: Mapped[float] = mapped_column(Float)
+    poll_after: Mapped[float] = mapped_column(Float)

@@ -19,7 +19,7 @@ from hub.chronology.check_states import check_words, gaps, is_all_clear, reason_
 from hub.chronology.family_history import build
 from hub.chronology.history_json import history_document
 from hub.chronology.report import empty_chronology_words, print_family_history, write_html
-from schemas import CheckPhase, CheckProgress, CheckResult, CheckState, ChecksStage, Referral, ReplyStatus
+from schemas import CheckPhase, CheckProgress, CheckResult, ChecksStage, CheckState, Referral, ReplyStatus
 from tests.hub.builders import ASSEMBLED_AT, candidate, example_referral, household_replies, person, reply
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)

@@ -1,0 +1,66 @@
+"""Agencies that answer later (202 and a job to poll), waited for without holding a worker.
+
+In-process, the transport polls a job until the reply comes (`HttpTransport._await_reply`). Inside
+Airflow that would hold a worker slot and a pool slot for hours, so there the hub gives the transport
+a `JobBook`: on a 202, the transport writes the job down and raises `ReplyPending`, the check task
+defers to Airflow's triggerer until the job is due to be polled, and when the task resumes the same
+check runs again; the transport finds the job in the book for the same request and polls it once
+instead of asking again. Jobs stay in the book until the whole check ends, so a check with several
+such requests re-collects the earlier replies rather than asking for them again. Requests are keyed
+by method, path and their order within the check, never by their body, so the book holds no
+personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from connectors.sdk.errors import ConnectorError
+
+MIN_POLL_SECONDS = 0.5
+MAX_POLL_SECONDS = 600.0
+"""A job is polled again after its `Retry-After`, kept between these two (seconds)."""
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    """A request the agency accepted for a later reply: where to collect it, and when to look again."""
+
+    request_key: str
+    location: str
+    request_id: str
+    accepted_at: float
+    """Unix seconds when the agency first accepted the request (the reply deadline counts from here)."""
+    poll_after: float
+    """Seconds to wait before polling again, as the agency suggested."""
+
+
+class JobBook(Protocol):
+    """Where a check's pending jobs are kept between its attempts (the hub keeps them in its database)."""
+
+    def pending(self, request_key: str) -> PendingJob | None:
+        """The job awaiting a reply for this request, if any."""
+
+    def accepted(self, job: PendingJob) -> None:
+        """Record (or update) a job the agency accepted."""
+
+    def settled(self, request_key: str) -> None:
+        """The job is gone (the agency no longer knows it, or the deadline passed): forget it."""
+
+
+class ReplyPending(ConnectorError):
+    """The agency accepted the request and will reply later; ask again after `job.poll_after` seconds.
+
+    Not a failure: a check that raises it is waiting, and says "awaiting reply".
+    """
+
+    default_code = "reply_pending"
+
+    def __init__(self, job: PendingJob) -> None:
+        super().__init__(message="the agency will reply later")
+        self.job = job
+
+
+def poll_delay(retry_after: float) -> float:
+    return min(max(retry_after, MIN_POLL_SECONDS), MAX_POLL_SECONDS)
