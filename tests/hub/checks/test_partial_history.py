@@ -1,0 +1,141 @@
+"""Partial histories and late replies, through the checks' own steps against real sandboxes and databases.
+
+Measured before: while a reply was outstanding every cell read "not checked", no partial history
+existed, and a late reply appeared only after someone submitted the referral again by hand.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hub.checks.steps import ReplyAwaited, plan_checks, run_check
+from hub.runtime.sandboxes import record_sandboxes
+from hub.settings import HubSettings
+from hub.store.home import open_store
+from sandbox.common.async_replies import AsyncConfig
+from sandbox.common.settings import SandboxSettings
+from sandbox.server import SandboxCluster
+from schemas import CheckPhase, ChecksStage, CheckState, Referral
+from tests.conftest import SAMPLE_REFERRAL
+from tests.hub.conftest import BACKENDS, POSTGRES_URL
+
+AGENCIES = ("health", "police", "education", "housing")
+
+
+@pytest.fixture(scope="module")
+def police_later() -> Iterator[SandboxCluster]:
+    """The four sandboxes as configured, except that police replies one second after it is asked, education at once."""
+    defaults = SandboxSettings()
+    later = AsyncConfig(delay_seconds=1.0, retry_after_seconds=1)
+    education_now = AsyncConfig(mode="sync")
+    settings = defaults.model_copy(
+        update={
+            "police": defaults.for_agency("police").model_copy(update={"asynchronous": later}),
+            "education": defaults.for_agency("education").model_copy(update={"asynchronous": education_now}),
+        }
+    )
+    with SandboxCluster(settings=settings) as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, hub_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HubSettings]:
+    """The hub's settings on SQLite, and on a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield HubSettings.from_env()
+        return
+    schema = f"hub_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    monkeypatch.setenv("HUB_DATABASE_URL", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
+    try:
+        yield HubSettings.from_env()
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def until_answered(referral_id: str, agency: str, subject_id: str, settings: HubSettings) -> int:
+    """Run one check as Airflow would, resuming it after each deferral; returns how many times it ran."""
+    runs = 0
+    while True:
+        runs += 1
+        try:
+            run_check(referral_id, agency, subject_id, settings, defer=True)
+            return runs
+        except ReplyAwaited as waiting:
+            assert runs < 30
+            time.sleep(max(0.0, (waiting.poll_at - waiting.poll_at.now(waiting.poll_at.tzinfo)).total_seconds()))
+
+
+def test_a_partial_history_comes_first_and_each_late_reply_makes_a_new_version(
+    settings: HubSettings, police_later: SandboxCluster
+) -> None:
+    record_sandboxes(settings, police_later)
+    referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
+    store = open_store(settings)
+    store.save_referral(referral, actor="test", purpose="referral_intake", for_checks=True)
+    subjects = plan_checks(referral.referral_id, settings)
+    assert {item.phase for item in store.check_progress(referral.referral_id)} == {CheckPhase.NOT_ASKED}
+
+    waiting = []
+    for agency in AGENCIES:
+        for subject_id in subjects:
+            try:
+                run_check(referral.referral_id, agency, subject_id, settings, defer=True)
+            except ReplyAwaited:
+                waiting.append((agency, subject_id))
+    assert {agency for agency, _ in waiting} == {"police"}  # police promised its replies for later
+
+    first = {
+        chronology.child_subject_id: chronology
+        for chronology in store.latest_chronologies(referral.referral_id, actor="test", purpose="test")
+    }
+    assert {chronology.version for chronology in first.values()} == {1}
+    outstanding = first["S1"].outstanding
+    assert {(check.agency, check.state) for check in outstanding} == {("police", CheckState.AWAITING_REPLY)}
+    assert not any(entry.source.agency == "police" for entry in first["S1"].entries)
+
+    for agency, subject_id in waiting:
+        assert until_answered(referral.referral_id, agency, subject_id, settings) >= 1
+
+    latest = {
+        chronology.child_subject_id: chronology
+        for chronology in store.latest_chronologies(referral.referral_id, actor="test", purpose="test")
+    }
+    assert latest["S1"].version > first["S1"].version  # the late replies made new versions by themselves
+    assert latest["S1"].outstanding == []
+    assert any(entry.source.agency == "police" for entry in latest["S1"].entries)
+    assert len(store.load_replies(referral.referral_id, actor="test", purpose="test")) == len(AGENCIES) * len(subjects)
+    with store.engine.connect() as connection:  # every check ended, so no job is left in the book
+        assert connection.execute(text("SELECT count(*) FROM pending_jobs")).scalar_one() == 0
+    checks = store.referral_checks(referral.referral_id)
+    assert checks is not None and checks.stage is ChecksStage.IN_PROGRESS  # closed by the run's assemble
+
+
+def test_an_attempt_overtaken_by_a_newer_one_stores_nothing(
+    settings: HubSettings, police_later: SandboxCluster
+) -> None:
+    from hub.checks.attempts import Attempt
+    from hub.checks.steps import SUPERSEDED
+
+    record_sandboxes(settings, police_later)
+    referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
+    store = open_store(settings)
+    store.save_referral(referral, actor="test", purpose="referral_intake", for_checks=True)
+    plan_checks(referral.referral_id, settings)
+    newer = Attempt(number=2, tries=4)
+    assert run_check(referral.referral_id, "housing", "S1", settings, attempt=newer) != SUPERSEDED
+
+    older = Attempt(number=1, tries=4)
+    assert run_check(referral.referral_id, "housing", "S1", settings, attempt=older) == SUPERSEDED
+    progress = {(item.agency, item.subject_id): item for item in store.check_progress(referral.referral_id)}
+    assert progress[("housing", "S1")].attempts == 2
