@@ -119,7 +119,9 @@ def reason_words(code: str | None, cause: str | None = None, cause_count: int = 
     words = REASON_WORDS.get(code, code.replace("_", " "))
     detail = code
     if cause is not None:
-        singular, plural = _CAUSE_NOUNS.get(cause, (f"{cause} failure", f"{cause} failures"))
+        status = cause.removeprefix("http_")
+        default = (f"{status} answer", f"{status} answers") if cause.startswith("http_") else (cause, cause)
+        singular, plural = _CAUSE_NOUNS.get(cause, default)
         detail += f" after {count(cause_count, singular, plural)}" if cause_count else f" after {singular}"
     return f"{words} ({detail})"
 

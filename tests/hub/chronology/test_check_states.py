@@ -96,7 +96,7 @@ def test_the_first_cause_survives_the_circuit_breaker() -> None:
     assert reason_words("circuit_open", "timeout", 3) == (
         "not called: the agency kept failing just before (circuit_open after three timeouts)"
     )
-    assert "after five http_503 failures" in reason_words("circuit_open", "http_503", 5)
+    assert "(circuit_open after five 503 answers)" in reason_words("circuit_open", "http_503", 5)
 
 
 def test_an_all_clear_needs_every_check_for_every_person_to_have_answered_no_record() -> None:
