@@ -231,5 +231,6 @@ def gaps(
     elif stage is ChecksStage.NOT_STARTED:
         lines.append("The checks have not started yet; the hub starts them automatically.")
     for agency in sorted({check.agency for check in checks}):
-        lines += _agency_gaps(agency, [check for check in checks if check.agency == agency], names, now)
+        agency_lines = _agency_gaps(agency, [check for check in checks if check.agency == agency], names, now)
+        lines += [line[:1].upper() + line[1:] for line in agency_lines]  # a sentence starts with a capital
     return lines

@@ -87,7 +87,7 @@ def test_a_failure_says_its_reason_in_words_with_its_code_and_what_to_do() -> No
     )
     (line,) = gaps([failed, failed.model_copy(update={"subject_id": "S2"})], {"S1": "Amara", "S2": "Tyler"}, now=NOW)
     assert line == (
-        "housing could not be checked for Amara and Tyler after four attempts: the agency was unavailable (503) "
+        "Housing could not be checked for Amara and Tyler after four attempts: the agency was unavailable (503) "
         "(http_503); ask the agency directly, or check again later."
     )
 
