@@ -5,6 +5,7 @@ Deleting that folder is a clean slate (Airflow home, database, keys, reports, ru
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -92,3 +93,22 @@ class HubSettings:
                 f"HUB_HOME {self.home} is not writable ({exc.strerror or exc}). "
                 "Set HUB_HOME to a folder you can write to, e.g. `export HUB_HOME=$PWD/.hub`."
             ) from None
+
+    @property
+    def callback_endpoint_file(self) -> Path:
+        """The hub's callback endpoint as agencies reach it, written by whoever serves it (`hub.runtime.callbacks`)."""
+        return self.run_dir / "callback-endpoint.json"
+
+    def callback_base_url(self) -> str | None:
+        """Where agencies push replies: `HUB_CALLBACK_URL` (a deployment's gateway), else the running endpoint.
+
+        None when no endpoint runs: agencies set to push their replies are then polled.
+        """
+        if url := os.environ.get("HUB_CALLBACK_URL"):
+            return url
+        try:
+            document = json.loads(self.callback_endpoint_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        url = document.get("url") if isinstance(document, dict) else None
+        return url if isinstance(url, str) and url else None

@@ -19,6 +19,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,11 +62,9 @@ class CallbackReceiver:
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self.duplicates = 0
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = serve_callbacks(host, port, self._accept)
         bound_host, bound_port = self._server.server_address[:2]
         self.base_url = (public_url or f"http://{bound_host!s}:{bound_port}").rstrip("/")
-        threading.Thread(target=self._server.serve_forever, name="hub-callbacks", daemon=True).start()
 
     def expect(self) -> tuple[str, str]:
         """A fresh token and the callback URL to send with a request."""
@@ -111,35 +110,53 @@ class CallbackReceiver:
         slot.arrived.set()
         return HTTPStatus.OK
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                token = self.path.removeprefix(CALLBACK_PATH) if self.path.startswith(CALLBACK_PATH) else ""
+def serve_callbacks(host: str, port: int, accept: Callable[[str, Delivery], HTTPStatus]) -> ThreadingHTTPServer:
+    """Serve `POST /callbacks/{token}` in a background thread, handing each delivery to `accept`.
+
+    What `accept` returns is the answer: 200 for a delivery kept or a copy acknowledged, 404 for a
+    token nobody handed out. Oversized bodies are refused (413) unread. Request lines are never
+    logged, because callback URLs hold tokens. The hub's own endpoint serves with this too.
+    """
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            token = self.path.removeprefix(CALLBACK_PATH) if self.path.startswith(CALLBACK_PATH) else ""
+            try:
                 length = int(self.headers.get("Content-Length") or 0)
-                if not token or "/" in token or length > MAX_BODY_BYTES:
-                    self._answer(
-                        HTTPStatus.NOT_FOUND if length <= MAX_BODY_BYTES else HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-                    )
-                    return
-                body = self.rfile.read(length)
-                try:
-                    status = int(self.headers.get(REPLY_STATUS_HEADER) or 200)
-                except ValueError:
-                    status = 502
-                delivery = Delivery(status, self.headers.get("Content-Type"), body, self.headers.get("X-Request-ID"))
-                self._answer(receiver._accept(token, delivery))
+            except ValueError:
+                length = -1
+            if length > MAX_BODY_BYTES:
+                self._answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                return
+            if not token or "/" in token or length < 0:
+                self._answer(HTTPStatus.NOT_FOUND)
+                return
+            body = self.rfile.read(length)
+            try:
+                status = int(self.headers.get(REPLY_STATUS_HEADER) or 200)
+            except ValueError:
+                status = 502
+            delivery = Delivery(status, self.headers.get("Content-Type"), body, self.headers.get("X-Request-ID"))
+            try:
+                answer = accept(token, delivery)
+            except Exception as error:  # noqa: BLE001 - the agency retries; only the type is logged (details may be personal)
+                logger.error("a callback could not be recorded (%s)", type(error).__name__)
+                answer = HTTPStatus.SERVICE_UNAVAILABLE
+            self._answer(answer)
 
-            def _answer(self, status: HTTPStatus) -> None:
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+        def _answer(self, status: HTTPStatus) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
-            def log_message(self, format: str, *args: object) -> None:
-                """Silent: the default would log each request line, and callback URLs hold tokens."""
+        def log_message(self, format: str, *args: object) -> None:
+            """Silent: the default would log each request line, and callback URLs hold tokens."""
 
-        return Handler
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="hub-callbacks", daemon=True).start()
+    return server
 
 
 _receiver: CallbackReceiver | None = None

@@ -9,6 +9,10 @@ instead of asking again. Jobs stay in the book until the whole check ends, so a 
 such requests re-collects the earlier replies rather than asking for them again. Requests are keyed
 by method, path and their order within the check, never by their body, so the book holds no
 personal data.
+
+An agency set to push its reply (`replies: callback`) is sent a callback URL on the hub's one
+callback endpoint, which records what arrives in the database; when the check runs again it takes
+the delivered reply from the book instead of polling, and polls (less often) only while nothing came.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from connectors.sdk.callbacks import Delivery
 from connectors.sdk.errors import ConnectorError
 
 MIN_POLL_SECONDS = 0.5
@@ -34,6 +39,8 @@ class PendingJob:
     """Unix seconds when the agency first accepted the request (the reply deadline counts from here)."""
     poll_after: float
     """Seconds to wait before polling again, as the agency suggested."""
+    token: str | None = None
+    """The callback token sent with the request, when the agency was asked to push its reply."""
 
 
 class JobBook(Protocol):
@@ -47,6 +54,12 @@ class JobBook(Protocol):
 
     def settled(self, request_key: str) -> None:
         """The job is gone (the agency no longer knows it, or the deadline passed): forget it."""
+
+    def callback_url(self, token: str) -> str | None:
+        """Where the agency should push the reply for `token`; None when no endpoint receives callbacks."""
+
+    def delivered(self, job: PendingJob) -> Delivery | None:
+        """The reply the agency pushed for this job's token, if it has arrived."""
 
 
 class ReplyPending(ConnectorError):

@@ -24,10 +24,12 @@ searches are POSTs.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ClassVar, Protocol
 
@@ -101,6 +103,12 @@ def _retry_after(response: requests.Response, maximum: float = MAX_POLL_SECONDS)
     return min(max(seconds, 0.05), maximum)
 
 
+def _next_poll(response: requests.Response, token: str | None) -> float:
+    """Seconds until a deferred job is polled again: as the agency says, less often when a callback is due."""
+    wait = _retry_after(response, maximum=MAX_DEFERRED_POLL_SECONDS)
+    return poll_delay(wait * CALLBACK_POLL_FACTOR if token else wait)
+
+
 def _caused_by_timeout(error: requests.ConnectionError) -> bool:
     reason = error.args[0] if error.args else None
     if isinstance(reason, MaxRetryError):
@@ -144,7 +152,9 @@ class HttpTransport:
         self.timeout = (config.timeouts.connect, config.timeouts.read)
         self.reply_deadline = reply_deadline.total_seconds()
         self.asynchronous = asynchronous
-        self.callbacks = callback_receiver() if asynchronous and config.replies == "callback" else None
+        # With a job book the hub's own endpoint receives callbacks; this process's receiver is for waiting here.
+        pushed_here = asynchronous and config.replies == "callback" and jobs is None
+        self.callbacks = callback_receiver() if pushed_here else None
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.session = build_session(config.retry)
         credentials = credentials or NoCredentials()
@@ -154,6 +164,7 @@ class HttpTransport:
         self._sleep = sleep
         self._on_accepted = on_accepted
         self._jobs = jobs
+        self.replies_by_callback = config.replies == "callback"
         self._requests_made: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []
 
@@ -165,12 +176,19 @@ class HttpTransport:
         }
         token = None
         key = None
+        pushed = None
         if self.asynchronous and method == "POST":
             headers["Prefer"] = "respond-async"
             self._requests_made[f"{method} {path}"] += 1
             key = f"{method} {path} #{self._requests_made[f'{method} {path}']}" if self._jobs is not None else None
             if self.callbacks is not None and key is None:
                 token, headers[CALLBACK_URL_HEADER] = self.callbacks.expect()
+            elif self._jobs is not None and self.replies_by_callback:
+                pushed = secrets.token_urlsafe(24)
+                if (url := self._jobs.callback_url(pushed)) is not None:
+                    headers[CALLBACK_URL_HEADER] = url
+                else:
+                    pushed = None
         started = time.monotonic()
         try:
             response = self._collected(key, headers) if key is not None else None
@@ -182,7 +200,7 @@ class HttpTransport:
                 if self._on_accepted is not None:
                     self._on_accepted()
                 if key is not None:
-                    raise ReplyPending(self._written_down(key, response, headers[REQUEST_ID_HEADER]))
+                    raise ReplyPending(self._written_down(key, response, headers[REQUEST_ID_HEADER], pushed))
                 response = self._await_reply(response, headers, token)
         finally:
             if token is not None and self.callbacks is not None:
@@ -232,15 +250,19 @@ class HttpTransport:
         self.guard.after_request(success=False, cause=error.code)
         return error
 
-    def _written_down(self, key: str, accepted: requests.Response, request_id: str) -> PendingJob:
-        """A job the agency just accepted, in the book, to be polled when the check runs again."""
+    def _written_down(self, key: str, accepted: requests.Response, request_id: str, token: str | None) -> PendingJob:
+        """A job the agency just accepted, in the book, to be polled (or its pushed reply taken) later.
+
+        With a callback expected, the job is polled three times less often: only as a safety net.
+        """
         assert self._jobs is not None
         job = PendingJob(
             request_key=key,
             location=requests.compat.urljoin(f"{self.endpoint}/", accepted.headers["Location"]),
             request_id=request_id,
             accepted_at=time.time(),
-            poll_after=poll_delay(_retry_after(accepted, maximum=MAX_DEFERRED_POLL_SECONDS)),
+            poll_after=_next_poll(accepted, token),
+            token=token,
         )
         self._jobs.accepted(job)
         return job
@@ -261,18 +283,14 @@ class HttpTransport:
             self._jobs.settled(key)
             raise AgencyTimeout("reply_deadline", "the agency did not reply before the referral's deadline")
         headers[REQUEST_ID_HEADER] = job.request_id  # the reply echoes the request that was accepted
+        if job.token is not None and (delivery := self._jobs.delivered(job)) is not None:
+            return delivery.as_response()  # pushed to the hub's endpoint: no need to poll the agency
         poll_headers = {
             name: value for name, value in headers.items() if name not in (IDEMPOTENCY_KEY_HEADER, "Prefer")
         }
         response = self._guarded("GET", job.location, poll_headers)
         if response.status_code == 202:
-            waiting = PendingJob(
-                key,
-                job.location,
-                job.request_id,
-                job.accepted_at,
-                poll_delay(_retry_after(response, maximum=MAX_DEFERRED_POLL_SECONDS)),
-            )
+            waiting = replace(job, poll_after=_next_poll(response, job.token))
             self._jobs.accepted(waiting)
             raise ReplyPending(waiting)
         if response.status_code in (404, 410):

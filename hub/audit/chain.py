@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     LINK_REVIEW_DECIDE = "link_review.decide"
     CHRONOLOGY_WRITE = "chronology.write"
     CHRONOLOGY_READ = "chronology.read"
+    CALLBACK_RECEIVE = "callback.receive"
+    CALLBACK_READ = "callback.read"
 
     @property
     def object_type(self) -> str:
@@ -45,6 +47,8 @@ _OBJECT_TYPES = {
     AuditAction.REPLY_WRITE: "agency_reply",
     AuditAction.REPLIES_READ: "agency_replies",
     AuditAction.RECORDING_READ: "agency_recording",
+    AuditAction.CALLBACK_RECEIVE: "agency_callback",
+    AuditAction.CALLBACK_READ: "agency_callback",
     AuditAction.PRIOR_PERSON_READ: "indexed_person",
     AuditAction.LINK_REVIEW_PROPOSE: "link_review",
     AuditAction.LINK_REVIEW_DECIDE: "link_review",

@@ -155,7 +155,9 @@ def run_check(
     else:
         policy, lawful_basis = connector.config.check_retry, connector.config.lawful_basis
         if defer:
-            connector.jobs = store.job_book(referral_id, agency_id, subject_id)
+            connector.jobs = store.job_book(
+                referral_id, agency_id, subject_id, actor=ACTOR, callback_base=settings.callback_base_url()
+            )
         else:
             connector.on_accepted = functools.partial(_awaiting, store, referral_id, asked)
         try:
@@ -173,7 +175,7 @@ def run_check(
             )
             raise ReplyAwaited(poll_at) from None
         if defer:
-            store.job_book(referral_id, agency_id, subject_id).forget_all()  # the check has its answer
+            store.job_book(referral_id, agency_id, subject_id, actor=ACTOR).forget_all()  # the check has its answer
         reply, recording = checked.reply, checked.recording
     progress = _progress_after(reply, attempt, policy)
     if not store.save_reply(reply, actor=ACTOR, recording=recording, lawful_basis=lawful_basis, progress=progress):

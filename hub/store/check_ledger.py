@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from hub.store.audited import AuditedStore
 from hub.store.engine import increment, upsert
 from hub.store.errors import UnknownReferral
-from hub.store.tables import AssemblyRevisionRow, CheckProgressRow, PendingJobRow, ReferralChecksRow, ReferralRow
+from hub.store.tables import (
+    AssemblyRevisionRow,
+    CallbackDeliveryRow,
+    CheckProgressRow,
+    PendingJobRow,
+    ReferralChecksRow,
+    ReferralRow,
+)
 from schemas import CheckPhase, CheckProgress, ChecksStage
 
 LEDGER_ACTOR = "hub:checks-ledger"
@@ -129,6 +136,7 @@ class CheckLedger(AuditedStore):
                 update(CheckProgressRow).where(CheckProgressRow.referral_id == referral_id).values(attempts=0)
             )
             session.execute(delete(PendingJobRow).where(PendingJobRow.referral_id == referral_id))
+            session.execute(delete(CallbackDeliveryRow).where(CallbackDeliveryRow.referral_id == referral_id))
             for agency in agencies:
                 for subject_id in subjects:
                     progress = CheckProgress(

@@ -29,7 +29,7 @@ from hub.store.chronology_records import ChronologyRecords
 from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
-from hub.store.pending_jobs import StoredJobBook
+from hub.store.pending_jobs import CallbackDeliveries, StoredJobBook
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
 from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
@@ -42,7 +42,7 @@ def _token(index_key: bytes, blocking_key: str) -> str:
     return keyed_digest(index_key, TOKEN_DOMAIN, blocking_key.encode("utf-8"))
 
 
-class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger):
+class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger, CallbackDeliveries):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 
     `HubStore(url, key_provider, *, lawful_basis=..., clock=...)`: see `AuditedStore.__init__`.
@@ -189,9 +189,14 @@ class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger):
         """Rate-limit and circuit-breaker state shared through this database by every worker."""
         return SqlResilienceState(self.engine)
 
-    def job_book(self, referral_id: str, agency: str, subject_id: str) -> StoredJobBook:
-        """Where one check writes down jobs an agency accepted for a later reply (`connectors.sdk.jobs`)."""
-        return StoredJobBook(self.engine, referral_id, agency, subject_id)
+    def job_book(
+        self, referral_id: str, agency: str, subject_id: str, *, actor: str, callback_base: str | None = None
+    ) -> StoredJobBook:
+        """Where one check writes down jobs an agency accepted for a later reply (`connectors.sdk.jobs`).
+
+        `callback_base` is the hub's callback endpoint as agencies reach it; without one, replies are polled.
+        """
+        return StoredJobBook(self, referral_id, agency, subject_id, actor=actor, callback_base=callback_base)
 
     # Audit
 

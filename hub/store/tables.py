@@ -248,3 +248,25 @@ class PendingJobRow(Base):
     request_id: Mapped[str] = mapped_column(String(100))
     accepted_at: Mapped[float] = mapped_column(Float)
     poll_after: Mapped[float] = mapped_column(Float)
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """The callback token sent with the request, when the agency was asked to push its reply."""
+
+
+class CallbackDeliveryRow(Base):
+    """A reply an agency pushed to the hub's callback endpoint, sealed under its referral's data key.
+
+    The first delivery for a token is kept; copies are acknowledged and dropped.
+    """
+
+    __tablename__ = "callback_deliveries"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), index=True)
+    agency: Mapped[str] = mapped_column(ID)
+    subject_id: Mapped[str] = mapped_column(ID)
+    status: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

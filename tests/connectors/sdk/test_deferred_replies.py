@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from connectors.sdk.base import Connector
+from connectors.sdk.callbacks import Delivery
 from connectors.sdk.jobs import PendingJob, ReplyPending
 from connectors.testing import CONNECTORS
 from sandbox.common.async_replies import AsyncConfig
@@ -38,6 +39,12 @@ class MemoryJobBook:
 
     def settled(self, request_key: str) -> None:
         self.jobs.pop(request_key, None)
+
+    def callback_url(self, token: str) -> str | None:
+        return None  # no callback endpoint: every job is polled
+
+    def delivered(self, job: PendingJob) -> Delivery | None:
+        return None
 
 
 @pytest.fixture(scope="module")
