@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from hub.cli import airflow, audit, chronology, connectors, demo, linkage, referral, review, sandbox
+from hub.cli import airflow, audit, callbacks, chronology, connectors, demo, linkage, referral, review, sandbox
 from hub.errors import UserError
 from hub.terminal import shown
 
@@ -33,6 +33,7 @@ app.add_typer(chronology.app, name="chronology")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(audit.app, name="audit")
 app.add_typer(airflow.app, name="airflow")
+app.add_typer(callbacks.app, name="callbacks")
 app.add_typer(linkage.app, name="linkage")
 
 

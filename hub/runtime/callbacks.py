@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 
-from connectors.sdk.callbacks import Delivery, serve_callbacks
+from rich.console import Console
+
+from connectors.sdk.callbacks import CALLBACK_PATH, Delivery, serve_callbacks
 from hub.runtime.runfiles import PublishedFile
 from hub.settings import HubSettings
 from hub.store.home import open_store
@@ -70,3 +74,14 @@ class CallbackEndpoint:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def serve_callback_endpoint(settings: HubSettings, console: Console, *, host: str | None, port: int | None) -> None:
+    """`hub callbacks serve`: the endpoint alone until interrupted (a deployment's own service)."""
+    settings.ensure_home()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with CallbackEndpoint(settings, host=host, port=port) as endpoint:
+        console.print(f"Receiving agencies' callbacks at {endpoint.url}{CALLBACK_PATH}<token>. Press Ctrl-C to stop.")
+        stop.wait()

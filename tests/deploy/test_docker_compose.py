@@ -120,3 +120,12 @@ def test_dockerfile_copies_every_package_the_image_runs() -> None:
     for folder in ("hub", "connectors", "schemas", "sandbox", "dags", "config"):
         assert f"COPY {folder} ./{folder}" in dockerfile
     assert "uv sync --locked" in dockerfile
+
+
+def test_agencies_push_replies_to_the_hub_callbacks_service_every_check_can_name() -> None:
+    services = COMPOSE["services"]
+    command = _command(services["hub-callbacks"])
+    assert command[:3] == ["hub", "callbacks", "serve"]
+    port = command[command.index("--port") + 1]
+    for name in ("airflow-scheduler", "airflow-triggerer", "hub-callbacks"):
+        assert services[name]["environment"]["HUB_CALLBACK_URL"] == f"http://hub-callbacks:{port}", name
