@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook, BaseOperator, Context, Param, TaskGroup, TriggerRule, dag, get_current_context, task
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
 from hub.agencies import registered_agencies
@@ -25,6 +27,10 @@ from schemas.models import OPAQUE_ID_PATTERN
 
 if TYPE_CHECKING:
     from connectors.sdk.connections import ConnectionFields
+
+RUN_BACKSTOP = timedelta(days=5)
+"""A run still going this long after it was queued is escalated by Airflow's Deadline Alert (a backstop:
+each check's working-time due time is escalated by `mash_housekeeping`, which Deadline Alerts cannot do)."""
 
 
 def _referral_id() -> str:
@@ -134,6 +140,11 @@ def outcome() -> dict[str, int]:
         )
     },
     doc_md=__doc__,
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=RUN_BACKSTOP,
+        callback=AsyncCallback("hub.checks.deadline_alert.run_past_deadline"),
+    ),
 )
 def mash_referral() -> None:
     subject_ids = plan()

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,14 @@ def test_dag_imports_and_fans_out_one_group_per_registered_agency_each_in_its_po
         assert task.retry_exponential_backoff == 2.0
     assert dag.params.get_param("referral_id").schema["pattern"] == OPAQUE_ID_PATTERN
     assert dag.schedule is None
+
+
+def test_the_dag_declares_a_deadline_alert_whose_callback_escalates(hub_home: Path) -> None:
+    """A backstop per run (Airflow's alerts have one interval for every run); due times are swept by housekeeping."""
+    dag = load_dag()
+    (alert,) = dag.deadline if isinstance(dag.deadline, list) else [dag.deadline]
+    assert alert.callback.path == "hub.checks.deadline_alert.run_past_deadline"
+    assert alert.interval == timedelta(days=5)
 
 
 def test_a_new_registry_entry_gets_its_own_group_pool_and_checks_without_a_dag_edit(

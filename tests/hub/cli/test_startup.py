@@ -50,6 +50,11 @@ def test_parsing_the_dag_file_loads_no_connector_and_no_step(tmp_path: Path) -> 
     loaded = modules_after(f"import runpy\nrunpy.run_path({str(REPO_ROOT / 'dags' / 'mash_referral.py')!r})", env)
     assert "airflow.sdk" in loaded and "connectors.sdk.registry" in loaded  # parsed, registry read
     project = [name for name in loaded if name.split(".")[0] in ("hub", "connectors", "sandbox")]
-    assert [name for name in project if name.startswith(WORK) or name.startswith("sandbox")] == []
+    # The Deadline Alert's callback is named by path, and Airflow imports that module to check it: it is
+    # a stdlib-only module whose work is imported inside the callback.
+    light = {"hub.checks", "hub.checks.deadline_alert"}
+    assert [
+        name for name in project if (name.startswith(WORK) and name not in light) or name.startswith("sandbox")
+    ] == []
     assert [name for name in project if name.startswith("connectors.") and ".sdk" not in name] == []
     assert "connectors.sdk.base" not in loaded and "fhir.resources" not in loaded
