@@ -141,7 +141,13 @@ def _when(moment: datetime, now: datetime) -> str:
         return "now"
     if minutes < 90:
         return f"in {count(minutes, 'minute')}"
-    return f"at {moment:%H:%M on %d %b %Y} (UTC)"
+    return f"at {_clock(moment, now)}"
+
+
+def _clock(moment: datetime, now: datetime) -> str:
+    """A time as the reader's clock shows it: in the time zone `now` is given in (the council's), named."""
+    local = moment.astimezone(now.tzinfo)
+    return f"{local:%H:%M on %d %b %Y} {local.tzname() or ''}".rstrip()
 
 
 def check_words(result: CheckResult, now: datetime | None = None) -> str:
@@ -160,7 +166,7 @@ def check_words(result: CheckResult, now: datetime | None = None) -> str:
         case CheckState.AWAITING_REPLY if result.due_at is not None:
             return f"{words}; due {_when(result.due_at, now)}"
         case CheckState.OVERDUE:
-            due = f" since {result.due_at:%H:%M on %d %b %Y} (UTC)" if result.due_at else ""
+            due = f" since {_clock(result.due_at, now)}" if result.due_at else ""
             return f"{words}{due}: {'failed, retrying' if result.reason else 'no answer yet'}"
         case CheckState.FAILED_RETRYING:
             retry = f"; next try {_when(result.next_attempt_at, now)}" if result.next_attempt_at else ""
@@ -203,7 +209,7 @@ def _agency_gaps(agency: str, checks: list[CheckResult], names: Mapping[str, str
                 due = f"; due {_when(first.due_at, now)}" if first.due_at else ""
                 lines.append(f"{agency} has not replied yet about {who}{due}.")
             case CheckState.OVERDUE:
-                due = f" (due {first.due_at:%H:%M on %d %b %Y} UTC)" if first.due_at else ""
+                due = f" (due {_clock(first.due_at, now)})" if first.due_at else ""
                 lines.append(f"{agency} is overdue for {who}{due}: the MASH manager has been alerted.")
             case CheckState.NOT_ASKED:
                 lines.append(f"{agency} has not been asked about {who} yet.")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -15,6 +17,13 @@ if TYPE_CHECKING:
     from hub.chronology.family_history import FamilyHistory
 
 PRACTITIONER_PURPOSE = "practitioner_view"
+
+
+def council_time_zone(settings: HubSettings) -> tzinfo:
+    """The time zone the council works in (`config/deadlines.yaml`), so due times read as its clocks show them."""
+    from hub.deadlines.config import load_deadlines
+
+    return ZoneInfo(str(load_deadlines(settings).calendar.time_zone))
 
 
 def show_history(
@@ -49,6 +58,7 @@ def show_history(
         load_registry(settings).ids,
         progress=store.check_progress(referral_id),
         stage=checks.stage if checks else None,
+        now=datetime.now(council_time_zone(settings)),
     )
     if as_json:
         # ASCII-only JSON: every control character and non-ASCII letter is a \u escape, so none reaches the terminal.

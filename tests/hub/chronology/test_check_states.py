@@ -239,3 +239,18 @@ def test_records_found_only_for_records_tied_to_the_person() -> None:
     assert checks[("police", "S1")].state is CheckState.RECORDS_FOUND
     assert checks[("police", "S2")].state is CheckState.RECORDS_RETURNED_NONE_LINKED
     assert check_words(checks[("police", "S2")], NOW) == "records returned, none linked"
+
+
+def test_due_times_read_as_the_councils_clocks_show_them() -> None:
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    summer = datetime(2026, 7, 1, 9, 0, tzinfo=london)
+    due = datetime(2026, 7, 1, 15, 30, tzinfo=UTC)  # 16:30 on a London clock in summer
+    assert check_words(result(CheckState.AWAITING_REPLY, due_at=due), summer) == (
+        "awaiting reply; due at 16:30 on 01 Jul 2026 BST"
+    )
+    winter = datetime(2026, 12, 1, 9, 0, tzinfo=london)
+    assert check_words(result(CheckState.AWAITING_REPLY, due_at=winter + timedelta(hours=5)), winter).endswith(
+        "14:00 on 01 Dec 2026 GMT"
+    )
