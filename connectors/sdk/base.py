@@ -198,6 +198,8 @@ class Connector(ABC):
         """Told when the agency accepts a request for a later reply, so the hub can say "awaiting reply"."""
         self.jobs: JobBook | None = None
         """Where to write down jobs accepted for a later reply instead of waiting here (`connectors.sdk.jobs`)."""
+        self.wait_in_place: float = config.wait_in_place.total_seconds()
+        """With `jobs`: how long one run of a check may wait in place before it defers."""
         self._transport: Transport = self._http_transport()
 
     @classmethod
@@ -305,6 +307,7 @@ class Connector(ABC):
             correlation_id=str(uuid.uuid4()),
             on_accepted=self.on_accepted,
             jobs=self.jobs,
+            wait_in_place=self.wait_in_place,
         )
 
     def _run(self, referral_id: str, subject: Subject, requested_at: datetime) -> AgencyReply:

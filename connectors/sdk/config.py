@@ -140,6 +140,11 @@ class AgencyConfig(Settings):
     circuit_breaker: CircuitBreakerPolicy = CircuitBreakerPolicy()
     pool: Pool = Pool()
     deadlines: Deadlines = Deadlines()
+    wait_in_place: Duration = Field(
+        default=timedelta(seconds=20),
+        description="How long a check waits in its worker for an asynchronous reply before it defers to Airflow's "
+        "triggerer (0s: never hold a worker).",
+    )
     replies: Literal["poll", "callback"] = Field(
         default="poll",
         description="How an asynchronous agency's later reply reaches the hub: polled, or pushed to a callback.",

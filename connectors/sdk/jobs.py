@@ -2,7 +2,8 @@
 
 In-process, the transport polls a job until the reply comes (`HttpTransport._await_reply`). Inside
 Airflow that would hold a worker slot and a pool slot for hours, so there the hub gives the transport
-a `JobBook`: on a 202, the transport writes the job down and raises `ReplyPending`, the check task
+a `JobBook`: on a 202, the transport writes the job down, polls it in place for a few seconds
+(its entry's `wait_in_place`), and if the reply is still to come raises `ReplyPending`, the check task
 defers to Airflow's triggerer until the job is due to be polled, and when the task resumes the same
 check runs again; the transport finds the job in the book for the same request and polls it once
 instead of asking again. Jobs stay in the book until the whole check ends, so a check with several
@@ -23,9 +24,16 @@ from typing import Protocol
 from connectors.sdk.callbacks import Delivery
 from connectors.sdk.errors import ConnectorError
 
-MIN_POLL_SECONDS = 0.5
+MIN_POLL_SECONDS = 30.0
 MAX_POLL_SECONDS = 600.0
-"""A job is polled again after its `Retry-After`, kept between these two (seconds)."""
+"""A deferred job is polled again after its `Retry-After`, kept between these two (seconds).
+
+Not sooner than 30 s: Airflow 3.3.2's scheduler can see a task that resumes very quickly after a
+deferral as a "state mismatch" and spend one of its retries on it (apache/airflow#67287)."""
+DEFAULT_WAIT_IN_PLACE = 20.0
+"""Seconds a run of a check may wait for replies in place before it defers (the agency's `wait_in_place`):
+a short wait is cheaper in the worker than a round trip through the triggerer, and most agencies that
+answer later answer soon."""
 
 
 @dataclass(frozen=True)

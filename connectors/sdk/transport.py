@@ -42,8 +42,8 @@ from connectors.sdk.auth import AgencyCredentials, NoCredentials
 from connectors.sdk.callbacks import callback_receiver
 from connectors.sdk.config import AgencyConfig, RetryPolicy
 from connectors.sdk.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
+from connectors.sdk.jobs import DEFAULT_WAIT_IN_PLACE, JobBook, PendingJob, ReplyPending, poll_delay
 from connectors.sdk.jobs import MAX_POLL_SECONDS as MAX_DEFERRED_POLL_SECONDS
-from connectors.sdk.jobs import JobBook, PendingJob, ReplyPending, poll_delay
 from connectors.sdk.recording import Exchange, ReplayTransport, encoded_body
 from connectors.sdk.resilience import AgencyGuard, MemoryResilienceState, ResilienceState
 
@@ -103,10 +103,10 @@ def _retry_after(response: requests.Response, maximum: float = MAX_POLL_SECONDS)
     return min(max(seconds, 0.05), maximum)
 
 
-def _next_poll(response: requests.Response, token: str | None) -> float:
-    """Seconds until a deferred job is polled again: as the agency says, less often when a callback is due."""
+def _suggested_wait(response: requests.Response, token: str | None) -> float:
+    """Seconds before polling a job again: as the agency says, three times longer when a callback is due."""
     wait = _retry_after(response, maximum=MAX_DEFERRED_POLL_SECONDS)
-    return poll_delay(wait * CALLBACK_POLL_FACTOR if token else wait)
+    return wait * CALLBACK_POLL_FACTOR if token else wait
 
 
 def _caused_by_timeout(error: requests.ConnectionError) -> bool:
@@ -142,6 +142,7 @@ class HttpTransport:
         sleep: Callable[[float], None] = time.sleep,
         on_accepted: Callable[[], None] | None = None,
         jobs: JobBook | None = None,
+        wait_in_place: float = DEFAULT_WAIT_IN_PLACE,
     ) -> None:
         """`on_accepted` is told when the agency accepts a request for a later reply (202), before the wait.
 
@@ -164,6 +165,8 @@ class HttpTransport:
         self._sleep = sleep
         self._on_accepted = on_accepted
         self._jobs = jobs
+        self.wait_in_place = wait_in_place
+        self._waited_in_place = 0.0
         self.replies_by_callback = config.replies == "callback"
         self._requests_made: Counter[str] = Counter()
         self.exchanges: list[Exchange] = []
@@ -200,8 +203,14 @@ class HttpTransport:
                 if self._on_accepted is not None:
                     self._on_accepted()
                 if key is not None:
-                    raise ReplyPending(self._written_down(key, response, headers[REQUEST_ID_HEADER], pushed))
-                response = self._await_reply(response, headers, token)
+                    job = self._written_down(key, response, headers[REQUEST_ID_HEADER], pushed)
+                    self._wait_or_defer(job, _suggested_wait(response, pushed))
+                    collected = self._collect(job, headers)
+                    if collected is None:
+                        raise AgencyUnavailable("job_lost", "the agency lost the job it had just accepted")
+                    response = collected
+                else:
+                    response = self._await_reply(response, headers, token)
         finally:
             if token is not None and self.callbacks is not None:
                 self.callbacks.settle(token)
@@ -261,19 +270,19 @@ class HttpTransport:
             location=requests.compat.urljoin(f"{self.endpoint}/", accepted.headers["Location"]),
             request_id=request_id,
             accepted_at=time.time(),
-            poll_after=_next_poll(accepted, token),
+            poll_after=poll_delay(_suggested_wait(accepted, token)),
             token=token,
         )
         self._jobs.accepted(job)
         return job
 
     def _collected(self, key: str, headers: dict[str, str]) -> requests.Response | None:
-        """The reply to a job accepted on an earlier run of this check, polled once; None to ask afresh.
+        """The reply to a job accepted on an earlier run of this check; None to ask afresh.
 
-        Still pending: `ReplyPending` again. Past the referral's deadline: `AgencyTimeout`. A job the
-        agency no longer knows (404, 410): None, so the request is made again. A collected job stays in
-        the book until the whole check ends (the caller forgets them), because a later request of the
-        same check may defer, and the check then runs from the start again.
+        Past the referral's deadline: `AgencyTimeout`. A job the agency no longer knows (404, 410):
+        None, so the request is made again. Otherwise as `_collect`. A collected job stays in the book
+        until the whole check ends (the caller forgets them), because a later request of the same check
+        may defer, and the check then runs from the start again.
         """
         assert self._jobs is not None
         job = self._jobs.pending(key)
@@ -282,21 +291,39 @@ class HttpTransport:
         if time.time() - job.accepted_at > self.reply_deadline:
             self._jobs.settled(key)
             raise AgencyTimeout("reply_deadline", "the agency did not reply before the referral's deadline")
+        return self._collect(job, headers)
+
+    def _collect(self, job: PendingJob, headers: dict[str, str]) -> requests.Response | None:
+        """Poll a job (or take its pushed reply) until it answers, waiting here while the budget lasts.
+
+        Short waits are cheaper in place than a round trip through the triggerer; once this run of the
+        check has waited `wait_in_place` seconds, the job is written down and `ReplyPending` raised.
+        """
+        assert self._jobs is not None
         headers[REQUEST_ID_HEADER] = job.request_id  # the reply echoes the request that was accepted
-        if job.token is not None and (delivery := self._jobs.delivered(job)) is not None:
-            return delivery.as_response()  # pushed to the hub's endpoint: no need to poll the agency
         poll_headers = {
             name: value for name, value in headers.items() if name not in (IDEMPOTENCY_KEY_HEADER, "Prefer")
         }
-        response = self._guarded("GET", job.location, poll_headers)
-        if response.status_code == 202:
-            waiting = replace(job, poll_after=_next_poll(response, job.token))
-            self._jobs.accepted(waiting)
-            raise ReplyPending(waiting)
-        if response.status_code in (404, 410):
-            self._jobs.settled(key)  # the agency no longer knows the job: ask again
-            return None
-        return response  # kept in the book: a later request of this check may defer again and re-run this one
+        while True:
+            if job.token is not None and (delivery := self._jobs.delivered(job)) is not None:
+                return delivery.as_response()  # pushed to the hub's endpoint: no need to poll the agency
+            response = self._guarded("GET", job.location, poll_headers)
+            if response.status_code in (404, 410):
+                self._jobs.settled(job.request_key)  # the agency no longer knows the job: ask again
+                return None
+            if response.status_code != 202:
+                return response  # kept in the book: a later request of this check may defer and re-run this one
+            self._wait_or_defer(job, _suggested_wait(response, job.token))
+
+    def _wait_or_defer(self, job: PendingJob, wait: float) -> None:
+        """Sleep before the next poll if this run's in-place budget allows it; otherwise defer the check."""
+        assert self._jobs is not None
+        if self._waited_in_place + wait > self.wait_in_place:
+            deferred = replace(job, poll_after=poll_delay(wait))
+            self._jobs.accepted(deferred)
+            raise ReplyPending(deferred)
+        self._sleep(wait)
+        self._waited_in_place += wait
 
     def _await_reply(
         self, accepted: requests.Response, headers: dict[str, str], token: str | None

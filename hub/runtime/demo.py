@@ -11,6 +11,7 @@ from hub.checks.submission import checks_verdict, due_time, follow_run, submit_r
 from hub.chronology.reading import show_history
 from hub.intake.reader import read_referral
 from hub.runtime.airflow import running_airflow
+from hub.runtime.callbacks import CallbackEndpoint
 from hub.runtime.sandboxes import forget_sandboxes, load_sandbox_settings, record_sandboxes
 from hub.settings import HubSettings
 
@@ -26,7 +27,10 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
     console.print(f"[bold]MASH Hub demo[/] (state under {settings.home})")
     console.print("1/5 Starting the agency sandboxes (health, police, education, housing) ...")
     sandbox_settings = load_sandbox_settings(settings, None)
-    with SandboxCluster(settings=sandbox_settings, pki_dir=settings.sandbox_dir / "tls") as cluster:
+    with (
+        SandboxCluster(settings=sandbox_settings, pki_dir=settings.sandbox_dir / "tls") as cluster,
+        CallbackEndpoint(settings),
+    ):
         record_sandboxes(settings, cluster)
         try:
             console.print("2/5 Starting Airflow (api-server, scheduler, dag-processor, triggerer) ...")

@@ -106,7 +106,8 @@ def test_a_deferred_check_takes_the_pushed_reply_instead_of_polling(
     hub_home: Path, config_copy: Path, endpoint: CallbackEndpoint, pushing_police: SandboxCluster
 ) -> None:
     registry = yaml.safe_load((config_copy / "agencies.yaml").read_text())
-    next(entry for entry in registry["agencies"] if entry["id"] == "police")["replies"] = "callback"
+    police = next(entry for entry in registry["agencies"] if entry["id"] == "police")
+    police.update(replies="callback", wait_in_place="0s")  # defer at once, so the pushed reply is what ends it
     (config_copy / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
     settings = HubSettings.from_env()
     record_sandboxes(settings, pushing_police)
@@ -123,7 +124,7 @@ def test_a_deferred_check_takes_the_pushed_reply_instead_of_polling(
             run_check(referral.referral_id, "police", "S1", settings, defer=True)
             break
         except ReplyAwaited as waiting:
-            assert (waiting.poll_at - datetime.now(UTC)).total_seconds() >= 5  # polled 3x less often: a safety net
+            assert (waiting.poll_at - datetime.now(UTC)).total_seconds() >= 25  # polled rarely: a safety net
             deadline = time.monotonic() + 10
             while store.callbacks_received_since(started) < runs and time.monotonic() < deadline:
                 time.sleep(0.1)
