@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from connectors.sdk.jobs import DEFAULT_WAIT_IN_PLACE
 from schemas.vocabulary import Rag
 
 AgencyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
@@ -141,7 +142,7 @@ class AgencyConfig(Settings):
     pool: Pool = Pool()
     deadlines: Deadlines = Deadlines()
     wait_in_place: Duration = Field(
-        default=timedelta(seconds=20),
+        default=timedelta(seconds=DEFAULT_WAIT_IN_PLACE),
         description="How long a check waits in its worker for an asynchronous reply before it defers to Airflow's "
         "triggerer (0s: never hold a worker).",
     )

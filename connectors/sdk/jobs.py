@@ -30,7 +30,7 @@ MAX_POLL_SECONDS = 600.0
 
 Not sooner than 30 s: Airflow 3.3.2's scheduler can see a task that resumes very quickly after a
 deferral as a "state mismatch" and spend one of its retries on it (apache/airflow#67287)."""
-DEFAULT_WAIT_IN_PLACE = 20.0
+DEFAULT_WAIT_IN_PLACE = 5.0
 """Seconds a run of a check may wait for replies in place before it defers (the agency's `wait_in_place`):
 a short wait is cheaper in the worker than a round trip through the triggerer, and most agencies that
 answer later answer soon."""
