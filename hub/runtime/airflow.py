@@ -8,6 +8,11 @@ Preparing Airflow (`prepare_airflow`) migrates its metadata database and creates
 pool per agency (`agency_<id>`, with the registry's `pool.slots`): the scheduler never starts a task
 whose pool does not exist, so a run would wait forever. Agencies' credentials reach tasks as Airflow
 Connections from the file `hub sandbox up` writes, through Airflow's `LocalFilesystemBackend`.
+
+Recovery from a killed process is Airflow's own: a task whose process died is failed (and retried)
+once it has sent no heartbeat for `[scheduler] task_instance_heartbeat_timeout`, which the embedded
+default shortens from Airflow's five minutes (`RECOVERY_DEFAULTS`). Stopping kills every process each
+service started, including those a killed service left behind (`AirflowServices.stop`).
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -37,6 +43,18 @@ from hub.settings import HubSettings
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 SECRETS_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
 POOLS_FILE = "pools.json"
+RECOVERY_DEFAULTS = {
+    # A task whose worker died is failed, then retried, after a minute without a heartbeat instead of
+    # Airflow's five; the scheduler looks for such tasks every ten seconds. Workers heartbeat every 5 s.
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "10",
+}
+"""Settings an explicit `AIRFLOW__...` environment variable overrides (tests shorten them)."""
+STOP_GRACE_SECONDS = 20.0
+"""How long a service may take to stop after SIGTERM before it is killed."""
+ORPHAN_GRACE_SECONDS = 2.0
+"""The same for what is left once a service's main process has gone (a killed scheduler's workers ignore SIGTERM)."""
+KILL_WAIT_SECONDS = 5.0
 
 
 def free_port() -> int:
@@ -147,6 +165,8 @@ def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str
             **secrets_backend_environment(settings.connections_file),
         }
     )
+    for name, value in RECOVERY_DEFAULTS.items():
+        env[name] = os.environ.get(name) or value
     return env
 
 
@@ -167,6 +187,9 @@ class AirflowServices:
         self.env = airflow_environment(settings, self.api)
         self.log_dir = home / "logs" / "services"
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._sessions: list[_Session] = []
+        """The session of every service process started here, restarted services' earlier ones included."""
+        self._log_files: list[BinaryIO] = []
         self._published: PublishedFile | None = None
 
     def prepare(self) -> None:
@@ -178,12 +201,47 @@ class AirflowServices:
         passwords = self.settings.airflow_home / "passwords.json"  # read by the api-server at every login
         passwords.write_text(json.dumps({API_USER: self.api.password}), encoding="utf-8")
         passwords.chmod(0o600)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
-            log_file = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - lives as long as the process
-            self._processes[service] = subprocess.Popen(
-                airflow_command(service), env=self.env, stdout=log_file, stderr=log_file, start_new_session=True
-            )
+            self._launch(service)
+
+    def _launch(self, service: str) -> None:
+        """Start one service in a session of its own, so that `stop` can find every process it starts."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self._log_files.append(log_file)
+        process = subprocess.Popen(
+            airflow_command(service), env=self.env, stdout=log_file, stderr=log_file, start_new_session=True
+        )
+        self._processes[service] = process
+        self._sessions.append(_Session(service, process, _start_time(process.pid)))
+
+    def start_service(self, service: str) -> None:
+        """Start one service again after it stopped or was killed (what a supervisor such as systemd does).
+
+        Whatever its earlier process left running (a killed scheduler's workers, say) is still stopped
+        with the rest by `stop`.
+        """
+        if service not in SERVICES:
+            raise ValueError(f"unknown Airflow service {service!r}; expected one of {', '.join(SERVICES)}")
+        current = self._processes.get(service)
+        if current is not None and current.poll() is None:
+            raise UserError(f"Airflow {service} is still running (pid {current.pid}); stop it first.")
+        self._launch(service)
+
+    @property
+    def pids(self) -> dict[str, int]:
+        """The main process of each service, as last started."""
+        return {service: process.pid for service, process in self._processes.items()}
+
+    @property
+    def sessions(self) -> list[int]:
+        """The session id (its first process's pid) of every service process started here, in order."""
+        return [session.process.pid for session in self._sessions]
+
+    def leftovers(self) -> list[int]:
+        """Live processes in any session this instance started: none once `stop` has returned."""
+        table = _sessions_now()
+        return sorted(pid for session in self._sessions for pid in session.members(table))
 
     def _refuse_if_running_elsewhere(self) -> None:
         """Refuse while the runtime file names an api-server that is not ours and accepts connections."""
@@ -223,21 +281,129 @@ class AirflowServices:
             if process.poll() is not None:
                 raise UserError(f"Airflow {service} stopped unexpectedly; see {self.log_dir / (service + '.log')}.")
 
-    def stop(self) -> None:
-        for process in self._processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for process in self._processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop every service and everything it started; raise if any process survives SIGKILL.
+
+        Each service runs in a session of its own, and everything it starts stays in that session
+        (a task's process gets a process group of its own, not a session), so the session finds
+        them all, including what a killed service left behind: a killed scheduler's LocalExecutor
+        workers and log server ignore SIGTERM and keep the log server's port. The api-server stops
+        last, because running tasks report their end through it while the scheduler winds down.
+        """
+        _stop_sessions([session for session in self._sessions if session.service != "api-server"], grace)
+        _stop_sessions([session for session in self._sessions if session.service == "api-server"], grace)
+        survivors = self.leftovers()
         self._processes.clear()
+        for log_file in self._log_files:
+            log_file.close()
+        self._log_files.clear()
         if self._published is not None:
             self._published.remove()  # only while it holds what this instance wrote
             self._published = None
+        if survivors:
+            pids = ",".join(str(pid) for pid in survivors)
+            raise UserError(f"Airflow processes {pids} did not stop on SIGKILL: see `ps -o pid,stat,cmd -p {pids}`.")
+
+
+@dataclass(frozen=True)
+class _Session:
+    """A service process started in a session of its own, and everything it started there.
+
+    A session's id is its first process's pid. Once every process of the session has gone the kernel
+    may give that number to a new process, which may start a session of its own; the first process's
+    start time (`_start_time`) tells the two apart, so a stop never signals a stranger.
+    """
+
+    service: str
+    process: subprocess.Popen[bytes]
+    started: int | None
+
+    def recycled(self) -> bool:
+        """Whether the session's id now belongs to another process (so this session has nothing left)."""
+        now = _start_time(self.process.pid)
+        return self.started is not None and now is not None and now != self.started
+
+    def members(self, table: Mapping[int, list[int]] | None = None) -> list[int]:
+        """Live processes of this session (zombies excepted); `table` is a `_sessions_now()` already read."""
+        if self.recycled():
+            return []
+        return list((table if table is not None else _sessions_now()).get(self.process.pid, []))
+
+    def alive(self, table: Mapping[int, list[int]] | None = None) -> bool:
+        """Reap the service's main process if it has exited; whether anything of the session still runs."""
+        return self.process.poll() is None or bool(self.members(table))
+
+    def signal(self, signum: int, *, every_member: bool) -> None:
+        """Signal the process group the session started with, and with `every_member` each of its processes."""
+        if self.recycled():
+            return
+        targets = self.members() if every_member else []
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signum)
+        for pid in targets:
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
+
+
+def _sessions_now() -> dict[int, list[int]]:
+    """Every live process (zombies excepted) by session id, from /proc; empty where there is no /proc."""
+    sessions: dict[int, list[int]] = {}
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return sessions
+    for entry in entries:
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None and stat[0] not in ("Z", "X"):
+            sessions.setdefault(int(stat[3]), []).append(int(entry.name))
+    return sessions
+
+
+def _stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat from the state on (state ppid pgrp session ... starttime ...), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None  # gone, or no /proc
+    return stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces and brackets
+
+
+def _start_time(pid: int) -> int | None:
+    """When the process started, in clock ticks after boot (with its pid, it names one process)."""
+    stat = _stat(pid)
+    return int(stat[19]) if stat is not None else None
+
+
+def _stop_sessions(sessions: list[_Session], grace: float) -> None:
+    """SIGTERM to each service's process group; after `grace` seconds, SIGKILL to whatever is left in its session.
+
+    Once a service's main process has gone (before the stop, or during it), what is left of its session
+    has nothing to finish for: it gets every signal directly, and a few seconds only.
+    """
+    started = time.monotonic()
+    deadlines = {id(session): started + grace for session in sessions}
+    orphaned: set[int] = set()
+    killed: set[int] = set()
+    for session in sessions:
+        session.signal(signal.SIGTERM, every_member=False)
+    waiting = sessions
+    while True:
+        table = _sessions_now()
+        if not (waiting := [session for session in waiting if session.alive(table)]):
+            return
+        now = time.monotonic()
+        for session in waiting:
+            if id(session) not in orphaned and session.process.poll() is not None:
+                orphaned.add(id(session))
+                session.signal(signal.SIGTERM, every_member=True)
+                deadlines[id(session)] = min(deadlines[id(session)], now + ORPHAN_GRACE_SECONDS)
+        for session in [session for session in waiting if now > deadlines[id(session)]]:
+            if id(session) in killed:
+                waiting.remove(session)  # survived SIGKILL: `stop` reports it
+                continue
+            session.signal(signal.SIGKILL, every_member=True)
+            killed.add(id(session))
+            deadlines[id(session)] = now + KILL_WAIT_SECONDS
+        time.sleep(0.1)
 
 
 def _accepts_connections(base_url: str) -> bool:
