@@ -130,6 +130,8 @@ def what_to_do(result: CheckResult) -> str:
     """The next step for a check that gave up, for whoever reads the history."""
     if result.reason in SETUP_REASONS:
         return "ask the hub's administrator to fix the agency's set-up, then check again"
+    if result.reason == "checks_not_started":
+        return "submit the referral again, or ask the hub's administrator why its checks could not start"
     if result.reason == "insufficient_identifiers":
         return "add the person's birth date to the referral and check again, or ask the agency directly"
     return "ask the agency directly, or check again later"

@@ -48,6 +48,8 @@ RECOVERY_DEFAULTS = {
     # Airflow's five; the scheduler looks for such tasks every ten seconds. Workers heartbeat every 5 s.
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "10",
+    # Tasks a killed scheduler left queued or running are reset after a minute, not five.
+    "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "60",
 }
 """Settings an explicit `AIRFLOW__...` environment variable overrides (tests shorten them)."""
 STOP_GRACE_SECONDS = 20.0

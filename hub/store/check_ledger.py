@@ -181,12 +181,10 @@ class CheckLedger(AuditedStore):
         """
         closed = []
         with self._audited(LEDGER_ACTOR, LEDGER_PURPOSE) as (session, _, now):
-            rows = session.scalars(
-                select(CheckProgressRow).where(
-                    CheckProgressRow.referral_id == referral_id,
-                    CheckProgressRow.phase.in_([phase.value for phase in UNFINISHED]),
-                )
-            ).all()
+            every = session.scalars(select(CheckProgressRow).where(CheckProgressRow.referral_id == referral_id)).all()
+            # A plan that put the checks on record and then died, with no check ever run, could not start them.
+            never_asked = bool(every) and all(row.phase == CheckPhase.NOT_ASKED.value for row in every)
+            rows = [row for row in every if row.phase in {phase.value for phase in UNFINISHED}]
             for row in rows:
                 reason = "checks_not_started" if row.phase == CheckPhase.NOT_ASKED.value else "worker_lost"
                 row.phase, row.reason, row.next_attempt_at, row.updated_at = (
@@ -196,9 +194,12 @@ class CheckLedger(AuditedStore):
                     now,
                 )
                 closed.append(_progress(row))
+            stage = ChecksStage.COULD_NOT_START if plan_failed or never_asked else ChecksStage.COMPLETE
             checks = session.get(ReferralChecksRow, referral_id)
+            if checks is None and stage is ChecksStage.COULD_NOT_START:
+                checks = ReferralChecksRow(referral_id=referral_id, trigger_attempts=0, state="", updated_at=now)
+                session.add(checks)
             if checks is not None:
-                stage = ChecksStage.COULD_NOT_START if plan_failed else ChecksStage.COMPLETE
                 checks.state, checks.updated_at = stage.value, now
         return closed
 

@@ -449,13 +449,6 @@ def test_plan_killed_at_every_try_fails_the_run_and_never_reads_as_an_all_clear(
     assert "No agency holds records" not in history
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug (hub/checks/steps.py assemble_chronologies): a plan try that put the checks on record and "
-    "then died leaves the stage IN_PROGRESS, so when every later try fails too, assemble takes plan for "
-    "a success and closes the checks as COMPLETE, not COULD_NOT_START: the history then lacks 'The checks "
-    "could not start, so no agency has been asked: submit the referral again' and advises asking each agency.",
-)
 def test_plan_killed_at_every_try_marks_the_checks_could_not_start(
     stack: Stack, plan_never_survives: PlanNeverSurvives
 ) -> None:

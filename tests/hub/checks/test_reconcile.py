@@ -98,3 +98,17 @@ def test_an_escalation_that_could_not_be_sent_is_tried_again(hub_home: Path) -> 
 
     assert escalate_overdue(settings) == {"sent": 0, "failed": 1}
     assert list(store.overdue_checks(datetime.now(UTC))) == [referral.referral_id]
+
+
+def test_checks_put_on_record_but_never_asked_could_not_start(hub_home: Path) -> None:
+    """A plan that recorded the checks and then died at every try: the stage says so, whatever plan wrote."""
+    settings = HubSettings.from_env()
+    referral = stored_for_checks(settings)
+    store = open_store(settings)
+    store.plan_checks(referral.referral_id, ["police", "health"], ["S1", "S2"], due_at=None)
+
+    closed = store.close_checks(referral.referral_id, plan_failed=False)
+
+    assert {(item.phase, item.reason) for item in closed} == {(CheckPhase.GAVE_UP, "checks_not_started")}
+    checks = store.referral_checks(referral.referral_id)
+    assert checks is not None and checks.stage is ChecksStage.COULD_NOT_START
