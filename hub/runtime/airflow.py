@@ -37,6 +37,7 @@ from rich.console import Console
 
 from hub.checks.airflow_api import API_USER, AirflowApi, AirflowClient
 from hub.errors import UserError
+from hub.runtime.callbacks import CallbackEndpoint
 from hub.runtime.runfiles import PublishedFile
 from hub.settings import HubSettings
 
@@ -442,14 +443,18 @@ def serve_airflow(settings: HubSettings, console: Console) -> None:
     console.print(f"Preparing Airflow's database and the agencies' pools under {settings.airflow_home} ...")
     services.prepare()
     services.start()
+    callbacks = CallbackEndpoint(settings)
     try:
         services.wait_until_ready()
+        callbacks.start()
         console.print(
             f"Airflow is ready at {services.api.base_url} (user '{services.api.username}', password in "
-            f"{settings.airflow_home / 'passwords.json'}). Press Ctrl-C to stop."
+            f"{settings.airflow_home / 'passwords.json'}); agencies' callbacks at {callbacks.url}. "
+            "Press Ctrl-C to stop."
         )
         _wait_for_interrupt()
     finally:
+        callbacks.stop()
         services.stop()
 
 
