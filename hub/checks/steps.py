@@ -20,7 +20,7 @@ from connectors.sdk.jobs import ReplyPending
 from hub.agencies import AgencySetupError, build_connector, registered_agencies
 from hub.checks.attempts import Attempt, earliest_retry
 from hub.chronology.assembly import PairKey, assemble, prior_referrals
-from hub.deadlines.config import referral_due_at
+from hub.deadlines.config import load_deadlines, referral_due_at
 from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.store import HubStore
@@ -159,12 +159,12 @@ def run_check(
                 referral_id, agency_id, subject_id, actor=ACTOR, callback_base=settings.callback_base_url()
             )
         else:
-            connector.on_accepted = functools.partial(_awaiting, store, referral_id, asked)
+            connector.on_accepted = functools.partial(_awaiting, store, settings, referral_id, asked)
         try:
             checked = connector.check_recorded(referral_id, subject)
         except ReplyPending as pending:
             store.record_progress(referral_id, asked.model_copy(update={"phase": CheckPhase.AWAITING_REPLY}))
-            refresh_history(store, referral_id)
+            refresh_history(store, referral_id, settings)
             poll_at = datetime.now(UTC) + timedelta(seconds=pending.job.poll_after)
             log.info(
                 "Referral %s: %s check for %s awaits its reply; polling again at %s",
@@ -193,7 +193,7 @@ def run_check(
         len(reply.entries),
         reply.duration_ms,
     )
-    refresh_history(store, referral_id)
+    refresh_history(store, referral_id, settings)
     if reply.status is ReplyStatus.FAILED:
         raise PipelineError(
             f"{agency_id} check for {subject_id} failed: {setup_problem or reply.error_code or 'unknown error'}",
@@ -202,11 +202,11 @@ def run_check(
     return reply.status.value
 
 
-def _awaiting(store: HubStore, referral_id: str, asked: CheckProgress) -> None:
+def _awaiting(store: HubStore, settings: HubSettings, referral_id: str, asked: CheckProgress) -> None:
     """The agency accepted the request and will reply later: on record as awaiting its reply."""
     try:
         store.record_progress(referral_id, asked.model_copy(update={"phase": CheckPhase.AWAITING_REPLY}))
-        refresh_history(store, referral_id)
+        refresh_history(store, referral_id, settings)
     except Exception as exc:  # noqa: BLE001 - progress is a courtesy; the reply itself is what must be stored
         log.warning(
             "Referral %s: could not record %s as awaiting a reply (%s)", referral_id, asked.agency, type(exc).__name__
@@ -241,13 +241,17 @@ def _failed_reply(referral_id: str, agency_id: str, subject_id: str, code: str) 
     )
 
 
-def refresh_history(store: HubStore, referral_id: str) -> None:
-    """Assemble again once no check is still to be asked or in flight: the first, partial, history, then one
-    version for each later reply. A failure here is logged, not raised: the run's last step assembles anyway.
+def refresh_history(store: HubStore, referral_id: str, settings: HubSettings) -> None:
+    """Assemble again as `partial_history` in config/deadlines.yaml says: by default once no check is still
+    to be asked or in flight (the first, partial, history), then for each later reply. A failure here is
+    logged, not raised: the run's last step assembles anyway.
     """
     try:
+        mode = load_deadlines(settings).partial_history.assemble
+        if mode == "end_only":
+            return
         pending = [item for item in store.check_progress(referral_id) if item.phase in IN_FLIGHT]
-        if pending:
+        if pending and mode == "first_wave":
             return
         store_chronologies(store, referral_id, datetime.now(UTC), actor=ACTOR, purpose=PURPOSE)
     except Exception as exc:  # noqa: BLE001 - see docstring; the type alone is safe to log

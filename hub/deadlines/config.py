@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -218,11 +218,23 @@ class EscalationSettings(Section):
     smtp: SmtpSettings
 
 
+class PartialHistory(Section):
+    """When a referral's history is assembled before every agency has answered."""
+
+    assemble: Literal["first_wave", "every_reply", "end_only"] = Field(
+        default="first_wave",
+        description="first_wave: a first, partial, version once every check has an answer, a reason or a "
+        "promise of a later reply, then a version for each later change; every_reply: a version after every "
+        "single reply; end_only: no partial versions, only when every check has ended.",
+    )
+
+
 class DeadlinesConfig(Section):
     """The whole of `config/deadlines.yaml`."""
 
     calendar: CalendarSettings = CalendarSettings()
     referral_due: ReferralDue = ReferralDue()
+    partial_history: PartialHistory = PartialHistory()
     escalation: EscalationSettings
 
     @cached_property

@@ -6,6 +6,7 @@ existed, and a late reply appeared only after someone submitted the referral aga
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -147,3 +148,23 @@ def test_an_attempt_overtaken_by_a_newer_one_stores_nothing(
     assert run_check(referral.referral_id, "housing", "S1", settings, attempt=older) == SUPERSEDED
     progress = {(item.agency, item.subject_id): item for item in store.check_progress(referral.referral_id)}
     assert progress[("housing", "S1")].attempts == 2
+
+
+def test_a_council_can_choose_to_see_histories_only_when_every_check_ended(
+    hub_home: Path, config_copy: Path, police_later: SandboxCluster
+) -> None:
+    deadlines = yaml.safe_load((config_copy / "deadlines.yaml").read_text())
+    deadlines["partial_history"] = {"assemble": "end_only"}
+    (config_copy / "deadlines.yaml").write_text(yaml.safe_dump(deadlines))
+    registry = yaml.safe_load((config_copy / "agencies.yaml").read_text())
+    next(entry for entry in registry["agencies"] if entry["id"] == "police")["wait_in_place"] = "0s"
+    (config_copy / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
+    settings = HubSettings.from_env()
+    record_sandboxes(settings, police_later)
+    referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
+    store = open_store(settings)
+    store.save_referral(referral, actor="test", purpose="referral_intake", for_checks=True)
+    for agency in ("health", "housing", "police"):
+        with contextlib.suppress(ReplyAwaited):  # police answers later, and may say so
+            run_check(referral.referral_id, agency, "S1", settings, defer=True)
+    assert store.latest_chronologies(referral.referral_id, actor="test", purpose="test") == []
