@@ -12,7 +12,7 @@ import yaml
 from hub.checks.deadline_alert import run_past_deadline
 from hub.settings import HubSettings
 from hub.store.home import open_store
-from schemas import ChecksStage, Referral
+from schemas import CheckPhase, CheckProgress, ChecksStage, Referral
 from tests.conftest import SAMPLE_REFERRAL
 from tests.smtp import Inbox
 
@@ -51,6 +51,8 @@ def test_a_run_whose_checks_all_ended_is_not_escalated(settings: HubSettings, sm
     inbox, _ = smtp_server
     referral = planned(settings)
     store = open_store(settings)
+    answered = CheckProgress(agency="police", subject_id="S1", phase=CheckPhase.ANSWERED, attempts=1)
+    store.record_progress(referral.referral_id, answered)
     store.close_checks(referral.referral_id, plan_failed=False)
     checks = store.referral_checks(referral.referral_id)
     assert checks is not None and checks.stage is ChecksStage.COMPLETE
