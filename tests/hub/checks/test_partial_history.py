@@ -33,9 +33,9 @@ AGENCIES = ("health", "police", "education", "housing")
 
 @pytest.fixture(scope="module")
 def police_later() -> Iterator[SandboxCluster]:
-    """The four sandboxes as configured, except that police replies one second after it is asked, education at once."""
+    """The four sandboxes as configured, except that police replies 0.4 s after it is asked, education at once."""
     defaults = SandboxSettings()
-    later = AsyncConfig(delay_seconds=1.0, retry_after_seconds=1)
+    later = AsyncConfig(delay_seconds=0.4, retry_after_seconds=1)
     education_now = AsyncConfig(mode="sync")
     settings = defaults.model_copy(
         update={
@@ -82,7 +82,7 @@ def until_answered(referral_id: str, agency: str, subject_id: str, settings: Hub
         except ReplyAwaited as waiting:
             assert runs < 30
             assert (waiting.poll_at - datetime.now(UTC)).total_seconds() >= 25  # the triggerer waits this long
-            time.sleep(1)  # the sandbox answers sooner; run again as the resumed task would
+            time.sleep(0.5)  # the sandbox answers sooner; run again as the resumed task would
 
 
 def test_a_partial_history_comes_first_and_each_late_reply_makes_a_new_version(
