@@ -55,7 +55,7 @@ def airflow_connection(conn_id: str) -> ConnectionFields | None:
     )
 
 
-@task(retries=2, retry_delay=timedelta(seconds=10))
+@task(retries=2, retry_delay=timedelta(seconds=5))
 def plan() -> list[str]:
     """Subject ids for the fan-out: ids only, so the XCom holds nothing personal."""
     from hub.checks.steps import plan_checks
@@ -109,7 +109,7 @@ class AgencyCheck(BaseOperator):
         return self.execute(context)
 
 
-@task(trigger_rule=TriggerRule.ALL_DONE, retries=2, retry_delay=timedelta(seconds=10))
+@task(trigger_rule=TriggerRule.ALL_DONE, retries=2, retry_delay=timedelta(seconds=5))
 def assemble() -> list[dict[str, str | int]]:
     """Runs however the checks ended: closes any left unfinished, then stores what did arrive."""
     from hub.checks.steps import assemble_chronologies

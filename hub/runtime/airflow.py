@@ -228,7 +228,10 @@ class AirflowServices:
             raise ValueError(f"unknown Airflow service {service!r}; expected one of {', '.join(SERVICES)}")
         current = self._processes.get(service)
         if current is not None and current.poll() is None:
-            raise UserError(f"Airflow {service} is still running (pid {current.pid}); stop it first.")
+            try:  # a process just killed takes a moment to exit and be reaped
+                current.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                raise UserError(f"Airflow {service} is still running (pid {current.pid}); stop it first.") from None
         self._launch(service)
 
     @property
