@@ -136,10 +136,7 @@ def run_check(
     subject = referral.subject(subject_id)
     asked = CheckProgress(agency=agency_id, subject_id=subject_id, phase=CheckPhase.ASKED, attempts=attempt.number)
     if not store.record_progress(referral_id, asked):
-        log.warning(
-            "Referral %s: %s check for %s attempt %d overtaken", referral_id, agency_id, subject_id, attempt.number
-        )
-        return SUPERSEDED
+        return _overtaken(referral_id, asked)
     policy, lawful_basis, recording, setup_problem = CheckRetryPolicy(), None, None, None
     try:
         connector = build_connector(
@@ -154,10 +151,13 @@ def run_check(
         reply, setup_problem = _failed_reply(referral_id, agency_id, subject_id, error.code), str(error)
     else:
         policy, lawful_basis = connector.config.check_retry, connector.config.lawful_basis
-        if defer:
-            connector.jobs = store.job_book(
-                referral_id, agency_id, subject_id, actor=ACTOR, callback_base=settings.callback_base_url()
-            )
+        book = (
+            store.job_book(referral_id, agency_id, subject_id, actor=ACTOR, callback_base=settings.callback_base_url())
+            if defer
+            else None
+        )
+        if book is not None:
+            connector.jobs = book
         else:
             connector.on_accepted = functools.partial(_awaiting, store, settings, referral_id, asked)
         try:
@@ -174,15 +174,12 @@ def run_check(
                 f"{poll_at:%H:%M:%S}",
             )
             raise ReplyAwaited(poll_at) from None
-        if defer:
-            store.job_book(referral_id, agency_id, subject_id, actor=ACTOR).forget_all()  # the check has its answer
+        if book is not None:
+            book.forget_all()  # the check has its answer
         reply, recording = checked.reply, checked.recording
     progress = _progress_after(reply, attempt, policy)
     if not store.save_reply(reply, actor=ACTOR, recording=recording, lawful_basis=lawful_basis, progress=progress):
-        log.warning(
-            "Referral %s: %s check for %s attempt %d overtaken", referral_id, agency_id, subject_id, attempt.number
-        )
-        return SUPERSEDED
+        return _overtaken(referral_id, asked)
     log.info(
         "Referral %s: %s check for %s is %s, attempt %d (%d records, %s ms)",
         referral_id,
@@ -200,6 +197,14 @@ def run_check(
             retryable=progress.phase is CheckPhase.RETRYING,
         )
     return reply.status.value
+
+
+def _overtaken(referral_id: str, asked: CheckProgress) -> str:
+    """A newer attempt of the same check is on record: this one stores nothing."""
+    log.warning(
+        "Referral %s: %s check for %s attempt %d overtaken", referral_id, asked.agency, asked.subject_id, asked.attempts
+    )
+    return SUPERSEDED
 
 
 def _awaiting(store: HubStore, settings: HubSettings, referral_id: str, asked: CheckProgress) -> None:
