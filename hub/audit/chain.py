@@ -64,12 +64,22 @@ class AuditEvent:
     seq: int
     occurred_at: datetime
     actor: str
+    """Who: `user:<username>` for staff, `service:<name>` for the pipeline and other services."""
+    role: str
+    """The role the actor acted in (`config/roles.yaml`), e.g. `practitioner`; `service` for services."""
     action: str
     object_type: str
     object_id: str
     referral_id: str | None
     purpose: str
     lawful_basis: str
+    basis: str
+    """Why this actor may do this to this object: `allocated`, `break-glass:<n>`, `role` (the role alone
+    suffices, e.g. IG reading the trail), `service`, or `none` (on a refusal)."""
+    outcome: str
+    """`success`, or `denied` for a refused attempt (refusals are audited too)."""
+    record_digest: str | None
+    """For a write: a digest of exactly what was written (the row's ciphertext), so the row is bound to the log."""
     prev_hash: str
     hash: str
 

@@ -20,6 +20,8 @@ class Access:
     actor: str
     purpose: str
     lawful_basis: str
+    role: str = "service"
+    basis: str = "service"
 
 
 def append(
@@ -30,6 +32,8 @@ def append(
     object_id: str,
     referral_id: str | None,
     occurred_at: datetime,
+    record_digest: str | None = None,
+    outcome: str = "success",
 ) -> AuditEvent:
     """Add the next event to the chain. The caller must hold the hub's write lock."""
     last = session.execute(
@@ -40,12 +44,16 @@ def append(
         seq=seq,
         occurred_at=occurred_at,
         actor=access.actor,
+        role=access.role,
         action=action.value,
         object_type=action.object_type,
         object_id=object_id,
         referral_id=referral_id,
         purpose=access.purpose,
         lawful_basis=access.lawful_basis,
+        basis=access.basis,
+        outcome=outcome,
+        record_digest=record_digest,
         prev_hash=prev_hash,
         hash="",
     )
@@ -60,12 +68,16 @@ def _to_event(row: AuditEventRow) -> AuditEvent:
         seq=row.seq,
         occurred_at=row.occurred_at,
         actor=row.actor,
+        role=row.role,
         action=row.action,
         object_type=row.object_type,
         object_id=row.object_id,
         referral_id=row.referral_id,
         purpose=row.purpose,
         lawful_basis=row.lawful_basis,
+        basis=row.basis,
+        outcome=row.outcome,
+        record_digest=row.record_digest,
         prev_hash=row.prev_hash,
         hash=row.hash,
     )

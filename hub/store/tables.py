@@ -171,13 +171,17 @@ class AuditEventRow(Base):
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    actor: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    role: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(200))
     referral_id: Mapped[str | None] = mapped_column(ID, index=True)
     purpose: Mapped[str] = mapped_column(String(200))
     lawful_basis: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    record_digest: Mapped[str | None] = mapped_column(DIGEST)
     prev_hash: Mapped[str] = mapped_column(DIGEST)
     hash: Mapped[str] = mapped_column(DIGEST)
 
