@@ -34,6 +34,17 @@ class AuditAction(StrEnum):
     CHRONOLOGY_READ = "chronology.read"
     CALLBACK_RECEIVE = "callback.receive"
     CALLBACK_READ = "callback.read"
+    # Accountable access (docs/information-governance.md): who may read what, and why.
+    USER_ADD = "user.add"
+    USER_CHANGE = "user.change"
+    SESSION_START = "session.start"
+    SESSION_REFUSE = "session.refuse"
+    SESSION_END = "session.end"
+    REFERRAL_ALLOCATE = "referral.allocate"
+    BREAK_GLASS = "access.break_glass"
+    BREAK_GLASS_REVIEW = "access.review"
+    AUDIT_READ = "audit.read"
+    AUDIT_EXPORT = "audit.export"
 
     @property
     def object_type(self) -> str:
@@ -54,6 +65,16 @@ _OBJECT_TYPES = {
     AuditAction.LINK_REVIEW_DECIDE: "link_review",
     AuditAction.CHRONOLOGY_WRITE: "chronology",
     AuditAction.CHRONOLOGY_READ: "chronology",
+    AuditAction.USER_ADD: "user",
+    AuditAction.USER_CHANGE: "user",
+    AuditAction.SESSION_START: "session",
+    AuditAction.SESSION_REFUSE: "session",
+    AuditAction.SESSION_END: "session",
+    AuditAction.REFERRAL_ALLOCATE: "allocation",
+    AuditAction.BREAK_GLASS: "break_glass",
+    AuditAction.BREAK_GLASS_REVIEW: "break_glass",
+    AuditAction.AUDIT_READ: "audit_trail",
+    AuditAction.AUDIT_EXPORT: "audit_trail",
 }
 
 
