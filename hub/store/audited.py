@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +30,41 @@ from hub.store.tables import Base
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The access decision behind what a person does next: their role, and why they may (`basis`).
+
+    Set once per command by whoever decided it (`hub.access`), and recorded in every audit event the
+    store writes meanwhile, so no read can be logged without the grounds it was allowed on.
+    """
+
+    actor: str
+    role: str
+    basis: str
+
+
+_acting: ContextVar[Acting | None] = ContextVar("hub_store_acting", default=None)
+
+
+@contextmanager
+def acting(decision: Acting) -> Iterator[None]:
+    """Record `decision`'s role and basis in every audit event `decision.actor` causes inside this block."""
+    token = _acting.set(decision)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def _role_and_basis(actor: str) -> tuple[str, str]:
+    decision = _acting.get()
+    if decision is not None and decision.actor == actor:
+        return decision.role, decision.basis
+    if actor.startswith("service:"):
+        return "service", "service"
+    return "unknown", "none"
 
 
 class AuditedStore:
@@ -69,7 +106,10 @@ class AuditedStore:
         """One transaction holding the write lock: the access and its audit event commit or fail together."""
         if not actor.strip() or not purpose.strip():
             raise ValueError("every access needs an actor and a purpose for the audit trail")
-        access = Access(actor=actor, purpose=purpose, lawful_basis=lawful_basis or self.lawful_basis)
+        role, basis = _role_and_basis(actor)
+        access = Access(
+            actor=actor, purpose=purpose, lawful_basis=lawful_basis or self.lawful_basis, role=role, basis=basis
+        )
         with self._sessions() as session, session.begin():
             take_write_lock(session)
             yield session, access, self._clock()

@@ -1,0 +1,62 @@
+"""Passwords and second factors: argon2id hashes (argon2-cffi) and TOTP codes (pyotp).
+
+Passwords follow the NCSC's advice: long rather than complex (at least 12 characters, any characters),
+no forced expiry, and never stored, only their argon2id hash. A TOTP secret is shown once, at
+enrolment, as an `otpauth://` address for an authenticator app.
+"""
+
+from __future__ import annotations
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from hub.errors import UserError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+ISSUER = "MASH Hub"
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters (RFC 9106)
+_DUMMY_HASH = _hasher.hash("an unused password, hashed so a missing account costs as much to check")
+
+
+def check_password_rules(password: str, username: str) -> None:
+    """Refuse a password that is too short, too long, or contains the username; one line saying which."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters (three random words work well)."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(f"The password is too long: use at most {MAX_PASSWORD_LENGTH} characters.")
+    if username.lower() in password.lower():
+        raise UserError("The password must not contain the username.")
+    if len(set(password)) < 4:
+        raise UserError("The password repeats too few characters; choose something harder to guess.")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; a missing hash costs the same time as a real check, so timing tells nothing."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_address(secret: str, username: str) -> str:
+    """The `otpauth://` address an authenticator app enrols from (shown once, at enrolment)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
+
+
+def totp_matches(secret: str, code: str) -> bool:
+    """A six-digit code from the authenticator app, accepting one 30-second step of clock drift either way."""
+    code = code.strip().replace(" ", "")
+    return code.isdigit() and len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)

@@ -1,0 +1,89 @@
+"""Tables for accountable access: staff accounts, their sessions, allocations and break-glass accesses.
+
+No content of any referral lives here: usernames, roles, ids, codes and times. Secrets are never kept
+in plaintext: a password as its argon2id hash, a session as a SHA-256 digest of its token, a TOTP
+secret and any free text sealed under a data key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.store.tables import DIGEST, ID, Base, UtcDateTime
+
+USERNAME = String(64)
+
+
+class StaffUserRow(Base):
+    """A local staff account, or the record of a person who signed in through the council's identity provider."""
+
+    __tablename__ = "staff_users"
+
+    username: Mapped[str] = mapped_column(USERNAME, primary_key=True)
+    role: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """argon2id, in its self-describing PHC string; None for an account that signs in only through OIDC."""
+    totp_key_id: Mapped[str | None] = mapped_column(ForeignKey("data_keys.key_id"))
+    totp_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class StaffSessionRow(Base):
+    """A signed-in session. The token itself is only in the holder's session file; here is its digest."""
+
+    __tablename__ = "staff_sessions"
+
+    token_digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff_users.username"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(32))
+    """How the person proved who they are: `password`, `password+totp` or `oidc`."""
+    os_uid: Mapped[int] = mapped_column(Integer)
+    """The operating-system account that signed in: a session file copied to another account is refused."""
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AllocationRow(Base):
+    """Who a referral is allocated to now (one practitioner; a manager reallocates by allocating again)."""
+
+    __tablename__ = "allocations"
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff_users.username"))
+    allocated_by: Mapped[str] = mapped_column(String(128))
+    allocated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class BreakGlassRow(Base):
+    """A break-glass access: who opened which referral, for which reason, until when, and its review.
+
+    The note and the reviewer's note are free text a person wrote, so they are sealed under the referral's key.
+    """
+
+    __tablename__ = "break_glass"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.referral_id"), index=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff_users.username"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(ID)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
+    note_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    review: Mapped[str] = mapped_column(String(16), index=True)
+    """`pending`, `appropriate` or `inappropriate`."""
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    review_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
