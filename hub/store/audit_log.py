@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from hub.audit import GENESIS_HASH, AuditAction, AuditEvent, ChainVerification, event_hash, verify_chain
+from hub.audit.search import BREAK_GLASS_PREFIX, AuditQuery
 from hub.store.tables import AuditEventRow
 
 
@@ -84,17 +85,66 @@ def _to_event(row: AuditEventRow) -> AuditEvent:
 
 
 def events(
-    session: Session, *, referral_id: str | None = None, actor: str | None = None, action: str | None = None
+    session: Session,
+    *,
+    referral_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    query: AuditQuery | None = None,
 ) -> list[AuditEvent]:
-    """Events in chain order, optionally filtered."""
-    query = select(AuditEventRow).order_by(AuditEventRow.seq)
-    if referral_id is not None:
-        query = query.where(AuditEventRow.referral_id == referral_id)
-    if actor is not None:
-        query = query.where(AuditEventRow.actor == actor)
-    if action is not None:
-        query = query.where(AuditEventRow.action == action)
-    return [_to_event(row) for row in session.scalars(query)]
+    """Events in chain order, optionally filtered: by the keywords, or by an IG officer's `query`."""
+    if query is None:
+        query = AuditQuery(
+            referral_id=referral_id,
+            actors=frozenset({actor}) if actor is not None else frozenset(),
+            actions=frozenset({action}) if action is not None else frozenset(),
+        )
+    elif (referral_id, actor, action) != (None, None, None):
+        raise TypeError("pass the filters as keywords or as a query, not both")
+    return list(stream_events(session, query))
+
+
+def stream_events(session: Session, query: AuditQuery, *, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Events `query` matches, in chain order, fetched `batch` rows at a time so a large trail never sits in memory.
+
+    SQL narrows the rows on the query's columns (the indexed actor and referral among them); the query's
+    own predicate then decides, so the store and `AuditQuery.matches` agree by construction.
+    """
+    statement = select(AuditEventRow).where(*_conditions(query)).order_by(AuditEventRow.seq)
+    for row in session.scalars(statement.execution_options(yield_per=batch)):
+        event = _to_event(row)
+        if query.matches(event):
+            yield event
+
+
+def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
+    """SQL for each filter the query sets; exact, except the subject's, which only narrows (the predicate decides)."""
+    row = AuditEventRow
+    conditions: list[ColumnElement[bool]] = []
+    if query.actors:
+        conditions.append(row.actor.in_(sorted(query.actors)))
+    if query.referral_id is not None:
+        conditions.append(row.referral_id == query.referral_id)
+    if query.subject_id is not None:
+        conditions.append(
+            or_(
+                row.object_id.endswith(f"/{query.subject_id}", autoescape=True),
+                row.object_id.contains(f"/{query.subject_id}/", autoescape=True),
+            )
+        )
+    if query.actions:
+        conditions.append(row.action.in_(sorted(query.actions)))
+    if query.break_glass:
+        conditions.append(row.basis.startswith(BREAK_GLASS_PREFIX, autoescape=True))
+    if query.denied:
+        conditions.append(row.outcome == "denied")
+    if query.since is not None:
+        conditions.append(row.occurred_at >= query.since)
+    if query.until is not None:
+        conditions.append(row.occurred_at < query.until)
+    if query.through_seq is not None:
+        conditions.append(row.seq <= query.through_seq)
+    return conditions
 
 
 def verify(session: Session) -> ChainVerification:

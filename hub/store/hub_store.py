@@ -25,6 +25,7 @@ from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
 from hub.store import audit_log
 from hub.store.access_records import AccessRecords
 from hub.store.audit_log import Access
+from hub.store.audit_reading import AuditReading
 from hub.store.check_ledger import CheckLedger
 from hub.store.chronology_records import ChronologyRecords
 from hub.store.engine import upsert
@@ -43,7 +44,9 @@ def _token(index_key: bytes, blocking_key: str) -> str:
     return keyed_digest(index_key, TOKEN_DOMAIN, blocking_key.encode("utf-8"))
 
 
-class HubStore(ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger, CallbackDeliveries, AccessRecords):
+class HubStore(
+    ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger, CallbackDeliveries, AccessRecords, AuditReading
+):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 
     `HubStore(url, key_provider, *, lawful_basis=..., clock=...)`: see `AuditedStore.__init__`.
