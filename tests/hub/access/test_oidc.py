@@ -101,6 +101,7 @@ class Browser:
     sub: str
     deny: bool = False
     forge_state: bool = False
+    stray_request_first: bool = False
     opened: list[str] = field(default_factory=list)
 
     def open_url(self, url: str) -> None:
@@ -111,6 +112,8 @@ class Browser:
         callback = answer.headers["location"]
         if self.forge_state:
             callback = re.sub(r"state=[^&]+", "state=forged-by-another-page", callback)
+        if self.stray_request_first:  # a browser asks for the icon too; that is not the callback
+            assert httpx.get(callback.split("/callback")[0] + "/favicon.ico").status_code == 404
         httpx.get(callback)
 
 
@@ -135,7 +138,7 @@ def test_signs_in_with_roles_from_claims_mapped_through_role_map(
     provider: Provider, capfd: pytest.CaptureFixture[str]
 ) -> None:
     provider.add_user("staff-0001", PAT)
-    browser = Browser("staff-0001")
+    browser = Browser("staff-0001", stray_request_first=True)
 
     identity = sign_in(provider.settings(), open_url=browser.open_url, timeout=10)
 
@@ -398,6 +401,8 @@ def test_settings_defaults() -> None:
     )
     assert settings.client_secret_env is None and settings.client_secret() is None
     assert local_settings(scopes="openid profile").scopes == ("openid", "profile")
+    for test_provider in ("http://127.0.0.1:9400", "http://[::1]:9400", "http://localhost:9400"):
+        assert local_settings(issuer=test_provider).issuer == test_provider
 
 
 @pytest.mark.parametrize(
