@@ -19,6 +19,7 @@ from hub.access.principal import Principal
 from hub.access.roles import AccessConfig, Permission, load_access_config
 from hub.access.sessions import current_principal
 from hub.audit import AuditAction
+from hub.chronology.restricted import Clearance
 from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.store import HubStore
@@ -56,6 +57,11 @@ class SignedIn:
     @property
     def actor(self) -> str:
         return self.principal.actor
+
+    @property
+    def clearance(self) -> Clearance:
+        """Which agencies' restricted records this person may see, and whom to ask about the rest."""
+        return Clearance(self.principal.restricted_agencies, self.config.restricted.ask)
 
     def decision(self, permission: Permission, referral_id: str | None = None) -> Decision:
         return decide(

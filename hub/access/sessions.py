@@ -13,6 +13,7 @@ import json
 import os
 import pwd
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,11 +47,18 @@ def _digest(token: str) -> str:
 
 
 def sign_in_with_password(
-    store: HubStore, config: AccessConfig, username: str, password: str, code: str | None, *, now: datetime
+    store: HubStore,
+    config: AccessConfig,
+    username: str,
+    password: str,
+    code: Callable[[], str],
+    *,
+    now: datetime,
 ) -> Principal:
     """Check the password (and the TOTP code, where the account has one); a `UserError` otherwise.
 
-    Every refusal is audited and counted; too many in a row lock the account for a while.
+    `code` is asked only after the password is right, so the prompt tells nobody which accounts have a
+    second factor. Every refusal is audited and counted; too many in a row lock the account for a while.
     """
     user = store.staff_user(username)
     actor = f"user:{username}" if user is not None else f"unknown:{os_account()[1]}"
@@ -72,9 +80,7 @@ def sign_in_with_password(
                 f"The {user.role} role needs a second factor, and this account has none. "
                 "Ask an administrator to enrol one (`hub users add --totp`)."
             )
-        if code is None:
-            raise UserError("This account needs the six-digit code from its authenticator app (`--code`).")
-        if not totp_matches(secret, code):
+        if not totp_matches(secret, code()):
             _refuse(store, config, username, actor)
             raise UserError(REFUSED)
         method = "password+totp"

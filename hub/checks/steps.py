@@ -30,7 +30,8 @@ from schemas import AgencyReply, CheckPhase, CheckProgress, ChecksStage, LinkOut
 if TYPE_CHECKING:
     from connectors.sdk.connections import ConnectionLookup
 
-ACTOR = "airflow:mash_referral"
+ACTOR = "service:pipeline"
+"""The pipeline acts as a service identity of its own (role `service`), never as a person."""
 PURPOSE = "mash_checks"
 SUPERSEDED = "superseded"
 """What a check attempt returns when a newer attempt of the same check is already on record."""

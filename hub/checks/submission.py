@@ -16,14 +16,25 @@ from hub.store.home import open_store
 from schemas import CheckPhase, ChecksStage
 
 INTAKE_PURPOSE = "referral_intake"
+ALLOCATED_AS_SUBMITTER = "allocated to the referral's submitter"
 NOT_ANSWERING = "  Airflow is not answering; still waiting (retrying)"
 MINIMUM_WAIT = timedelta(minutes=10)
 
 
 def submit_referral(
-    settings: HubSettings, file: Path, *, actor: str, console: Console, api: AirflowApi | None = None
+    settings: HubSettings,
+    file: Path,
+    *,
+    actor: str,
+    console: Console,
+    api: AirflowApi | None = None,
+    allocate_to: str | None = None,
 ) -> tuple[str, str, AirflowClient]:
-    """Validate, check Airflow is reachable, store, then trigger: a bad file stores and triggers nothing."""
+    """Validate, check Airflow is reachable, store, then trigger: a bad file stores and triggers nothing.
+
+    `allocate_to`: the person a newly stored referral is allocated to (its submitter, where the
+    council's roles.yaml says so), in the same breath as storing it, so it is never left unallocated.
+    """
     referral = read_referral(file)
     settings.ensure_home()
     if api is None:
@@ -37,6 +48,8 @@ def submit_referral(
         )
     store = open_store(settings)
     created = store.save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE, for_checks=True)
+    if created and allocate_to is not None:
+        store.allocate(referral.referral_id, allocate_to, actor=actor, purpose=ALLOCATED_AS_SUBMITTER)
     state = "stored" if created else "already stored (identical), so its checks run again"
     try:
         run_id = client.trigger(referral.referral_id, f"referral__{referral.referral_id}__{time.time_ns()}")

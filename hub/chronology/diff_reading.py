@@ -32,6 +32,7 @@ from hub.chronology.diff import (
 )
 from hub.chronology.family_history import format_when
 from hub.chronology.reading import PRACTITIONER_PURPOSE
+from hub.chronology.restricted import Clearance
 from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.terminal import shown
@@ -119,6 +120,7 @@ def compare_versions(
     referral_id: str,
     *,
     actor: str,
+    clearance: Clearance,
     from_version: int | None = None,
     to_version: int | None = None,
 ) -> tuple[dict[str, str], list[ChildComparison]]:
@@ -139,7 +141,7 @@ def compare_versions(
             found = store.load_chronology(referral_id, child, version, actor=actor, purpose=PRACTITIONER_PURPOSE)
             if found is None:  # listed a moment ago: only a concurrent deletion could do this
                 raise UserError(f"Chronology version {version} of {referral_id}/{child} could not be read; try again.")
-            return found
+            return clearance.withhold(found)
 
         comparisons = []
         for child in children:
@@ -170,6 +172,7 @@ def diff_histories(
     referral_id: str,
     *,
     actor: str,
+    clearance: Clearance,
     console: Console,
     from_version: int | None = None,
     to_version: int | None = None,
@@ -177,7 +180,7 @@ def diff_histories(
 ) -> list[ChildComparison]:
     """Print what changed in each child's chronology between two versions (as JSON when asked)."""
     names, comparisons = compare_versions(
-        settings, referral_id, actor=actor, from_version=from_version, to_version=to_version
+        settings, referral_id, actor=actor, clearance=clearance, from_version=from_version, to_version=to_version
     )
     if as_json:
         # ASCII-only JSON: every control character and non-ASCII letter is a \u escape, so none reaches the terminal.

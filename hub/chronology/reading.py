@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
+from hub.chronology.restricted import Clearance
 from hub.errors import UserError
 from hub.settings import HubSettings
 
@@ -31,6 +32,7 @@ def show_history(
     referral_id: str,
     *,
     actor: str,
+    clearance: Clearance,
     console: Console,
     html: Path | None = None,
     as_json: bool = False,
@@ -38,7 +40,8 @@ def show_history(
     """Print the latest family history (as JSON when asked), and write it as HTML when asked.
 
     Every read is audited. Checks are shown as they stand now, from the ledger, not as they stood when
-    the latest version was assembled.
+    the latest version was assembled. Restricted entries the reader is not cleared for are withheld
+    (`clearance`), in every form the history takes.
     """
     from hub.agencies import load_registry
     from hub.chronology.family_history import build
@@ -50,7 +53,10 @@ def show_history(
     if not store.referral_exists(referral_id):
         raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
     referral = store.load_referral(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
-    chronologies = store.latest_chronologies(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
+    chronologies = [
+        clearance.withhold(chronology)
+        for chronology in store.latest_chronologies(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
+    ]
     checks = store.referral_checks(referral_id)
     history = build(
         referral,

@@ -15,7 +15,21 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from hub.cli import airflow, audit, callbacks, chronology, connectors, demo, linkage, referral, review, sandbox
+from hub.cli import (
+    access,
+    airflow,
+    audit,
+    callbacks,
+    chronology,
+    connectors,
+    demo,
+    linkage,
+    referral,
+    review,
+    sandbox,
+    session,
+    users,
+)
 from hub.errors import UserError
 from hub.terminal import shown
 
@@ -26,6 +40,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command()(demo.demo)
+app.command()(session.login)
+app.command()(session.logout)
+app.add_typer(users.app, name="users")
+app.add_typer(access.app, name="access")
 app.add_typer(review.app, name="review")
 app.add_typer(referral.app, name="referral")
 app.add_typer(connectors.app, name="connectors")

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import cli_actor, console
-from hub.settings import HubSettings
+from hub.access.roles import Permission
+from hub.cli.common import console, signed_in
 
 app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)
 
@@ -22,9 +22,19 @@ def show(
     ] = False,
 ) -> None:
     """Print the latest family history for a referral."""
-    from hub.chronology.reading import show_history
+    from hub.chronology.reading import PRACTITIONER_PURPOSE, show_history
 
-    show_history(HubSettings.from_env(), referral_id, actor=cli_actor(), console=console, html=html, as_json=as_json)
+    signed = signed_in()
+    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
+        show_history(
+            signed.settings,
+            referral_id,
+            actor=signed.actor,
+            clearance=signed.clearance,
+            console=console,
+            html=html,
+            as_json=as_json,
+        )
 
 
 @app.command("diff")
@@ -41,13 +51,17 @@ def diff(
 ) -> None:
     """Show what changed in each child's chronology between two stored versions: entries and check states."""
     from hub.chronology.diff_reading import diff_histories
+    from hub.chronology.reading import PRACTITIONER_PURPOSE
 
-    diff_histories(
-        HubSettings.from_env(),
-        referral_id,
-        actor=cli_actor(),
-        console=console,
-        from_version=from_version,
-        to_version=to_version,
-        as_json=as_json,
-    )
+    signed = signed_in()
+    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
+        diff_histories(
+            signed.settings,
+            referral_id,
+            actor=signed.actor,
+            clearance=signed.clearance,
+            console=console,
+            from_version=from_version,
+            to_version=to_version,
+            as_json=as_json,
+        )

@@ -1,13 +1,40 @@
-"""What every command group shares: the console it prints to and who the person at the terminal is."""
+"""What every command group shares: the console it prints to, and the person signed in at the terminal."""
 
 from __future__ import annotations
 
-import getpass
+import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+from hub.errors import UserError
+
+if TYPE_CHECKING:
+    from hub.access.guard import SignedIn
 
 console = Console(highlight=False)
 
 
+def signed_in() -> SignedIn:
+    """The person signed in with `hub login`; a one-line error saying how to sign in if nobody is.
+
+    Who is acting comes from the session alone: no environment variable or option chooses it.
+    """
+    from hub.access.guard import signed_in as current
+
+    return current()
+
+
+def secret_from_stdin(what: str) -> str:
+    """One line of standard input (for `--password-stdin`), without its line ending."""
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise UserError(f"Expected the {what} on standard input (one line), but there was none.")
+    return line.rstrip("\r\n")
+
+
 def cli_actor() -> str:
-    return f"cli:{getpass.getuser()}"
+    """Deprecated: the operating-system account, for commands not yet behind `signed_in()`."""
+    from hub.access.sessions import os_account
+
+    return f"cli:{os_account()[1]}"

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from connectors.scaffold import DEFAULT_ENDPOINT
 from hub.agencies import load_registry, local_connection_lookup
-from hub.cli.common import cli_actor, console
+from hub.cli.common import console, signed_in
 from hub.errors import UserError
 from hub.settings import REPO_ROOT, HubSettings
 
@@ -61,9 +61,12 @@ def renormalise(
     referral: Annotated[str | None, typer.Option(help="Only this referral's replies.")] = None,
 ) -> None:
     """Re-read every stored raw reply of an agency with today's mapping; changed histories get a new version."""
-    from hub.checks.renormalise import renormalise
+    from hub.access.roles import Permission
+    from hub.checks.renormalise import RENORMALISE_PURPOSE, renormalise
 
-    renormalise(HubSettings.from_env(), agency, actor=cli_actor(), console=console, referral_id=referral)
+    signed = signed_in()
+    with signed.permit(Permission.CONNECTORS_MANAGE, referral, purpose=RENORMALISE_PURPOSE):
+        renormalise(signed.settings, agency, actor=signed.actor, console=console, referral_id=referral)
 
 
 @app.command("new")

@@ -7,10 +7,14 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import cli_actor, console
-from hub.settings import HubSettings
+from hub.access.roles import Permission
+from hub.cli.common import console, signed_in
+from hub.errors import UserError
 
-app = typer.Typer(help="Submit referrals for checking.", no_args_is_help=True)
+app = typer.Typer(help="Submit referrals for checking, list them, and allocate them.", no_args_is_help=True)
+
+ALLOCATE_PURPOSE = "allocation of a referral"
+LIST_PURPOSE = "referral list"
 
 
 @app.command("submit")
@@ -25,12 +29,63 @@ def submit(
     ] = False,
 ) -> None:
     """Store a referral (encrypted) and trigger its checks in Airflow."""
-    from hub.checks.submission import checks_verdict, due_time, follow_run, submit_referral
-    from hub.chronology.reading import show_history
+    from hub.checks.submission import INTAKE_PURPOSE, checks_verdict, due_time, follow_run, submit_referral
+    from hub.chronology.reading import PRACTITIONER_PURPOSE, show_history
 
-    settings = HubSettings.from_env()
-    referral_id, run_id, client = submit_referral(settings, file, actor=cli_actor(), console=console)
+    signed = signed_in()
+    settings = signed.settings
+    submitter = signed.principal.username if signed.config.allocation.submitter_allocated else None
+    with signed.permit(Permission.REFERRAL_SUBMIT, purpose=INTAKE_PURPOSE):
+        referral_id, run_id, client = submit_referral(
+            settings, file, actor=signed.actor, console=console, allocate_to=submitter
+        )
     if wait:
         status = follow_run(client, run_id, console, until=due_time(settings, referral_id))
-        show_history(settings, referral_id, actor=cli_actor(), console=console)
+        with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
+            show_history(settings, referral_id, actor=signed.actor, clearance=signed.clearance, console=console)
         checks_verdict(settings, referral_id, status)
+
+
+@app.command("allocate")
+def allocate(
+    referral_id: Annotated[str, typer.Argument(help="The referral's id.")],
+    to: Annotated[str, typer.Option("--to", help="The username of the practitioner (or manager) to allocate it to.")],
+) -> None:
+    """Allocate a referral to a person: from now on they may read its history (managers)."""
+    signed = signed_in()
+    with signed.permit(Permission.REFERRAL_ALLOCATE, referral_id, purpose=ALLOCATE_PURPOSE):
+        person = signed.store.staff_user(to)
+        if person is None or not person.active:
+            raise UserError(f"There is no active account called '{to[:64]}'. See `hub users list` (administrators).")
+        if signed.config.scope(person.role, Permission.HISTORY_READ) is None:
+            raise UserError(f"{to} is a {person.role}, who cannot read family histories; allocate it to a practitioner.")
+        signed.store.allocate(referral_id, to, actor=signed.actor, purpose=ALLOCATE_PURPOSE)
+    console.print(f"Referral {referral_id} is allocated to [bold]{to}[/] ({person.role}).")
+
+
+@app.command("list")
+def list_referrals(
+    mine: Annotated[bool, typer.Option("--mine", help="Only referrals allocated to me.")] = False,
+) -> None:
+    """Referrals with their RAG rating, when received and who holds them (no personal data)."""
+    from rich.table import Table
+
+    signed = signed_in()
+    with signed.permit(Permission.REFERRAL_LIST, purpose=LIST_PURPOSE):
+        summaries = signed.store.referral_summaries()
+    if mine:
+        summaries = [summary for summary in summaries if summary.allocated_to == signed.principal.username]
+    if not summaries:
+        console.print("No referrals allocated to you." if mine else "No referrals yet.")
+        return
+    table = Table(title="Referrals", title_justify="left")
+    for column in ("Referral", "RAG", "Received (UTC)", "Allocated to"):
+        table.add_column(column)
+    for summary in summaries:
+        table.add_row(
+            summary.referral_id,
+            summary.rag,
+            f"{summary.received_at:%d %b %Y %H:%M}",
+            summary.allocated_to or "[yellow]not allocated[/]",
+        )
+    console.print(table)

@@ -13,11 +13,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli.common import cli_actor, console
+from hub.access.roles import Permission
+from hub.cli.common import console, signed_in
 from hub.errors import UserError
-from hub.settings import HubSettings
 
 if TYPE_CHECKING:
+    from hub.access.guard import SignedIn
     from hub.store import LinkReview
 
 REVIEW_PURPOSE = "identity link review"
@@ -35,35 +36,41 @@ def list_command(
     all_: Annotated[bool, typer.Option("--all", help="Include decided reviews, with who decided.")] = False,
 ) -> None:
     """Candidate links waiting for a practitioner, with the evidence and why each needs a person."""
-    list_reviews(HubSettings.from_env(), console, actor=cli_actor(), referral_id=referral, include_decided=all_)
+    list_reviews(signed_in(), console, referral_id=referral, include_decided=all_)
 
 
 @app.command("confirm")
 def confirm(review: ReviewNumber, reason: Reason) -> None:
     """This agency record is this person: link it, and assemble the chronology again."""
-    decide(HubSettings.from_env(), review, confirm=True, reason=reason, actor=cli_actor(), console=console)
+    decide(signed_in(), review, confirm=True, reason=reason, console=console)
 
 
 @app.command("reject")
 def reject(review: ReviewNumber, reason: Reason) -> None:
     """This agency record is someone else: keep it apart, for good."""
-    decide(HubSettings.from_env(), review, confirm=False, reason=reason, actor=cli_actor(), console=console)
+    decide(signed_in(), review, confirm=False, reason=reason, console=console)
 
 
-def list_reviews(
-    settings: HubSettings, console: Console, *, actor: str, referral_id: str | None, include_decided: bool
-) -> None:
-    from hub.store.home import open_store
-
-    store = open_store(settings)
-    reviews = store.link_reviews(referral_id, pending_only=not include_decided)
+def list_reviews(signed: SignedIn, console: Console, *, referral_id: str | None, include_decided: bool) -> None:
+    """The reviews of the referrals this person may read (all of one referral's, with `referral_id`)."""
+    store = signed.store
+    if referral_id is not None:
+        with signed.permit(Permission.HISTORY_READ, referral_id, purpose=REVIEW_PURPOSE):
+            pass  # a refusal is audited and raised here, before anything is listed
+    reviews = [
+        review
+        for review in store.link_reviews(referral_id, pending_only=not include_decided)
+        if signed.may(Permission.HISTORY_READ, review.referral_id)
+    ]
     if not reviews:
-        scope = f" for referral {referral_id}" if referral_id else ""
+        scope = f" for referral {referral_id}" if referral_id else " on referrals allocated to you"
         console.print(f"No {'' if include_decided else 'open '}link reviews{scope}.")
         return
     names: dict[tuple[str, str], str] = {}
     for referral in sorted({review.referral_id for review in reviews}):
-        for subject in store.load_referral(referral, actor=actor, purpose=REVIEW_PURPOSE).subjects:
+        with signed.permit(Permission.HISTORY_READ, referral, purpose=REVIEW_PURPOSE):
+            subjects = store.load_referral(referral, actor=signed.actor, purpose=REVIEW_PURPOSE).subjects
+        for subject in subjects:
             names[(referral, subject.subject_id)] = subject.person.name.display
     table = Table(title="Candidate links waiting for a practitioner", title_justify="left", show_lines=True)
     for column, width in (("#", 4), ("Referral", 16), ("Person", 26), ("Agency record", 18), ("Evidence", 56)):
@@ -89,15 +96,21 @@ def _decision(review: LinkReview) -> str:
     return f"{review.status.value} by {review.decided_by} on {review.decided_at:%d %b %Y %H:%M}"
 
 
-def decide(settings: HubSettings, review_id: int, *, confirm: bool, reason: str, actor: str, console: Console) -> None:
+def decide(signed: SignedIn, review_id: int, *, confirm: bool, reason: str, console: Console) -> None:
     from hub.checks.steps import store_chronologies
-    from hub.store.home import open_store
+    from hub.store import UnknownReview
 
     if not reason.strip():
         raise UserError("Give the reason for the decision with --reason; it is kept with the decision.")
-    store = open_store(settings)
-    review = store.decide_review(review_id, confirm=confirm, reason=reason.strip(), actor=actor, purpose=REVIEW_PURPOSE)
-    stored = store_chronologies(store, review.referral_id, datetime.now(UTC), actor=actor, purpose=REVIEW_PURPOSE)
+    store, actor = signed.store, signed.actor
+    found = [review for review in store.link_reviews() if review.review_id == review_id]
+    if not found:
+        raise UnknownReview(review_id)
+    with signed.permit(Permission.REVIEW_DECIDE, found[0].referral_id, purpose=REVIEW_PURPOSE):
+        review = store.decide_review(
+            review_id, confirm=confirm, reason=reason.strip(), actor=actor, purpose=REVIEW_PURPOSE
+        )
+        stored = store_chronologies(store, review.referral_id, datetime.now(UTC), actor=actor, purpose=REVIEW_PURPOSE)
     verdict = "is now linked to" if confirm else "is kept apart from"
     console.print(
         f"Review {review_id} {review.status.value}: {review.agency} record {review.agency_person_id} {verdict} "

@@ -115,8 +115,8 @@ def escalate(
         return _failed(overdue, recipients, "message_not_composed")
     environment = os.environ if environ is None else environ
     try:
-        refused = _send(settings.smtp, message, settings.email_from, recipients, environment)
-    except _SendFailed as failure:
+        refused = deliver(settings.smtp, message, settings.email_from, recipients, environment)
+    except MailNotSent as failure:
         return _failed(overdue, recipients, failure.reason)
     if refused:
         log.warning(
@@ -184,21 +184,21 @@ def _failed(overdue: Overdue, recipients: tuple[str, ...], reason: str) -> Escal
     return EscalationResult(EscalationStatus.FAILED, recipients, reason=reason)
 
 
-class _SendFailed(Exception):
+class MailNotSent(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-def _send(
+def deliver(
     smtp: SmtpSettings, message: EmailMessage, sender: str, recipients: tuple[str, ...], environ: Mapping[str, str]
 ) -> tuple[str, ...]:
-    """Deliver to the mail server; the recipients it refused. `_SendFailed` with a reason code otherwise."""
+    """Deliver to the mail server; the recipients it refused. `MailNotSent` with a reason code otherwise."""
     login: tuple[str, str] | None = None
     if smtp.username_env is not None and smtp.password_env is not None:
         username, password = environ.get(smtp.username_env), environ.get(smtp.password_env)
         if not username or not password:
-            raise _SendFailed("smtp_credentials_missing")
+            raise MailNotSent("smtp_credentials_missing")
         login = (username, password)
     stage = "smtp_unreachable"
     try:
@@ -212,13 +212,13 @@ def _send(
             stage = "smtp_send_failed"
             refused = server.send_message(message, from_addr=sender, to_addrs=list(recipients))
     except smtplib.SMTPRecipientsRefused:
-        raise _SendFailed("smtp_recipients_refused") from None
+        raise MailNotSent("smtp_recipients_refused") from None
     except smtplib.SMTPSenderRefused:
-        raise _SendFailed("smtp_sender_refused") from None
+        raise MailNotSent("smtp_sender_refused") from None
     except smtplib.SMTPAuthenticationError:
-        raise _SendFailed("smtp_login_refused") from None
+        raise MailNotSent("smtp_login_refused") from None
     except Exception:  # noqa: BLE001 - an escalation never crashes its caller; the reason code says where it broke
-        raise _SendFailed(stage) from None
+        raise MailNotSent(stage) from None
     return tuple(sorted(refused))
 
 

@@ -2,20 +2,83 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import time
 from pathlib import Path
 
 from rich.console import Console
 
-from hub.checks.submission import checks_verdict, due_time, follow_run, submit_referral
-from hub.chronology.reading import show_history
+from hub.access.guard import SignedIn
+from hub.access.roles import Permission
+from hub.checks.submission import INTAKE_PURPOSE, checks_verdict, due_time, follow_run, submit_referral
+from hub.chronology.reading import PRACTITIONER_PURPOSE, show_history
+from hub.errors import UserError
 from hub.intake.reader import read_referral
 from hub.runtime.airflow import running_airflow
 from hub.runtime.callbacks import CallbackEndpoint
 from hub.runtime.sandboxes import forget_sandboxes, load_sandbox_settings, record_sandboxes
 from hub.settings import HubSettings
 
-DEMO_ACTOR = "cli:demo"
+DEMO_ACCOUNTS = (
+    ("demo.practitioner", "practitioner", "Demo Practitioner"),
+    ("demo.manager", "manager", "Demo Manager"),
+    ("demo.ig", "ig_officer", "Demo IG Officer"),
+)
+"""The demo's own staff accounts, created in its `$HUB_HOME` (synthetic people, like its families)."""
+
+
+def demo_accounts_file(settings: HubSettings) -> Path:
+    return settings.home / "demo-accounts.txt"
+
+
+def create_demo_accounts(settings: HubSettings, console: Console) -> SignedIn:
+    """Create the demo's accounts (once) and sign in as its practitioner, as `hub login` would.
+
+    Refuses a `$HUB_HOME` that holds anyone else's account: the demo never adds accounts to a real hub.
+    """
+    from hub.access.credentials import hash_password
+    from hub.access.guard import as_principal
+    from hub.access.principal import Principal
+    from hub.access.roles import load_access_config
+    from hub.access.sessions import start_session
+    from hub.store.home import open_store
+
+    store = open_store(settings)
+    config = load_access_config(settings)
+    names = {username for username, _, _ in DEMO_ACCOUNTS}
+    others = [user.username for user in store.staff_users() if user.username not in names]
+    if others:
+        raise UserError(
+            f"{settings.home} holds staff accounts that are not the demo's; run the demo in a HUB_HOME of its own, "
+            "e.g. `HUB_HOME=$PWD/.hub-demo hub demo`."
+        )
+    lines = []
+    for username, role, display_name in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        if store.add_staff_user(
+            username,
+            role=role,
+            display_name=display_name,
+            password_hash=hash_password(password),
+            totp_secret=None,
+            actor="service:demo",
+            purpose="demo accounts",
+        ):
+            lines.append(f"{username}\t{role}\t{password}\n")
+    if lines:
+        path = demo_accounts_file(settings)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+            handle.writelines(lines)
+    console.print(
+        "    Demo accounts: "
+        + ", ".join(f"{username} ({role})" for username, role, _ in DEMO_ACCOUNTS)
+        + f"; their passwords are in {demo_accounts_file(settings)}."
+    )
+    practitioner = Principal("demo.practitioner", "practitioner", "password")
+    start_session(settings, store, config, practitioner)
+    return as_principal(settings, store, practitioner)
 
 
 def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Path:
@@ -25,6 +88,7 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
     settings.ensure_home()
     started = time.monotonic()
     console.print(f"[bold]MASH Hub demo[/] (state under {settings.home})")
+    signed = create_demo_accounts(settings, console)
     console.print("1/5 Starting the agency sandboxes (health, police, education, housing) ...")
     sandbox_settings = load_sandbox_settings(settings, None)
     with (
@@ -42,16 +106,29 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
             with running_airflow(settings, on_wait=waiting) as airflow:
                 console.print(f"    Airflow is ready at {airflow.api.base_url}")
                 console.print(f"3/5 Submitting the referral in {referral_file} ...")
-                referral_id, run_id, client = submit_referral(
-                    settings, referral_file, actor=DEMO_ACTOR, console=console, api=airflow.api
-                )
+                with signed.permit(Permission.REFERRAL_SUBMIT, purpose=INTAKE_PURPOSE):
+                    referral_id, run_id, client = submit_referral(
+                        settings,
+                        referral_file,
+                        actor=signed.actor,
+                        console=console,
+                        api=airflow.api,
+                        allocate_to=signed.principal.username,
+                    )
                 console.print("4/5 Waiting for the agency checks through the Airflow scheduler ...")
                 status = follow_run(client, run_id, console, until=due_time(settings, referral_id))
         finally:
             forget_sandboxes(settings)
     console.print("5/5 Family history:")
     report = settings.reports_dir / f"{referral_id}.html"
-    show_history(settings, referral_id, actor=DEMO_ACTOR, console=console, html=report)
+    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
+        show_history(
+            settings, referral_id, actor=signed.actor, clearance=signed.clearance, console=console, html=report
+        )
     checks_verdict(settings, referral_id, status)
     console.print(f"Demo finished in {time.monotonic() - started:.0f} s; the sandboxes and Airflow have been stopped.")
+    console.print(
+        f"You are signed in as {signed.principal.username}: try `hub chronology show {referral_id}`, "
+        "and `hub logout` when done."
+    )
     return report

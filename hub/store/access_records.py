@@ -190,6 +190,28 @@ class AccessRecords(AuditedStore):
             self._audit_plain(session, access, now, AuditAction.USER_ADD, username)
             return True
 
+    def record_provider_user(self, username: str, *, role: str, display_name: str, actor: str, purpose: str) -> None:
+        """Keep the account record of someone the identity provider vouched for (their role as it now says)."""
+        with self._audited(actor, purpose) as (session, access, now):
+            row = session.get(StaffUserRow, username)
+            if row is None:
+                session.add(
+                    StaffUserRow(
+                        username=username,
+                        role=role,
+                        display_name=display_name,
+                        password_hash=None,
+                        active=True,
+                        failed_sign_ins=0,
+                        created_at=now,
+                        created_by=actor,
+                    )
+                )
+                self._audit_plain(session, access, now, AuditAction.USER_ADD, username)
+            elif (row.role, row.display_name) != (role, display_name):
+                row.role, row.display_name = role, display_name
+                self._audit_plain(session, access, now, AuditAction.USER_CHANGE, username)
+
     def totp_secret(self, username: str) -> str | None:
         """The account's TOTP secret, for checking a code at sign-in (never shown again after enrolment)."""
         with self._sessions() as session:

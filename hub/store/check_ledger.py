@@ -30,7 +30,7 @@ from hub.store.tables import (
 )
 from schemas import CheckPhase, CheckProgress, ChecksStage
 
-LEDGER_ACTOR = "hub:checks-ledger"
+LEDGER_ACTOR = "service:checks-ledger"
 LEDGER_PURPOSE = "MASH checks progress"
 UNFINISHED = (CheckPhase.NOT_ASKED, CheckPhase.ASKED, CheckPhase.RETRYING, CheckPhase.AWAITING_REPLY)
 
