@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.chronology.family_history import FamilyHistory
+from hub.settings import write_private
 from hub.terminal import shown
 
 _templates = Environment(
@@ -162,10 +163,8 @@ def empty_chronology_words(history: FamilyHistory) -> str:
 
 
 def write_html(history: FamilyHistory, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A family history is personal data: the file is owner-only (0600) from its first byte, and never half-written."""
     html = _templates.get_template("family_history.html.j2").render(
         history=history, empty_chronology=empty_chronology_words(history)
     )
-    path.write_text(html, encoding="utf-8")
-    path.chmod(0o600)
-    return path
+    return write_private(path, html.encode("utf-8"))

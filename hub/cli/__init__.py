@@ -31,6 +31,7 @@ from hub.cli import (
     users,
 )
 from hub.errors import UserError
+from hub.settings import PRIVATE_UMASK
 from hub.terminal import shown
 
 app = typer.Typer(
@@ -56,7 +57,12 @@ app.add_typer(linkage.app, name="linkage")
 
 
 def main() -> None:
-    """Entry point: a user's mistake is one line on stderr and a non-zero exit, never a traceback."""
+    """Entry point: a user's mistake is one line on stderr and a non-zero exit, never a traceback.
+
+    Everything the hub writes is the user's alone (0600 files, 0700 folders), including what SQLite
+    and the services it starts create with the process's umask: see `hub.settings`.
+    """
+    os.umask(PRIVATE_UMASK)
     try:
         app()
     except UserError as exc:

@@ -13,6 +13,12 @@ Recovery from a killed process is Airflow's own: a task whose process died is fa
 once it has sent no heartbeat for `[scheduler] task_instance_heartbeat_timeout`, which the embedded
 default shortens from Airflow's five minutes (`RECOVERY_DEFAULTS`). Stopping kills every process each
 service started, including those a killed service left behind (`AirflowServices.stop`).
+
+Nothing listens beyond this machine, and nothing is readable by another local user. Airflow's own
+log server binds every interface on a fixed port (8793, 8794 for the triggerer's) shared by every
+Airflow on the machine, so the scheduler and triggerer run with `--skip-serve-logs` and the hub
+serves Airflow's log-server app itself, as a fifth service, on 127.0.0.1 and a port chosen at start
+(`LOG_SERVER_APP`). Airflow processes run with umask 077 and create task logs 0600 in 0700 folders.
 """
 
 from __future__ import annotations
@@ -39,9 +45,15 @@ from hub.checks.airflow_api import API_USER, AirflowApi, AirflowClient
 from hub.errors import UserError
 from hub.runtime.callbacks import CallbackEndpoint
 from hub.runtime.runfiles import PublishedFile
-from hub.settings import HubSettings
+from hub.settings import PRIVATE_UMASK, HubSettings, open_private_log, private_folder, write_private
 
-SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "log-server")
+LOOPBACK = "127.0.0.1"
+LOG_SERVER_APP = "airflow.utils.serve_logs.log_server:get_app"
+"""Airflow's log-server app (what `airflow scheduler` serves on every interface), served by the hub on loopback.
+
+The api-server fetches a running or deferred task's log from `http://<task's hostname>:<port>/log/...`
+with a token signed by `[api] secret_key`; the hostname is `loopback_hostname`'s, so it is this server."""
 SECRETS_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
 POOLS_FILE = "pools.json"
 RECOVERY_DEFAULTS = {
@@ -62,9 +74,24 @@ KILL_WAIT_SECONDS = 5.0
 
 def free_port() -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((LOOPBACK, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def loopback_hostname() -> str:
+    """Airflow's `[core] hostname_callable` on the embedded default: every Airflow process is on this machine.
+
+    Airflow records it as each task's and job's hostname, and the api-server reads a running task's
+    log from the log server at that name: the log server listens on loopback only, so this is loopback.
+    """
+    return LOOPBACK
+
+
+def log_server_port() -> int:
+    """An `AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT` given in the environment, else a free port."""
+    given = os.environ.get("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT")
+    return int(given) if given else free_port()
 
 
 def secrets_backend_environment(connections_file: Path) -> dict[str, str]:
@@ -96,10 +123,7 @@ def agency_pools(settings: HubSettings) -> dict[str, dict[str, Any]]:
 
 
 def write_pools_file(settings: HubSettings, pools: Mapping[str, Any]) -> Path:
-    path = settings.airflow_home / POOLS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(pools, indent=2), encoding="utf-8")
-    return path
+    return write_private(settings.airflow_home / POOLS_FILE, json.dumps(pools, indent=2).encode("utf-8"))
 
 
 def airflow_command(*args: str) -> list[str]:
@@ -124,25 +148,29 @@ def prepare_airflow(
 
 def _run_airflow(args: list[str], env: Mapping[str, str], log_dir: Path | None, *, step: str, what: str) -> None:
     if log_dir is None:
-        result = subprocess.run(airflow_command(*args), env=env)
+        result = subprocess.run(airflow_command(*args), env=env, umask=PRIVATE_UMASK)
         where = "its output above"
     else:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        with open(log_dir / f"{step}.log", "wb") as log_file:
-            result = subprocess.run(airflow_command(*args), env=env, stdout=log_file, stderr=log_file)
+        with open_private_log(log_dir / f"{step}.log", truncate=True) as log_file:
+            result = subprocess.run(
+                airflow_command(*args), env=env, stdout=log_file, stderr=log_file, umask=PRIVATE_UMASK
+            )
         where = str(log_dir / f"{step}.log")
     if result.returncode != 0:
         raise UserError(f"{what} failed; see {where}.")
 
 
-def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str]:
-    """Airflow's configuration for the embedded default, as environment variables."""
+def airflow_environment(settings: HubSettings, api: AirflowApi, log_port: int) -> dict[str, str]:
+    """Airflow's configuration for the embedded default, as environment variables.
+
+    `log_port` is where the hub's log server listens (`LOG_SERVER_APP`): the worker's and the
+    triggerer's logs are served there, both from Airflow's one log folder.
+    """
     home = settings.airflow_home
     port = api.base_url.rsplit(":", 1)[-1].rstrip("/")
     secret_file = home / "secret.key"
     if not secret_file.exists():
-        secret_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        secret_file.chmod(0o600)
+        write_private(secret_file, secrets.token_urlsafe(48).encode("utf-8"))
     secret = secret_file.read_text(encoding="utf-8").strip()
     env = dict(os.environ)
     env.update(
@@ -155,7 +183,7 @@ def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__HOST": LOOPBACK,
             "AIRFLOW__API__PORT": port,
             "AIRFLOW__API__BASE_URL": api.base_url,
             "AIRFLOW__API__WORKERS": "1",
@@ -165,6 +193,12 @@ def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(log_port),
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": f"{__name__}.{loopback_hostname.__name__}",
+            # Airflow's defaults (0o775, 0o664) are for impersonation; the hub's logs are its user's alone.
+            "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": "0o700",
+            "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
             **secrets_backend_environment(settings.connections_file),
         }
     )
@@ -174,7 +208,7 @@ def airflow_environment(settings: HubSettings, api: AirflowApi) -> dict[str, str
 
 
 class AirflowServices:
-    """The api-server, scheduler, dag-processor and triggerer, started and stopped together.
+    """The api-server, scheduler, dag-processor, triggerer and log server, started and stopped together.
 
     The runtime file `$HUB_HOME/run/airflow-api.json` (where the api-server listens, and the
     password) is written once the api-server answers, and removed on stop only while it still holds
@@ -184,10 +218,10 @@ class AirflowServices:
 
     def __init__(self, settings: HubSettings, port: int | None = None) -> None:
         self.settings = settings
-        home = settings.airflow_home
-        home.mkdir(parents=True, exist_ok=True)
-        self.api = AirflowApi(f"http://127.0.0.1:{port or free_port()}", API_USER, secrets.token_urlsafe(24))
-        self.env = airflow_environment(settings, self.api)
+        home = private_folder(settings.airflow_home)
+        self.api = AirflowApi(f"http://{LOOPBACK}:{port or free_port()}", API_USER, secrets.token_urlsafe(24))
+        self.log_server_port = log_server_port()
+        self.env = airflow_environment(settings, self.api, self.log_server_port)
         self.log_dir = home / "logs" / "services"
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._sessions: list[_Session] = []
@@ -202,21 +236,33 @@ class AirflowServices:
     def start(self) -> None:
         self._refuse_if_running_elsewhere()
         passwords = self.settings.airflow_home / "passwords.json"  # read by the api-server at every login
-        passwords.write_text(json.dumps({API_USER: self.api.password}), encoding="utf-8")
-        passwords.chmod(0o600)
+        write_private(passwords, json.dumps({API_USER: self.api.password}).encode("utf-8"))
         for service in SERVICES:
             self._launch(service)
 
     def _launch(self, service: str) -> None:
         """Start one service in a session of its own, so that `stop` can find every process it starts."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log_file = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        log_file = open_private_log(self.log_dir / f"{service}.log")  # lives as long as the process
         self._log_files.append(log_file)
         process = subprocess.Popen(
-            airflow_command(service), env=self.env, stdout=log_file, stderr=log_file, start_new_session=True
+            self.command(service),
+            env=self.env,
+            stdout=log_file,
+            stderr=log_file,
+            start_new_session=True,
+            umask=PRIVATE_UMASK,
         )
         self._processes[service] = process
         self._sessions.append(_Session(service, process, _start_time(process.pid)))
+
+    def command(self, service: str) -> list[str]:
+        """How one service is started: Airflow's own log servers are skipped for the hub's, on loopback."""
+        if service == "log-server":  # no access log: a log's path names the run, and a run names its referral
+            options = ["--factory", "--host", LOOPBACK, "--port", str(self.log_server_port), "--no-access-log"]
+            return [sys.executable, "-m", "uvicorn", LOG_SERVER_APP, *options]
+        if service in ("scheduler", "triggerer"):
+            return airflow_command(service, "--skip-serve-logs")
+        return airflow_command(service)
 
     def start_service(self, service: str) -> None:
         """Start one service again after it stopped or was killed (what a supervisor such as systemd does).
@@ -293,7 +339,7 @@ class AirflowServices:
         Each service runs in a session of its own, and everything it starts stays in that session
         (a task's process gets a process group of its own, not a session), so the session finds
         them all, including what a killed service left behind: a killed scheduler's LocalExecutor
-        workers and log server ignore SIGTERM and keep the log server's port. The api-server stops
+        workers ignore SIGTERM. The api-server stops
         last, because running tasks report their end through it while the scheduler winds down.
         """
         _stop_sessions([session for session in self._sessions if session.service != "api-server"], grace)

@@ -9,8 +9,9 @@ a file another process has written since is theirs, and is left alone.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from hub.settings import write_private
 
 
 class PublishedFile:
@@ -21,19 +22,9 @@ class PublishedFile:
         self.content = content
 
     @classmethod
-    def write(cls, path: Path, content: bytes, *, mode: int = 0o600) -> PublishedFile:
-        """Write atomically (a reader never sees half a file; owner-only unless `mode` says otherwise)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(content)
-            partial.replace(path)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        return cls(path, content)
+    def write(cls, path: Path, content: bytes) -> PublishedFile:
+        """Write atomically and owner-only (a reader never sees half a file; it may name a password)."""
+        return cls(write_private(path, content), content)
 
     @classmethod
     def claim(cls, path: Path) -> PublishedFile:

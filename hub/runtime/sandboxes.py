@@ -45,9 +45,7 @@ def record_sandboxes(
     """
     settings.ensure_home()
     document = json.dumps(dict(endpoints or cluster.endpoints), indent=2).encode("utf-8")
-    _published[settings.sandbox_endpoints_file] = PublishedFile.write(
-        settings.sandbox_endpoints_file, document, mode=0o644
-    )
+    _published[settings.sandbox_endpoints_file] = PublishedFile.write(settings.sandbox_endpoints_file, document)
     write_connections_file(settings.connections_file, sandbox_connections(settings, cluster))
     _published[settings.connections_file] = PublishedFile.claim(settings.connections_file)
 

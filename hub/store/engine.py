@@ -7,6 +7,7 @@ rather than fail), PostgreSQL through a transaction-scoped advisory lock.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+
+from hub.settings import PRIVATE_FILE_MODE, create_folders, make_private
 
 BUSY_TIMEOUT_SECONDS = 30
 _PG_WRITE_LOCK = 0x4D415348  # "MASH": one advisory lock for the hub's audited transactions.
@@ -26,7 +29,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(Path(parsed.database))
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
@@ -46,6 +49,22 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite opens it, and close one an older version left 0644.
+
+    SQLite gives its `-wal`, `-shm` and `-journal` files the database file's permissions, so an
+    owner-only database keeps them owner-only too, whatever the umask of the process (an Airflow
+    task, a test) that opens it first.
+    """
+    create_folders(path.parent)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE))  # an empty file is an empty database
+    for companion in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        make_private(companion)
 
 
 def take_write_lock(session: Session) -> None:
