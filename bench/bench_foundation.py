@@ -120,7 +120,7 @@ def main() -> None:
             lambda: store.latest_chronologies(referral.referral_id, actor="b", purpose="b"),
         )
         started = time.perf_counter()
-        verification = store.verify_audit_chain()
+        verification = store.verify_audit_trail()
         elapsed_ms = (time.perf_counter() - started) * 1e3
         print(f"{'verify audit chain':<58} {verification.events_checked} events in {elapsed_ms:.1f} ms")
         store.close()

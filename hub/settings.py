@@ -111,6 +111,8 @@ class HubSettings:
     config_dir: Path
     dags_dir: Path
     database_url: str
+    audit_witness_copy: Path | None = None
+    """A second witness file for the audit trail's checkpoints (`HUB_AUDIT_WITNESS_COPY`), ideally on other storage."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> HubSettings:
@@ -119,7 +121,14 @@ class HubSettings:
         config_dir = Path(env.get("HUB_CONFIG_DIR") or REPO_ROOT / "config").absolute()
         dags_dir = Path(env.get("HUB_DAGS_DIR") or REPO_ROOT / "dags").absolute()
         database_url = env.get("HUB_DATABASE_URL") or f"sqlite:///{home / 'hub.db'}"
-        return cls(home=home, config_dir=config_dir, dags_dir=dags_dir, database_url=database_url)
+        copy = env.get("HUB_AUDIT_WITNESS_COPY")
+        return cls(
+            home=home,
+            config_dir=config_dir,
+            dags_dir=dags_dir,
+            database_url=database_url,
+            audit_witness_copy=Path(copy).expanduser().absolute() if copy else None,
+        )
 
     @property
     def airflow_home(self) -> Path:
@@ -132,6 +141,16 @@ class HubSettings:
     @property
     def kek_path(self) -> Path:
         return self.keys_dir / "kek.bin"
+
+    @property
+    def audit_signing_key_path(self) -> Path:
+        """The key that signs the audit trail's checkpoints: never in the database (`hub.audit.notary`)."""
+        return self.keys_dir / "audit-signing.key"
+
+    @property
+    def audit_witness_path(self) -> Path:
+        """The append-only file of the audit trail's checkpoints, outside the database (`hub.audit.witness`)."""
+        return self.home / "audit" / "witness.log"
 
     @property
     def reports_dir(self) -> Path:

@@ -22,8 +22,16 @@ def show(referral_id: Annotated[str, typer.Argument(help="The referral's id.")])
 
 @app.command("verify")
 def verify() -> None:
-    """Check the audit trail's hash chain: any edited or deleted event is reported."""
+    """Prove the audit trail: every event against the signed checkpoints and the witness, every stored row against
+    its write event. Exits non-zero, saying what and where, if anything was edited, inserted, deleted, reordered or cut.
+    """
     verify_audit_trail(HubSettings.from_env(), console)
+
+
+@app.command("prove")
+def prove(seq: Annotated[int, typer.Argument(help="The event's sequence number.")]) -> None:
+    """Print, as JSON, an inclusion proof of one event against the newest signed checkpoint (RFC 9162)."""
+    prove_audit_event(HubSettings.from_env(), seq, console)
 
 
 def show_audit_trail(settings: HubSettings, referral_id: str, console: Console) -> None:
@@ -58,10 +66,41 @@ def show_audit_trail(settings: HubSettings, referral_id: str, console: Console) 
     console.print(table)
 
 
+MAX_PROBLEMS_SHOWN = 20
+
+
 def verify_audit_trail(settings: HubSettings, console: Console) -> None:
+    """Every problem on its own line (ids, sequence numbers and checkpoint sizes only), then a one-line verdict."""
     from hub.store.home import open_store
 
-    verification = open_store(settings).verify_audit_chain()
+    store = open_store(settings)
+    try:
+        verification = store.verify_audit_trail()
+    finally:
+        store.close()
     if not verification:
-        raise UserError(f"Audit trail is NOT intact: {verification.message} Report this to information governance.")
-    console.print(f"Audit trail intact: {verification.events_checked} events checked.")
+        for problem in verification.problems[:MAX_PROBLEMS_SHOWN]:
+            console.print(f"- {problem}", markup=False, highlight=False)
+        if len(verification.problems) > MAX_PROBLEMS_SHOWN:
+            console.print(f"- and {len(verification.problems) - MAX_PROBLEMS_SHOWN} more")
+        raise UserError(f"Audit trail is NOT intact: {verification.message}. Report this to information governance.")
+    console.print(
+        f"Audit trail intact: {verification.events_checked} events checked against signed checkpoints, "
+        "the witness and every stored referral, agency reply and chronology version.",
+        markup=False,
+    )
+
+
+def prove_audit_event(settings: HubSettings, seq: int, console: Console) -> None:
+    import json
+
+    from hub.store.home import open_store
+
+    store = open_store(settings)
+    try:
+        proof = store.prove_audit_event(seq)
+    except LookupError as error:
+        raise UserError(f"No proof for event {seq}: {error}.") from None
+    finally:
+        store.close()
+    console.print_json(json.dumps(proof))

@@ -1,17 +1,35 @@
-"""The `audit_events` table: append inside the caller's transaction, list, and verify the chain."""
+"""The audit log in the database: append inside the caller's transaction, seal a signed checkpoint, list, verify.
+
+Each event is a leaf of a Merkle tree (`hub.audit.merkle`). The tree head (size and right edge) is
+read once per audited transaction, under the write lock, grown in memory by each append and
+written back with a signed checkpoint when the transaction seals (`seal`); after the commit the
+checkpoint goes to the witness files outside the database (`publish`).
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from hub.audit import GENESIS_HASH, AuditAction, AuditEvent, ChainVerification, event_hash, verify_chain
+from hub.audit import AuditAction, AuditEvent
+from hub.audit.chain import leaf_bytes, stored_time, well_formed
+from hub.audit.checkpoint import Checkpoint
+from hub.audit.merkle import Frontier, leaf_hash
+from hub.audit.notary import Notary
 from hub.audit.search import BREAK_GLASS_PREFIX, AuditQuery
-from hub.store.tables import AuditEventRow
+from hub.store.tables import AuditCheckpointRow, AuditEventRow, AuditTreeRow
+
+logger = logging.getLogger(__name__)
+LOG_ROW = 1
+ORIGIN_PREFIX = "mash-hub/audit/"
+_GROWING = "hub.audit.growing"
+"""Where a session keeps the tree it is growing, between the transaction's first append and its seal."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +43,40 @@ class Access:
     basis: str = "service"
 
 
+@dataclass
+class _Growing:
+    """The tree as this transaction grows it: read once under the write lock, written back by `seal`."""
+
+    origin: str
+    start: int
+    frontier: Frontier
+    stored: bool
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A checkpoint this transaction signed, to publish to the witnesses once it has committed."""
+
+    origin: str
+    previous_size: int
+    size: int
+    note: str
+
+
+def _growing(session: Session) -> _Growing:
+    growing: _Growing | None = session.info.get(_GROWING)
+    if growing is None:
+        row = session.get(AuditTreeRow, LOG_ROW)
+        if row is None:
+            if session.scalar(select(func.count()).select_from(AuditEventRow)):
+                raise RuntimeError("the audit log's tree head is missing; run `hub audit verify` and report to IG")
+            growing = _Growing(ORIGIN_PREFIX + secrets.token_hex(8), 0, Frontier(), stored=False)
+        else:
+            growing = _Growing(row.origin, row.size, Frontier.from_bytes(row.size, row.frontier), stored=True)
+        session.info[_GROWING] = growing
+    return growing
+
+
 def append(
     session: Session,
     access: Access,
@@ -36,12 +88,30 @@ def append(
     record_digest: str | None = None,
     outcome: str = "success",
 ) -> AuditEvent:
-    """Add the next event to the chain. The caller must hold the hub's write lock."""
-    last = session.execute(
-        select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    unsigned = AuditEvent(
+    """Add the next event to the log. The caller holds the hub's write lock, and `seal`s before committing."""
+    growing = _growing(session)
+    seq = growing.frontier.size + 1
+    fields = (
+        seq,
+        stored_time(occurred_at),
+        access.actor,
+        access.role,
+        action.value,
+        action.object_type,
+        object_id,
+        referral_id,
+        access.purpose,
+        access.lawful_basis,
+        access.basis,
+        outcome,
+        record_digest,
+    )
+    leaf = leaf_bytes(*fields)
+    if not well_formed(leaf):
+        raise ValueError("an audit event's fields may not contain the unit separator (0x1F)")
+    digest = leaf_hash(leaf)
+    growing.frontier.append(digest)
+    event = AuditEvent(
         seq=seq,
         occurred_at=occurred_at,
         actor=access.actor,
@@ -55,13 +125,60 @@ def append(
         basis=access.basis,
         outcome=outcome,
         record_digest=record_digest,
-        prev_hash=prev_hash,
-        hash="",
+        leaf_hash=digest.hex(),
     )
-    event = replace(unsigned, hash=event_hash(unsigned))
     session.add(AuditEventRow(**asdict(event)))
     session.flush()  # Fail here, inside the access's transaction, if the audit row cannot be written.
     return event
+
+
+def seal(session: Session, notary: Notary, now: datetime) -> Sealed | None:
+    """Sign a checkpoint of the tree this transaction grew and store it with the new tree head.
+
+    None if the transaction appended nothing. Called last inside the transaction, so the events,
+    the tree head and the checkpoint commit together or not at all.
+    """
+    growing: _Growing | None = session.info.pop(_GROWING, None)
+    if growing is None or growing.frontier.size == growing.start:
+        return None
+    size, root = growing.frontier.size, growing.frontier.root()
+    note = Checkpoint(growing.origin, size, root).sign(notary.signer())
+    head = AuditTreeRow(log=LOG_ROW, origin=growing.origin, size=size, frontier=growing.frontier.to_bytes())
+    if growing.stored:
+        session.merge(head)
+    else:
+        session.add(head)
+    session.add(AuditCheckpointRow(tree_size=size, root_hash=root.hex(), signed_at=now, note=note))
+    session.flush()
+    return Sealed(growing.origin, growing.start, size, note)
+
+
+def publish(sessions: sessionmaker[Session], notary: Notary, sealed: Sealed) -> None:
+    """Append a committed checkpoint to every witness file (catching up any the last writer missed).
+
+    After the commit, never before, so a witness is never ahead of the database. A witness that
+    cannot be written is logged and caught up by the next checkpoint; `hub audit verify` reports a
+    witness more than one checkpoint behind.
+    """
+
+    def pending(newest: int | None) -> list[str]:
+        if newest is not None and newest >= sealed.size:
+            return []
+        if newest is None or newest >= sealed.previous_size:
+            return [sealed.note]
+        with sessions() as session:
+            query = (
+                select(AuditCheckpointRow.note)
+                .where(AuditCheckpointRow.tree_size > newest, AuditCheckpointRow.tree_size <= sealed.size)
+                .order_by(AuditCheckpointRow.tree_size)
+            )
+            return list(session.scalars(query))
+
+    for witness in notary.witnesses:
+        try:
+            witness.append(sealed.origin, pending)
+        except OSError as error:
+            logger.warning("could not write the audit witness %s (%s)", witness.path, error.strerror or error)
 
 
 def _to_event(row: AuditEventRow) -> AuditEvent:
@@ -79,8 +196,7 @@ def _to_event(row: AuditEventRow) -> AuditEvent:
         basis=row.basis,
         outcome=row.outcome,
         record_digest=row.record_digest,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
+        leaf_hash=row.leaf_hash,
     )
 
 
@@ -145,14 +261,3 @@ def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
     if query.through_seq is not None:
         conditions.append(row.seq <= query.through_seq)
     return conditions
-
-
-def verify(session: Session) -> ChainVerification:
-    """Walk the whole chain in order, streaming rows rather than loading them all."""
-
-    def stream() -> Iterator[AuditEvent]:
-        query = select(AuditEventRow).order_by(AuditEventRow.seq).execution_options(yield_per=1000)
-        for row in session.scalars(query):
-            yield _to_event(row)
-
-    return verify_chain(stream())

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditAction
-from hub.crypto import KeyProvider, Keyring
+from hub.audit.notary import AuditFiles, Notary
+from hub.crypto import KeyProvider, Keyring, LocalKeyProvider
 from hub.store import audit_log
 from hub.store.audit_log import Access
 from hub.store.engine import make_engine, take_schema_lock, take_write_lock
@@ -77,11 +78,19 @@ class AuditedStore:
         *,
         lawful_basis: str = DEFAULT_LAWFUL_BASIS,
         clock: Callable[[], datetime] = _utc_now,
+        audit_files: AuditFiles | None = None,
     ) -> None:
         """`url` is any SQLAlchemy URL (`sqlite:///…/hub.db` by default; PostgreSQL works too).
 
         `clock` stamps audit events and key creation only; it never decides stored results.
+        `audit_files` are the audit signing key and witness files (`AuditFiles.from_settings`); by
+        default they sit beside a local key file as under `$HUB_HOME` (`keys/`, `audit/witness.log`).
         """
+        if audit_files is None:
+            if not isinstance(key_provider, LocalKeyProvider):
+                raise ValueError("say where the audit signing key and witness are: pass audit_files")
+            audit_files = AuditFiles.beside(key_provider.path)
+        self.notary = Notary(audit_files)
         self.engine = make_engine(url)
         self.lawful_basis = lawful_basis
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -113,6 +122,9 @@ class AuditedStore:
         with self._sessions() as session, session.begin():
             take_write_lock(session)
             yield session, access, self._clock()
+            sealed = audit_log.seal(session, self.notary, self._clock())  # Every event under a signed checkpoint.
+        if sealed is not None:
+            audit_log.publish(self._sessions, self.notary, sealed)  # After the commit: never ahead of the database.
 
     def _audit(
         self,
@@ -122,7 +134,9 @@ class AuditedStore:
         action: AuditAction,
         object_id: str,
         referral_id: str,
+        record_digest: str | None = None,
     ) -> None:
+        """Add one event; a write passes `record_digest`, the digest of what it wrote (`hub.store.bound_rows`)."""
         audit_log.append(
             session,
             access,
@@ -130,6 +144,7 @@ class AuditedStore:
             object_id=object_id,
             referral_id=referral_id,
             occurred_at=now,
+            record_digest=record_digest,
         )
 
     def _stored_key(self, session: Session, key_id: str) -> bytes:

@@ -10,10 +10,18 @@ from __future__ import annotations
 from typing import overload
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
 from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
 from hub.store.audited import AuditedStore
+from hub.store.bound_rows import (
+    check_written,
+    chronology_digest,
+    chronology_object_id,
+    chronology_version,
+    written,
+)
 from hub.store.check_ledger import current_revision
 from hub.store.errors import UnknownReferral
 from hub.store.keys import child_key_id, data_key
@@ -89,6 +97,8 @@ class ChronologyRecords(AuditedStore):
             stored = chronology.model_copy(update={"version": version})
             key_id = child_key_id(referral_id, child)
             key = data_key(session, self._keyring, key_id, now=now)
+            aad = row_aad("chronology", referral_id, child, version)
+            ciphertext = encrypt(key, stored.model_dump_json().encode("utf-8"), aad)
             session.add(
                 ChronologyVersionRow(
                     referral_id=referral_id,
@@ -96,17 +106,14 @@ class ChronologyRecords(AuditedStore):
                     version=version,
                     assembled_at=chronology.assembled_at,
                     key_id=key_id,
-                    ciphertext=encrypt(
-                        key,
-                        stored.model_dump_json().encode("utf-8"),
-                        row_aad("chronology", referral_id, child, version),
-                    ),
+                    ciphertext=ciphertext,
                     digest=digest,
                 )
             )
             session.flush()
-            object_id = f"{referral_id}/{child}/v{version}"
-            self._audit(session, access, now, AuditAction.CHRONOLOGY_WRITE, object_id, referral_id)
+            object_id = chronology_object_id(referral_id, child, version)
+            written_digest = chronology_digest(referral_id, child, version, ciphertext)
+            self._audit(session, access, now, AuditAction.CHRONOLOGY_WRITE, object_id, referral_id, written_digest)
             return version
 
     def latest_chronologies(self, referral_id: str, *, actor: str, purpose: str) -> list[Chronology]:
@@ -127,7 +134,7 @@ class ChronologyRecords(AuditedStore):
             .where(ChronologyVersionRow.referral_id == referral_id)
             .order_by(ChronologyVersionRow.child_subject_id)
         )
-        return self._read_chronologies(referral_id, query, referral_id, actor=actor, purpose=purpose)
+        return self._read_chronologies(referral_id, query, referral_id, newest=True, actor=actor, purpose=purpose)
 
     def load_chronology(
         self, referral_id: str, child_subject_id: str, version: int, *, actor: str, purpose: str
@@ -139,7 +146,7 @@ class ChronologyRecords(AuditedStore):
             ChronologyVersionRow.version == version,
         )
         requested = f"{referral_id}/{child_subject_id}/v{version}"
-        found = self._read_chronologies(referral_id, query, requested, actor=actor, purpose=purpose)
+        found = self._read_chronologies(referral_id, query, requested, newest=False, actor=actor, purpose=purpose)
         return found[0] if found else None
 
     def chronology_versions(self, referral_id: str, child_subject_id: str) -> list[int]:
@@ -162,13 +169,20 @@ class ChronologyRecords(AuditedStore):
         query: Select[ChronologyVersionRow],
         requested: str,
         *,
+        newest: bool,
         actor: str,
         purpose: str,
     ) -> list[Chronology]:
-        """Decrypt the rows `query` selects, auditing each one (or the attempt, if none matched)."""
+        """Decrypt the rows `query` selects, auditing each one (or the attempt, if none matched).
+
+        First each row is checked against the audit log (`_check_bound`): `newest` when `query`
+        selects each child's newest version, `requested` otherwise.
+        """
         with self._audited(actor, purpose) as (session, access, now):
             documents: list[bytes] = []
-            for row in session.scalars(query):
+            rows = list(session.scalars(query))
+            _check_bound(session, referral_id, rows, None if newest else requested)
+            for row in rows:
                 aad = row_aad("chronology", row.referral_id, row.child_subject_id, row.version)
                 documents.append(decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad))
                 object_id = f"{row.referral_id}/{row.child_subject_id}/v{row.version}"
@@ -176,3 +190,30 @@ class ChronologyRecords(AuditedStore):
             if not documents:
                 self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, requested, referral_id)
         return [Chronology.model_validate_json(document) for document in documents]
+
+
+def _check_bound(session: Session, referral_id: str, rows: list[ChronologyVersionRow], requested: str | None) -> None:
+    """Raise `RecordTampered` unless `rows` are exactly what the audit log says was last written.
+
+    For one `requested` version: its row matches its write event (or both are absent). For the newest
+    versions (`requested` None): besides, each child the log wrote has a row, and it is the newest
+    version the log wrote, so a deleted newest version never lets an older one pass for current.
+    """
+    action = AuditAction.CHRONOLOGY_WRITE
+    log = written(session, referral_id, action)
+    stored = {
+        chronology_object_id(row.referral_id, row.child_subject_id, row.version): chronology_digest(
+            row.referral_id, row.child_subject_id, row.version, row.ciphertext
+        )
+        for row in rows
+    }
+    if requested is not None:
+        check_written(log, action, requested, stored.get(requested))
+        return
+    newest: dict[str, int] = {}
+    for object_id in log:
+        child, version = chronology_version(object_id)
+        newest[child] = max(version, newest.get(child, 0))
+    expected = {chronology_object_id(referral_id, child, version) for child, version in newest.items()}
+    for object_id in sorted(expected | set(stored)):
+        check_written(log, action, object_id, stored.get(object_id))

@@ -51,3 +51,20 @@ class ReviewAlreadyDecided(StoreError, UserError):
     def __init__(self, review_id: int, status: str) -> None:
         super().__init__(f"link review {review_id} was already {status}; its decision stands and is in the audit trail")
         self.review_id = review_id
+
+
+class RecordTampered(StoreError, UserError):
+    """A stored row no longer matches what the audit trail records as written: it is not shown.
+
+    Deleted, rolled back to an earlier version or swapped with another row's outside the hub; showing
+    whatever is there instead (an older chronology, another child's) would mislead a practitioner.
+    """
+
+    def __init__(self, kind: str, object_id: str, how: str) -> None:
+        shown = "/".join(safe_id(part) for part in object_id.split("/"))
+        super().__init__(
+            f"the stored {kind} {shown} {how}, so it is not shown; report this to information governance (IG) "
+            "now: the store was changed outside the hub (`hub audit verify` lists what else was)"
+        )
+        self.kind = kind
+        self.object_id = object_id

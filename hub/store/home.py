@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.audit.notary import AuditFiles
 from hub.crypto import LocalKeyProvider
 from hub.settings import HubSettings
 from hub.store import HubStore
@@ -10,6 +11,7 @@ from hub.store import HubStore
 def open_store(settings: HubSettings | None = None) -> HubStore:
     settings = settings or HubSettings.from_env()
     settings.ensure_home()
-    store = HubStore(settings.database_url, LocalKeyProvider(settings.kek_path))
+    audit_files = AuditFiles.from_settings(settings)
+    store = HubStore(settings.database_url, LocalKeyProvider(settings.kek_path), audit_files=audit_files)
     store.create_schema()
     return store

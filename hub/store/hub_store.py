@@ -20,12 +20,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.audit import AuditAction, AuditEvent, ChainVerification
+from hub.audit import AuditAction, AuditEvent, AuditVerification
 from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
-from hub.store import audit_log
+from hub.store import audit_check, audit_log
 from hub.store.access_records import AccessRecords
 from hub.store.audit_log import Access
 from hub.store.audit_reading import AuditReading
+from hub.store.bound_rows import check_written, referral_digest, written
 from hub.store.check_ledger import CheckLedger
 from hub.store.chronology_records import ChronologyRecords
 from hub.store.engine import upsert
@@ -102,18 +103,21 @@ class HubStore(
             return False
         key_id = referral_key_id(referral.referral_id)
         key = data_key(session, self._keyring, key_id, now=now)
+        ciphertext = encrypt(key, document, row_aad("referral", referral.referral_id))
         session.add(
             ReferralRow(
                 referral_id=referral.referral_id,
                 received_at=referral.received_at,
                 rag=referral.rag.value,
                 key_id=key_id,
-                ciphertext=encrypt(key, document, row_aad("referral", referral.referral_id)),
+                ciphertext=ciphertext,
                 digest=digest,
             )
         )
         self._index_subjects(session, referral, key_id, key, now)
-        self._audit(session, access, now, AuditAction.REFERRAL_CREATE, referral.referral_id, referral.referral_id)
+        written_digest = referral_digest(referral.referral_id, ciphertext)
+        action = AuditAction.REFERRAL_CREATE
+        self._audit(session, access, now, action, referral.referral_id, referral.referral_id, written_digest)
         session.flush()  # So a repeat of this id later in the same batch is seen as already stored.
         return True
 
@@ -121,6 +125,9 @@ class HubStore(
         """Decrypt a referral; raises `UnknownReferral` if none is stored under this id."""
         with self._audited(actor, purpose) as (session, access, now):
             row = session.get(ReferralRow, referral_id)
+            stored = None if row is None else referral_digest(referral_id, row.ciphertext)
+            log = written(session, referral_id, AuditAction.REFERRAL_CREATE)
+            check_written(log, AuditAction.REFERRAL_CREATE, referral_id, stored)
             if row is None:
                 raise UnknownReferral(referral_id)
             key = self._stored_key(session, row.key_id)
@@ -211,7 +218,12 @@ class HubStore(
         with self._sessions() as session:
             return audit_log.events(session, referral_id=referral_id, actor=actor, action=action)
 
-    def verify_audit_chain(self) -> ChainVerification:
-        """Recompute every hash and back-link; any edited or removed event breaks the chain."""
+    def verify_audit_trail(self) -> AuditVerification:
+        """Check every event against the signed checkpoints and the witness, and every bound row against the log."""
         with self._sessions() as session:
-            return audit_log.verify(session)
+            return audit_check.verify(session, self.notary)
+
+    def prove_audit_event(self, seq: int) -> dict[str, object]:
+        """An inclusion proof of event `seq` against the newest signed checkpoint (JSON-ready)."""
+        with self._sessions() as session:
+            return audit_check.prove(session, seq)

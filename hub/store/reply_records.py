@@ -13,6 +13,7 @@ from connectors.sdk.recording import Recording
 from hub.audit import AuditAction
 from hub.crypto import decrypt, encrypt, row_aad
 from hub.store.audited import AuditedStore
+from hub.store.bound_rows import check_all_written, reply_digest, reply_object_id, written
 from hub.store.check_ledger import bump_revision, write_progress
 from hub.store.engine import upsert
 from hub.store.errors import UnknownReferral
@@ -52,6 +53,7 @@ class ReplyRecords(AuditedStore):
                 return False
             key = self._stored_key(session, referral.key_id)
             aad = row_aad("reply", reply.referral_id, reply.agency, reply.subject_id)
+            ciphertext = encrypt(key, reply.model_dump_json().encode("utf-8"), aad)
             values = {
                 "referral_id": reply.referral_id,
                 "agency": reply.agency,
@@ -62,10 +64,19 @@ class ReplyRecords(AuditedStore):
                 "record_count": len(reply.entries),
                 "error_code": reply.error_code,
                 "key_id": referral.key_id,
-                "ciphertext": encrypt(key, reply.model_dump_json().encode("utf-8"), aad),
+                "ciphertext": ciphertext,
             }
             keys = ["referral_id", "agency", "subject_id"]
             upsert(session, AgencyReplyRow.__table__, values, keys)  # type: ignore[arg-type]
+            digest = reply_digest(
+                reply.referral_id,
+                reply.agency,
+                reply.subject_id,
+                reply.status.value,
+                len(reply.entries),
+                reply.error_code,
+                ciphertext,
+            )
             bump_revision(session, reply.referral_id)
             if recording is not None:
                 sealed = encrypt(key, recording.to_bytes(), row_aad("recording", *object_id.split("/")))
@@ -77,7 +88,7 @@ class ReplyRecords(AuditedStore):
                     "ciphertext": sealed,
                 }
                 upsert(session, AgencyRecordingRow.__table__, recorded, keys)  # type: ignore[arg-type]
-            self._audit(session, access, now, AuditAction.REPLY_WRITE, object_id, reply.referral_id)
+            self._audit(session, access, now, AuditAction.REPLY_WRITE, object_id, reply.referral_id, digest)
         return True
 
     def load_recording(
@@ -118,6 +129,19 @@ class ReplyRecords(AuditedStore):
                 .where(AgencyReplyRow.referral_id == referral_id)
                 .order_by(AgencyReplyRow.agency, AgencyReplyRow.subject_id)
             ).all()
+            stored = {
+                reply_object_id(row.referral_id, row.agency, row.subject_id): reply_digest(
+                    row.referral_id,
+                    row.agency,
+                    row.subject_id,
+                    row.status,
+                    row.record_count,
+                    row.error_code,
+                    row.ciphertext,
+                )
+                for row in rows
+            }
+            check_all_written(written(session, referral_id, AuditAction.REPLY_WRITE), AuditAction.REPLY_WRITE, stored)
             documents = [
                 decrypt(
                     self._stored_key(session, row.key_id),

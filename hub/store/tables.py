@@ -165,7 +165,10 @@ class ChronologyVersionRow(Base):
 
 
 class AuditEventRow(Base):
-    """A hash-chained audit event. `seq` is assigned under a lock so the chain never forks."""
+    """An audit event: one leaf of the Merkle log. `seq` is assigned under the write lock so the log never forks.
+
+    Columns are in `hub.audit.leaf_bytes` order; `leaf_hash` is the leaf's hash, checked by `hub audit verify`.
+    """
 
     __tablename__ = "audit_events"
 
@@ -175,15 +178,14 @@ class AuditEventRow(Base):
     role: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(64))
-    object_id: Mapped[str] = mapped_column(String(200))
+    object_id: Mapped[str] = mapped_column(String(200), index=True)
     referral_id: Mapped[str | None] = mapped_column(ID, index=True)
     purpose: Mapped[str] = mapped_column(String(200))
     lawful_basis: Mapped[str] = mapped_column(String(200))
     basis: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     record_digest: Mapped[str | None] = mapped_column(DIGEST)
-    prev_hash: Mapped[str] = mapped_column(DIGEST)
-    hash: Mapped[str] = mapped_column(DIGEST)
+    leaf_hash: Mapped[str] = mapped_column(DIGEST)
 
 
 class CheckProgressRow(Base):
@@ -274,3 +276,32 @@ class CallbackDeliveryRow(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     key_id: Mapped[str] = mapped_column(ForeignKey("data_keys.key_id"))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditTreeRow(Base):
+    """The audit log's tree head: its origin, size and right edge, so an append costs O(log n), not a re-read.
+
+    One row. `frontier` is the roots of the tree's perfect subtrees, largest first (`hub.audit.merkle.Frontier`).
+    """
+
+    __tablename__ = "audit_tree"
+
+    log: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    origin: Mapped[str] = mapped_column(String(200))
+    """The log's name in its checkpoints (`mash-hub/audit/<random id>`), chosen when the first event is written."""
+    size: Mapped[int] = mapped_column(Integer)
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditCheckpointRow(Base):
+    """A signed checkpoint of the audit log, one per audited transaction that added events.
+
+    The signing key is never in the database (`hub.audit.notary`): these are only what it signed.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(DIGEST)
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str] = mapped_column(String(2000))

@@ -49,6 +49,6 @@ def test_concurrent_reply_upserts_from_many_processes(database_url: str, tmp_pat
     assert len(store.load_replies(REFERRAL_ID, actor="check", purpose="test")) == rows
     writes = store.audit_trail(action="reply.write")
     assert len(writes) == WORKERS * ROUNDS * len(AGENCIES) * len(SUBJECTS)
-    verification = store.verify_audit_chain()
+    verification = store.verify_audit_trail()
     assert verification.ok, verification.message
     store.close()

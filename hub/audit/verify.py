@@ -1,0 +1,216 @@
+"""Checking the audit trail: the events against their signed checkpoints, the witness, and the stored rows.
+
+One pass over the events recomputes every leaf hash and the tree, comparing the root at each
+checkpoint's size with the root stored for it (cheap: a few hashes per checkpoint). Only the newest
+checkpoint in the database and the newest in each witness file need their signatures checked: every
+older root is compared with the recomputed tree, which those signed roots commit to. What each
+check catches:
+
+- an event edited: its leaf hash, or (if that was recomputed too) the root at the next checkpoint;
+- an event inserted, deleted or reordered: the sequence numbers, or the roots from there on;
+- a forged event appended (with a correct hash): no signed checkpoint covers it;
+- the newest events cut, with their checkpoints: the witness holds a checkpoint the log no longer reaches;
+- the log rebuilt consistently from scratch: without the key, no valid signature on its newest checkpoint;
+- a stored row deleted, rolled back or swapped: it no longer matches its object's newest write event.
+
+Messages name sequence numbers, checkpoint sizes and object ids: never any content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any
+
+from hub.audit.chain import AuditAction, AuditVerification, leaf_bytes, well_formed
+from hub.audit.checkpoint import Checkpoint
+from hub.audit.merkle import NODE_PREFIX, Frontier
+from hub.audit.note import NoteError, Verifier
+
+WRITE_ACTIONS = frozenset({AuditAction.REFERRAL_CREATE, AuditAction.REPLY_WRITE, AuditAction.CHRONOLOGY_WRITE})
+"""Writes whose rows are bound to the log by their `record_digest`."""
+
+MAX_WITNESS_LAG = 1
+"""Checkpoints the witness may be behind the database: the one a crash between commit and witness write lost."""
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """A row as the store holds it now: which write event should describe it, and its digest."""
+
+    action: str
+    object_id: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    """The tree head row: the log's origin, and the size and right edge appends continue from."""
+
+    origin: str
+    size: int
+    frontier: bytes
+
+
+class TrailCheck:
+    """Collects what verification finds; the first problem is the headline, all are kept."""
+
+    def __init__(self, verifier: Verifier, checkpoint_roots: Mapping[int, str]) -> None:
+        self.verifier = verifier
+        self.checkpoint_roots = checkpoint_roots
+        """Every stored checkpoint's root (hex) by tree size."""
+        self.frontier = Frontier()
+        self.writes: dict[tuple[str, str], str | None] = {}
+        """The newest write event's record digest for each (action, object id)."""
+        self.problems: list[tuple[str, int | None, int | None]] = []
+
+    def problem(self, message: str, seq: int | None = None, checkpoint_size: int | None = None) -> None:
+        self.problems.append((message, seq, checkpoint_size))
+
+    def walk(self, events: Iterable[Sequence[Any]]) -> None:
+        """Check every event, in order: rows of the 13 leaf fields then the stored leaf hash (hex)."""
+        frontier, nodes, roots = self.frontier, self.frontier.nodes, self.checkpoint_roots
+        writes, write_actions = self.writes, WRITE_ACTIONS
+        edited = misplaced = mismatched = False
+        previous_checkpoint = 0
+        for row in events:
+            seq = row[0]
+            if seq != frontier.size + 1 and not misplaced:
+                misplaced = True
+                what = "is missing" if seq > frontier.size + 1 else "is out of order or duplicated"
+                self.problem(f"event {frontier.size + 1} {what} (found event {seq} in its place)", frontier.size + 1)
+            leaf = leaf_bytes(*row[:13])
+            digest = sha256(b"\x00" + leaf).digest()
+            if not edited and (digest.hex() != row[13] or not well_formed(leaf)):
+                edited = True
+                self.problem(f"event {seq} was edited: its fields do not match its leaf hash", seq)
+            # Frontier.append, inlined: this loop runs once per event of the whole trail.
+            node, size = digest, frontier.size
+            while size & 1:
+                node = sha256(NODE_PREFIX + nodes.pop() + node).digest()
+                size >>= 1
+            nodes.append(node)
+            frontier.size += 1
+            if frontier.size in roots:
+                if not mismatched and frontier.root().hex() != roots[frontier.size]:
+                    mismatched = True
+                    self.problem(
+                        f"events {previous_checkpoint + 1} to {frontier.size} do not match checkpoint "
+                        f"{frontier.size}: an event there was edited, inserted, deleted or reordered",
+                        previous_checkpoint + 1,
+                        frontier.size,
+                    )
+                previous_checkpoint = frontier.size
+            if row[4] in write_actions:
+                writes[row[4], row[6]] = row[12]
+
+    def check_head(self, head: TreeHead | None) -> None:
+        """The stored tree head must be exactly the recomputed one, or the next append would build on a lie."""
+        size = self.frontier.size
+        if head is None:
+            if size:
+                self.problem(f"the log's tree head is missing, though {size} events are stored")
+            return
+        if head.size != size or head.frontier != self.frontier.to_bytes():
+            self.problem(f"the log's tree head (size {head.size}) does not match its {size} events")
+
+    def check_newest(self, origin: str | None, size: int | None, note: str | None) -> None:
+        """The newest checkpoint must be signed by the hub's key, name this log and cover every event."""
+        events = self.frontier.size
+        if size is None or note is None:
+            if events:
+                self.problem(f"no signed checkpoint covers the log's {events} events", 1)
+            return
+        try:
+            checkpoint = Checkpoint.open(note, self.verifier)
+        except NoteError as error:
+            self.problem(f"checkpoint {size} is not validly signed by the hub's audit key ({error})", None, size)
+            return
+        if checkpoint.size != size or checkpoint.origin != origin:
+            self.problem(f"checkpoint {size} was signed for another log or size", None, size)
+        elif checkpoint.root.hex() != self.checkpoint_roots.get(size):
+            self.problem(f"checkpoint {size}'s stored root differs from the root it was signed with", None, size)
+        if size > events:
+            self.problem(f"events {events + 1} to {size} were cut: checkpoint {size} covers them", events + 1, size)
+        elif size < events:
+            self.problem(
+                f"events {size + 1} to {events} are not covered by any signed checkpoint (appended without the key)",
+                size + 1,
+                size,
+            )
+
+    def check_witness(
+        self,
+        name: str,
+        origin: str | None,
+        note: str | None,
+        behind: Callable[[int], int],
+        retry: Callable[[], str | None],
+    ) -> None:
+        """The newest checkpoint on file must be signed, be one the database holds, and be at most one behind.
+
+        `behind(size)` counts the database's checkpoints newer than `size`; `retry()` reads the witness
+        again (a writer may have committed and not yet written it while this check ran).
+        """
+        if origin is None:
+            return
+        if note is not None:
+            try:
+                checkpoint = Checkpoint.open(note, self.verifier)
+            except NoteError as error:
+                self.problem(f"the newest checkpoint in the witness {name} is not validly signed ({error})")
+                return
+            events = self.frontier.size
+            if checkpoint.size > events:
+                self.problem(
+                    f"events {events + 1} to {checkpoint.size} were cut: the witness {name} holds checkpoint "
+                    f"{checkpoint.size}",
+                    events + 1,
+                    checkpoint.size,
+                )
+                return
+            if checkpoint.size and checkpoint.root.hex() != self.checkpoint_roots.get(checkpoint.size):
+                self.problem(
+                    f"the log does not extend the witness {name}'s checkpoint {checkpoint.size}: it was rewritten",
+                    None,
+                    checkpoint.size,
+                )
+                return
+        lag = behind(0 if note is None else Checkpoint.peek(note).size)
+        if lag > MAX_WITNESS_LAG:
+            again = retry()
+            if again is not None and behind(Checkpoint.peek(again).size) <= MAX_WITNESS_LAG:
+                return
+            self.problem(f"the witness {name} is {lag} checkpoints behind the log: it was cut or not written")
+
+    def check_rows(self, rows: Iterable[StoredRow], actions: Iterable[str]) -> None:
+        """Every stored row matches its object's newest write event, and every written object still has its row."""
+        expected = {key: digest for key, digest in self.writes.items() if key[0] in set(actions)}
+        for row in rows:
+            key = (row.action, row.object_id)
+            if key not in expected:
+                self.problem(f"{_kind(row.action)} {row.object_id} has no write event in the log: inserted or swapped")
+                continue
+            if expected.pop(key) != row.digest:
+                self.problem(
+                    f"{_kind(row.action)} {row.object_id} does not match what the log records as written: "
+                    "rolled back, swapped or edited"
+                )
+        for action, object_id in sorted(expected):
+            self.problem(f"{_kind(action)} {object_id} was deleted: the log records writing it")
+
+    def result(self) -> AuditVerification:
+        events = self.frontier.size
+        if not self.problems:
+            return AuditVerification(True, events, f"audit trail verified: {events} events")
+        message, seq, size = self.problems[0]
+        return AuditVerification(False, events, message, seq, size, tuple(problem for problem, _, _ in self.problems))
+
+
+def _kind(action: str) -> str:
+    return {
+        AuditAction.REFERRAL_CREATE: "referral",
+        AuditAction.REPLY_WRITE: "agency reply",
+        AuditAction.CHRONOLOGY_WRITE: "chronology version",
+    }.get(AuditAction(action), action)

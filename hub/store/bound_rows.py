@@ -1,0 +1,131 @@
+"""Rows bound to the audit log: referrals, agency replies and chronology versions, each by its record digest.
+
+Every write event carries a digest of what it wrote (`hub.audit.records`). A row is good only if it
+matches the newest write event of its object, and an object the log records writing must still
+have its row. `hub audit verify` checks every row this way (`stored_rows`); each read checks the rows
+it is about to show (`check_written`, `check_all_written`) and raises `RecordTampered` rather than
+show a deleted, rolled-back or swapped record as if nothing had happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.audit import AuditAction
+from hub.audit.records import record_digest
+from hub.audit.verify import StoredRow
+from hub.store.errors import RecordTampered
+from hub.store.tables import AgencyReplyRow, AuditEventRow, ChronologyVersionRow, ReferralRow
+
+_KINDS = {
+    AuditAction.REFERRAL_CREATE: "referral",
+    AuditAction.REPLY_WRITE: "agency reply",
+    AuditAction.CHRONOLOGY_WRITE: "chronology version",
+}
+
+
+def referral_digest(referral_id: str, ciphertext: bytes) -> str:
+    return record_digest("referral", (referral_id,), ciphertext)
+
+
+def reply_digest(
+    referral_id: str,
+    agency: str,
+    subject_id: str,
+    status: str,
+    record_count: int,
+    error_code: str | None,
+    ciphertext: bytes,
+) -> str:
+    """The reply's sealed document and the plain columns shown beside it (status, count, error)."""
+    return record_digest("reply", (referral_id, agency, subject_id, status, record_count, error_code), ciphertext)
+
+
+def chronology_digest(referral_id: str, child_subject_id: str, version: int, ciphertext: bytes) -> str:
+    return record_digest("chronology", (referral_id, child_subject_id, version), ciphertext)
+
+
+def reply_object_id(referral_id: str, agency: str, subject_id: str) -> str:
+    return f"{referral_id}/{agency}/{subject_id}"
+
+
+def chronology_object_id(referral_id: str, child_subject_id: str, version: int) -> str:
+    return f"{referral_id}/{child_subject_id}/v{version}"
+
+
+def chronology_version(object_id: str) -> tuple[str, int]:
+    """(child, version) from a chronology object id `REF/child/vN`."""
+    _, child, version = object_id.rsplit("/", 2)
+    return child, int(version.removeprefix("v"))
+
+
+def written(session: Session, referral_id: str, action: AuditAction) -> dict[str, str | None]:
+    """The newest write event's record digest for each object of `action` in one referral (the log's word)."""
+    rows = session.execute(
+        select(AuditEventRow.object_id, AuditEventRow.record_digest)
+        .where(AuditEventRow.referral_id == referral_id, AuditEventRow.action == action.value)
+        .order_by(AuditEventRow.seq)
+    )
+    return {object_id: digest for object_id, digest in rows}
+
+
+def check_written(log: Mapping[str, str | None], action: AuditAction, object_id: str, digest: str | None) -> None:
+    """Raise `RecordTampered` unless the row (`digest`, None if absent) is what the log last recorded writing.
+
+    A row of an object the log never wrote is as wrong as a wrong one; an absent row of an object the
+    log never wrote is simply absent.
+    """
+    kind = _KINDS[action]
+    if digest is None:
+        if object_id in log:
+            raise RecordTampered(kind, object_id, "was deleted (the audit trail records writing it)")
+        return
+    if object_id not in log:
+        raise RecordTampered(kind, object_id, "has no write in the audit trail (inserted or swapped)")
+    if log[object_id] != digest:
+        raise RecordTampered(kind, object_id, "does not match what the audit trail records as written")
+
+
+def check_all_written(log: Mapping[str, str | None], action: AuditAction, rows: Mapping[str, str]) -> None:
+    """Every row (object id -> digest) matches the log, and every object the log wrote has its row."""
+    for object_id in sorted({*log, *rows}):
+        check_written(log, action, object_id, rows.get(object_id))
+
+
+ROWS_PER_FETCH = 500
+"""Rows fetched at once while streaming: ciphertexts can be large."""
+
+
+def stored_rows(session: Session) -> Iterator[StoredRow]:
+    """Every bound row with its digest, streamed (for `hub audit verify`)."""
+    referrals = select(ReferralRow.referral_id, ReferralRow.ciphertext)
+    for referral_id, ciphertext in session.execute(referrals.execution_options(yield_per=ROWS_PER_FETCH)):
+        yield StoredRow(AuditAction.REFERRAL_CREATE, referral_id, referral_digest(referral_id, ciphertext))
+    replies = select(
+        AgencyReplyRow.referral_id,
+        AgencyReplyRow.agency,
+        AgencyReplyRow.subject_id,
+        AgencyReplyRow.status,
+        AgencyReplyRow.record_count,
+        AgencyReplyRow.error_code,
+        AgencyReplyRow.ciphertext,
+    )
+    for referral_id, agency, subject_id, status, count, error, ciphertext in session.execute(
+        replies.execution_options(yield_per=ROWS_PER_FETCH)
+    ):
+        digest = reply_digest(referral_id, agency, subject_id, status, count, error, ciphertext)
+        yield StoredRow(AuditAction.REPLY_WRITE, reply_object_id(referral_id, agency, subject_id), digest)
+    versions = select(
+        ChronologyVersionRow.referral_id,
+        ChronologyVersionRow.child_subject_id,
+        ChronologyVersionRow.version,
+        ChronologyVersionRow.ciphertext,
+    )
+    for referral_id, child, version, ciphertext in session.execute(
+        versions.execution_options(yield_per=ROWS_PER_FETCH)
+    ):
+        digest = chronology_digest(referral_id, child, version, ciphertext)
+        yield StoredRow(AuditAction.CHRONOLOGY_WRITE, chronology_object_id(referral_id, child, version), digest)
