@@ -177,7 +177,7 @@ def build_query(
     user: str | None = None,
     referral: str | None = None,
     child: str | None = None,
-    actions: Iterable[str] = (),
+    actions: Iterable[str] | None = None,
     purpose: str | None = None,
     break_glass: bool = False,
     denied: bool = False,
@@ -208,7 +208,7 @@ def build_query(
         actors=actors_for_user(user) if user is not None else frozenset(),
         referral_id=referral_id or None,
         subject_id=subject_id,
-        actions=known_actions(actions),
+        actions=known_actions(actions or ()),
         purpose=purpose.strip() if purpose and purpose.strip() else None,
         break_glass=break_glass,
         denied=denied,
@@ -217,21 +217,21 @@ def build_query(
     )
 
 
-def event_fields(event: AuditEvent) -> dict[str, str]:
-    """One event as text fields in `EXPORT_FIELDS` order (UTC times), for CSV rows and JSON lines alike."""
+def event_fields(event: AuditEvent) -> dict[str, str | int | None]:
+    """One event as `EXPORT_FIELDS`, in order (UTC times; None where an event has no such id), for CSV and JSON."""
     return {
-        "seq": str(event.seq),
+        "seq": event.seq,
         "occurred_at": utc_text(event.occurred_at),
         "actor": event.actor,
         "role": event.role,
         "action": event.action,
         "object_type": event.object_type,
         "object_id": event.object_id,
-        "referral_id": event.referral_id or "",
-        "subject_id": subject_of(event) or "",
+        "referral_id": event.referral_id,
+        "subject_id": subject_of(event),
         "purpose": event.purpose,
         "lawful_basis": event.lawful_basis,
         "basis": event.basis,
         "outcome": event.outcome,
-        "record_digest": event.record_digest or "",
+        "record_digest": event.record_digest,
     }

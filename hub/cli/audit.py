@@ -1,12 +1,21 @@
-"""`hub audit ...`: every access to a referral (who, when, what, why, lawful basis), and the chain's verdict."""
+"""`hub audit ...`: every access to a referral (who, when, what, why, lawful basis), and the chain's verdict.
+
+For information governance: `search` and `export` (FHIR R4 AuditEvent following IHE BALP, or CSV) with
+the same filters, and `report` (access without allocation, break-glass awaiting review, out-of-hours
+access, unusual volume). Each needs a signed-in person whose role holds `audit.read` (or `audit.export`),
+and each is itself recorded in the trail (`audit.read`, `audit.export`), with its filters as ids
+(`hub.cli.audit_ig` holds what they do).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from hub.cli import audit_ig
 from hub.cli.common import console
 from hub.errors import UserError
 from hub.settings import HubSettings
@@ -32,6 +41,99 @@ def verify() -> None:
 def prove(seq: Annotated[int, typer.Argument(help="The event's sequence number.")]) -> None:
     """Print, as JSON, an inclusion proof of one event against the newest signed checkpoint (RFC 9162)."""
     prove_audit_event(HubSettings.from_env(), seq, console)
+
+
+@app.command("search")
+def search(
+    user: audit_ig.UserFilter = None,
+    referral: audit_ig.ReferralFilter = None,
+    child: audit_ig.ChildFilter = None,
+    action: audit_ig.ActionFilter = None,
+    purpose: audit_ig.PurposeFilter = None,
+    break_glass: audit_ig.BreakGlassFilter = False,
+    denied: audit_ig.DeniedFilter = False,
+    since: audit_ig.SinceFilter = None,
+    until: audit_ig.UntilFilter = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", help="Show at most N events (oldest first).")] = None,
+) -> None:
+    """Find audit events by person, referral or child, action, purpose, break-glass, refusal and date."""
+    from hub.access.guard import signed_in
+    from hub.access.roles import Permission
+
+    settings = HubSettings.from_env()
+    zone = audit_ig.council_zone(settings)
+    query = audit_ig.filters(zone, user, referral, child, action, purpose, break_glass, denied, since, until)
+    person = signed_in(settings)
+    with person.permit(Permission.AUDIT_READ, purpose=audit_ig.SEARCH_PURPOSE):
+        audit_ig.search_audit_trail(
+            person.store,
+            query,
+            actor=person.actor,
+            console=console,
+            as_json=as_json,
+            limit=audit_ig.checked_limit(limit),
+            zone=zone,
+        )
+
+
+@app.command("export")
+def export(
+    format: Annotated[str, typer.Option("--format", help="fhir (a FHIR R4 Bundle of AuditEvent, IHE BALP) or csv.")],
+    user: audit_ig.UserFilter = None,
+    referral: audit_ig.ReferralFilter = None,
+    child: audit_ig.ChildFilter = None,
+    action: audit_ig.ActionFilter = None,
+    purpose: audit_ig.PurposeFilter = None,
+    break_glass: audit_ig.BreakGlassFilter = False,
+    denied: audit_ig.DeniedFilter = False,
+    since: audit_ig.SinceFilter = None,
+    until: audit_ig.UntilFilter = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (owner-only, 0600) instead of standard output.")
+    ] = None,
+) -> None:
+    """Export matching audit events as FHIR R4 AuditEvent (IHE BALP) or CSV."""
+    from hub.access.guard import signed_in
+    from hub.access.roles import Permission
+
+    settings = HubSettings.from_env()
+    chosen = audit_ig.checked_format(format, out)
+    zone = audit_ig.council_zone(settings)
+    query = audit_ig.filters(zone, user, referral, child, action, purpose, break_glass, denied, since, until)
+    person = signed_in(settings)
+    with person.permit(Permission.AUDIT_EXPORT, purpose=audit_ig.EXPORT_PURPOSE):
+        count = audit_ig.export_audit_trail(person.store, query, actor=person.actor, format=chosen, out=out)
+    if out is not None:
+        console.print(f"Exported {count} audit events to {out} ({chosen}).", markup=False)
+
+
+@app.command("report")
+def report(
+    since: audit_ig.SinceFilter = None,
+    until: audit_ig.UntilFilter = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as one JSON document, for scripts.")] = False,
+) -> None:
+    """IG report: access without allocation, break-glass awaiting review, out-of-hours access, unusual volume."""
+    from hub.access.guard import signed_in
+    from hub.access.roles import Permission
+    from hub.audit.search import build_query
+    from hub.deadlines.config import load_deadlines
+
+    settings = HubSettings.from_env()
+    calendar = load_deadlines(settings).working_calendar
+    window = build_query(zone=calendar.zone, since=since, until=until)
+    person = signed_in(settings)
+    with person.permit(Permission.AUDIT_READ, purpose=audit_ig.REPORT_PURPOSE):
+        audit_ig.report_on_audit_trail(
+            person.store,
+            window,
+            actor=person.actor,
+            console=console,
+            as_json=as_json,
+            thresholds=audit_ig.volume_thresholds(person.config.ig_reports),
+            calendar=calendar,
+        )
 
 
 def show_audit_trail(settings: HubSettings, referral_id: str, console: Console) -> None:
