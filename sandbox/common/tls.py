@@ -44,7 +44,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 DIRECTORY_MODE = 0o700
 PRIVATE_KEY_MODE = 0o600
-CERTIFICATE_MODE = 0o644
+CERTIFICATE_MODE = 0o600
+"""Certificates are public, but everything under `$HUB_HOME` is its user's alone (`hub.settings`)."""
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
