@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from hub.access.credentials import hash_password, new_totp_secret
 from hub.access.principal import Principal
 from hub.access.roles import load_access_config
 from hub.access.sessions import start_session
 from hub.settings import HubSettings
 from hub.store import HubStore
+from hub.store.home import open_store
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,3 +39,19 @@ def sign_in_as(settings: HubSettings, store: HubStore, username: str) -> Princip
     principal = Principal(username, user.role, "password", config.role(user.role).restricted_agencies)
     start_session(settings, store, config, principal)
     return principal
+
+
+def signed_in_home(
+    home: Path, username: str = "test.practitioner", role: str = "practitioner", *, allocated: tuple[str, ...] = ()
+) -> Principal:
+    """A person in `role` signed in at `home` (a `$HUB_HOME`), allocated to the given (stored) referrals."""
+    settings = HubSettings.from_env({**os.environ, "HUB_HOME": str(home)})
+    store = open_store(settings)
+    try:
+        if store.staff_user(username) is None:
+            add_staff(store, username, role)
+        for referral_id in allocated:
+            store.allocate(referral_id, username, actor="service:test-setup", purpose="test allocation")
+        return sign_in_as(settings, store, username)
+    finally:
+        store.close()

@@ -14,27 +14,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
 
+from hub.access.permissions import Permission
 from hub.deadlines.calendar import Weekday
 from hub.errors import UserError
 from hub.settings import HubSettings
 from schemas.config_files import ConfigFileError, field_path, problem_message, read_yaml
 from schemas.vocabulary import Rag
-
-
-class Permission(StrEnum):
-    """Everything a person can be allowed to do; `config/roles.yaml` grants each per role."""
-
-    REFERRAL_SUBMIT = "referral.submit"
-    REFERRAL_LIST = "referral.list"
-    REFERRAL_ALLOCATE = "referral.allocate"
-    HISTORY_READ = "history.read"
-    REVIEW_DECIDE = "review.decide"
-    BREAK_GLASS_REQUEST = "break_glass.request"
-    BREAK_GLASS_REVIEW = "break_glass.review"
-    AUDIT_READ = "audit.read"
-    AUDIT_EXPORT = "audit.export"
-    CONNECTORS_MANAGE = "connectors.manage"
-    USERS_MANAGE = "users.manage"
 
 
 class Scope(StrEnum):

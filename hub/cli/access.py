@@ -24,7 +24,7 @@ def break_glass(
 ) -> None:
     """Open a referral you are not allocated to, for a limited time: IG and managers are told at once."""
     from hub.access.notify import notify_break_glass
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
     from hub.deadlines.config import load_deadlines
 
     signed = signed_in()
@@ -70,7 +70,7 @@ def review(
     note: Annotated[str, typer.Option(help="Your reasons, kept (sealed) with the finding.")] = "",
 ) -> None:
     """Record whether a break-glass access was appropriate (managers and IG officers; not your own)."""
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
 
     if appropriate is None:
         raise UserError("Say your finding with --appropriate or --inappropriate.")
@@ -93,7 +93,7 @@ def list_accesses(
     notes: Annotated[bool, typer.Option("--notes", help="Also show each person's note (an audited read).")] = False,
 ) -> None:
     """Break-glass accesses: who opened which referral, why, until when, and the review."""
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
 
     signed = signed_in()
     with signed.permit(Permission.BREAK_GLASS_REVIEW, purpose=REVIEW_PURPOSE):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.access.roles import Permission
+from hub.access.permissions import Permission
 from hub.cli.common import console, signed_in
 
 app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)

@@ -61,7 +61,7 @@ def renormalise(
     referral: Annotated[str | None, typer.Option(help="Only this referral's replies.")] = None,
 ) -> None:
     """Re-read every stored raw reply of an agency with today's mapping; changed histories get a new version."""
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
     from hub.checks.renormalise import RENORMALISE_PURPOSE, renormalise
 
     signed = signed_in()

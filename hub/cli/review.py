@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.access.roles import Permission
+from hub.access.permissions import Permission
 from hub.cli.common import console, signed_in
 from hub.errors import UserError
 

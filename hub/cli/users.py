@@ -79,7 +79,7 @@ def add(
     if grant is None:
         created = create()
     else:
-        from hub.access.roles import Permission
+        from hub.access.permissions import Permission
 
         with grant.permit(Permission.USERS_MANAGE, purpose=USERS_PURPOSE):
             created = create()
@@ -100,7 +100,7 @@ def _prompted_password() -> str:
 @app.command("list")
 def list_users() -> None:
     """Every staff account, its role, second factor and state."""
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
 
     signed = signed_in()
     with signed.permit(Permission.USERS_MANAGE, purpose=USERS_PURPOSE):

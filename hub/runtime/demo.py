@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from hub.access.guard import SignedIn
-from hub.access.roles import Permission
+from hub.access.permissions import Permission
 from hub.checks.submission import INTAKE_PURPOSE, checks_verdict, due_time, follow_run, submit_referral
 from hub.chronology.reading import PRACTITIONER_PURPOSE, show_history
 from hub.errors import UserError

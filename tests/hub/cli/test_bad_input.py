@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SAMPLE_REFERRAL
+from tests.staff import signed_in_home
 
 HUB = str(Path(sys.executable).parent / "hub")
 SURNAME = "Okafor-Reid"
@@ -33,7 +36,11 @@ def assert_clean_refusal(result: subprocess.CompletedProcess[str], *expected: st
 
 
 def nothing_stored(home: Path) -> bool:
-    return not (home / "hub.db").exists()
+    """No referral is stored (signing in creates the database, so its mere existence says nothing)."""
+    if not (home / "hub.db").exists():
+        return True
+    with closing(sqlite3.connect(home / "hub.db")) as database:
+        return database.execute("SELECT count(*) FROM referrals").fetchone()[0] == 0
 
 
 def write(tmp_path: Path, content: str) -> Path:
@@ -49,6 +56,7 @@ def sample() -> dict[str, object]:
 
 def test_malformed_json_is_refused(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    signed_in_home(home)
     result = run_hub("referral", "submit", str(write(tmp_path, '{"referral_id": ')), home=home)
     assert_clean_refusal(result, "not valid JSON", "line 1")
     assert nothing_stored(home)
@@ -59,6 +67,7 @@ def test_invalid_referral_names_the_field_but_not_the_value(tmp_path: Path) -> N
     raw["subjects"][0]["person"]["identifiers"]["nhs_number"] = "9990001015"  # type: ignore[index]
     raw["subjects"][0]["person"]["birth_date"] = "14/03/2015"  # type: ignore[index]
     home = tmp_path / "home"
+    signed_in_home(home)
     result = run_hub("referral", "submit", str(write(tmp_path, json.dumps(raw))), home=home)
     output = assert_clean_refusal(result, "not a valid referral", "subjects[0].person.birth_date")
     assert "14/03/2015" not in output and "9990001015" not in output and SURNAME not in output
@@ -66,18 +75,28 @@ def test_invalid_referral_names_the_field_but_not_the_value(tmp_path: Path) -> N
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:
+    signed_in_home(tmp_path / "home")
     result = run_hub("referral", "submit", str(tmp_path / "absent.json"), home=tmp_path / "home")
     assert_clean_refusal(result, "No such file")
 
 
 def test_submit_without_airflow_stores_nothing(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    signed_in_home(home)
     result = run_hub("referral", "submit", str(SAMPLE_REFERRAL), home=home)
     assert_clean_refusal(result, "Airflow is not running", "hub airflow up")
     assert nothing_stored(home)
 
 
+def test_nobody_signed_in_is_told_how_to_sign_in_and_nothing_is_stored(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = run_hub("referral", "submit", str(SAMPLE_REFERRAL), home=home, USER="dr.jane.smith")
+    assert_clean_refusal(result, "You are not signed in", "hub login USERNAME")
+    assert nothing_stored(home)
+
+
 def test_unknown_referral_id_is_refused(tmp_path: Path) -> None:
+    signed_in_home(tmp_path / "home")
     result = run_hub("chronology", "show", "REF-DOES-NOT-EXIST", home=tmp_path / "home")
     assert_clean_refusal(result, "No referral with id 'REF-DOES-NOT-EXIST'")
 

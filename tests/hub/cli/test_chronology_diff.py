@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -15,11 +14,12 @@ from schemas import CheckResult, CheckState, Chronology, EntryCategory, Involvem
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, ROLE, entry
 from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.staff import signed_in_home
 
 HOSTILE = "[link=file:///etc/passwd]x[/link]\x1b[31m"
 SHOWN = "[link=file:///etc/passwd]x[/link]\ufffd[31m"
 """The hostile name as the terminal must show it: the markup as text, the escape character replaced."""
-ACTOR = f"cli:{getpass.getuser()}"
+ACTOR = "user:test.practitioner"
 
 
 def _check(agency: str, subject_id: str, state: CheckState, **fields: object) -> CheckResult:
@@ -90,6 +90,7 @@ def two_versions(hub_home: Path) -> Path:
         assert store.save_chronology(tyler, actor="pipeline") == 1
     finally:
         store.close()
+    signed_in_home(hub_home, allocated=(REFERRAL_ID,))
     return hub_home
 
 

@@ -16,6 +16,7 @@ from sandbox.server import SandboxCluster
 from schemas import AgencyPerson, NormalisedDocument, Person, Referral
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.staff import signed_in_home
 
 AGENCIES = ("health", "police", "education", "housing")
 
@@ -114,6 +115,7 @@ def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
         run_check(referral.referral_id, "housing", subject.subject_id, settings)
     before = {reply.subject_id: reply for reply in store.load_replies(referral.referral_id, actor="t", purpose="t")}
 
+    signed_in_home(sandboxed_home, "test.engineer", "integration_engineer")
     unchanged = run_hub("connectors", "renormalise", "housing", home=sandboxed_home)
     assert unchanged.returncode == 0, unchanged.stderr
     replies = len(referral.subjects)

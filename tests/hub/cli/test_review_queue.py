@@ -13,6 +13,7 @@ from hub.store import HubStore, ReviewAlreadyDecided, ReviewStatus, UnknownRevie
 from hub.store.home import open_store
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
 from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.staff import signed_in_home
 
 WHO = {"actor": "airflow:mash_referral", "purpose": "mash_checks"}
 SOCIAL_WORKER = {"actor": "cli:sw", "purpose": "identity link review"}
@@ -76,6 +77,7 @@ def test_the_reason_is_sealed(assembled: HubStore, hub_home: Path) -> None:
 
 
 def test_the_cli_lists_confirms_and_refuses_cleanly(assembled: HubStore, hub_home: Path) -> None:
+    signed_in_home(hub_home, allocated=(REFERRAL_ID,))
     listed = run_hub("review", "list", home=hub_home)
     assert listed.returncode == 0, listed.stderr
     text = " ".join(listed.stdout.split())
