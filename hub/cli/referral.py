@@ -58,7 +58,9 @@ def allocate(
         if person is None or not person.active:
             raise UserError(f"There is no active account called '{to[:64]}'. See `hub users list` (administrators).")
         if signed.config.scope(person.role, Permission.HISTORY_READ) is None:
-            raise UserError(f"{to} is a {person.role}, who cannot read family histories; allocate it to a practitioner.")
+            raise UserError(
+                f"{to} holds the {person.role} role, which cannot read family histories; allocate it to a practitioner."
+            )
         signed.store.allocate(referral_id, to, actor=signed.actor, purpose=ALLOCATE_PURPOSE)
     console.print(f"Referral {referral_id} is allocated to [bold]{to}[/] ({person.role}).")
 

@@ -18,6 +18,7 @@ from schemas import ChecksStage
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.checks.airflow_double import FakeAirflow, Runs
 from tests.hub.cli.test_bad_input import HUB
+from tests.staff import signed_in_home
 
 NOT_ANSWERING = "Airflow is not answering; still waiting (retrying)"
 
@@ -38,6 +39,7 @@ def _until(condition: object, seconds: float = 60) -> None:
 def test_submit_wait_rides_out_a_database_error_a_lost_answer_and_an_airflow_restart(tmp_path: Path) -> None:
     home = tmp_path / "home"
     settings = HubSettings.from_env({"HUB_HOME": str(home)})
+    signed_in_home(home)
     runs = Runs(finish_after=5)
     first = FakeAirflow(runs).start()
     first.api.save(settings.airflow_api_file)  # as `hub airflow up` does once its api-server answers
@@ -75,6 +77,7 @@ def test_submit_wait_gives_one_line_when_airflow_stays_down(tmp_path: Path) -> N
     """Past the retry budget, a trigger that keeps failing is one line saying what to do, not a traceback."""
     home = tmp_path / "home"
     settings = HubSettings.from_env({"HUB_HOME": str(home)})
+    signed_in_home(home)
     with FakeAirflow() as airflow:
         airflow.api.save(settings.airflow_api_file)
         airflow.fail("trigger", *["500"] * 20)
