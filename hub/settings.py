@@ -226,7 +226,8 @@ class HubSettings:
     def folders(self) -> tuple[Path, ...]:
         """The folders the hub keeps under `$HUB_HOME` (some exist only once a service has run)."""
         airflow = self.airflow_home
-        return (self.keys_dir, self.reports_dir, self.run_dir, self.sandbox_dir, airflow, airflow / "logs")
+        kept = (self.keys_dir, self.reports_dir, self.run_dir, self.sandbox_dir, self.audit_witness_path.parent)
+        return (*kept, airflow, airflow / "logs")
 
     @property
     def callback_endpoint_file(self) -> Path:

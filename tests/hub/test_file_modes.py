@@ -115,6 +115,24 @@ def test_an_older_home_left_open_is_closed_once_with_a_notice(
     assert open_to_others(settings.home) == []
 
 
+def test_a_folder_left_open_inside_a_closed_home_is_closed_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The home is 0700, but one of its folders was opened by hand (or made by an older version)."""
+    settings = HubSettings.from_env({"HUB_HOME": str(tmp_path / "home")})
+    settings.ensure_home()
+    witness = settings.audit_witness_path
+    witness.parent.mkdir(mode=0o755)
+    witness.parent.chmod(0o755)
+    witness.touch(mode=0o644)
+    witness.chmod(0o644)
+
+    settings.ensure_home()
+
+    assert open_to_others(settings.home) == []
+    assert "took group and other access off 2 files and folders" in capsys.readouterr().err
+
+
 def test_an_existing_database_file_left_open_is_closed_when_the_store_opens_it(tmp_path: Path) -> None:
     """Also a database outside `$HUB_HOME` (`HUB_DATABASE_URL`), which `ensure_home` never walks."""
     database = tmp_path / "elsewhere" / "hub.db"
