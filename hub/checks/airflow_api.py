@@ -44,6 +44,9 @@ TERMINAL_STATES = {"success", "failed"}
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_BACKOFF_SECONDS = 0.5
+BACKOFF_VARIABLE = "HUB_AIRFLOW_RETRY_BACKOFF"
+"""Tests only: a shorter base pause between retries (`retry_policy`), never longer than the default."""
 PATIENCE_SECONDS = 300.0
 """How long `wait` sits out an Airflow that answers nothing before it gives up."""
 
@@ -111,15 +114,19 @@ class _Retry(Retry):
         return None if seconds is None else min(seconds, self.backoff_max)
 
 
-def retry_policy(*, backoff_factor: float = 0.5, backoff_max: float = 10.0, attempts: int = 6) -> Retry:
+def retry_policy(*, backoff_factor: float | None = None, backoff_max: float = 10.0, attempts: int = 6) -> Retry:
     """Transient failures retried with exponential backoff and jitter.
 
     With the defaults the pauses are 0, 1, 2, 4 and 8 s (at most `backoff_max`), each with up to
     `backoff_factor / 2` s of random jitter, so clients that failed together do not retry together.
+    `backoff_factor` defaults to `HUB_AIRFLOW_RETRY_BACKOFF` when set, else 0.5 s: a test knob, so that
+    a test of the CLI as its own process can spend its retry budget in a second instead of 16.
 
     Connection failures get two retries only: a refused connection usually means Airflow is down or
     has moved, which the client checks for itself (`relocate`) and `wait` sits out.
     """
+    if backoff_factor is None:
+        backoff_factor = _backoff_from_env()
     return _Retry(
         total=attempts,
         connect=2,
@@ -134,6 +141,19 @@ def retry_policy(*, backoff_factor: float = 0.5, backoff_max: float = 10.0, atte
         respect_retry_after_header=True,
         raise_on_status=False,
     )
+
+
+def _backoff_from_env() -> float:
+    given = os.environ.get(BACKOFF_VARIABLE)
+    if given is None:
+        return DEFAULT_BACKOFF_SECONDS
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= DEFAULT_BACKOFF_SECONDS:
+        raise UserError(f"{BACKOFF_VARIABLE} must be a number of seconds from 0 to {DEFAULT_BACKOFF_SECONDS}.")
+    return seconds
 
 
 @dataclass
