@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -53,7 +54,7 @@ class Verifier:
     name: str
     public_key: bytes
 
-    @property
+    @cached_property
     def key_id(self) -> bytes:
         return key_id(self.name, self.public_key)
 
@@ -122,15 +123,19 @@ class Signer:
         encoded = base64.b64encode(ALGORITHM_ED25519 + self.seed).decode("ascii")
         return f"{_PRIVATE_PREFIX}{self.name}+{self.verifier.key_id.hex()}+{encoded}"
 
-    @property
+    @cached_property
+    def _private(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self.seed)
+
+    @cached_property
     def verifier(self) -> Verifier:
-        public = Ed25519PrivateKey.from_private_bytes(self.seed).public_key()
+        public = self._private.public_key()
         return Verifier(self.name, public.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
     def sign(self, text: str) -> str:
         """The signed note: `text`, a blank line, and this key's signature line."""
         _check_text(text)
-        signature = Ed25519PrivateKey.from_private_bytes(self.seed).sign(text.encode("utf-8"))
+        signature = self._private.sign(text.encode("utf-8"))
         encoded = base64.b64encode(self.verifier.key_id + signature).decode("ascii")
         return f"{text}\n{SIGNATURE_PREFIX}{self.name} {encoded}\n"
 

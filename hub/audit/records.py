@@ -16,9 +16,9 @@ RECORD_TAG = b"mash-hub/record/1"
 
 def record_digest(kind: str, fields: Sequence[str | int | None], ciphertext: bytes) -> str:
     """SHA-256 (hex) over the tag, `kind`, each field length-prefixed (None unlike any text), then the ciphertext."""
-    digest = sha256(RECORD_TAG)
+    parts = [RECORD_TAG]
     for field in (kind, *fields):
-        encoded = b"\xff" if field is None else str(field).encode("utf-8")
-        digest.update(len(encoded).to_bytes(4, "big") + encoded)
-    digest.update(ciphertext)
-    return digest.hexdigest()
+        encoded = b"\xff" if field is None else str(field).encode()
+        parts.append(len(encoded).to_bytes(4, "big") + encoded)
+    parts.append(ciphertext)
+    return sha256(b"".join(parts)).hexdigest()

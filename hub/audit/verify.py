@@ -56,8 +56,9 @@ class TreeHead:
 class TrailCheck:
     """Collects what verification finds; the first problem is the headline, all are kept."""
 
-    def __init__(self, verifier: Verifier, checkpoint_roots: Mapping[int, str]) -> None:
-        self.verifier = verifier
+    def __init__(self, verifier: Callable[[], Verifier], checkpoint_roots: Mapping[int, str]) -> None:
+        self._verifier = verifier
+        """Called only when a signature is to be checked, so an empty log needs no key."""
         self.checkpoint_roots = checkpoint_roots
         """Every stored checkpoint's root (hex) by tree size."""
         self.frontier = Frontier()
@@ -123,7 +124,7 @@ class TrailCheck:
                 self.problem(f"no signed checkpoint covers the log's {events} events", 1)
             return
         try:
-            checkpoint = Checkpoint.open(note, self.verifier)
+            checkpoint = Checkpoint.open(note, self._verifier())
         except NoteError as error:
             self.problem(f"checkpoint {size} is not validly signed by the hub's audit key ({error})", None, size)
             return
@@ -141,23 +142,16 @@ class TrailCheck:
             )
 
     def check_witness(
-        self,
-        name: str,
-        origin: str | None,
-        note: str | None,
-        behind: Callable[[int], int],
-        retry: Callable[[], str | None],
+        self, name: str, note: str | None, behind: Callable[[int], int], retry: Callable[[], str | None]
     ) -> None:
         """The newest checkpoint on file must be signed, be one the database holds, and be at most one behind.
 
         `behind(size)` counts the database's checkpoints newer than `size`; `retry()` reads the witness
         again (a writer may have committed and not yet written it while this check ran).
         """
-        if origin is None:
-            return
         if note is not None:
             try:
-                checkpoint = Checkpoint.open(note, self.verifier)
+                checkpoint = Checkpoint.open(note, self._verifier())
             except NoteError as error:
                 self.problem(f"the newest checkpoint in the witness {name} is not validly signed ({error})")
                 return

@@ -40,8 +40,8 @@ class Witness:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
 
-    def latest(self, origin: str) -> str | None:
-        """The newest checkpoint note of log `origin` in this file, or None if it holds none."""
+    def latest(self, origin: str | None) -> str | None:
+        """The newest checkpoint note of log `origin` (of any log, if None) in this file, or None if it holds none."""
         try:
             descriptor = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
@@ -78,13 +78,13 @@ class Witness:
             os.close(descriptor)  # Releases the lock.
 
     @staticmethod
-    def _latest(descriptor: int, origin: str) -> str | None:
+    def _latest(descriptor: int, origin: str | None) -> str | None:
         end = os.lseek(descriptor, 0, os.SEEK_END)
         start = max(0, end - TAIL_BYTES)
         chunk = os.pread(descriptor, end - start, start)
         if start > 0:
             chunk = chunk.partition(b"\n")[2]  # The first line may be cut.
         for checkpoint, note in _entries(chunk):
-            if checkpoint.origin == origin:
+            if origin is None or checkpoint.origin == origin:
                 return note
         return None

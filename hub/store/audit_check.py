@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditVerification
@@ -20,29 +20,22 @@ from hub.audit.chain import stored_time
 from hub.audit.checkpoint import Checkpoint
 from hub.audit.merkle import inclusion_proof
 from hub.audit.notary import Notary
+from hub.audit.note import NoteError
 from hub.audit.verify import WRITE_ACTIONS, TrailCheck, TreeHead
 from hub.audit.witness import Witness
-from hub.store.audit_log import LOG_ROW
 from hub.store.bound_rows import stored_rows
-from hub.store.tables import AuditCheckpointRow, AuditEventRow, AuditTreeRow
+from hub.store.tables import AuditCheckpointRow, AuditEventRow
 
-EVENTS_PER_FETCH = 5000
-_EVENT_COLUMNS = (
-    AuditEventRow.seq,
-    type_coerce(AuditEventRow.occurred_at, String),  # SQLite's own text: what the leaf encodes.
-    AuditEventRow.actor,
-    AuditEventRow.role,
-    AuditEventRow.action,
-    AuditEventRow.object_type,
-    AuditEventRow.object_id,
-    AuditEventRow.referral_id,
-    AuditEventRow.purpose,
-    AuditEventRow.lawful_basis,
-    AuditEventRow.basis,
-    AuditEventRow.outcome,
-    AuditEventRow.record_digest,
-    AuditEventRow.leaf_hash,
+STREAM = {"stream_results": True, "max_row_buffer": 5000}
+"""Fetch rows in batches (a server-side cursor on PostgreSQL), so a million events never sit in memory at once."""
+_EVENTS = (
+    "SELECT seq, occurred_at, actor, role, action, object_type, object_id, referral_id, purpose, lawful_basis, "
+    "basis, outcome, record_digest, leaf_hash FROM audit_events ORDER BY seq"
 )
+"""Plain SQL, no type processing: the time comes back as SQLite stored it, which is what the leaf encodes."""
+_CHECKPOINT_ROOTS = "SELECT tree_size, root_hash FROM audit_checkpoints"
+_NEWEST_NOTE = "SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1"
+_HEAD = "SELECT origin, size, frontier FROM audit_tree WHERE log = 1"
 
 
 def _snapshot(session: Session) -> None:
@@ -51,48 +44,81 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def _events(session: Session) -> Iterator[Sequence[Any]]:
-    rows = session.execute(
-        select(*_EVENT_COLUMNS).order_by(AuditEventRow.seq).execution_options(yield_per=EVENTS_PER_FETCH)
-    )
-    if session.get_bind().dialect.name == "sqlite":
+def _events(connection: Connection) -> Iterator[Sequence[Any]]:
+    rows = connection.exec_driver_sql(_EVENTS, execution_options=STREAM)
+    if connection.dialect.name == "sqlite":
         return iter(rows)
     return ((row[0], stored_time(row[1]), *row[2:]) for row in rows)  # A datetime, not text: spell it as SQLite does.
 
 
-def verify(session: Session, notary: Notary) -> AuditVerification:
-    """Check the whole trail: events, tree head, checkpoints, witnesses and every bound row."""
+def _head(connection: Connection) -> TreeHead | None:
+    row = connection.exec_driver_sql(_HEAD).first()
+    return None if row is None else TreeHead(row[0], row[1], bytes(row[2]))
+
+
+def _newest_note(connection: Connection) -> tuple[int, str] | None:
+    row = connection.exec_driver_sql(_NEWEST_NOTE).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _origin(head: TreeHead | None, newest: tuple[int, str] | None) -> str | None:
+    if head is not None:
+        return head.origin
+    try:
+        return None if newest is None else Checkpoint.peek(newest[1]).origin
+    except NoteError:
+        return None
+
+
+def log_origin(session: Session) -> str | None:
+    """The log's origin: from its tree head, else from its newest checkpoint (None if it has neither)."""
+    connection = session.connection()
+    return _origin(_head(connection), _newest_note(connection))
+
+
+Witnessed = list[tuple[Witness, str | None]]
+"""Each witness with the newest checkpoint it holds of the log (of any log, if the log's origin is unknown)."""
+
+
+def read_witnesses(notary: Notary, origin: str | None) -> Witnessed:
+    """Read before the database snapshot is taken, so a witness is never legitimately ahead of it."""
+    return [(witness, witness.latest(origin)) for witness in notary.witnesses]
+
+
+def verify(session: Session, notary: Notary, witnessed: Witnessed) -> AuditVerification:
+    """Check the whole trail: events, tree head, checkpoints, witnesses (`read_witnesses`) and every bound row."""
     _snapshot(session)
-    head_row = session.get(AuditTreeRow, LOG_ROW)
-    origin = None if head_row is None else head_row.origin
-    witnessed = [(witness, None if origin is None else witness.latest(origin)) for witness in notary.witnesses]
-    checkpoints = session.execute(select(AuditCheckpointRow.tree_size, AuditCheckpointRow.root_hash))
-    roots = {size: root for size, root in checkpoints}
-    has_events = session.scalar(select(AuditEventRow.seq).limit(1)) is not None
-    if not roots and not has_events and head_row is None:
-        return AuditVerification(True, 0, "audit trail verified: 0 events")
-    check = TrailCheck(notary.verifier(), roots)
-    check.walk(_events(session))
-    check.check_head(None if head_row is None else TreeHead(head_row.origin, head_row.size, head_row.frontier))
-    newest = max(roots, default=None)
-    note = (
-        None
-        if newest is None
-        else session.scalar(select(AuditCheckpointRow.note).where(AuditCheckpointRow.tree_size == newest))
-    )
-    check.check_newest(origin, newest, note)
+    connection = session.connection()
+    head, newest = _head(connection), _newest_note(connection)
+    roots = {size: root for size, root in connection.exec_driver_sql(_CHECKPOINT_ROOTS, execution_options=STREAM)}
+    check = TrailCheck(notary.verifier, roots)
+    check.walk(_events(connection))
+    if head is None and newest is None and check.frontier.size == 0:
+        return _empty(witnessed)
+    check.check_head(head)
+    origin = _origin(head, newest)
+    check.check_newest(origin, *(newest or (None, None)))
 
     def behind(size: int) -> int:
         return sum(1 for checkpoint in roots if checkpoint > size)
 
     for witness, latest in witnessed:
-        check.check_witness(str(witness.path), origin, latest, behind, partial(_reread, witness, origin))
-    check.check_rows(stored_rows(session), WRITE_ACTIONS)
+        check.check_witness(str(witness.path), latest, behind, partial(witness.latest, origin))
+    check.check_rows(stored_rows(connection), WRITE_ACTIONS)
     return check.result()
 
 
-def _reread(witness: Witness, origin: str | None) -> str | None:
-    return None if origin is None else witness.latest(origin)
+def _empty(witnessed: Witnessed) -> AuditVerification:
+    """No events, checkpoints or tree head: a fresh hub, unless a witness remembers a log that was here."""
+    for witness, latest in witnessed:
+        if latest is not None:
+            checkpoint = Checkpoint.peek(latest)
+            message = (
+                f"the audit log was deleted: the database holds no events, but the witness {witness.path} "
+                f"holds checkpoint {checkpoint.size} of log {checkpoint.origin}"
+            )
+            return AuditVerification(False, 0, message, 1, checkpoint.size, (message,))
+    return AuditVerification(True, 0, "audit trail verified: 0 events")
 
 
 def prove(session: Session, seq: int) -> dict[str, Any]:

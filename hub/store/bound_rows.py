@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
 from hub.audit.records import record_digest
 from hub.audit.verify import StoredRow
 from hub.store.errors import RecordTampered
-from hub.store.tables import AgencyReplyRow, AuditEventRow, ChronologyVersionRow, ReferralRow
+from hub.store.tables import AuditEventRow
 
 _KINDS = {
     AuditAction.REFERRAL_CREATE: "referral",
@@ -95,37 +95,22 @@ def check_all_written(log: Mapping[str, str | None], action: AuditAction, rows: 
         check_written(log, action, object_id, rows.get(object_id))
 
 
-ROWS_PER_FETCH = 500
+STREAM = {"stream_results": True, "max_row_buffer": 500}
 """Rows fetched at once while streaming: ciphertexts can be large."""
+_REFERRALS = "SELECT referral_id, ciphertext FROM referrals"
+_REPLIES = "SELECT referral_id, agency, subject_id, status, record_count, error_code, ciphertext FROM agency_replies"
+_VERSIONS = "SELECT referral_id, child_subject_id, version, ciphertext FROM chronology_versions"
 
 
-def stored_rows(session: Session) -> Iterator[StoredRow]:
-    """Every bound row with its digest, streamed (for `hub audit verify`)."""
-    referrals = select(ReferralRow.referral_id, ReferralRow.ciphertext)
-    for referral_id, ciphertext in session.execute(referrals.execution_options(yield_per=ROWS_PER_FETCH)):
-        yield StoredRow(AuditAction.REFERRAL_CREATE, referral_id, referral_digest(referral_id, ciphertext))
-    replies = select(
-        AgencyReplyRow.referral_id,
-        AgencyReplyRow.agency,
-        AgencyReplyRow.subject_id,
-        AgencyReplyRow.status,
-        AgencyReplyRow.record_count,
-        AgencyReplyRow.error_code,
-        AgencyReplyRow.ciphertext,
-    )
-    for referral_id, agency, subject_id, status, count, error, ciphertext in session.execute(
-        replies.execution_options(yield_per=ROWS_PER_FETCH)
+def stored_rows(connection: Connection) -> Iterator[StoredRow]:
+    """Every bound row with its digest, streamed (for `hub audit verify`; plain SQL, as it runs per verification)."""
+    for referral_id, ciphertext in connection.exec_driver_sql(_REFERRALS, execution_options=STREAM):
+        yield StoredRow(AuditAction.REFERRAL_CREATE, referral_id, referral_digest(referral_id, bytes(ciphertext)))
+    for referral_id, agency, subject, status, count, error, ciphertext in connection.exec_driver_sql(
+        _REPLIES, execution_options=STREAM
     ):
-        digest = reply_digest(referral_id, agency, subject_id, status, count, error, ciphertext)
-        yield StoredRow(AuditAction.REPLY_WRITE, reply_object_id(referral_id, agency, subject_id), digest)
-    versions = select(
-        ChronologyVersionRow.referral_id,
-        ChronologyVersionRow.child_subject_id,
-        ChronologyVersionRow.version,
-        ChronologyVersionRow.ciphertext,
-    )
-    for referral_id, child, version, ciphertext in session.execute(
-        versions.execution_options(yield_per=ROWS_PER_FETCH)
-    ):
-        digest = chronology_digest(referral_id, child, version, ciphertext)
+        digest = reply_digest(referral_id, agency, subject, status, count, error, bytes(ciphertext))
+        yield StoredRow(AuditAction.REPLY_WRITE, reply_object_id(referral_id, agency, subject), digest)
+    for referral_id, child, version, ciphertext in connection.exec_driver_sql(_VERSIONS, execution_options=STREAM):
+        digest = chronology_digest(referral_id, child, version, bytes(ciphertext))
         yield StoredRow(AuditAction.CHRONOLOGY_WRITE, chronology_object_id(referral_id, child, version), digest)

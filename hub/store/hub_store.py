@@ -221,7 +221,10 @@ class HubStore(
     def verify_audit_trail(self) -> AuditVerification:
         """Check every event against the signed checkpoints and the witness, and every bound row against the log."""
         with self._sessions() as session:
-            return audit_check.verify(session, self.notary)
+            origin = audit_check.log_origin(session)
+        witnessed = audit_check.read_witnesses(self.notary, origin)  # Before the snapshot: never ahead of it.
+        with self._sessions() as session:
+            return audit_check.verify(session, self.notary, witnessed)
 
     def prove_audit_event(self, seq: int) -> dict[str, object]:
         """An inclusion proof of event `seq` against the newest signed checkpoint (JSON-ready)."""

@@ -278,7 +278,7 @@ def test_the_published_note_opens_with_its_key_and_alongside_a_cosignature() -> 
     with pytest.raises(NoteError, match="no signature by key"):
         open_note(NOTE_TEXT + "\n" + ENOCH_SIG, peter)
     corrupted = PETER_SIG[:60] + "ABCD" + PETER_SIG[60:]
-    with pytest.raises(NoteError, match="invalid signature|base64"):
+    with pytest.raises(NoteError, match=r"invalid signature|base64"):
         open_note(NOTE_TEXT + "\n" + corrupted, peter)
     for malformed in [
         NOTE_TEXT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditEvent
 from hub.chronology.assembly import assemble
 from hub.store import HubStore
