@@ -23,7 +23,7 @@ from rich.console import Console
 from connectors.sdk.connections import write_connections_file
 from hub.errors import UserError
 from hub.runtime.runfiles import PublishedFile
-from hub.settings import HubSettings
+from hub.settings import HubSettings, make_tree_private
 
 if TYPE_CHECKING:
     from connectors.sdk.base import Connector
@@ -140,6 +140,7 @@ def open_population(settings: HubSettings, data: Path | None, *, people: int, se
     if data is None and not directory.exists():
         console.print(f"Generating a population of {people:,} people (seed {seed}) in {directory} ...")
         write_default_population(directory, seed=seed, people=people)
+        make_tree_private(directory)  # published 0755 by the dataset writer; under $HUB_HOME, owner-only
     try:
         return Dataset(directory)
     except DatasetError as error:

@@ -133,6 +133,20 @@ def test_a_folder_left_open_inside_a_closed_home_is_closed_too(
     assert "took group and other access off 2 files and folders" in capsys.readouterr().err
 
 
+def test_the_sandboxes_default_population_under_the_home_is_owner_only(tmp_path: Path) -> None:
+    """Synthetic people, but under `$HUB_HOME` all the same (the dataset writer publishes its folder 0755)."""
+    from rich.console import Console
+
+    from hub.runtime.sandboxes import open_population
+
+    settings = HubSettings.from_env({"HUB_HOME": str(tmp_path / "home")})
+    settings.ensure_home()
+    with umask(0o022):
+        dataset = open_population(settings, None, people=200, seed=7, console=Console(quiet=True))
+    assert dataset.directory.is_relative_to(settings.sandbox_dir) and any(dataset.directory.iterdir())
+    assert open_to_others(settings.home) == []
+
+
 def test_an_existing_database_file_left_open_is_closed_when_the_store_opens_it(tmp_path: Path) -> None:
     """Also a database outside `$HUB_HOME` (`HUB_DATABASE_URL`), which `ensure_home` never walks."""
     database = tmp_path / "elsewhere" / "hub.db"
