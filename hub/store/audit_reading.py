@@ -40,7 +40,8 @@ class AuditReading(AuditedStore):
                 referral_id=query.referral_id,
                 occurred_at=now,
             )
-        return self._stream(replace(query, through_seq=recorded.seq - 1))
+        newest = recorded.seq - 1 if query.through_seq is None else min(query.through_seq, recorded.seq - 1)
+        return self._stream(replace(query, through_seq=newest))
 
     def _stream(self, query: AuditQuery) -> Generator[AuditEvent, None, None]:
         with self._sessions() as session:

@@ -163,3 +163,10 @@ def test_search_prints_a_table_or_json_lines_and_stops_at_the_limit(audit_store:
     nobody = build_query(zone=LONDON, user="nobody")
     assert search_audit_trail(audit_store, nobody, actor="user:iggy", console=console) == 0
     assert "No audit events match." in console.export_text()
+
+
+def test_a_query_bounded_by_sequence_number_keeps_its_bound(audit_store: HubStore, trail: Trail) -> None:
+    first_three = audit_store.read_audit_trail(
+        AuditQuery(through_seq=3), action=AuditAction.AUDIT_READ, actor="user:iggy", purpose="t"
+    )
+    assert [e.seq for e in first_three] == [1, 2, 3]
