@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -52,6 +52,32 @@ def config_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO_ROOT / "config", copy)
     monkeypatch.setenv("HUB_CONFIG_DIR", str(copy))
     return copy
+
+
+@pytest.fixture(scope="session")
+def signing_keys_parsed_once() -> Iterator[None]:
+    """Each private key PEM parsed once in this process, for tests that run dozens of checks in it.
+
+    Health's sandbox issues a 4096-bit RSA signing key, as the NHS asks, and its connector parses it
+    for every check (`connectors.sdk.auth.NhsSignedJwtAuth`); cryptography checks the key's consistency
+    each time, 0.2 to 1 s on a 2-core machine. The first parse of a PEM is the real one, checks and all;
+    later parses of the same bytes return that same (immutable) key. Airflow's own workers are separate
+    processes and never see this.
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    parse = serialization.load_pem_private_key
+    parsed: dict[tuple[Any, ...], Any] = {}
+
+    def parse_once(data: bytes, password: bytes | None = None, *args: Any, **kwargs: Any) -> Any:
+        key = (bytes(data), password, args, tuple(sorted(kwargs.items())))
+        if key not in parsed:
+            parsed[key] = parse(data, password, *args, **kwargs)
+        return parsed[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(serialization, "load_pem_private_key", parse_once)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,11 @@ def create_pools(settings: HubSettings) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def quick_signing_keys(signing_keys_parsed_once: None) -> None:
+    """`dag.test` runs every check in this process: health's signing key is parsed once, not twice a check."""
+
+
+@pytest.fixture(scope="session", autouse=True)
 def airflow_db() -> Iterator[None]:
     """Airflow's metadata database for in-process `dag.test` runs (SQLite under the tests' AIRFLOW_HOME)."""
     from airflow.utils import db

@@ -59,6 +59,7 @@ from connectors.sdk.wording import count
 from hub.chronology.check_states import REASON_WORDS, reason_words
 from hub.chronology.family_history import FamilyHistory
 from hub.chronology.reading import show_history
+from hub.chronology.restricted import Clearance
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from sandbox.server import SandboxCluster
@@ -92,6 +93,8 @@ CLEAN_TAIL = ["none"] * 200
 """Appended to every script: later requests are answered normally and without the config's latency,
 so only the named requests fault (a test checks the tail was never used up)."""
 NO_ALL_CLEAR = "No agency holds records"
+EVERY_AGENCY = Clearance(frozenset({"health", "police", "education", "housing"}))
+"""Cleared for every agency's restricted entries: the history in full, as the cases compare it."""
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,7 @@ def observe(settings: HubSettings, referral_id: str, run: Any) -> Observed:
     checks = {(check.agency, check.subject_id): check for check in next(iter(check_lists.values()))}
     replies = store.load_replies(referral_id, actor=ACTOR, purpose="test")
     console = Console(file=io.StringIO(), width=400, color_system=None)
-    history = show_history(settings, referral_id, actor=ACTOR, console=console)
+    history = show_history(settings, referral_id, actor=ACTOR, clearance=EVERY_AGENCY, console=console)
     assert isinstance(console.file, io.StringIO)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose="test")
     entry_keys = {

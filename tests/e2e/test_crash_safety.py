@@ -39,6 +39,7 @@ from rich.console import Console
 from hub.checks.airflow_api import DAG_ID, AirflowApi, AirflowClient
 from hub.checks.submission import follow_run, submit_referral
 from hub.chronology.reading import show_history
+from hub.chronology.restricted import Clearance
 from hub.runtime.airflow import AirflowServices, free_port
 from hub.runtime.sandboxes import forget_sandboxes, record_sandboxes
 from hub.settings import HubSettings
@@ -57,6 +58,8 @@ CLEAN = "REF-CRASH-CLEAN"
 NEVER_PLANNED = "REF-CRASH-NOPLAN"
 PURPOSE = "practitioner_view"
 T = TypeVar("T")
+EVERY_AGENCY = Clearance(frozenset({"health", "police", "education", "housing"}))
+"""Cleared for every agency's restricted entries: the history in full, as these cases compare it."""
 _SAMPLE = json.loads(SAMPLE_REFERRAL.read_text())
 FAMILY = {**_SAMPLE, "subjects": [subject for subject in _SAMPLE["subjects"] if subject["subject_id"] in ("S1", "S3")]}
 """The sample referral's child and her mother: 8 checks a run rather than 16, to keep the module quick."""
@@ -297,7 +300,7 @@ def assert_one_reply_per_check(settings: HubSettings, referral_id: str) -> None:
 
 def history_text(settings: HubSettings, referral_id: str) -> str:
     console = Console(file=io.StringIO(), width=200)
-    show_history(settings, referral_id, actor=ACTOR, console=console)
+    show_history(settings, referral_id, actor=ACTOR, clearance=EVERY_AGENCY, console=console)
     return " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]
 
 

@@ -29,13 +29,19 @@ from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.conftest import BACKENDS, POSTGRES_URL
 
 AGENCIES = ("health", "police", "education", "housing")
+POLICE_REPLY_DELAY = 0.1
+"""Seconds police takes to have a reply ready: long enough that every police request is first answered 202."""
+UNLIMITED = {"per_second": 1000, "burst": 1000}
 
 
 @pytest.fixture(scope="module")
-def police_later() -> Iterator[SandboxCluster]:
-    """The four sandboxes as configured, except that police replies 0.4 s after it is asked, education at once."""
+def police_later(signing_keys_parsed_once: None) -> Iterator[SandboxCluster]:
+    """The four sandboxes as configured, except that police replies shortly after it is asked, education at once.
+
+    The checks run in this process, so health's signing key is parsed once (`signing_keys_parsed_once`).
+    """
     defaults = SandboxSettings()
-    later = AsyncConfig(delay_seconds=0.4, retry_after_seconds=1)
+    later = AsyncConfig(delay_seconds=POLICE_REPLY_DELAY, retry_after_seconds=1)
     education_now = AsyncConfig(mode="sync")
     settings = defaults.model_copy(
         update={
@@ -51,10 +57,8 @@ def police_later() -> Iterator[SandboxCluster]:
 def settings(
     request: pytest.FixtureRequest, hub_home: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[HubSettings]:
-    """The hub's settings on SQLite, and on a PostgreSQL schema of its own; police never waits in place."""
-    registry = yaml.safe_load((config_copy / "agencies.yaml").read_text())
-    next(entry for entry in registry["agencies"] if entry["id"] == "police")["wait_in_place"] = "0s"
-    (config_copy / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
+    """The hub's settings on SQLite, and on a PostgreSQL schema of its own (`police_defers_at_once`)."""
+    police_defers_at_once(config_copy)
     if request.param == "sqlite":
         yield HubSettings.from_env()
         return
@@ -71,6 +75,17 @@ def settings(
         admin.dispose()
 
 
+def police_defers_at_once(config: Path) -> None:
+    """Police never waits in place, so its checks defer at its first 202; no agency's client-side rate limit
+    spaces the checks' requests out (health's, 5 a second, would add a second or two a test)."""
+    registry = yaml.safe_load((config / "agencies.yaml").read_text())
+    for entry in registry["agencies"]:
+        entry["rate_limit"] = UNLIMITED
+        if entry["id"] == "police":
+            entry["wait_in_place"] = "0s"
+    (config / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
+
+
 def until_answered(referral_id: str, agency: str, subject_id: str, settings: HubSettings) -> int:
     """Run one check as Airflow would, resuming it after each deferral; returns how many times it ran."""
     runs = 0
@@ -82,7 +97,7 @@ def until_answered(referral_id: str, agency: str, subject_id: str, settings: Hub
         except ReplyAwaited as waiting:
             assert runs < 30
             assert (waiting.poll_at - datetime.now(UTC)).total_seconds() >= 25  # the triggerer waits this long
-            time.sleep(0.5)  # the sandbox answers sooner; run again as the resumed task would
+            time.sleep(1.5 * POLICE_REPLY_DELAY)  # the sandbox answers sooner; run again as the resumed task would
 
 
 def test_a_partial_history_comes_first_and_each_late_reply_makes_a_new_version(
@@ -156,9 +171,7 @@ def test_a_council_can_choose_to_see_histories_only_when_every_check_ended(
     deadlines = yaml.safe_load((config_copy / "deadlines.yaml").read_text())
     deadlines["partial_history"] = {"assemble": "end_only"}
     (config_copy / "deadlines.yaml").write_text(yaml.safe_dump(deadlines))
-    registry = yaml.safe_load((config_copy / "agencies.yaml").read_text())
-    next(entry for entry in registry["agencies"] if entry["id"] == "police")["wait_in_place"] = "0s"
-    (config_copy / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
+    police_defers_at_once(config_copy)
     settings = HubSettings.from_env()
     record_sandboxes(settings, police_later)
     referral = Referral.model_validate_json(SAMPLE_REFERRAL.read_text())
