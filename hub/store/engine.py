@@ -7,6 +7,7 @@ rather than fail), PostgreSQL through a transaction-scoped advisory lock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,12 @@ def _private_sqlite_file(path: Path) -> None:
     task, a test) that opens it first.
     """
     create_folders(path.parent)
-    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE))  # an empty file is an empty database
+    if not path.exists():
+        # Never open an existing database outside SQLite: closing any descriptor of a file drops every POSIX
+        # lock this process holds on it, so another store's connection here would lose its WAL read lock,
+        # and another process could then checkpoint and delete the WAL under it ("file is not a database").
+        with contextlib.suppress(FileExistsError):  # another process may create it first
+            os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
     for companion in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
         make_private(companion)
 
