@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from hub.access.permissions import Permission
 from hub.access.policy import Decision, decide
 from hub.access.principal import Principal
-from hub.access.roles import AccessConfig, Permission, load_access_config
+from hub.access.roles import AccessConfig, load_access_config
 from hub.access.sessions import current_principal
 from hub.audit import AuditAction
 from hub.chronology.restricted import Clearance

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from hub.access.permissions import Permission
 from hub.access.principal import Principal
-from hub.access.roles import AccessConfig, Permission, RotaRule, Scope
+from hub.access.roles import AccessConfig, RotaRule, Scope
 from hub.deadlines.calendar import Weekday
 from hub.store import HubStore
 from hub.store.access_records import ReferralSummary

@@ -20,13 +20,21 @@ from hub.cli.common import console
 from hub.errors import UserError
 from hub.settings import HubSettings
 
+SHOW_PURPOSE = "ig_audit_show"
+VERIFY_PURPOSE = "ig_audit_verify"
+
 app = typer.Typer(help="The audit trail: who accessed what, when, why, under which lawful basis.", no_args_is_help=True)
 
 
 @app.command("show")
 def show(referral_id: Annotated[str, typer.Argument(help="The referral's id.")]) -> None:
-    """List every access to a referral, its agency replies and its chronologies."""
-    show_audit_trail(HubSettings.from_env(), referral_id, console)
+    """List every access to a referral, its agency replies and its chronologies (IG; the reading is recorded)."""
+    from hub.access.guard import signed_in
+    from hub.access.permissions import Permission
+
+    person = signed_in()
+    with person.permit(Permission.AUDIT_READ, purpose=SHOW_PURPOSE):
+        show_audit_trail(person.settings, referral_id, console, actor=person.actor)
 
 
 @app.command("verify")
@@ -34,13 +42,23 @@ def verify() -> None:
     """Prove the audit trail: every event against the signed checkpoints and the witness, every stored row against
     its write event. Exits non-zero, saying what and where, if anything was edited, inserted, deleted, reordered or cut.
     """
-    verify_audit_trail(HubSettings.from_env(), console)
+    from hub.access.guard import signed_in
+    from hub.access.permissions import Permission
+
+    person = signed_in()
+    with person.permit(Permission.AUDIT_READ, purpose=VERIFY_PURPOSE):
+        verify_audit_trail(person.settings, console)
 
 
 @app.command("prove")
 def prove(seq: Annotated[int, typer.Argument(help="The event's sequence number.")]) -> None:
     """Print, as JSON, an inclusion proof of one event against the newest signed checkpoint (RFC 9162)."""
-    prove_audit_event(HubSettings.from_env(), seq, console)
+    from hub.access.guard import signed_in
+    from hub.access.permissions import Permission
+
+    person = signed_in()
+    with person.permit(Permission.AUDIT_READ, purpose=VERIFY_PURPOSE):
+        prove_audit_event(person.settings, seq, console)
 
 
 @app.command("search")
@@ -59,7 +77,7 @@ def search(
 ) -> None:
     """Find audit events by person, referral or child, action, purpose, break-glass, refusal and date."""
     from hub.access.guard import signed_in
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
 
     settings = HubSettings.from_env()
     zone = audit_ig.council_zone(settings)
@@ -95,7 +113,7 @@ def export(
 ) -> None:
     """Export matching audit events as FHIR R4 AuditEvent (IHE BALP) or CSV."""
     from hub.access.guard import signed_in
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
 
     settings = HubSettings.from_env()
     chosen = audit_ig.checked_format(format, out)
@@ -116,7 +134,7 @@ def report(
 ) -> None:
     """IG report: access without allocation, break-glass awaiting review, out-of-hours access, unusual volume."""
     from hub.access.guard import signed_in
-    from hub.access.roles import Permission
+    from hub.access.permissions import Permission
     from hub.audit.search import build_query
     from hub.deadlines.config import load_deadlines
 
@@ -136,12 +154,18 @@ def report(
         )
 
 
-def show_audit_trail(settings: HubSettings, referral_id: str, console: Console) -> None:
+def show_audit_trail(settings: HubSettings, referral_id: str, console: Console, *, actor: str) -> None:
     from rich.table import Table
 
+    from hub.audit import AuditAction
+    from hub.audit.search import AuditQuery
     from hub.store.home import open_store
 
-    events = open_store(settings).audit_trail(referral_id=referral_id)
+    query = AuditQuery(referral_id=referral_id)
+    reading = open_store(settings).read_audit_trail(
+        query, action=AuditAction.AUDIT_READ, actor=actor, purpose=SHOW_PURPOSE
+    )
+    events = list(reading)
     if not events:
         raise UserError(f"No audit events for referral '{referral_id}' in {settings.home}. Check the id.")
     bases = {event.lawful_basis for event in events}
@@ -152,17 +176,20 @@ def show_audit_trail(settings: HubSettings, referral_id: str, console: Console) 
         caption=f"Lawful basis for every event: {shared_basis}" if shared_basis else None,
         caption_justify="left",
     )
-    columns = ["#", "When (UTC)", "Who", "Action", "Object", "Purpose"] + ([] if shared_basis else ["Lawful basis"])
+    columns = ["#", "When (UTC)", "Who", "Action", "Object", "Purpose", "Allowed on"] + (
+        [] if shared_basis else ["Lawful basis"]
+    )
     for column in columns:
         table.add_column(column, no_wrap=column in ("When (UTC)", "Action"), overflow="fold")
     for event in events:
         row = [
             str(event.seq),
             f"{event.occurred_at:%Y-%m-%d %H:%M:%S}",
-            event.actor,
+            f"{event.actor} ({event.role})",
             event.action,
             f"{event.object_type} {event.object_id}",
             event.purpose,
+            "REFUSED" if event.outcome == "denied" else event.basis,
         ]
         table.add_row(*row, *([] if shared_basis else [event.lawful_basis]))
     console.print(table)

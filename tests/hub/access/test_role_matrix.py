@@ -103,6 +103,12 @@ COMMANDS = (
         always("administrator"),
         stdin=PASSWORD + "\n",
     ),
+    Command("audit show", lambda user, n: ["audit", "show", REFERRAL_ID], always("ig_officer")),
+    Command("audit verify", lambda user, n: ["audit", "verify"], always("ig_officer")),
+    Command("audit prove", lambda user, n: ["audit", "prove", "1"], always("ig_officer")),
+    Command("audit search", lambda user, n: ["audit", "search", "--referral", REFERRAL_ID], always("ig_officer")),
+    Command("audit report", lambda user, n: ["audit", "report"], always("ig_officer")),
+    Command("audit export", lambda user, n: ["audit", "export", "--format", "csv"], always("ig_officer")),
     # Last: a granted break-glass opens the referral to its holder for the rest of the scenario.
     Command(
         "access break-glass",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hub.store.home import open_store
 from schemas import Referral
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.cli.test_bad_input import run_hub
+from tests.staff import signed_in_home
 
 
 @pytest.fixture
@@ -21,6 +23,7 @@ def audited_home(hub_home: Path) -> Path:
     store.save_referral(referral, actor="cli:intake-officer", purpose="referral_intake")
     store.load_referral(referral.referral_id, actor="cli:social-worker", purpose="practitioner_view")
     store.close()
+    signed_in_home(hub_home, "test.ig", "ig_officer")
     return hub_home
 
 
@@ -30,11 +33,21 @@ def test_audit_show_lists_who_accessed_the_referral(audited_home: Path) -> None:
     lines = result.stdout.splitlines()
     assert any("cli:intake-officer" in line and "referral.create" in line for line in lines)
     assert any("cli:social-worker" in line and "referral.read" in line for line in lines)
+    assert any("user:test.ig (ig_officer)" in line and "audit.read" in line for line in lines[-6:])  # recorded
+
+
+def test_audit_show_is_refused_to_a_practitioner_and_the_refusal_recorded(audited_home: Path) -> None:
+    signed_in_home(audited_home, "test.practitioner", "practitioner")
+    result = run_hub("audit", "show", "REF-2026-000417", home=audited_home)
+    assert result.returncode == 1 and "cannot read the audit trail" in " ".join(result.stderr.split())
+    store = open_store(HubSettings.from_env())
+    [refusal] = [event for event in store.audit_trail() if event.outcome == "denied"]
+    assert (refusal.actor, refusal.action, refusal.basis) == ("user:test.practitioner", "audit.read", "none")
 
 
 def test_audit_verify_passes_then_detects_an_edited_event(audited_home: Path) -> None:
     intact = run_hub("audit", "verify", home=audited_home)
-    assert intact.returncode == 0 and "Audit trail intact: 2 events checked" in intact.stdout
+    assert intact.returncode == 0 and re.search(r"Audit trail intact: \d+ events checked", intact.stdout)
 
     with sqlite3.connect(audited_home / "hub.db") as database:
         database.execute("UPDATE audit_events SET actor = 'cli:someone-else' WHERE seq = 2")
