@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
-from hub.audit.chain import AuditAction, AuditVerification, leaf_bytes, well_formed
+from hub.audit.chain import LEAF_FIELDS, AuditAction, AuditVerification, leaf_bytes
 from hub.audit.checkpoint import Checkpoint
 from hub.audit.merkle import NODE_PREFIX, Frontier
 from hub.audit.note import NoteError, Verifier
@@ -56,25 +56,29 @@ class TreeHead:
 class TrailCheck:
     """Collects what verification finds; the first problem is the headline, all are kept."""
 
-    def __init__(self, verifier: Callable[[], Verifier], checkpoint_roots: Mapping[int, str]) -> None:
+    def __init__(self, verifier: Callable[[], Verifier], watched: Iterable[int] = ()) -> None:
         self._verifier = verifier
         """Called only when a signature is to be checked, so an empty log needs no key."""
-        self.checkpoint_roots = checkpoint_roots
-        """Every stored checkpoint's root (hex) by tree size."""
+        self.watched = set(watched)
+        """Sizes whose root the walk computes: the newest checkpoint's and each witness's."""
+        self.roots: dict[int, bytes] = {}
+        """The recomputed root at each watched size the log reaches."""
         self.frontier = Frontier()
         self.writes: dict[tuple[str, str], str | None] = {}
         """The newest write event's record digest for each (action, object id)."""
         self.problems: list[tuple[str, int | None, int | None]] = []
+        self.mismatch = False
+        """Whether a signed root disagrees with the events, so `locate` should say where."""
 
     def problem(self, message: str, seq: int | None = None, checkpoint_size: int | None = None) -> None:
         self.problems.append((message, seq, checkpoint_size))
 
     def walk(self, events: Iterable[Sequence[Any]]) -> None:
         """Check every event, in order: rows of the 13 leaf fields then the stored leaf hash (hex)."""
-        frontier, nodes, roots = self.frontier, self.frontier.nodes, self.checkpoint_roots
+        frontier, nodes, watched, roots = self.frontier, self.frontier.nodes, self.watched, self.roots
         writes, write_actions = self.writes, WRITE_ACTIONS
-        edited = misplaced = mismatched = False
-        previous_checkpoint = 0
+        separators = LEAF_FIELDS - 1  # `well_formed`, inlined.
+        edited = misplaced = False
         for row in events:
             seq = row[0]
             if seq != frontier.size + 1 and not misplaced:
@@ -83,7 +87,7 @@ class TrailCheck:
                 self.problem(f"event {frontier.size + 1} {what} (found event {seq} in its place)", frontier.size + 1)
             leaf = leaf_bytes(*row[:13])
             digest = sha256(b"\x00" + leaf).digest()
-            if not edited and (digest.hex() != row[13] or not well_formed(leaf)):
+            if (digest.hex() != row[13] or leaf.count(b"\x1f") != separators) and not edited:
                 edited = True
                 self.problem(f"event {seq} was edited: its fields do not match its leaf hash", seq)
             # Frontier.append, inlined: this loop runs once per event of the whole trail.
@@ -93,18 +97,32 @@ class TrailCheck:
                 size >>= 1
             nodes.append(node)
             frontier.size += 1
-            if frontier.size in roots:
-                if not mismatched and frontier.root().hex() != roots[frontier.size]:
-                    mismatched = True
-                    self.problem(
-                        f"events {previous_checkpoint + 1} to {frontier.size} do not match checkpoint "
-                        f"{frontier.size}: an event there was edited, inserted, deleted or reordered",
-                        previous_checkpoint + 1,
-                        frontier.size,
-                    )
-                previous_checkpoint = frontier.size
+            if frontier.size in watched:
+                roots[frontier.size] = frontier.root()
             if row[4] in write_actions:
                 writes[row[4], row[6]] = row[12]
+
+    def locate(self, events: Iterable[Sequence[Any]], checkpoint_roots: Mapping[int, str]) -> None:
+        """After a signed root disagreed: walk again, comparing the root at every stored checkpoint, to say where.
+
+        `checkpoint_roots` are the stored roots (hex) by tree size, unsigned but for the newest: only read
+        once something is wrong, as reading and recomputing them all would double a healthy run's time.
+        """
+        frontier, previous = Frontier(), 0
+        for row in events:
+            frontier.append(sha256(b"\x00" + leaf_bytes(*row[:13])).digest())
+            stored = checkpoint_roots.get(frontier.size)
+            if stored is None:
+                continue
+            if frontier.root().hex() != stored:
+                self.problem(
+                    f"the first difference is in events {previous + 1} to {frontier.size} (checkpoint "
+                    f"{frontier.size}): one was edited, inserted, deleted or reordered there",
+                    previous + 1,
+                    frontier.size,
+                )
+                return
+            previous = frontier.size
 
     def check_head(self, head: TreeHead | None) -> None:
         """The stored tree head must be exactly the recomputed one, or the next append would build on a lie."""
@@ -116,7 +134,7 @@ class TrailCheck:
         if head.size != size or head.frontier != self.frontier.to_bytes():
             self.problem(f"the log's tree head (size {head.size}) does not match its {size} events")
 
-    def check_newest(self, origin: str | None, size: int | None, note: str | None) -> None:
+    def check_newest(self, origin: str | None, size: int | None, note: str | None, stored_root: str | None) -> None:
         """The newest checkpoint must be signed by the hub's key, name this log and cover every event."""
         events = self.frontier.size
         if size is None or note is None:
@@ -130,8 +148,16 @@ class TrailCheck:
             return
         if checkpoint.size != size or checkpoint.origin != origin:
             self.problem(f"checkpoint {size} was signed for another log or size", None, size)
-        elif checkpoint.root.hex() != self.checkpoint_roots.get(size):
+        elif checkpoint.root.hex() != stored_root:
             self.problem(f"checkpoint {size}'s stored root differs from the root it was signed with", None, size)
+        if size in self.roots and self.roots[size] != checkpoint.root:
+            self.mismatch = True
+            self.problem(
+                f"the log does not match its newest signed checkpoint {size}: an event was edited, inserted, "
+                "deleted or reordered, or the log was rebuilt",
+                None,
+                size,
+            )
         if size > events:
             self.problem(f"events {events + 1} to {size} were cut: checkpoint {size} covers them", events + 1, size)
         elif size < events:
@@ -164,7 +190,8 @@ class TrailCheck:
                     checkpoint.size,
                 )
                 return
-            if checkpoint.size and checkpoint.root.hex() != self.checkpoint_roots.get(checkpoint.size):
+            if checkpoint.size and self.roots.get(checkpoint.size) != checkpoint.root:
+                self.mismatch = True
                 self.problem(
                     f"the log does not extend the witness {name}'s checkpoint {checkpoint.size}: it was rewritten",
                     None,

@@ -8,11 +8,12 @@ legitimate witness is never ahead of what is checked. `hub.audit.verify` says wh
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditVerification
@@ -26,15 +27,15 @@ from hub.audit.witness import Witness
 from hub.store.bound_rows import stored_rows
 from hub.store.tables import AuditCheckpointRow, AuditEventRow
 
-STREAM = {"stream_results": True, "max_row_buffer": 5000}
-"""Fetch rows in batches (a server-side cursor on PostgreSQL), so a million events never sit in memory at once."""
+FETCH = 5000
 _EVENTS = (
     "SELECT seq, occurred_at, actor, role, action, object_type, object_id, referral_id, purpose, lawful_basis, "
     "basis, outcome, record_digest, leaf_hash FROM audit_events ORDER BY seq"
 )
 """Plain SQL, no type processing: the time comes back as SQLite stored it, which is what the leaf encodes."""
 _CHECKPOINT_ROOTS = "SELECT tree_size, root_hash FROM audit_checkpoints"
-_NEWEST_NOTE = "SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1"
+_NEWEST_NOTE = "SELECT tree_size, note, root_hash FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1"
+_NEWER_CHECKPOINTS = "SELECT count(*) FROM audit_checkpoints WHERE tree_size > :size"
 _HEAD = "SELECT origin, size, frontier FROM audit_tree WHERE log = 1"
 
 
@@ -44,10 +45,31 @@ def _snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
+def _rows(connection: Connection, sql: str) -> Iterator[Sequence[Any]]:
+    """Plain rows straight from the driver's cursor, fetched in batches: no per-row work but the caller's.
+
+    On PostgreSQL a named (server-side) cursor, so a million rows never sit in memory at once.
+    """
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name=f"hub_audit_{secrets.token_hex(4)}")
+        cursor.itersize = FETCH  # type: ignore[attr-defined]  # psycopg2: rows per round trip
+    else:
+        cursor = driver.cursor()
+        cursor.arraysize = FETCH
+    cursor.execute(sql)
+    try:
+        while batch := cursor.fetchmany(FETCH):
+            yield from batch
+    finally:
+        cursor.close()
+
+
 def _events(connection: Connection) -> Iterator[Sequence[Any]]:
-    rows = connection.exec_driver_sql(_EVENTS, execution_options=STREAM)
+    rows = _rows(connection, _EVENTS)
     if connection.dialect.name == "sqlite":
-        return iter(rows)
+        return rows
     return ((row[0], stored_time(row[1]), *row[2:]) for row in rows)  # A datetime, not text: spell it as SQLite does.
 
 
@@ -56,12 +78,13 @@ def _head(connection: Connection) -> TreeHead | None:
     return None if row is None else TreeHead(row[0], row[1], bytes(row[2]))
 
 
-def _newest_note(connection: Connection) -> tuple[int, str] | None:
+def _newest_note(connection: Connection) -> tuple[int, str, str] | None:
+    """The newest checkpoint: its size, signed note and stored root."""
     row = connection.exec_driver_sql(_NEWEST_NOTE).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
-def _origin(head: TreeHead | None, newest: tuple[int, str] | None) -> str | None:
+def _origin(head: TreeHead | None, newest: tuple[int, str, str] | None) -> str | None:
     if head is not None:
         return head.origin
     try:
@@ -90,20 +113,23 @@ def verify(session: Session, notary: Notary, witnessed: Witnessed) -> AuditVerif
     _snapshot(session)
     connection = session.connection()
     head, newest = _head(connection), _newest_note(connection)
-    roots = {size: root for size, root in connection.exec_driver_sql(_CHECKPOINT_ROOTS, execution_options=STREAM)}
-    check = TrailCheck(notary.verifier, roots)
+    watched = [newest[0]] if newest else []
+    watched += [Checkpoint.peek(note).size for _, note in witnessed if note is not None]
+    check = TrailCheck(notary.verifier, watched)
     check.walk(_events(connection))
     if head is None and newest is None and check.frontier.size == 0:
         return _empty(witnessed)
     check.check_head(head)
     origin = _origin(head, newest)
-    check.check_newest(origin, *(newest or (None, None)))
+    check.check_newest(origin, *(newest or (None, None, None)))
 
     def behind(size: int) -> int:
-        return sum(1 for checkpoint in roots if checkpoint > size)
+        return int(connection.execute(text(_NEWER_CHECKPOINTS), {"size": size}).scalar_one())
 
     for witness, latest in witnessed:
         check.check_witness(str(witness.path), latest, behind, partial(witness.latest, origin))
+    if check.mismatch:
+        check.locate(_events(connection), {size: root for size, root in _rows(connection, _CHECKPOINT_ROOTS)})
     check.check_rows(stored_rows(connection), WRITE_ACTIONS)
     return check.result()
 

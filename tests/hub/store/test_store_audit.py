@@ -126,3 +126,25 @@ def test_every_transaction_that_audits_signs_one_checkpoint_and_verifies(store: 
     with store.engine.connect() as connection:
         sizes = connection.exec_driver_sql("SELECT tree_size FROM audit_checkpoints ORDER BY tree_size").scalars()
         assert list(sizes) == [1, 2, 3, 4]
+
+
+def test_on_every_backend_an_edit_is_caught_and_a_rolled_back_chronology_is_not_shown(store: HubStore) -> None:
+    from sqlalchemy import text
+
+    from hub.store.errors import RecordTampered
+
+    referral = example_referral()
+    store.save_referral(referral, **WHO)
+    for version, replies in enumerate(([reply("police", "S1")], household_replies()), start=1):
+        for chronology in assemble(referral, replies, assembled_at=ASSEMBLED_AT):
+            assert store.save_chronology(chronology, actor="pipeline") == version
+    assert store.verify_audit_trail().ok
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM chronology_versions WHERE child_subject_id = 'S1' AND version = 2"))
+    with pytest.raises(RecordTampered, match=r"S1/v2 was deleted"):
+        store.latest_chronologies(REFERRAL_ID, **WHO)
+    result = store.verify_audit_trail()
+    assert not result.ok and f"{REFERRAL_ID}/S1/v2 was deleted" in result.message
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET purpose = 'nothing to see' WHERE seq = 2"))
+    assert store.verify_audit_trail().first_bad_seq == 2
