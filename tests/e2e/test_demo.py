@@ -84,14 +84,22 @@ def test_every_access_in_the_demo_is_audited_and_the_chain_verifies(
 ) -> None:
     _, home = demo_run
     environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "200"}
+    # The demo leaves its practitioner signed in, who may not read the trail; its IG officer may.
+    refused = subprocess.run([HUB, "audit", "show", "REF-2026-000417"], capture_output=True, text=True, env=environment)
+    assert refused.returncode == 1 and "cannot read the audit trail" in " ".join(refused.stderr.split())
+    accounts = dict(line.split("\t")[0::2] for line in (home / "demo-accounts.txt").read_text().splitlines())
+    login = [HUB, "login", "demo.ig", "--password-stdin"]
+    signed_in = subprocess.run(login, input=accounts["demo.ig"] + "\n", capture_output=True, text=True, env=environment)
+    assert signed_in.returncode == 0, signed_in.stderr
     trail = subprocess.run([HUB, "audit", "show", "REF-2026-000417"], capture_output=True, text=True, env=environment)
     assert trail.returncode == 0, trail.stderr
     for actor, action in [
-        ("cli:demo", "referral.create"),
-        ("airflow:mash_referral", "referral.read"),
-        ("airflow:mash_referral", "reply.write"),
-        ("airflow:mash_referral", "chronology.write"),
-        ("cli:demo", "chronology.read"),
+        ("user:demo.practitioner (practitioner)", "referral.create"),
+        ("user:demo.practitioner (practitioner)", "referral.allocate"),
+        ("service:pipeline (service)", "referral.read"),
+        ("service:pipeline (service)", "reply.write"),
+        ("service:pipeline (service)", "chronology.write"),
+        ("user:demo.practitioner (practitioner)", "chronology.read"),
     ]:
         assert any(actor in line and action in line for line in trail.stdout.splitlines()), (actor, action)
     # Agencies add their own gateways (e.g. health data's Art 9 condition), so bases differ by event,
