@@ -226,15 +226,15 @@ def stream_events(session: Session, query: AuditQuery, *, batch: int = 1000) -> 
     SQL narrows the rows on the query's columns (the indexed actor and referral among them); the query's
     own predicate then decides, so the store and `AuditQuery.matches` agree by construction.
     """
-    statement = select(AuditEventRow).where(*_conditions(query)).order_by(AuditEventRow.seq)
+    statement = select(AuditEventRow).where(*sql_conditions(query)).order_by(AuditEventRow.seq)
     for row in session.scalars(statement.execution_options(yield_per=batch)):
         event = _to_event(row)
         if query.matches(event):
             yield event
 
 
-def _conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
-    """SQL for each filter the query sets; exact, except the subject's, which only narrows (the predicate decides)."""
+def sql_conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
+    """SQL for each filter the query sets: exact, except the subject's, which only narrows (the predicate decides)."""
     row = AuditEventRow
     conditions: list[ColumnElement[bool]] = []
     if query.actors:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
@@ -15,7 +16,8 @@ from hub.audit.search import AuditQuery, build_query, subject_of
 from hub.cli.audit_ig import search_audit_trail
 from hub.errors import UserError
 from hub.store import HubStore, audit_log
-from tests.hub.audit.ig_trail import REF_A, REF_B, Clock, Trail, write_trail
+from hub.store.tables import AuditEventRow
+from tests.hub.audit.ig_trail import REF_A, REF_B, Clock, Trail, referral, write_trail
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -92,6 +94,12 @@ def test_the_store_and_the_predicate_agree_for_every_filter(audit_store: HubStor
         assert [e.seq for e in audit_store.audit_trail()] == [e.seq for e in trail.events]  # unchanged by reading
         with Session(audit_store.engine) as session:
             assert [e.seq for e in audit_log.events(session, query=query)] == expected, query
+            # The SQL alone is exact too (the subject's condition only narrows: it may keep more).
+            by_sql = list(session.scalars(select(AuditEventRow.seq).where(*audit_log.sql_conditions(query))))
+            if query.subject_id is None:
+                assert sorted(by_sql) == expected, query
+            else:
+                assert set(expected) <= set(by_sql), query
 
 
 def test_old_keyword_filters_still_work(audit_store: HubStore, trail: Trail) -> None:
@@ -170,3 +178,26 @@ def test_a_query_bounded_by_sequence_number_keeps_its_bound(audit_store: HubStor
         AuditQuery(through_seq=3), action=AuditAction.AUDIT_READ, actor="user:iggy", purpose="t"
     )
     assert [e.seq for e in first_three] == [1, 2, 3]
+
+
+def test_midnight_belongs_to_the_day_it_starts(audit_store: HubStore, clock: Clock) -> None:
+    """`--until D` ends just before midnight at the end of D; an event at that midnight is D+1's."""
+    audit_store.save_referral(referral(REF_A), actor="service:intake", purpose="referral_intake")
+    clock.at(2026, 3, 3, 23, 59)
+    audit_store.load_referral(REF_A, actor="service:late", purpose="t")
+    clock.at(2026, 3, 4, 0, 0)  # midnight GMT
+    audit_store.load_referral(REF_A, actor="service:midnight", purpose="t")
+
+    def actors(**options: str) -> list[str]:
+        query = build_query(zone=LONDON, actions=["referral.read"], **options)
+        found = audit_store.read_audit_trail(query, action=AuditAction.AUDIT_READ, actor="user:iggy", purpose="t")
+        return [e.actor for e in found]
+
+    assert actors(until="2026-03-03") == ["service:late"]
+    assert actors(since="2026-03-04") == ["service:midnight"]
+    *_, late, midnight = audit_store.audit_trail(action="referral.read")
+    up_to_the_3rd = build_query(zone=LONDON, until="2026-03-03")
+    assert up_to_the_3rd.matches(late) and not up_to_the_3rd.matches(midnight)  # the predicate alone, too
+    with Session(audit_store.engine) as session:  # and the SQL alone
+        by_sql = set(session.scalars(select(AuditEventRow.seq).where(*audit_log.sql_conditions(up_to_the_3rd))))
+    assert late.seq in by_sql and midnight.seq not in by_sql
