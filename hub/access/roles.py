@@ -103,6 +103,8 @@ class AccessConfig(Section):
     """The whole of `roles.yaml`."""
 
     roles: dict[Name, RoleSpec] = Field(min_length=1)
+    purposes: dict[Name, str] = Field(default_factory=lambda: {"mash_enquiry": "MASH enquiry"}, min_length=1)
+    """Why someone reads a history, chosen with --purpose; the first is the default."""
     allocation: AllocationSettings = AllocationSettings()
     break_glass: BreakGlassSettings
     restricted: RestrictedSettings = RestrictedSettings()
@@ -130,6 +132,15 @@ class AccessConfig(Section):
         """How far `role` holds `permission`; None when it does not (deny by default)."""
         spec = self.roles.get(role)
         return None if spec is None else spec.permissions.get(permission)
+
+    def purpose(self, code: str | None) -> str:
+        """The purpose code to record: `code` if configured, the first purpose if None; a `UserError` otherwise."""
+        if code is None:
+            return next(iter(self.purposes))
+        if code not in self.purposes:
+            known = "; ".join(f"{name} ({words})" for name, words in self.purposes.items())
+            raise UserError(f"'{code[:40]}' is not a purpose in roles.yaml. Use one of: {known}.")
+        return code
 
     def holders(self, permission: Permission) -> list[str]:
         """The roles that hold a permission, for refusals that say whom to ask."""

@@ -123,6 +123,7 @@ def compare_versions(
     clearance: Clearance,
     from_version: int | None = None,
     to_version: int | None = None,
+    purpose: str = PRACTITIONER_PURPOSE,
 ) -> tuple[dict[str, str], list[ChildComparison]]:
     """Read (audited) and compare each child's versions: the referral's names, and one comparison per child."""
     from hub.store.home import open_store
@@ -131,14 +132,14 @@ def compare_versions(
     try:
         if not store.referral_exists(referral_id):
             raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
-        referral = store.load_referral(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
+        referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
         names = {subject.subject_id: subject.person.name.display for subject in referral.subjects}
         children = [subject.subject_id for subject in referral.children]
         versions = {child: store.chronology_versions(referral_id, child) for child in children}
         _check_requested(referral_id, versions, from_version, to_version)
 
         def load(child: str, version: int) -> Chronology:
-            found = store.load_chronology(referral_id, child, version, actor=actor, purpose=PRACTITIONER_PURPOSE)
+            found = store.load_chronology(referral_id, child, version, actor=actor, purpose=purpose)
             if found is None:  # listed a moment ago: only a concurrent deletion could do this
                 raise UserError(f"Chronology version {version} of {referral_id}/{child} could not be read; try again.")
             return clearance.withhold(found)
@@ -177,10 +178,17 @@ def diff_histories(
     from_version: int | None = None,
     to_version: int | None = None,
     as_json: bool = False,
+    purpose: str = PRACTITIONER_PURPOSE,
 ) -> list[ChildComparison]:
     """Print what changed in each child's chronology between two versions (as JSON when asked)."""
     names, comparisons = compare_versions(
-        settings, referral_id, actor=actor, clearance=clearance, from_version=from_version, to_version=to_version
+        settings,
+        referral_id,
+        actor=actor,
+        clearance=clearance,
+        from_version=from_version,
+        to_version=to_version,
+        purpose=purpose,
     )
     if as_json:
         # ASCII-only JSON: every control character and non-ASCII letter is a \u escape, so none reaches the terminal.

@@ -36,6 +36,7 @@ def show_history(
     console: Console,
     html: Path | None = None,
     as_json: bool = False,
+    purpose: str = PRACTITIONER_PURPOSE,
 ) -> FamilyHistory:
     """Print the latest family history (as JSON when asked), and write it as HTML when asked.
 
@@ -52,10 +53,10 @@ def show_history(
     store = open_store(settings)
     if not store.referral_exists(referral_id):
         raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
-    referral = store.load_referral(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
+    referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
     chronologies = [
         clearance.withhold(chronology)
-        for chronology in store.latest_chronologies(referral_id, actor=actor, purpose=PRACTITIONER_PURPOSE)
+        for chronology in store.latest_chronologies(referral_id, actor=actor, purpose=purpose)
     ]
     checks = store.referral_checks(referral_id)
     history = build(

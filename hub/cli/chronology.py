@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hub.access.permissions import Permission
-from hub.cli.common import console, signed_in
+from hub.cli.common import PurposeOption, console, signed_in
 
 app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)
 
@@ -20,12 +20,14 @@ def show(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the history as one JSON document (checks with their states).")
     ] = False,
+    purpose: PurposeOption = None,
 ) -> None:
     """Print the latest family history for a referral."""
-    from hub.chronology.reading import PRACTITIONER_PURPOSE, show_history
+    from hub.chronology.reading import show_history
 
     signed = signed_in()
-    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
+    why = signed.config.purpose(purpose)
+    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
         show_history(
             signed.settings,
             referral_id,
@@ -34,6 +36,7 @@ def show(
             console=console,
             html=html,
             as_json=as_json,
+            purpose=why,
         )
 
 
@@ -48,13 +51,14 @@ def diff(
         int | None, typer.Option("--to", min=1, help="The later version to compare (default: the latest).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as one JSON document.")] = False,
+    purpose: PurposeOption = None,
 ) -> None:
     """Show what changed in each child's chronology between two stored versions: entries and check states."""
     from hub.chronology.diff_reading import diff_histories
-    from hub.chronology.reading import PRACTITIONER_PURPOSE
 
     signed = signed_in()
-    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
+    why = signed.config.purpose(purpose)
+    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
         diff_histories(
             signed.settings,
             referral_id,
@@ -64,4 +68,5 @@ def diff(
             from_version=from_version,
             to_version=to_version,
             as_json=as_json,
+            purpose=why,
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from rich.console import Console
 
 from hub.errors import UserError
@@ -13,6 +14,15 @@ if TYPE_CHECKING:
     from hub.access.guard import SignedIn
 
 console = Console(highlight=False)
+
+PurposeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--purpose",
+        help="Why you are reading it: a code from roles.yaml `purposes` (default: the first, mash_enquiry). "
+        "It is recorded in the audit trail.",
+    ),
+]
 
 
 def signed_in() -> SignedIn:

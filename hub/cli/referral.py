@@ -30,7 +30,7 @@ def submit(
 ) -> None:
     """Store a referral (encrypted) and trigger its checks in Airflow."""
     from hub.checks.submission import INTAKE_PURPOSE, checks_verdict, due_time, follow_run, submit_referral
-    from hub.chronology.reading import PRACTITIONER_PURPOSE, show_history
+    from hub.chronology.reading import show_history
 
     signed = signed_in()
     settings = signed.settings
@@ -41,8 +41,11 @@ def submit(
         )
     if wait:
         status = follow_run(client, run_id, console, until=due_time(settings, referral_id))
-        with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
-            show_history(settings, referral_id, actor=signed.actor, clearance=signed.clearance, console=console)
+        why = signed.config.purpose(None)
+        with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
+            show_history(
+                settings, referral_id, actor=signed.actor, clearance=signed.clearance, console=console, purpose=why
+            )
         checks_verdict(settings, referral_id, status)
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from hub.access.guard import SignedIn
 from hub.access.permissions import Permission
 from hub.checks.submission import INTAKE_PURPOSE, checks_verdict, due_time, follow_run, submit_referral
-from hub.chronology.reading import PRACTITIONER_PURPOSE, show_history
+from hub.chronology.reading import show_history
 from hub.errors import UserError
 from hub.intake.reader import read_referral
 from hub.runtime.airflow import running_airflow
@@ -121,9 +121,16 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
             forget_sandboxes(settings)
     console.print("5/5 Family history:")
     report = settings.reports_dir / f"{referral_id}.html"
-    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=PRACTITIONER_PURPOSE):
+    why = signed.config.purpose(None)
+    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
         show_history(
-            settings, referral_id, actor=signed.actor, clearance=signed.clearance, console=console, html=report
+            settings,
+            referral_id,
+            actor=signed.actor,
+            clearance=signed.clearance,
+            console=console,
+            html=report,
+            purpose=why,
         )
     checks_verdict(settings, referral_id, status)
     console.print(f"Demo finished in {time.monotonic() - started:.0f} s; the sandboxes and Airflow have been stopped.")

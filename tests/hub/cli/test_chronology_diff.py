@@ -138,10 +138,10 @@ def test_diff_reads_are_audited_with_the_practitioners_purpose(two_versions: Pat
     new = _reads(two_versions)[len(before) :]
     assert sorted(new) == sorted(
         [
-            (ACTOR, "referral.read", REFERRAL_ID, "practitioner_view"),
-            (ACTOR, "chronology.read", f"{REFERRAL_ID}/S1/v1", "practitioner_view"),
-            (ACTOR, "chronology.read", f"{REFERRAL_ID}/S1/v2", "practitioner_view"),
-            (ACTOR, "chronology.read", f"{REFERRAL_ID}/S2/v1", "practitioner_view"),
+            (ACTOR, "referral.read", REFERRAL_ID, "mash_enquiry"),
+            (ACTOR, "chronology.read", f"{REFERRAL_ID}/S1/v1", "mash_enquiry"),
+            (ACTOR, "chronology.read", f"{REFERRAL_ID}/S1/v2", "mash_enquiry"),
+            (ACTOR, "chronology.read", f"{REFERRAL_ID}/S2/v1", "mash_enquiry"),
         ]
     )
 
