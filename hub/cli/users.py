@@ -16,6 +16,7 @@ app = typer.Typer(help="Staff accounts: add and list (administrators).", no_args
 
 USERS_PURPOSE = "staff account administration"
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+_BOOTSTRAP_ONLY = "--bootstrap works only while there are no users. Sign in as an administrator instead."
 
 
 @app.command("add")
@@ -51,7 +52,7 @@ def add(
         role = "administrator"
         store = open_store(settings)
         if store.user_count():
-            raise UserError("--bootstrap works only while there are no users. Sign in as an administrator instead.")
+            raise UserError(_BOOTSTRAP_ONLY)
         actor = f"os:{os_account()[1]}"
         grant = None
     else:
@@ -84,13 +85,12 @@ def add(
         with grant.permit(Permission.USERS_MANAGE, purpose=USERS_PURPOSE):
             created = create()
     if not created:
-        raise UserError(f"There is already an account called {username}." if not bootstrap else "Users exist already.")
+        raise UserError(f"There is already an account called {username}." if not bootstrap else _BOOTSTRAP_ONLY)
     console.print(f"Added [bold]{username}[/] ({role}). They sign in with `hub login {username}`.")
     if secret is not None:
-        console.print(
-            "Second factor: add this address to their authenticator app now; it is not shown again:\n"
-            f"  {totp_address(secret, username)}"
-        )
+        console.print("Second factor: add this address to their authenticator app now; it is not shown again:")
+        # Whole on one line however narrow the terminal: a line break inside it would break the copied address.
+        console.print(f"  {totp_address(secret, username)}", soft_wrap=True)
 
 
 def _prompted_password() -> str:
