@@ -119,3 +119,46 @@ def list_users() -> None:
             f"{user.created_at:%d %b %Y} by {user.created_by}",
         )
     console.print(table)
+
+
+@app.command("disable")
+def disable(username: Annotated[str, typer.Argument(help="The account to disable (a leaver, say).")]) -> None:
+    """Disable an account: its sessions end at once and it cannot sign in (the account and its trail are kept)."""
+    _change(username, active=False)
+
+
+@app.command("enable")
+def enable(username: Annotated[str, typer.Argument(help="The account to enable again.")]) -> None:
+    """Enable a disabled account."""
+    _change(username, active=True)
+
+
+@app.command("role")
+def role(
+    username: Annotated[str, typer.Argument(help="The account.")],
+    to: Annotated[str, typer.Option("--role", help="The new role, from config/roles.yaml.")],
+) -> None:
+    """Change an account's role: its sessions end, and it signs in again in the new role."""
+    _change(username, role=to)
+
+
+def _change(username: str, *, active: bool | None = None, role: str | None = None) -> None:
+    from hub.access.permissions import Permission
+
+    signed = signed_in()
+    with signed.permit(Permission.USERS_MANAGE, purpose=USERS_PURPOSE):
+        if role is not None:
+            signed.config.role(role)  # a UserError naming the roles if there is none by that name
+        target = signed.store.staff_user(username)
+        if target is None:
+            raise UserError(f"There is no account called '{username[:64]}'; `hub users list` shows them.")
+        removes_admin = target.role == "administrator" and (active is False or role not in (None, "administrator"))
+        admins = [user for user in signed.store.staff_users() if user.role == "administrator" and user.active]
+        if removes_admin and target.active and len(admins) <= 1:
+            raise UserError("That is the only active administrator; add another administrator first.")
+        changed = signed.store.change_staff_user(
+            username, active=active, role=role, actor=signed.actor, purpose=USERS_PURPOSE
+        )
+    assert changed is not None
+    state = "active" if changed.active else "disabled"
+    console.print(f"{username} is now {state}, with the {changed.role} role. Any session of theirs has ended.")

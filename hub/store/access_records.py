@@ -212,6 +212,24 @@ class AccessRecords(AuditedStore):
                 row.role, row.display_name = role, display_name
                 self._audit_plain(session, access, now, AuditAction.USER_CHANGE, username)
 
+    def change_staff_user(
+        self, username: str, *, active: bool | None = None, role: str | None = None, actor: str, purpose: str
+    ) -> StaffUser | None:
+        """Disable, enable or change the role of an account; None if there is no such account.
+
+        A changed role or a disabled account ends the person's sessions at their next command.
+        """
+        with self._audited(actor, purpose) as (session, access, now):
+            row = session.get(StaffUserRow, username)
+            if row is None:
+                return None
+            before = (row.active, row.role)
+            row.active = row.active if active is None else active
+            row.role = row.role if role is None else role
+            if (row.active, row.role) != before:
+                self._audit_plain(session, access, now, AuditAction.USER_CHANGE, username)
+            return _user(row)
+
     def totp_secret(self, username: str) -> str | None:
         """The account's TOTP secret, for checking a code at sign-in (never shown again after enrolment)."""
         with self._sessions() as session:

@@ -103,6 +103,11 @@ COMMANDS = (
         always("administrator"),
         stdin=PASSWORD + "\n",
     ),
+    Command(
+        "users role",
+        lambda user, n: ["users", "role", "other.practitioner", "--role", "practitioner"],
+        always("administrator"),
+    ),
     Command("audit show", lambda user, n: ["audit", "show", REFERRAL_ID], always("ig_officer")),
     Command("audit verify", lambda user, n: ["audit", "verify"], always("ig_officer")),
     Command("audit prove", lambda user, n: ["audit", "prove", "1"], always("ig_officer")),
