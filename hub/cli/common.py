@@ -42,9 +42,3 @@ def secret_from_stdin(what: str) -> str:
         raise UserError(f"Expected the {what} on standard input (one line), but there was none.")
     return line.rstrip("\r\n")
 
-
-def cli_actor() -> str:
-    """Deprecated: the operating-system account, for commands not yet behind `signed_in()`."""
-    from hub.access.sessions import os_account
-
-    return f"cli:{os_account()[1]}"
