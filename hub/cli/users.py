@@ -11,6 +11,7 @@ from rich.table import Table
 from hub.cli.common import console, secret_from_stdin, signed_in
 from hub.errors import UserError
 from hub.settings import HubSettings
+from hub.terminal import shown
 
 app = typer.Typer(help="Staff accounts: add and list (administrators).", no_args_is_help=True)
 
@@ -112,7 +113,7 @@ def list_users() -> None:
         state = "active" if user.active else "disabled"
         table.add_row(
             user.username,
-            user.display_name,
+            shown(user.display_name),
             user.role,
             "TOTP" if user.has_totp else "none",
             state,
