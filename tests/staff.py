@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+
+from click.testing import Result
+from typer.testing import CliRunner
 
 from hub.access.credentials import hash_password, new_totp_secret
 from hub.access.principal import Principal
 from hub.access.roles import load_access_config
 from hub.access.sessions import start_session
+from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.home import open_store
@@ -29,6 +34,21 @@ def add_staff(store: HubStore, username: str, role: str, *, totp: bool = False) 
         purpose="test accounts",
     )
     return secret
+
+
+def add_staff_accounts(store: HubStore, accounts: Mapping[str, str]) -> None:
+    """Add several accounts (username -> role, password `PASSWORD`), hashing the password once: argon2 is slow."""
+    password_hash = hash_password(PASSWORD)
+    for username, role in accounts.items():
+        store.add_staff_user(
+            username,
+            role=role,
+            display_name=username.replace(".", " ").title(),
+            password_hash=password_hash,
+            totp_secret=None,
+            actor="service:test-setup",
+            purpose="test accounts",
+        )
 
 
 def sign_in_as(settings: HubSettings, store: HubStore, username: str) -> Principal:
@@ -55,3 +75,25 @@ def signed_in_home(
         return sign_in_as(settings, store, username)
     finally:
         store.close()
+
+
+def hub_command(*args: str, stdin: str | None = None, **env: str) -> Result:
+    """`hub ARGS` run in this process (typer's CliRunner, the real app), 200 columns wide unless `COLUMNS` says."""
+    from hub.cli import app
+
+    return CliRunner().invoke(app, list(args), input=stdin, env={"COLUMNS": "200", **env})
+
+
+def refusal(result: Result) -> str:
+    """The one-line message of a command refused with a `UserError` (an `AccessRefused` is one)."""
+    assert isinstance(result.exception, UserError), (result.output, result.exception)
+    assert result.exit_code != 0
+    message = str(result.exception)
+    assert "\n" not in message, message
+    return message
+
+
+def success(result: Result) -> str:
+    """What a command that succeeded printed, its whitespace (and rich's wrapping) folded to single spaces."""
+    assert result.exit_code == 0 and result.exception is None, (result.output, result.exception)
+    return " ".join(result.output.split())

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from hub.access.permissions import Permission
@@ -80,17 +81,33 @@ class SignedIn:
         """Allow the block, with its audit events carrying role and basis; or audit the refusal and raise."""
         decision = self.decision(permission, referral_id)
         if not decision.allowed:
-            with acting(Acting(self.actor, self.principal.role, "none")):
-                self.store.record_refusal(
-                    ATTEMPTED[permission],
-                    referral_id or permission.value,
-                    referral_id if referral_id and self.store.referral_exists(referral_id) else None,
-                    actor=self.actor,
-                    purpose=purpose,
-                )
-            raise AccessRefused(decision.explanation)
+            self.refuse(permission, referral_id, purpose=purpose, explanation=decision.explanation)
         with acting(Acting(self.actor, self.principal.role, decision.basis)):
             yield decision
+
+    def refuse(
+        self,
+        permission: Permission,
+        referral_id: str | None = None,
+        *,
+        purpose: str,
+        explanation: str,
+        object_id: str | None = None,
+    ) -> NoReturn:
+        """Audit a refused attempt (outcome `denied`, basis `none`) and raise `AccessRefused` saying why.
+
+        For refusals the role alone does not decide, too (reviewing one's own break-glass), so every
+        refusal reaches the trail the same way.
+        """
+        with acting(Acting(self.actor, self.principal.role, "none")):
+            self.store.record_refusal(
+                ATTEMPTED[permission],
+                object_id or referral_id or permission.value,
+                referral_id if referral_id and self.store.referral_exists(referral_id) else None,
+                actor=self.actor,
+                purpose=purpose,
+            )
+        raise AccessRefused(explanation)
 
     def may(self, permission: Permission, referral_id: str | None = None) -> bool:
         """Whether the person may (for filtering a list); nothing is audited."""

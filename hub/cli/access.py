@@ -77,10 +77,16 @@ def review(
     if not note.strip():
         raise UserError("Give your reasons with --note; they are kept with the finding.")
     signed = signed_in()
-    glass = signed.store.break_glass(number)
-    if glass.username == signed.principal.username:
-        raise UserError("You cannot review your own break-glass access; ask a manager or IG officer.")
     with signed.permit(Permission.BREAK_GLASS_REVIEW, purpose=REVIEW_PURPOSE):
+        glass = signed.store.break_glass(number)
+        if glass.username == signed.principal.username:
+            signed.refuse(
+                Permission.BREAK_GLASS_REVIEW,
+                glass.referral_id,
+                object_id=str(number),
+                purpose=REVIEW_PURPOSE,
+                explanation="You cannot review your own break-glass access; ask a manager or IG officer.",
+            )
         reviewed = signed.store.review_break_glass(
             number, appropriate=appropriate, note=note.strip(), actor=signed.actor, purpose=REVIEW_PURPOSE
         )

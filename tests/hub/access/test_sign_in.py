@@ -26,41 +26,21 @@ import pyotp
 import pytest
 import yaml
 from click.testing import Result
-from typer.testing import CliRunner
 
 from hub.access.roles import AccessConfig, load_access_config
 from hub.access.sessions import REFUSED, current_principal, os_account, session_file, sign_in_with_password
 from hub.audit.chain import AuditEvent
-from hub.cli import app
 from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.home import open_store
 from tests.hub.builders import REFERRAL_ID, example_referral
 from tests.markers import files_containing
-from tests.staff import PASSWORD, add_staff, sign_in_as
+from tests.staff import PASSWORD, add_staff, refusal, sign_in_as, success
+from tests.staff import hub_command as hub
 
 HUB = str(Path(sys.executable).parent / "hub")
 BOOTSTRAP_ONLY = "--bootstrap works only while there are no users"
-
-
-def hub(*args: str, stdin: str | None = None, **env: str) -> Result:
-    """The `hub` command, in this process."""
-    return CliRunner().invoke(app, list(args), input=stdin, env={"COLUMNS": "200", **env})
-
-
-def refusal(result: Result) -> str:
-    """The one-line message of a command refused with a `UserError`."""
-    assert isinstance(result.exception, UserError), (result.output, result.exception)
-    assert result.exit_code != 0
-    message = str(result.exception)
-    assert "\n" not in message
-    return message
-
-
-def succeeded(result: Result) -> str:
-    assert result.exit_code == 0 and result.exception is None, (result.output, result.exception)
-    return " ".join(result.output.split())
 
 
 @pytest.fixture
@@ -122,7 +102,7 @@ def test_bootstrap_adds_the_first_administrator_with_a_second_factor_and_only_wh
     settings: HubSettings, store: HubStore
 ) -> None:
     result = hub("users", "add", "admin.one", "--bootstrap", "--password-stdin", stdin=PASSWORD + "\n", COLUMNS="80")
-    output = succeeded(result)
+    output = success(result)
     assert "Added admin.one (administrator)" in output
     # The enrolment address is whole on one line even at 80 columns, so it can be copied into an app.
     secret = enrolment_secret(result.output)
@@ -244,11 +224,11 @@ def test_an_administrator_adds_a_practitioner_who_then_signs_in_without_a_second
 ) -> None:
     add_staff(store, "admin.one", "administrator")
     sign_in_as(settings, store, "admin.one")
-    output = succeeded(hub("users", "add", "sam.patel", "--role", "practitioner", "--password-stdin", stdin=PASSWORD))
+    output = success(hub("users", "add", "sam.patel", "--role", "practitioner", "--password-stdin", stdin=PASSWORD))
     assert "Added sam.patel (practitioner)" in output and "otpauth://" not in output
     added = store.staff_user("sam.patel")
     assert added is not None and added.created_by == "user:admin.one" and not added.has_totp
-    assert "Signed in as sam.patel (practitioner)" in succeeded(
+    assert "Signed in as sam.patel (practitioner)" in success(
         hub("login", "sam.patel", "--password-stdin", stdin=PASSWORD + "\n")
     )
 
@@ -260,7 +240,7 @@ def test_login_starts_a_session_whose_token_only_the_private_session_file_holds(
     settings: HubSettings, store: HubStore
 ) -> None:
     add_staff(store, "sam.patel", "practitioner")
-    output = succeeded(hub("login", "sam.patel", "--password-stdin", stdin=PASSWORD + "\n"))
+    output = success(hub("login", "sam.patel", "--password-stdin", stdin=PASSWORD + "\n"))
     assert "Signed in as sam.patel (practitioner)" in output
 
     path = session_file(settings)
@@ -281,7 +261,7 @@ def test_login_starts_a_session_whose_token_only_the_private_session_file_holds(
     )
     (started,) = events(store, "session.start")
     assert (started.actor, started.object_id) == ("user:sam.patel", "sam.patel")
-    assert "No referrals yet" in succeeded(hub("referral", "list"))
+    assert "No referrals yet" in success(hub("referral", "list"))
     store.close()
     # The database (and its write-ahead log) hold only the token's digest: a copy of them opens no session.
     assert files_containing(settings.home, [token, PASSWORD]) == {"session.json": [token]}
@@ -328,7 +308,7 @@ def test_failed_sign_ins_lock_the_account_for_a_while_and_a_success_resets_the_c
     bad = "not the right passphrase"
     refusal(login(bad))
     refusal(login(bad))
-    succeeded(login(PASSWORD))  # two failures, then a success: the count starts again
+    success(login(PASSWORD))  # two failures, then a success: the count starts again
     for _ in range(3):
         assert refusal(login(bad)) == REFUSED
     account = store.staff_user("sam.patel")
@@ -367,18 +347,18 @@ def test_an_administrator_needs_the_code_from_their_authenticator_app(settings: 
     assert [event.object_id for event in events(store, "session.refuse")] == ["admin.one", "admin.one"]
 
     code = pyotp.TOTP(secret).now()
-    assert "Signed in as admin.one (administrator)" in succeeded(
+    assert "Signed in as admin.one (administrator)" in success(
         hub("login", "admin.one", "--password-stdin", "--code", code, stdin=PASSWORD + "\n")
     )
     session = store.staff_session(digest_of(settings))
     assert session is not None and session.method == "password+totp"
 
-    succeeded(hub("logout"))
+    success(hub("logout"))
     code = pyotp.TOTP(secret).now()
-    assert "Signed in as admin.one" in succeeded(
+    assert "Signed in as admin.one" in success(
         hub("login", "admin.one", "--password-stdin", stdin=f"{PASSWORD}\n{code}\n")
     )
-    assert "Staff accounts" in succeeded(hub("users", "list"))
+    assert "Staff accounts" in success(hub("users", "list"))
 
 
 def test_logout_ends_the_session_and_a_saved_copy_of_its_file_opens_nothing(
@@ -388,7 +368,7 @@ def test_logout_ends_the_session_and_a_saved_copy_of_its_file_opens_nothing(
     sign_in_as(settings, store, "sam.patel")
     saved = session_file(settings).read_bytes()
 
-    assert "Signed out sam.patel." in succeeded(hub("logout"))
+    assert "Signed out sam.patel." in success(hub("logout"))
     assert not session_file(settings).exists()
     assert "You are not signed in" in refusal(hub("referral", "list"))
     (ended,) = events(store, "session.end")
@@ -397,7 +377,7 @@ def test_logout_ends_the_session_and_a_saved_copy_of_its_file_opens_nothing(
     session_file(settings).write_bytes(saved)
     assert "Your session has ended (you signed out)" in refusal(hub("referral", "list"))
     session_file(settings).unlink()
-    assert "You were not signed in." in succeeded(hub("logout"))
+    assert "You were not signed in." in success(hub("logout"))
 
 
 def test_a_session_ends_after_it_is_idle_and_after_it_lasts_however_busy(
@@ -435,7 +415,7 @@ def test_a_session_ends_after_it_is_idle_and_after_it_lasts_however_busy(
 def test_a_session_file_used_from_another_os_account_is_refused(settings: HubSettings, store: HubStore) -> None:
     add_staff(store, "sam.patel", "practitioner")
     sign_in_as(settings, store, "sam.patel")
-    assert "No referrals yet" in succeeded(hub("referral", "list"))
+    assert "No referrals yet" in success(hub("referral", "list"))
     edit_row(settings.home, "UPDATE staff_sessions SET os_uid = os_uid + 1 WHERE token_digest = ?", digest_of(settings))
     assert "Your session has ended (it belongs to another computer account)" in refusal(hub("referral", "list"))
 
@@ -465,9 +445,9 @@ def test_the_environment_never_chooses_the_actor_in_the_audit_trail(settings: Hu
     pretend = {"USER": "dr.jane.smith", "LOGNAME": "dr.jane.smith", "USERNAME": "dr.jane.smith"}
 
     refusal(hub("login", "nobody.here", "--password-stdin", stdin=PASSWORD + "\n", **pretend))
-    succeeded(hub("login", "test.manager", "--password-stdin", stdin=PASSWORD + "\n", **pretend))
-    succeeded(hub("referral", "allocate", REFERRAL_ID, "--to", "test.practitioner", **pretend))
-    succeeded(hub("logout", **pretend))
+    success(hub("login", "test.manager", "--password-stdin", stdin=PASSWORD + "\n", **pretend))
+    success(hub("referral", "allocate", REFERRAL_ID, "--to", "test.practitioner", **pretend))
+    success(hub("logout", **pretend))
 
     new = store.audit_trail()[before:]
     assert [(event.action, event.actor) for event in new] == [
