@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
@@ -51,3 +53,11 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+def council_mail_through(config_dir: Path, port: int) -> None:
+    """Send the council's mail (`deadlines.yaml` in a test's copy of `config/`) to the test's server on `port`."""
+    path = config_dir / "deadlines.yaml"
+    deadlines = yaml.safe_load(path.read_text())
+    deadlines["escalation"]["smtp"] = {"host": "127.0.0.1", "port": port, "starttls": False, "timeout_seconds": 5}
+    path.write_text(yaml.safe_dump(deadlines))

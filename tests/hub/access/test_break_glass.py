@@ -25,7 +25,7 @@ from hub.store import HubStore
 from hub.store.home import open_store
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
 from tests.markers import files_containing, sample_family_markers
-from tests.smtp import Inbox
+from tests.smtp import Inbox, council_mail_through
 from tests.staff import add_staff_accounts, refusal, sign_in_as, success
 from tests.staff import hub_command as hub
 
@@ -38,10 +38,7 @@ BREAK_GLASS = ("access", "break-glass", REFERRAL_ID, "--reason", "immediate_risk
 @pytest.fixture
 def settings(hub_home: Path, config_copy: Path, smtp_server: tuple[Inbox, int]) -> HubSettings:
     """Mail for the council goes to the test's SMTP server; roles.yaml is the shipped one."""
-    _, port = smtp_server
-    deadlines = yaml.safe_load((config_copy / "deadlines.yaml").read_text())
-    deadlines["escalation"]["smtp"] = {"host": "127.0.0.1", "port": port, "starttls": False, "timeout_seconds": 5}
-    (config_copy / "deadlines.yaml").write_text(yaml.safe_dump(deadlines))
+    council_mail_through(config_copy, smtp_server[1])
     assert tuple(yaml.safe_load((config_copy / "roles.yaml").read_text())["break_glass"]["notify_email"]) == NOTIFIED
     return HubSettings.from_env()
 
