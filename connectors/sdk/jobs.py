@@ -23,6 +23,7 @@ from typing import Protocol
 
 from connectors.sdk.callbacks import Delivery
 from connectors.sdk.errors import ConnectorError
+from connectors.sdk.knobs import lowered_seconds
 
 MIN_POLL_SECONDS = 30.0
 MAX_POLL_SECONDS = 600.0
@@ -30,6 +31,9 @@ MAX_POLL_SECONDS = 600.0
 
 Not sooner than 30 s: Airflow 3.3.2's scheduler can see a task that resumes very quickly after a
 deferral as a "state mismatch" and spend one of its retries on it (apache/airflow#67287)."""
+MIN_POLL_VARIABLE = "HUB_TEST_MIN_POLL_SECONDS"
+"""Tests only: a lower floor than `MIN_POLL_SECONDS` (never a higher one), so that a test through the real
+triggerer waits seconds for a deferred job rather than half a minute. Unset in any deployment."""
 DEFAULT_WAIT_IN_PLACE = 5.0
 """Seconds a run of a check may wait for replies in place before it defers (the agency's `wait_in_place`):
 a short wait is cheaper in the worker than a round trip through the triggerer, and most agencies that
@@ -83,5 +87,10 @@ class ReplyPending(ConnectorError):
         self.job = job
 
 
+def min_poll_seconds() -> float:
+    """`MIN_POLL_SECONDS`, or the lower floor a test gives in `HUB_TEST_MIN_POLL_SECONDS`."""
+    return lowered_seconds(MIN_POLL_VARIABLE, MIN_POLL_SECONDS, zero_allowed=False)
+
+
 def poll_delay(retry_after: float) -> float:
-    return min(max(retry_after, MIN_POLL_SECONDS), MAX_POLL_SECONDS)
+    return min(max(retry_after, min_poll_seconds()), MAX_POLL_SECONDS)

@@ -34,6 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from connectors.sdk.knobs import lowered_seconds
 from hub.errors import UserError
 from hub.settings import HubSettings
 
@@ -45,7 +46,7 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_BACKOFF_SECONDS = 0.5
-BACKOFF_VARIABLE = "HUB_AIRFLOW_RETRY_BACKOFF"
+BACKOFF_VARIABLE = "HUB_TEST_AIRFLOW_RETRY_BACKOFF"
 """Tests only: a shorter base pause between retries (`retry_policy`), never longer than the default."""
 PATIENCE_SECONDS = 300.0
 """How long `wait` sits out an Airflow that answers nothing before it gives up."""
@@ -119,7 +120,7 @@ def retry_policy(*, backoff_factor: float | None = None, backoff_max: float = 10
 
     With the defaults the pauses are 0, 1, 2, 4 and 8 s (at most `backoff_max`), each with up to
     `backoff_factor / 2` s of random jitter, so clients that failed together do not retry together.
-    `backoff_factor` defaults to `HUB_AIRFLOW_RETRY_BACKOFF` when set, else 0.5 s: a test knob, so that
+    `backoff_factor` defaults to `HUB_TEST_AIRFLOW_RETRY_BACKOFF` when set, else 0.5 s: a test knob, so that
     a test of the CLI as its own process can spend its retry budget in a second instead of 16.
 
     Connection failures get two retries only: a refused connection usually means Airflow is down or
@@ -144,16 +145,10 @@ def retry_policy(*, backoff_factor: float | None = None, backoff_max: float = 10
 
 
 def _backoff_from_env() -> float:
-    given = os.environ.get(BACKOFF_VARIABLE)
-    if given is None:
-        return DEFAULT_BACKOFF_SECONDS
     try:
-        seconds = float(given)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= DEFAULT_BACKOFF_SECONDS:
-        raise UserError(f"{BACKOFF_VARIABLE} must be a number of seconds from 0 to {DEFAULT_BACKOFF_SECONDS}.")
-    return seconds
+        return lowered_seconds(BACKOFF_VARIABLE, DEFAULT_BACKOFF_SECONDS, zero_allowed=True)
+    except ValueError as error:
+        raise UserError(f"{error}.") from None
 
 
 @dataclass

@@ -11,7 +11,8 @@ at every try), the run must fail and the history say what is missing, never read
 
 Airflow notices a dead task once it has sent no heartbeat for `task_instance_heartbeat_timeout`;
 the module shortens it to 15 s through the environment, which the hub's own defaults give way to
-(and the agencies' retry delay to 2 s in a copy of the registry), so that it stays within a few minutes.
+(and the agencies' retry delay to 2 s in a copy of the registry, and the triggerer's wait for a deferred
+check to 10 s through `HUB_TEST_MIN_POLL_SECONDS`), so that it stays within a few minutes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import requests
 import yaml
 from rich.console import Console
 
+from connectors.sdk.jobs import MIN_POLL_VARIABLE
 from hub.checks.airflow_api import DAG_ID, AirflowApi, AirflowClient
 from hub.checks.submission import follow_run, submit_referral
 from hub.chronology.reading import show_history
@@ -53,6 +55,7 @@ pytestmark = pytest.mark.airflow
 HEARTBEAT_TIMEOUT_SECONDS = 15
 DETECTION_INTERVAL_SECONDS = 5
 RUN_TIMEOUT_SECONDS = 240.0
+DEFERRAL_FLOOR_SECONDS = 10
 ACTOR = "test:crash-safety"
 CLEAN = "REF-CRASH-CLEAN"
 NEVER_PLANNED = "REF-CRASH-NOPLAN"
@@ -125,6 +128,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         patch.setenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", str(log_server_port))
         # A killed triggerer's triggers go to a live one once it has missed heartbeats for this long (30 s).
         patch.setenv("AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD", "10")
+        # A deferred check is polled again after 10 s, not 30 (a test knob): the triggerer is killed well
+        # before that, and its successor has taken the triggers over by then.
+        patch.setenv(MIN_POLL_VARIABLE, str(DEFERRAL_FLOOR_SECONDS))
         settings = HubSettings.from_env()
         settings.ensure_home()
         with SandboxCluster(settings=answering_at_once(), pki_dir=settings.sandbox_dir / "tls") as cluster:

@@ -181,3 +181,17 @@ def test_a_council_can_choose_to_see_histories_only_when_every_check_ended(
         with contextlib.suppress(ReplyAwaited):  # police answers later, and may say so
             run_check(referral.referral_id, agency, "S1", settings, defer=True)
     assert store.latest_chronologies(referral.referral_id, actor="test", purpose="test") == []
+
+
+def test_the_deferral_floor_is_30_s_and_a_test_may_only_lower_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`HUB_TEST_MIN_POLL_SECONDS` is a test knob: a lower floor for tests through the real triggerer."""
+    from connectors.sdk.jobs import MIN_POLL_VARIABLE, poll_delay
+
+    monkeypatch.delenv(MIN_POLL_VARIABLE, raising=False)
+    assert (poll_delay(1), poll_delay(45)) == (30, 45)
+    monkeypatch.setenv(MIN_POLL_VARIABLE, "5")
+    assert (poll_delay(1), poll_delay(45)) == (5, 45)
+    for bad in ("soon", "0", "31"):
+        monkeypatch.setenv(MIN_POLL_VARIABLE, bad)
+        with pytest.raises(ValueError, match=f"^{MIN_POLL_VARIABLE} must be a number of seconds above 0, at most 30$"):
+            poll_delay(1)
