@@ -38,7 +38,7 @@ RECEIVED = {
 def settings(hub_home: Path, config_copy: Path) -> HubSettings:
     roles = yaml.safe_load((config_copy / "roles.yaml").read_text())
     roles["allocation"]["rota"] = [ROTA]
-    (config_copy / "roles.yaml").write_text(yaml.safe_dump(roles))
+    (config_copy / "roles.yaml").write_text(yaml.safe_dump(roles, sort_keys=False))
     deadlines = yaml.safe_load((config_copy / "deadlines.yaml").read_text())
     assert deadlines["calendar"]["time_zone"] == "Europe/London"
     return HubSettings.from_env()

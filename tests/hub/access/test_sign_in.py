@@ -298,7 +298,7 @@ def test_failed_sign_ins_lock_the_account_for_a_while_and_a_success_resets_the_c
 ) -> None:
     roles = yaml.safe_load((config_copy / "roles.yaml").read_text())
     roles["sessions"].update({"lockout_after": 3, "lockout_for": "10 minutes"})
-    (config_copy / "roles.yaml").write_text(yaml.safe_dump(roles))
+    (config_copy / "roles.yaml").write_text(yaml.safe_dump(roles, sort_keys=False))
     store = open_store(settings)
     add_staff(store, "sam.patel", "practitioner")
 
