@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator
 
 from hub.access.permissions import Permission
 from hub.deadlines.calendar import Weekday
@@ -113,11 +113,13 @@ class AccessConfig(Section):
     oidc: dict[str, Any] | None = None
     """OpenID Connect sign-in (`hub.access.oidc.OidcSettings`); absent for local accounts only."""
 
-    @model_validator(mode="after")
-    def _no_service_role(self) -> AccessConfig:
-        if SERVICE_ROLE in self.roles:
+    @field_validator("roles")
+    @classmethod
+    def _no_service_role(cls, roles: dict[str, RoleSpec]) -> dict[str, RoleSpec]:
+        """On the field, so the one-line error names `roles` rather than the whole file."""
+        if SERVICE_ROLE in roles:
             raise ValueError(f"'{SERVICE_ROLE}' is reserved for the hub's own services; name the role otherwise")
-        return self
+        return roles
 
     def role(self, name: str) -> RoleSpec:
         """The role's spec; a `UserError` naming the known roles if there is none by that name."""
