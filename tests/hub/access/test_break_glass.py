@@ -20,10 +20,8 @@ from hub.access.permissions import Permission
 from hub.access.policy import decide
 from hub.access.roles import load_access_config
 from hub.checks.steps import store_chronologies
-from hub.crypto import LocalKeyProvider
 from hub.settings import HubSettings
 from hub.store import HubStore
-from hub.store.access_records import BreakGlassAlreadyReviewed
 from hub.store.home import open_store
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
 from tests.markers import files_containing, sample_family_markers
@@ -232,41 +230,3 @@ def test_a_notice_that_cannot_be_sent_leaves_the_access_recorded_and_says_so(
     assert "The email to IG and managers was not sent (smtp_unreachable)" in output
     assert [glass.review for glass in store.break_glass_accesses(pending_only=True)] == ["pending"]
     assert smtp_server[0].envelopes == []
-
-
-def test_the_access_window_and_a_single_review_hold_on_every_backend(
-    database_url: str, key_provider: LocalKeyProvider
-) -> None:
-    store = HubStore(database_url, key_provider)
-    store.create_schema()
-    try:
-        store.save_referral(example_referral(), **PIPELINE)
-        add_staff_accounts(store, {"duty.practitioner": "practitioner"})
-        glass = store.open_break_glass(
-            REFERRAL_ID,
-            username="duty.practitioner",
-            role="practitioner",
-            reason="immediate_risk",
-            note=NOTE,
-            lasts=timedelta(minutes=90),
-            actor="user:duty.practitioner",
-        )
-        assert glass.expires_at - glass.opened_at == timedelta(minutes=90)
-        for moment, open_then in [
-            (glass.opened_at - timedelta(seconds=1), False),
-            (glass.opened_at, True),
-            (glass.expires_at - timedelta(seconds=1), True),
-            (glass.expires_at, False),
-        ]:
-            found = store.active_break_glass(REFERRAL_ID, "duty.practitioner", moment)
-            assert (found is not None) is open_then, moment
-        assert store.active_break_glass(REFERRAL_ID, "someone.else", glass.opened_at) is None
-        assert store.break_glass_note(1, actor="user:team.manager", purpose="break-glass review") == NOTE
-
-        store.review_break_glass(1, appropriate=False, note="No risk recorded.", actor="user:ig", purpose="review")
-        with pytest.raises(BreakGlassAlreadyReviewed):
-            store.review_break_glass(1, appropriate=True, note="Changed my mind.", actor="user:ig", purpose="review")
-        assert (store.break_glass(1).review, store.break_glass(1).reviewed_by) == ("inappropriate", "user:ig")
-        assert store.break_glass_accesses(pending_only=True) == []
-    finally:
-        store.close()

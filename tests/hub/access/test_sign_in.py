@@ -27,16 +27,13 @@ import pytest
 import yaml
 from click.testing import Result
 
-from hub.access.credentials import hash_password
-from hub.access.roles import AccessConfig, SessionSettings, load_access_config, read_access_config
+from hub.access.roles import AccessConfig, load_access_config
 from hub.access.sessions import REFUSED, current_principal, os_account, session_file, sign_in_with_password
 from hub.audit.chain import AuditEvent
-from hub.crypto import LocalKeyProvider
 from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.home import open_store
-from tests.conftest import REPO_ROOT
 from tests.hub.builders import REFERRAL_ID, example_referral
 from tests.markers import files_containing
 from tests.staff import PASSWORD, add_staff, refusal, sign_in_as, success
@@ -460,64 +457,3 @@ def test_the_environment_never_chooses_the_actor_in_the_audit_trail(settings: Hu
         ("session.end", "user:test.manager"),
     ]
     assert not any("jane" in f"{event.actor} {event.object_id}" for event in store.audit_trail())
-
-
-# --- The same rules on every backend (SQLite, PostgreSQL) ------------------------------------------------
-
-
-@pytest.fixture
-def backend_store(database_url: str, key_provider: LocalKeyProvider) -> Iterator[HubStore]:
-    opened = HubStore(database_url, key_provider)
-    opened.create_schema()
-    yield opened
-    opened.close()
-
-
-def test_first_account_lockout_and_sessions_on_every_backend(backend_store: HubStore) -> None:
-    store = backend_store
-    shipped = read_access_config(REPO_ROOT / "config" / "roles.yaml")
-    access = shipped.model_copy(update={"sessions": SessionSettings(lockout_after=2, lockout_for="10 minutes")})
-    first = {"role": "practitioner", "display_name": "Sam", "totp_secret": None, "actor": "os:test", "purpose": "t"}
-    assert store.add_staff_user("sam.patel", password_hash=hash_password(PASSWORD), only_if_none=True, **first)
-    assert not store.add_staff_user("kim.other", password_hash=None, only_if_none=True, **first)
-    assert [user.username for user in store.staff_users()] == ["sam.patel"]
-
-    now = datetime.now(UTC)
-    for _ in range(2):
-        with pytest.raises(UserError, match="Sign-in refused"):
-            sign_in_with_password(store, access, "sam.patel", "not the right passphrase", str, now=now)
-    account = store.staff_user("sam.patel")
-    assert account is not None and account.locked_until is not None
-    assert account.locked_until.tzinfo is not None
-    assert timedelta(minutes=9) < account.locked_until - now <= timedelta(minutes=11)
-    with pytest.raises(UserError, match="locked"):
-        sign_in_with_password(store, access, "sam.patel", PASSWORD, str, now=now)
-    later = account.locked_until + timedelta(seconds=1)
-    assert sign_in_with_password(store, access, "sam.patel", PASSWORD, str, now=later).username == "sam.patel"
-
-    started = store.start_staff_session(
-        "d" * 64,
-        username="sam.patel",
-        role="practitioner",
-        method="password",
-        os_uid=os.getuid(),
-        lasts=timedelta(hours=8),
-        actor="user:sam.patel",
-        purpose="sign-in",
-    )
-    assert store.staff_session("d" * 64) == started and started.expires_at - started.started_at == timedelta(hours=8)
-    store.touch_staff_session("d" * 64, started.started_at + timedelta(minutes=5))
-    touched = store.staff_session("d" * 64)
-    assert touched is not None and touched.last_used_at == started.started_at + timedelta(minutes=5)
-    assert store.end_staff_session("d" * 64, actor="user:sam.patel", purpose="sign-in")
-    assert not store.end_staff_session("d" * 64, actor="user:sam.patel", purpose="sign-in")
-    ended = store.staff_session("d" * 64)
-    assert ended is not None and ended.ended_at is not None
-    assert [event.action for event in store.audit_trail()] == [
-        "user.add",
-        "session.refuse",
-        "session.refuse",
-        "session.refuse",
-        "session.start",
-        "session.end",
-    ]
