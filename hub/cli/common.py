@@ -41,4 +41,3 @@ def secret_from_stdin(what: str) -> str:
     if not line.strip():
         raise UserError(f"Expected the {what} on standard input (one line), but there was none.")
     return line.rstrip("\r\n")
-
