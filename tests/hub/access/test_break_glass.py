@@ -188,6 +188,8 @@ def test_a_manager_reviews_it_once_and_the_note_is_read_only_when_asked(settings
     again = refusal(hub("access", "review", "1", "--inappropriate", "--note", "A second opinion."))
     assert "already reviewed (appropriate)" in again
     assert store.break_glass(1).review == "appropriate"
+    store.close()
+    assert files_containing(settings.home, ["the allocated worker was off", "neighbour reports"]) == {}  # sealed
 
 
 def test_nobody_reviews_their_own_break_glass_and_an_ig_officer_may_review_it(

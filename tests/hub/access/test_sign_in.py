@@ -358,7 +358,9 @@ def test_an_administrator_needs_the_code_from_their_authenticator_app(settings: 
     assert "Signed in as admin.one" in success(
         hub("login", "admin.one", "--password-stdin", stdin=f"{PASSWORD}\n{code}\n")
     )
-    assert "Staff accounts" in success(hub("users", "list"))
+    listed = success(hub("users", "list"))
+    assert "admin.one" in listed and "TOTP" in listed
+    assert "otpauth" not in listed and secret not in listed  # the enrolment address was shown once, at `users add`
 
 
 def test_logout_ends_the_session_and_a_saved_copy_of_its_file_opens_nothing(
