@@ -37,6 +37,7 @@ def add(
 ) -> None:
     """Add a staff account; prints the authenticator enrolment address once, where there is a second factor."""
     from hub.access.credentials import check_password_rules, hash_password, new_totp_secret, totp_address
+    from hub.access.permissions import Permission
     from hub.access.roles import load_access_config
     from hub.access.sessions import os_account
     from hub.store.home import open_store
@@ -60,6 +61,9 @@ def add(
         if role is None:
             raise UserError(f"Give the role with --role ({', '.join(sorted(config.roles))}).")
         signed = signed_in()
+        decision = signed.decision(Permission.USERS_MANAGE)
+        if not decision.allowed:  # refused (and audited) before asking for a password it would not use
+            signed.refuse(Permission.USERS_MANAGE, purpose=USERS_PURPOSE, explanation=decision.explanation)
         store, actor, grant = signed.store, signed.actor, signed
     spec = config.role(role)
     password = secret_from_stdin("password") if password_stdin else _prompted_password()
@@ -81,8 +85,6 @@ def add(
     if grant is None:
         created = create()
     else:
-        from hub.access.permissions import Permission
-
         with grant.permit(Permission.USERS_MANAGE, purpose=USERS_PURPOSE):
             created = create()
     if not created:

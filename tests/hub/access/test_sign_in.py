@@ -27,6 +27,7 @@ import pytest
 import yaml
 from click.testing import Result
 
+from hub.access.guard import AccessRefused
 from hub.access.roles import AccessConfig, load_access_config
 from hub.access.sessions import REFUSED, current_principal, os_account, session_file, sign_in_with_password
 from hub.audit.chain import AuditEvent
@@ -231,6 +232,24 @@ def test_an_administrator_adds_a_practitioner_who_then_signs_in_without_a_second
     assert "Signed in as sam.patel (practitioner)" in success(
         hub("login", "sam.patel", "--password-stdin", stdin=PASSWORD + "\n")
     )
+
+
+def test_someone_who_may_not_manage_accounts_is_refused_before_being_asked_for_a_password(
+    settings: HubSettings, store: HubStore
+) -> None:
+    add_staff(store, "sam.patel", "practitioner")
+    sign_in_as(settings, store, "sam.patel")
+    result = hub("users", "add", "kim.new", "--role", "manager")  # would prompt for the new password
+    assert isinstance(result.exception, AccessRefused), result.output
+    assert "cannot manage staff accounts" in refusal(result) and "Initial password" not in result.output
+    (denied,) = [event for event in store.audit_trail() if event.outcome == "denied"]
+    assert (denied.action, denied.actor, denied.role, denied.basis) == (
+        "user.add",
+        "user:sam.patel",
+        "practitioner",
+        "none",
+    )
+    assert store.staff_user("kim.new") is None
 
 
 # --- Signing in and out -------------------------------------------------------------------------------
