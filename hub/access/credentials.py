@@ -7,6 +7,9 @@ enrolment, as an `otpauth://` address for an authenticator app.
 
 from __future__ import annotations
 
+import hmac
+from datetime import datetime
+
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -56,7 +59,18 @@ def totp_address(secret: str, username: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
 
 
-def totp_matches(secret: str, code: str) -> bool:
-    """A six-digit code from the authenticator app, accepting one 30-second step of clock drift either way."""
+def totp_step(secret: str, code: str, now: datetime) -> int | None:
+    """The 30-second step a six-digit code belongs to (one step of clock drift either way), or None.
+
+    The caller accepts a step only once and only after the last one used (`HubStore.claim_totp_step`),
+    so a code seen over someone's shoulder cannot be replayed within its window.
+    """
     code = code.strip().replace(" ", "")
-    return code.isdigit() and len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None

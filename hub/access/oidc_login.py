@@ -1,7 +1,8 @@
 """`hub login --oidc`: sign in through the council's identity provider, and keep an account record for the person.
 
 The provider vouches for who the person is and, through `role_map`, which hub role they hold. The hub
-keeps a record of each such person (no password: they can sign in only through the provider), so
+keeps a record of each such person, bound to the provider's issuer and subject (never to a username,
+which can be renamed or reassigned), without a password (they sign in only through the provider), so
 allocation, break-glass and the audit trail name them like anyone else. If the provider maps
 someone to several hub roles, the one listed first in roles.yaml is used, and they are told.
 """
@@ -42,19 +43,23 @@ def principal_for(store: HubStore, config: AccessConfig, identity: OidcIdentity,
     role = next(name for name in config.roles if name in identity.roles)
     if len(identity.roles) > 1:
         console.print(f"Your identity provider gives you several hub roles; you are signed in as {role}.")
-    existing = store.staff_user(identity.username)
+    known = store.provider_user(identity.issuer, identity.subject)
+    username = known.username if known is not None else identity.username
+    existing = known or store.staff_user(username)
     if existing is not None and not existing.active:
         raise UserError("Your hub account is disabled; ask an administrator.")
-    if existing is not None and existing.password_hash is not None:
+    if known is None and existing is not None:
         raise UserError(
-            f"The hub already has a local account called {identity.username}; ask an administrator to remove it "
-            "before signing in through the identity provider."
+            f"The hub already has an account called {username} that is not yours (a local account, or someone "
+            "else's from the identity provider); ask an administrator to sort it out before you sign in."
         )
     store.record_provider_user(
-        identity.username,
+        username,
+        issuer=identity.issuer,
+        subject=identity.subject,
         role=role,
         display_name=identity.display_name,
-        actor=f"user:{identity.username}",
+        actor=f"user:{username}",
         purpose=OIDC_PURPOSE,
     )
-    return Principal(identity.username, role, "oidc", config.role(role).restricted_agencies)
+    return Principal(username, role, "oidc", config.role(role).restricted_agencies)

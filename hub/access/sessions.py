@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hub.access.credentials import password_matches, totp_matches
+from hub.access.credentials import password_matches, totp_step
 from hub.access.principal import Principal
 from hub.access.roles import AccessConfig
 from hub.errors import UserError
@@ -61,14 +61,16 @@ def sign_in_with_password(
     second factor. Every refusal is audited and counted; too many in a row lock the account for a while.
     """
     user = store.staff_user(username)
-    actor = f"user:{username}" if user is not None else f"unknown:{os_account()[1]}"
+    # Until the sign-in succeeds nobody is proven: the trail names the computer account that tried, and the
+    # account tried as the object, so an IG search for a person never shows attempts they did not make.
+    actor = f"unverified:{os_account()[1]}"
+    good = password_matches(user.password_hash if user else None, password)  # always, so timing tells nothing
     if user is not None and user.locked_until is not None and user.locked_until > now:
         _refuse(store, config, username, actor)
         raise UserError(
             f"This account is locked after too many failed sign-ins, until {user.locked_until:%H:%M} UTC. "
             "Try again then, or ask an administrator."
         )
-    good = password_matches(user.password_hash if user else None, password)
     if user is None or not good or not user.active:
         _refuse(store, config, username, actor)
         raise UserError(REFUSED)
@@ -80,7 +82,8 @@ def sign_in_with_password(
                 f"The {user.role} role needs a second factor, and this account has none. "
                 "Ask an administrator to enrol one (`hub users add --totp`)."
             )
-        if not totp_matches(secret, code()):
+        step = totp_step(secret, code(), now)
+        if step is None or not store.claim_totp_step(username, step):
             _refuse(store, config, username, actor)
             raise UserError(REFUSED)
         method = "password+totp"

@@ -75,11 +75,24 @@ def list_referrals(
     """Referrals with their RAG rating, when received and who holds them (no personal data)."""
     from rich.table import Table
 
+    from hub.store.access_records import ReferralSummary
+
     signed = signed_in()
     with signed.permit(Permission.REFERRAL_LIST, purpose=LIST_PURPOSE):
         summaries = signed.store.referral_summaries()
+    me = signed.principal.username
+
+    def holder(summary: ReferralSummary) -> str | None:
+        """Who holds it: its allocation, or (for the list's reader) a rota rule that gives it to them."""
+        if summary.allocated_to is None and signed.decision(Permission.HISTORY_READ, summary.referral_id).basis == (
+            "allocated"
+        ):
+            return f"{me} (rota)"
+        return summary.allocated_to
+
+    holders = {summary.referral_id: holder(summary) for summary in summaries}
     if mine:
-        summaries = [summary for summary in summaries if summary.allocated_to == signed.principal.username]
+        summaries = [s for s in summaries if (holders[s.referral_id] or "").split(" ")[0] == me]
     if not summaries:
         console.print("No referrals allocated to you." if mine else "No referrals yet.")
         return
@@ -91,6 +104,6 @@ def list_referrals(
             summary.referral_id,
             summary.rag,
             f"{summary.received_at:%d %b %Y %H:%M}",
-            summary.allocated_to or "[yellow]not allocated[/]",
+            holders[summary.referral_id] or "[yellow]not allocated[/]",
         )
     console.print(table)

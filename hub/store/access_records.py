@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
@@ -19,6 +20,7 @@ from hub.errors import UserError
 from hub.store import audit_log
 from hub.store.access_tables import AllocationRow, BreakGlassRow, StaffSessionRow, StaffUserRow
 from hub.store.audited import AuditedStore
+from hub.store.engine import take_write_lock
 from hub.store.errors import StoreError, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
 from hub.store.tables import ReferralRow
@@ -190,8 +192,30 @@ class AccessRecords(AuditedStore):
             self._audit_plain(session, access, now, AuditAction.USER_ADD, username)
             return True
 
-    def record_provider_user(self, username: str, *, role: str, display_name: str, actor: str, purpose: str) -> None:
-        """Keep the account record of someone the identity provider vouched for (their role as it now says)."""
+    def provider_user(self, issuer: str, subject: str) -> StaffUser | None:
+        """The account of the person the identity provider knows as (issuer, subject), if they signed in before."""
+        with self._sessions() as session:
+            query = select(StaffUserRow).where(StaffUserRow.oidc_issuer == issuer, StaffUserRow.oidc_subject == subject)
+            row = session.scalars(query).first()
+            return None if row is None else _user(row)
+
+    def record_provider_user(
+        self,
+        username: str,
+        *,
+        issuer: str,
+        subject: str,
+        role: str,
+        display_name: str,
+        actor: str,
+        purpose: str,
+    ) -> None:
+        """Keep the account record of someone the identity provider vouched for (their role as it now says).
+
+        The record is bound to the provider's (issuer, subject), which never changes; callers look it up by
+        those first (`provider_user`), so a renamed person keeps their account and a reassigned username
+        never inherits someone else's.
+        """
         with self._audited(actor, purpose) as (session, access, now):
             row = session.get(StaffUserRow, username)
             if row is None:
@@ -201,6 +225,8 @@ class AccessRecords(AuditedStore):
                         role=role,
                         display_name=display_name,
                         password_hash=None,
+                        oidc_issuer=issuer,
+                        oidc_subject=subject,
                         active=True,
                         failed_sign_ins=0,
                         created_at=now,
@@ -208,7 +234,10 @@ class AccessRecords(AuditedStore):
                     )
                 )
                 self._audit_plain(session, access, now, AuditAction.USER_ADD, username)
-            elif (row.role, row.display_name) != (role, display_name):
+                return
+            if (row.oidc_issuer, row.oidc_subject) != (issuer, subject):
+                raise ValueError("the account is bound to another identity")  # callers check first
+            if (row.role, row.display_name) != (role, display_name):
                 row.role, row.display_name = role, display_name
                 self._audit_plain(session, access, now, AuditAction.USER_CHANGE, username)
 
@@ -229,6 +258,20 @@ class AccessRecords(AuditedStore):
             if (row.active, row.role) != before:
                 self._audit_plain(session, access, now, AuditAction.USER_CHANGE, username)
             return _user(row)
+
+    def claim_totp_step(self, username: str, step: int) -> bool:
+        """Use a TOTP step once: True if it is later than the last one this account used (and now records it)."""
+        with self._sessions() as session, session.begin():
+            take_write_lock(session)
+            claimed: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+                update(StaffUserRow)
+                .where(
+                    StaffUserRow.username == username,
+                    (StaffUserRow.totp_last_step.is_(None)) | (StaffUserRow.totp_last_step < step),
+                )
+                .values(totp_last_step=step)
+            )
+            return bool(claimed.rowcount)
 
     def totp_secret(self, username: str) -> str | None:
         """The account's TOTP secret, for checking a code at sign-in (never shown again after enrolment)."""

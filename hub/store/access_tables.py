@@ -29,6 +29,12 @@ class StaffUserRow(Base):
     """argon2id, in its self-describing PHC string; None for an account that signs in only through OIDC."""
     totp_key_id: Mapped[str | None] = mapped_column(ForeignKey("data_keys.key_id"))
     totp_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    """The last TOTP time step accepted: a code is good once, and never one older than the last."""
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    """For someone who signs in through the identity provider: who it says they are, which never changes
+    (a username can be renamed or reassigned)."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -33,10 +33,12 @@ from tests.staff import PASSWORD, add_staff, hub_command, success
 USERNAME = "robin.example@council.example"
 
 
-def identity(*roles: str, name: str = "Robin Example", username: str = USERNAME) -> OidcIdentity:
+def identity(
+    *roles: str, name: str = "Robin Example", username: str = USERNAME, subject: str = "staff-0101"
+) -> OidcIdentity:
     return OidcIdentity(
         issuer="https://login.council.example",
-        subject="staff-0101",
+        subject=subject,
         username=username,
         display_name=name,
         roles=frozenset(roles),
@@ -113,11 +115,21 @@ def test_a_name_held_by_a_local_password_account_is_refused(store: HubStore, con
     add_staff(store, "sam.patel", "practitioner")
     before = store.staff_user("sam.patel")
     terminal, _ = console()
-    with pytest.raises(UserError, match=r"already has a local account called sam\.patel") as error:
+    with pytest.raises(UserError, match=r"already has an account called sam\.patel that is not yours") as error:
         principal_for(store, config, identity("manager", username="sam.patel"), console=terminal)
     assert "\n" not in str(error.value)
     assert store.staff_user("sam.patel") == before  # not taken over: same role, same password
     assert store.audit_trail(action="user.change") == []
+
+
+def test_the_account_follows_the_providers_subject_not_the_username(store: HubStore, config: AccessConfig) -> None:
+    terminal, _ = console()
+    first = principal_for(store, config, identity("practitioner"), console=terminal)
+    renamed = principal_for(store, config, identity("practitioner", username="robin.married"), console=terminal)
+    assert renamed.username == first.username == USERNAME  # a renamed person keeps their account and trail
+    with pytest.raises(UserError, match="not yours"):  # the old name reassigned to someone else: not inherited
+        principal_for(store, config, identity("manager", subject="staff-0202"), console=terminal)
+    assert store.staff_user("robin.married") is None
 
 
 def test_a_disabled_account_is_refused(settings: HubSettings, store: HubStore, config: AccessConfig) -> None:
