@@ -31,9 +31,10 @@ What each fault is, and what a check that meets it every time ends with:
 A one-off slow answer is two requests slower than the read timeout (a timeout each, then healthy).
 
 Housing is tuned so these stay quick: a 1 s read timeout (0.3 s when every request hangs), each
-request sent at most twice (a `Retry-After` honoured up to 0.25 s), two attempts per check a second
-apart, and a circuit breaker that does not open during a run, except where a test lowers its
-threshold to prove the first cause survives it. Every agency's client-side rate limit is lifted, and
+request sent at most twice (a `Retry-After` honoured up to 0.25 s), two attempts per check a tenth of
+a second apart (with a longer delay `dag.test` sits out a whole second once the other tasks have run),
+and a circuit breaker that does not open during a run, except where a test lowers its threshold to
+prove the first cause survives it. Every agency's client-side rate limit is lifted, and
 police and education answer at once except in the duplicate test (see `asynchronous`).
 """
 
@@ -85,7 +86,7 @@ HOUSING = {
         "jitter_seconds": 0.0,
         "max_retry_after_seconds": 0.25,
     },
-    "check_retry": {"tries": CHECK_TRIES, "delay": "1s", "max_delay": "1s"},
+    "check_retry": {"tries": CHECK_TRIES, "delay": "0.1s", "max_delay": "0.1s"},
     "circuit_breaker": {"failure_threshold": 50, "reset_after": "30s"},
 }
 UNLIMITED = {"per_second": 1000, "burst": 1000}

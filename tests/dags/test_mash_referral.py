@@ -160,7 +160,7 @@ def with_quick_retries(config_dir: Path, agency_id: str, tries: int = 2) -> None
     registry = yaml.safe_load((config_dir / "agencies.yaml").read_text())
     for entry in registry["agencies"]:
         if entry["id"] == agency_id:
-            entry["check_retry"] = {"tries": tries, "delay": "1s", "max_delay": "2s"}
+            entry["check_retry"] = {"tries": tries, "delay": "0.1s", "max_delay": "0.2s"}
     (config_dir / "agencies.yaml").write_text(yaml.safe_dump(registry, sort_keys=False))
 
 
