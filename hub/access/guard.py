@@ -109,6 +109,14 @@ class SignedIn:
             )
         raise AccessRefused(explanation)
 
+    @contextmanager
+    def reading_history(self, referral_id: str, purpose: str | None = None) -> Iterator[str]:
+        """Permit reading a referral's history for a purpose from roles.yaml (the default if None); yields the
+        purpose code to record with every read inside the block."""
+        why = self.config.purpose(purpose)
+        with self.permit(Permission.HISTORY_READ, referral_id, purpose=why):
+            yield why
+
     def may(self, permission: Permission, referral_id: str | None = None) -> bool:
         """Whether the person may (for filtering a list); nothing is audited."""
         return self.decision(permission, referral_id).allowed

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from hub.access.permissions import Permission
 from hub.cli.common import PurposeOption, console, signed_in
 
 app = typer.Typer(help="Read compiled family histories.", no_args_is_help=True)
@@ -26,8 +25,7 @@ def show(
     from hub.chronology.reading import show_history
 
     signed = signed_in()
-    why = signed.config.purpose(purpose)
-    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
+    with signed.reading_history(referral_id, purpose) as why:
         show_history(
             signed.settings,
             referral_id,
@@ -57,8 +55,7 @@ def diff(
     from hub.chronology.diff_reading import diff_histories
 
     signed = signed_in()
-    why = signed.config.purpose(purpose)
-    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
+    with signed.reading_history(referral_id, purpose) as why:
         diff_histories(
             signed.settings,
             referral_id,

@@ -41,8 +41,7 @@ def submit(
         )
     if wait:
         status = follow_run(client, run_id, console, until=due_time(settings, referral_id))
-        why = signed.config.purpose(None)
-        with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
+        with signed.reading_history(referral_id) as why:
             show_history(
                 settings, referral_id, actor=signed.actor, clearance=signed.clearance, console=console, purpose=why
             )

@@ -121,8 +121,7 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
             forget_sandboxes(settings)
     console.print("5/5 Family history:")
     report = settings.reports_dir / f"{referral_id}.html"
-    why = signed.config.purpose(None)
-    with signed.permit(Permission.HISTORY_READ, referral_id, purpose=why):
+    with signed.reading_history(referral_id) as why:
         show_history(
             settings,
             referral_id,

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
 from hub.crypto import decrypt, encrypt, row_aad
@@ -189,7 +188,7 @@ class AccessRecords(AuditedStore):
                 row.totp_ciphertext = encrypt(key, totp_secret.encode("ascii"), row_aad("staff-totp", username))
             session.add(row)
             session.flush()
-            self._audit_plain(session, access, now, AuditAction.USER_ADD, username)
+            self._audit(session, access, now, AuditAction.USER_ADD, username, None)
             return True
 
     def provider_user(self, issuer: str, subject: str) -> StaffUser | None:
@@ -233,13 +232,13 @@ class AccessRecords(AuditedStore):
                         created_by=actor,
                     )
                 )
-                self._audit_plain(session, access, now, AuditAction.USER_ADD, username)
+                self._audit(session, access, now, AuditAction.USER_ADD, username, None)
                 return
             if (row.oidc_issuer, row.oidc_subject) != (issuer, subject):
                 raise ValueError("the account is bound to another identity")  # callers check first
             if (row.role, row.display_name) != (role, display_name):
                 row.role, row.display_name = role, display_name
-                self._audit_plain(session, access, now, AuditAction.USER_CHANGE, username)
+                self._audit(session, access, now, AuditAction.USER_CHANGE, username, None)
 
     def change_staff_user(
         self, username: str, *, active: bool | None = None, role: str | None = None, actor: str, purpose: str
@@ -256,7 +255,7 @@ class AccessRecords(AuditedStore):
             row.active = row.active if active is None else active
             row.role = row.role if role is None else role
             if (row.active, row.role) != before:
-                self._audit_plain(session, access, now, AuditAction.USER_CHANGE, username)
+                self._audit(session, access, now, AuditAction.USER_CHANGE, username, None)
             return _user(row)
 
     def claim_totp_step(self, username: str, step: int) -> bool:
@@ -295,7 +294,7 @@ class AccessRecords(AuditedStore):
                     row.failed_sign_ins = 0
             # An unknown name is not recorded: it may be a password typed into the wrong prompt.
             object_id = username if row is not None else "(unknown account)"
-            self._audit_plain(session, access, now, AuditAction.SESSION_REFUSE, object_id, outcome="denied")
+            self._audit(session, access, now, AuditAction.SESSION_REFUSE, object_id, None, outcome="denied")
 
     # Sessions
 
@@ -329,7 +328,7 @@ class AccessRecords(AuditedStore):
                 ended_at=None,
             )
             session.add(row)
-            self._audit_plain(session, access, now, AuditAction.SESSION_START, username)
+            self._audit(session, access, now, AuditAction.SESSION_START, username, None)
             return _session(row)
 
     def staff_session(self, token_digest: str) -> StaffSession | None:
@@ -351,7 +350,7 @@ class AccessRecords(AuditedStore):
             if row is None or row.ended_at is not None:
                 return False
             row.ended_at = now
-            self._audit_plain(session, access, now, AuditAction.SESSION_END, row.username)
+            self._audit(session, access, now, AuditAction.SESSION_END, row.username, None)
             return True
 
     # Allocation
@@ -494,30 +493,7 @@ class AccessRecords(AuditedStore):
     ) -> None:
         """Audit an attempt that was refused (outcome `denied`): refusals are evidence too."""
         with self._audited(actor, purpose) as (session, access, now):
-            audit_log.append(
-                session,
-                access,
-                action=action,
-                object_id=object_id,
-                referral_id=referral_id,
-                occurred_at=now,
-                outcome="denied",
-            )
-
-    def _audit_plain(
-        self,
-        session: Session,
-        access: audit_log.Access,
-        now: datetime,
-        action: AuditAction,
-        object_id: str,
-        *,
-        outcome: str = "success",
-    ) -> None:
-        """An audit event about an account or session rather than a referral."""
-        audit_log.append(
-            session, access, action=action, object_id=object_id, referral_id=None, occurred_at=now, outcome=outcome
-        )
+            self._audit(session, access, now, action, object_id, referral_id, outcome="denied")
 
 
 class BreakGlassAlreadyReviewed(StoreError, UserError):

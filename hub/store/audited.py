@@ -163,10 +163,15 @@ class AuditedStore:
         now: datetime,
         action: AuditAction,
         object_id: str,
-        referral_id: str,
+        referral_id: str | None,
         record_digest: str | None = None,
+        *,
+        outcome: str = "success",
     ) -> None:
-        """Add one event; a write passes `record_digest`, the digest of what it wrote (`hub.store.bound_rows`)."""
+        """Add one event; a write passes `record_digest`, the digest of what it wrote (`hub.store.bound_rows`).
+
+        `referral_id` is None for events about an account or a session; `outcome` is `denied` for a refusal.
+        """
         audit_log.append(
             session,
             access,
@@ -175,6 +180,7 @@ class AuditedStore:
             referral_id=referral_id,
             occurred_at=now,
             record_digest=record_digest,
+            outcome=outcome,
         )
 
     def _stored_key(self, session: Session, key_id: str) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import sqlite3
 import webbrowser
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -44,18 +43,6 @@ def identity(
         roles=frozenset(roles),
         claims_roles=frozenset(roles),
     )
-
-
-@pytest.fixture
-def settings(hub_home: Path) -> HubSettings:
-    return HubSettings.from_env()
-
-
-@pytest.fixture
-def store(settings: HubSettings) -> Iterator[HubStore]:
-    opened = open_store(settings)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

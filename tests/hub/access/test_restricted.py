@@ -57,11 +57,6 @@ def chronology(*entries: ChronologyEntry) -> Chronology:
 
 
 @pytest.fixture
-def settings(hub_home: Path) -> HubSettings:
-    return HubSettings.from_env()
-
-
-@pytest.fixture
 def store(settings: HubSettings) -> Iterator[HubStore]:
     """Version 1 of Amara's chronology holds an ordinary police record; version 2 adds the restricted one."""
     opened = open_store(settings)

@@ -17,7 +17,6 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,18 +41,6 @@ from tests.staff import hub_command as hub
 
 HUB = str(Path(sys.executable).parent / "hub")
 BOOTSTRAP_ONLY = "--bootstrap works only while there are no users"
-
-
-@pytest.fixture
-def settings(hub_home: Path) -> HubSettings:
-    return HubSettings.from_env()
-
-
-@pytest.fixture
-def store(settings: HubSettings) -> Iterator[HubStore]:
-    opened = open_store(settings)
-    yield opened
-    opened.close()
 
 
 def config(settings: HubSettings) -> AccessConfig:
