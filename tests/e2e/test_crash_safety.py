@@ -150,7 +150,9 @@ def quiet() -> Console:
     return Console(file=io.StringIO(), width=200)
 
 
-def submit(stack: Stack, referral_id: str, *, console: Console | None = None, through_runtime_file: bool = False):
+def submit(
+    stack: Stack, referral_id: str, *, console: Console | None = None, through_runtime_file: bool = False
+) -> tuple[str, AirflowClient]:
     """The sample family under a new referral id, submitted as `hub referral submit` does; (run id, client)."""
     document = {**FAMILY, "referral_id": referral_id}
     file = stack.folder / f"{referral_id}.json"
