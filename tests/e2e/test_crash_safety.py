@@ -27,7 +27,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, closing, contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -221,7 +221,7 @@ def worker_and_task(stack: Stack, ti_id: str) -> tuple[Process, Process] | None:
 
 
 @contextmanager
-def waiting_on_the_store(stack: Stack, ti_id: str, *, lock_first: bool = False) -> Iterator[tuple[Process, Process]]:
+def waiting_on_the_store(stack: Stack, ti_id: str) -> Iterator[tuple[Process, Process]]:
     """A task instance's worker and task process, once the task's own code waits for the hub's database.
 
     Once the task process runs, this holds the database's write lock (other writers wait, up to the
@@ -229,17 +229,9 @@ def waiting_on_the_store(stack: Stack, ti_id: str, *, lock_first: bool = False) 
     DAG and importing the step), and the step's next write then waits for the lock: half a second
     after the database is open, the task is certainly waiting there. The lock is held until the block
     ends, so kill it inside.
-
-    `lock_first` takes the lock before looking for the processes, for a task that may already be on its
-    way: on a busy machine its process could otherwise reach its write while this waits for the lock.
     """
-    with ExitStack() as held:
-        if lock_first:
-            held.enter_context(hub_database_locked(stack.settings))
-        found = functools.partial(worker_and_task, stack, ti_id)
-        worker, task = wait_for("the task's processes", found, timeout=120, interval=0.05)
-        if not lock_first:
-            held.enter_context(hub_database_locked(stack.settings))
+    worker, task = wait_for("the task's processes", lambda: worker_and_task(stack, ti_id), timeout=120, interval=0.05)
+    with hub_database_locked(stack.settings):
         database = stack.settings.home / "hub.db"
         wait_for("the task to open the hub's database", lambda: has_open(task, database), timeout=30)
         time.sleep(0.5)
@@ -430,7 +422,7 @@ def test_processes_killed_during_plan_and_during_assemble_are_run_again_and_stor
 
     assemble = wait_for("every check to end", assemble_is_next, timeout=RUN_TIMEOUT_SECONDS, interval=0.2)
     print(f"plan killed: the checks had all ended {time.monotonic() - plan_killed_at:.0f} s later")
-    with waiting_on_the_store(stack, assemble["id"], lock_first=True) as (_, task):
+    with waiting_on_the_store(stack, assemble["id"]) as (_, task):
         assert kill9([task]) == [task]
         assert stage(stack, referral_id) is ChecksStage.IN_PROGRESS  # killed before it closed the checks
     assemble_killed_at = time.monotonic()
