@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -95,17 +96,21 @@ def test_every_access_in_the_demo_is_audited_and_the_chain_verifies(
     login = [HUB, "login", "demo.ig", "--password-stdin"]
     signed_in = subprocess.run(login, input=accounts["demo.ig"] + "\n", capture_output=True, text=True, env=environment)
     assert signed_in.returncode == 0, signed_in.stderr
-    trail = subprocess.run([HUB, "audit", "show", "REF-2026-000417"], capture_output=True, text=True, env=environment)
+    shown = subprocess.run([HUB, "audit", "show", "REF-2026-000417"], capture_output=True, text=True, env=environment)
+    assert shown.returncode == 0, shown.stderr
+    search = [HUB, "audit", "search", "--referral", "REF-2026-000417", "--json"]
+    trail = subprocess.run(search, capture_output=True, text=True, env=environment)
     assert trail.returncode == 0, trail.stderr
-    for actor, action in [
-        ("user:demo.practitioner (practitioner)", "referral.create"),
-        ("user:demo.practitioner (practitioner)", "referral.allocate"),
-        ("service:pipeline (service)", "referral.read"),
-        ("service:pipeline (service)", "reply.write"),
-        ("service:pipeline (service)", "chronology.write"),
-        ("user:demo.practitioner (practitioner)", "chronology.read"),
+    seen = {(event["actor"], event["role"], event["action"]) for event in map(json.loads, trail.stdout.splitlines())}
+    for who, action in [
+        (("user:demo.practitioner", "practitioner"), "referral.create"),
+        (("user:demo.practitioner", "practitioner"), "referral.allocate"),
+        (("service:pipeline", "service"), "referral.read"),
+        (("service:pipeline", "service"), "reply.write"),
+        (("service:pipeline", "service"), "chronology.write"),
+        (("user:demo.practitioner", "practitioner"), "chronology.read"),
     ]:
-        assert any(actor in line and action in line for line in trail.stdout.splitlines()), (actor, action)
+        assert (*who, action) in seen, (who, action)
     # Agencies add their own gateways (e.g. health data's Art 9 condition), so bases differ by event,
     # but every access rests on the safeguarding statutes.
     events = open_store(HubSettings.from_env({"HUB_HOME": str(home)})).audit_trail(referral_id="REF-2026-000417")
