@@ -26,8 +26,9 @@ import signal
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -221,21 +222,41 @@ def worker_and_task(stack: Stack, ti_id: str) -> tuple[Process, Process] | None:
 
 
 @contextmanager
-def waiting_on_the_store(stack: Stack, ti_id: str) -> Iterator[tuple[Process, Process]]:
+def waiting_on_the_store(stack: Stack, ti_id: str, *, lock_first: bool = False) -> Iterator[tuple[Process, Process]]:
     """A task instance's worker and task process, once the task's own code waits for the hub's database.
 
-    Once the task process runs, this holds the database's write lock (other writers wait, up to the
+    Once the task process runs (or, with `lock_first`, at once, for a task that may otherwise finish
+    before its process is found), this holds the database's write lock (other writers wait, up to the
     store's 30 s busy timeout). The task opens the database only inside its step (after parsing the
     DAG and importing the step), and the step's next write then waits for the lock: half a second
     after the database is open, the task is certainly waiting there. The lock is held until the block
     ends, so kill it inside.
     """
-    worker, task = wait_for("the task's processes", lambda: worker_and_task(stack, ti_id), timeout=120, interval=0.05)
-    with hub_database_locked(stack.settings):
+    with ExitStack() as held:
+        if lock_first:
+            held.enter_context(hub_database_locked(stack.settings))
+        worker, task = wait_for(
+            "the task's processes", lambda: worker_and_task(stack, ti_id), timeout=120, interval=0.05
+        )
+        if not lock_first:
+            held.enter_context(hub_database_locked(stack.settings))
         database = stack.settings.home / "hub.db"
         wait_for("the task to open the hub's database", lambda: has_open(task, database), timeout=30)
         time.sleep(0.5)
         yield worker, task
+
+
+def metadata_task_instance(stack: Stack, run_id: str, task_id: str) -> dict[str, Any] | None:
+    """An unmapped task instance's id and state, read from Airflow's own database: a poll cheap enough to catch
+    a task between being scheduled and running (the REST API signs in for every call, which takes seconds on a
+    busy machine)."""
+    database = f"file:{stack.settings.airflow_home / 'airflow.db'}?mode=ro"
+    with closing(sqlite3.connect(database, uri=True, timeout=30)) as connection:
+        row = connection.execute(
+            "SELECT id, state FROM task_instance WHERE run_id = ? AND task_id = ? AND map_index = -1",
+            (run_id, task_id),
+        ).fetchone()
+    return None if row is None else {"id": str(uuid.UUID(row[0])), "state": row[1]}  # stored as bare hex
 
 
 @contextmanager
@@ -417,12 +438,12 @@ def test_processes_killed_during_plan_and_during_assemble_are_run_again_and_stor
     plan_never_survives.start(stack)  # while Airflow waits for the killed plan's heartbeat
 
     def assemble_is_next() -> dict[str, Any] | None:  # every check has ended; assemble has yet to write
-        instance = task_instance(stack, run_id, "assemble")
-        return instance if instance["state"] in ("scheduled", "queued", "running") else None
+        instance = metadata_task_instance(stack, run_id, "assemble")
+        return instance if instance is not None and instance["state"] in ("scheduled", "queued", "running") else None
 
-    assemble = wait_for("every check to end", assemble_is_next, timeout=RUN_TIMEOUT_SECONDS, interval=0.2)
+    assemble = wait_for("every check to end", assemble_is_next, timeout=RUN_TIMEOUT_SECONDS, interval=0.05)
     print(f"plan killed: the checks had all ended {time.monotonic() - plan_killed_at:.0f} s later")
-    with waiting_on_the_store(stack, assemble["id"]) as (_, task):
+    with waiting_on_the_store(stack, assemble["id"], lock_first=True) as (_, task):
         assert kill9([task]) == [task]
         assert stage(stack, referral_id) is ChecksStage.IN_PROGRESS  # killed before it closed the checks
     assemble_killed_at = time.monotonic()

@@ -161,9 +161,14 @@ def test_an_existing_database_file_left_open_is_closed_when_the_store_opens_it(t
         store.close()
 
 
-def process_umask(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("Umask:")), 8)
+def process_umask(pid: int) -> int | None:
+    """The process's umask; None once it has exited (a zombie's status has no umask, a reaped one no status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except FileNotFoundError:
+        return None
+    found = [line.split()[1] for line in status.splitlines() if line.startswith("Umask:")]
+    return int(found[0], 8) if found else None
 
 
 def test_the_hub_command_runs_with_umask_077_and_closes_an_older_home(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ listening socket of every process it started is read from /proc.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import re
@@ -21,9 +22,9 @@ import pytest
 import requests
 import yaml
 
-from hub.checks.airflow_api import AirflowApi
+from hub.checks.airflow_api import AirflowApi, AirflowClient
 from hub.settings import REPO_ROOT, HubSettings
-from tests.hub.cli.test_bad_input import HUB
+from tests.hub.cli.test_bad_input import HUB, assert_clean_refusal, run_hub
 from tests.hub.test_file_modes import open_to_others, process_umask
 
 AIRFLOW_LOG_PORTS = (8793, 8794)
@@ -119,7 +120,9 @@ def scheduler_hostnames(api: AirflowApi) -> set[str]:
 
 
 @pytest.mark.airflow
-def test_hub_airflow_up_listens_on_loopback_only_and_keeps_airflows_files_owner_only(tmp_path: Path) -> None:
+def test_hub_airflow_up_listens_on_loopback_only_keeps_airflows_files_owner_only_and_runs_once_per_home(
+    tmp_path: Path,
+) -> None:
     home = tmp_path / "home"
     settings = HubSettings.from_env({"HUB_HOME": str(home)})
     environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "200"}
@@ -151,14 +154,30 @@ def test_hub_airflow_up_listens_on_loopback_only_and_keeps_airflows_files_owner_
         assert any(listener.port == int(api.base_url.rsplit(":", 1)[1]) for listener in listening)
 
         secret = (settings.airflow_home / "secret.key").read_text(encoding="utf-8").strip()
-        served = served_log(log_servers[0].port, secret, "services/scheduler.log")
-        assert served.status_code == 200 and served.text
-        assert served_log(log_servers[0].port, "not-the-secret" * 8, "services/scheduler.log").status_code == 403
+        # A finished log (the scheduler's own grows while it is served, and a growing file can end short).
+        finished = settings.airflow_home / "logs" / "finished-task.log"
+        finished.write_text("a finished task's log\n", encoding="utf-8")
+        finished.chmod(0o600)  # written by this test, whose umask is not the hub's
+        served = served_log(log_servers[0].port, secret, finished.name)
+        assert served.status_code == 200 and served.text == "a finished task's log\n"
+        assert served_log(log_servers[0].port, "not-the-secret" * 8, finished.name).status_code == 403
         assert scheduler_hostnames(api) == {"127.0.0.1"}
 
-        assert {pid: process_umask(pid) for pid in ours} == dict.fromkeys(ours, 0o077)
+        umasks = {pid: process_umask(pid) for pid in ours}
+        alive = {pid: umask for pid, umask in umasks.items() if umask is not None}  # not those exited meanwhile
+        assert alive and alive == dict.fromkeys(alive, 0o077)
         assert (settings.airflow_home / "airflow.db").exists() and any((settings.airflow_home / "logs").rglob("*.log"))
         assert open_to_others(home) == []
+
+        # A second `hub airflow up` on the same home refuses in one line and leaves the first serving, its
+        # published address and passwords untouched (one Airflow start serves both questions: suite time).
+        published = digest(settings.airflow_api_file)
+        passwords = digest(settings.airflow_home / "passwords.json")
+        second = run_hub("airflow", "up", home=home)
+        assert_clean_refusal(second, "Airflow is already running for this HUB_HOME", api.base_url, "hub airflow up")
+        assert digest(settings.airflow_api_file) == published
+        assert digest(settings.airflow_home / "passwords.json") == passwords
+        assert up.poll() is None and AirflowClient(api).dag_is_ready(patient=True)
     finally:
         up.send_signal(signal.SIGINT)
         try:
@@ -166,6 +185,11 @@ def test_hub_airflow_up_listens_on_loopback_only_and_keeps_airflows_files_owner_
         except subprocess.TimeoutExpired:
             up.kill()
     assert up.returncode == 0
+    assert not settings.airflow_api_file.exists()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_compose_never_publishes_airflows_log_servers_on_the_host() -> None:
