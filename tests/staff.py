@@ -80,8 +80,17 @@ def signed_in_home(
 def hub_command(*args: str, stdin: str | None = None, **env: str) -> Result:
     """`hub ARGS` run in this process (typer's CliRunner, the real app), 200 columns wide unless `COLUMNS` says."""
     from hub.cli import app
+    from hub.cli.common import console
 
-    return CliRunner().invoke(app, list(args), input=stdin, env={"COLUMNS": "200", **env})
+    environment = {"COLUMNS": "200", **env}
+    # The console was made when `hub.cli` was imported, under whatever terminal the test run had then (a
+    # parallel worker has none): give it this command's width, as a new process would take it.
+    width = console._width
+    console.width = int(environment["COLUMNS"])
+    try:
+        return CliRunner().invoke(app, list(args), input=stdin, env=environment)
+    finally:
+        console._width = width
 
 
 def refusal(result: Result) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -165,8 +166,22 @@ def read_access_config(path: Path) -> AccessConfig:
 
 
 def load_access_config(settings: HubSettings) -> AccessConfig:
-    """The roles file `settings` points at; a `UserError` if it is wrong."""
+    """The roles file `settings` points at; a `UserError` if it is wrong.
+
+    Read again whenever the file changes (by its modification time and size), and otherwise once per
+    process: a long-running service or a web application asks on every request.
+    """
+    path = roles_file(settings)
     try:
-        return read_access_config(roles_file(settings))
+        status = path.stat()
+        return _read_once(path, status.st_mtime_ns, status.st_size)
+    except OSError:
+        return _read_once(path, 0, 0)  # the read says what is wrong with the path, in one line
+
+
+@lru_cache(maxsize=8)
+def _read_once(path: Path, _mtime_ns: int, _size: int) -> AccessConfig:
+    try:
+        return read_access_config(path)
     except ConfigFileError as error:
         raise UserError(str(error)) from None
