@@ -30,7 +30,8 @@ from hub.deadlines.calendar import WorkingCalendar
 
 RECORD_ACTIONS = frozenset(
     {
-        AuditAction.REFERRAL_CREATE,
+        # Not REFERRAL_CREATE: submitting a referral is making a record, not using one, and its submitter is
+        # allocated to it in the same breath (where roles.yaml says so).
         AuditAction.REFERRAL_READ,
         AuditAction.REPLY_WRITE,
         AuditAction.REPLIES_READ,
