@@ -162,3 +162,25 @@ def home_with_trail(settings: HubSettings) -> Trail:
         return write_trail(store, clock)
     finally:
         store.close()
+
+
+def audit_event(**fields: object) -> AuditEvent:
+    """One event made by hand (for what the store would never write, or a report fed directly), `fields` overriding."""
+    values: dict[str, object] = {
+        "seq": 1,
+        "occurred_at": datetime(2026, 3, 2, 10, tzinfo=UTC),
+        "actor": "user:sam.patel",
+        "role": "practitioner",
+        "action": AuditAction.REFERRAL_READ.value,
+        "object_type": "referral",
+        "object_id": "REF-1",
+        "referral_id": "REF-1",
+        "purpose": "mash_enquiry",
+        "lawful_basis": "basis",
+        "basis": "allocated",
+        "outcome": "success",
+        "record_digest": None,
+        "leaf_hash": "0" * 64,
+        **fields,
+    }
+    return AuditEvent(**values)  # type: ignore[arg-type]

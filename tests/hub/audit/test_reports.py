@@ -23,6 +23,7 @@ from tests.hub.audit.ig_trail import (
     Clock,
     Trail,
     as_person,
+    audit_event,
     referral,
     sign_in,
     write_trail,
@@ -165,29 +166,7 @@ def test_cli_report_refuses_bad_dates_and_a_role_without_audit_read(ig_home: tup
 
 def test_submitting_a_referral_is_not_access_without_allocation() -> None:
     """Its submitter makes the record (and is allocated to it at once); reading it later is what counts."""
-    from datetime import UTC, datetime
-
-    from hub.audit import AuditEvent
-
-    def event(seq: int, action: str, basis: str) -> AuditEvent:
-        return AuditEvent(
-            seq=seq,
-            occurred_at=datetime(2026, 3, 2, 10, tzinfo=UTC),
-            actor="user:sam.patel",
-            role="practitioner",
-            action=action,
-            object_type="referral",
-            object_id="REF-1",
-            referral_id="REF-1",
-            purpose="referral_intake",
-            lawful_basis="basis",
-            basis=basis,
-            outcome="success",
-            record_digest=None,
-            leaf_hash="0" * 64,
-        )
-
-    submitted = ig_report([event(1, "referral.create", "role")], calendar=CALENDAR)
-    assert submitted.unallocated == []
-    read = ig_report([event(1, "referral.create", "role"), event(2, "referral.read", "role")], calendar=CALENDAR)
-    assert [access.referral_id for access in read.unallocated] == ["REF-1"]
+    created = audit_event(seq=1, action="referral.create", basis="role")
+    read = audit_event(seq=2, action="referral.read", basis="role")
+    assert ig_report([created], calendar=CALENDAR).unallocated == []
+    assert [access.referral_id for access in ig_report([created, read], calendar=CALENDAR).unallocated] == ["REF-1"]
