@@ -90,6 +90,8 @@ class Evaluation:
     """(line number, what is wrong)."""
     unusable: list[str] = field(default_factory=list)
     """One note per unusable query or candidate: where, and why."""
+    set_aside: list[str] = field(default_factory=list)
+    """One note per field left out of a record because its value was unusable; the record was still judged."""
     seconds: float = 0.0
 
     def figures(self) -> dict[str, float | int | None]:
@@ -110,6 +112,7 @@ class Evaluation:
 
 def _judge_case(linker: Linker, case: Case, number: int, evaluation: Evaluation) -> None:
     kind = evaluation.by_kind[case.kind]
+    evaluation.set_aside += [f"line {number} (case {case.case_id}), {note}" for note in case.set_aside]
     try:
         query: LinkageRecord | None = from_interchange_person(case.query, "query")
     except UnusableRecord as refusal:
@@ -223,7 +226,7 @@ def print_evaluation(evaluation: Evaluation, *, as_json: bool, out: Console, err
     """Figures on `out` (a table, or one JSON object); malformed lines and refusals on `err`."""
     for number, problem in evaluation.malformed:
         err.print(f"line {number}: malformed, skipped: {problem}", markup=False, soft_wrap=True)
-    for note in evaluation.unusable:
+    for note in [*evaluation.set_aside, *evaluation.unusable]:
         err.print(note, markup=False, soft_wrap=True)
     if as_json:
         out.print(json.dumps(evaluation.figures()), markup=False, highlight=False, soft_wrap=True)
@@ -234,3 +237,8 @@ def print_evaluation(evaluation: Evaluation, *, as_json: bool, out: Console, err
         out.print(f"{len(evaluation.malformed)} malformed line(s) skipped (listed on stderr).")
     if evaluation.unusable:
         out.print(f"{len(evaluation.unusable)} unusable record(s) counted as not linked (listed on stderr).")
+    if evaluation.set_aside:
+        out.print(
+            f"{len(evaluation.set_aside)} unusable field(s) left out of their records, which were still judged "
+            "(listed on stderr)."
+        )

@@ -3,6 +3,9 @@
     {"case_id": "...", "query": PERSON, "candidates": [PERSON + {"record_id": "...", "label": true|false}, ...]}
 
 A line that does not follow it raises `MalformedCase`, whose message names the field, never a value.
+A bad value in one record's field (a birth date that is no date, such as 2019-02-30) is not a broken
+line: that field is left out of that record, with a note, and the case and its other records are
+judged as usual, as the hub treats an agency's bad field.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from hub.linkage.records import InterchangePerson, describe_document_problem
+from hub.linkage.records import BirthDate, InterchangePerson, describe_document_problem
 
 
 class MalformedCase(ValueError):
@@ -37,6 +40,8 @@ class Case:
     case_id: str
     query: InterchangePerson
     candidates: tuple[CandidateDocument, ...]
+    set_aside: tuple[str, ...] = ()
+    """One note per field left out because its value was unusable ("candidate R2: birth_date")."""
 
     @property
     def kind(self) -> str:
@@ -52,8 +57,35 @@ def parse_case(line: str) -> Case:
         raise MalformedCase(f"not valid JSON (column {error.colno})") from None
     if not isinstance(document, dict):
         raise MalformedCase("not a JSON object")
+    set_aside = _set_aside_unusable_fields(document)
     try:
         case = CaseDocument.model_validate(document)
     except ValidationError as error:
         raise MalformedCase(describe_document_problem(error)) from None
-    return Case(case.case_id, case.query, tuple(case.candidates))
+    return Case(case.case_id, case.query, tuple(case.candidates), tuple(set_aside))
+
+
+def _set_aside_unusable_fields(document: dict[str, object]) -> list[str]:
+    """Clear each record's birth date that is a string but no date, in place; a note per field cleared.
+
+    A value of the wrong type (a number, a list) still makes the line malformed: that is a broken
+    file, not a record's bad value.
+    """
+    notes = []
+    records = [("query", document.get("query"))]
+    candidates = document.get("candidates")
+    if isinstance(candidates, list):
+        records += [(f"candidate {_record_id(candidate)}", candidate) for candidate in candidates]
+    for where, record in records:
+        if isinstance(record, dict) and isinstance(value := record.get("birth_date"), str):
+            try:
+                BirthDate.parse(value)
+            except ValueError:
+                record["birth_date"] = None
+                notes.append(f"{where}: birth_date is not a date, so it was left out")
+    return notes
+
+
+def _record_id(candidate: object) -> str:
+    record_id = candidate.get("record_id") if isinstance(candidate, dict) else None
+    return record_id if isinstance(record_id, str) and record_id else "(no record_id)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -71,8 +72,14 @@ def test_up_refuses_a_bad_settings_file(tmp_path: Path) -> None:
 
 
 def _free_base_port() -> int:
-    """A base port with the three above it free too (checked by binding each)."""
-    for base in range(20000, 60000, 97):
+    """A base port with the three above it free too (checked by binding each).
+
+    The search starts at a random place, so tests running at once on other processes (pytest-xdist) do not
+    all find the same free ports and race to bind them.
+    """
+    bases = list(range(20000, 60000, 97))
+    start = random.randrange(len(bases))
+    for base in bases[start:] + bases[:start]:
         sockets = []
         try:
             for port in range(base, base + 4):
