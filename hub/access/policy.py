@@ -38,7 +38,7 @@ WHAT = {
 class Decision:
     allowed: bool
     basis: str
-    """What the audit trail records as the grounds: `allocated`, `break-glass:<n>`, `role`, `service`, or `none`."""
+    """What the audit trail records as the grounds: `allocated`, `break-glass:<n>`, `role`, or `none`."""
     explanation: str = ""
     """For a refusal: one line saying why, and what to do next."""
 
@@ -54,8 +54,6 @@ def decide(
     time_zone: Callable[[], tzinfo],
 ) -> Decision:
     """The decision for one action; `time_zone` (the council's) is asked only when a rota rule needs it."""
-    if principal.is_service:
-        return Decision(True, "service")
     scope = config.scope(principal.role, permission)
     if scope is None:
         holders = ", ".join(config.holders(permission)) or "no role"

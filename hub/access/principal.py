@@ -1,10 +1,12 @@
-"""Who is acting: a signed-in person in a role, or one of the hub's own services."""
+"""Who is acting: a person signed in, in a role.
+
+The hub's own services (the pipeline, the checks ledger) never pass through here: they act under
+`service:` actors of their own, which the store records with the role `service`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from hub.access.roles import SERVICE_ROLE
 
 
 @dataclass(frozen=True)
@@ -21,16 +23,4 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return f"{'service' if self.is_service else 'user'}:{self.username}"
-
-    @property
-    def is_service(self) -> bool:
-        return self.role == SERVICE_ROLE
-
-
-def service(name: str) -> Principal:
-    """One of the hub's own services (the pipeline's tasks, the callback endpoint), acting as itself."""
-    return Principal(username=name, role=SERVICE_ROLE, method="service")
-
-
-PIPELINE = service("pipeline")
+        return f"user:{self.username}"

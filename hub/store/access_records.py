@@ -15,25 +15,16 @@ from sqlalchemy import CursorResult, func, select, update
 
 from hub.audit import AuditAction
 from hub.crypto import decrypt, encrypt, row_aad
-from hub.errors import UserError
 from hub.store import audit_log
 from hub.store.access_tables import AllocationRow, BreakGlassRow, StaffSessionRow, StaffUserRow
 from hub.store.audited import AuditedStore
 from hub.store.engine import take_write_lock
-from hub.store.errors import StoreError, UnknownReferral
+from hub.store.errors import BreakGlassAlreadyReviewed, UnknownBreakGlass, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
 from hub.store.tables import ReferralRow
 
 STAFF_KEY_ID = "hub:staff"
 """Seals staff accounts' TOTP secrets."""
-
-
-class UnknownBreakGlass(StoreError, UserError):
-    """No break-glass access has this number."""
-
-    def __init__(self, number: int) -> None:
-        super().__init__(f"there is no break-glass access number {number}; list them with `hub access list`")
-        self.number = number
 
 
 @dataclass(frozen=True)
@@ -494,11 +485,3 @@ class AccessRecords(AuditedStore):
         """Audit an attempt that was refused (outcome `denied`): refusals are evidence too."""
         with self._audited(actor, purpose) as (session, access, now):
             self._audit(session, access, now, action, object_id, referral_id, outcome="denied")
-
-
-class BreakGlassAlreadyReviewed(StoreError, UserError):
-    """A break-glass access is reviewed once."""
-
-    def __init__(self, number: int, review: str) -> None:
-        super().__init__(f"break-glass access {number} was already reviewed ({review})")
-        self.number = number

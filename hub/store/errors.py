@@ -68,3 +68,19 @@ class RecordTampered(StoreError, UserError):
         )
         self.kind = kind
         self.object_id = object_id
+
+
+class UnknownBreakGlass(StoreError, UserError):
+    """No break-glass access has this number."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"there is no break-glass access number {number}; list them with `hub access list`")
+        self.number = number
+
+
+class BreakGlassAlreadyReviewed(StoreError, UserError):
+    """A break-glass access is reviewed once."""
+
+    def __init__(self, number: int, review: str) -> None:
+        super().__init__(f"break-glass access {number} was already reviewed ({review})")
+        self.number = number

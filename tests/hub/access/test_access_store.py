@@ -17,7 +17,7 @@ from hub.access.roles import SessionSettings, read_access_config
 from hub.access.sessions import sign_in_with_password
 from hub.errors import UserError
 from hub.store import HubStore
-from hub.store.access_records import BreakGlassAlreadyReviewed
+from hub.store.errors import BreakGlassAlreadyReviewed
 from tests.conftest import REPO_ROOT
 from tests.hub.access.test_break_glass import NOTE
 from tests.hub.builders import REFERRAL_ID, example_referral
