@@ -129,7 +129,9 @@ def link_people(
     ambiguous: set[PersonKey] = set()
     shown: list[CandidateLink] = []
     for reply in replies:
-        judgements = linker.link_candidates(referral.subject(reply.subject_id).person, reply.candidates)
+        judgements = linker.link_candidates(
+            referral.subject(reply.subject_id).person, reply.candidates, agency=reply.agency
+        )
         for judgement in judgements:
             decided = decisions.get((reply.agency, judgement.record_id, reply.subject_id))
             link = _candidate_link(reply.agency, reply.subject_id, judgement, decided)

@@ -1,8 +1,11 @@
 """Judging candidates: compare every field, add the weights, apply the thresholds and the rules.
 
     linker = load_linker()                       # config/linkage.yaml and the model it names
-    linker.judge(query_record, candidate_record) # -> Judgement
-    link_candidates(subject.person, reply.candidates)
+    linker.judge(query_record, candidate_record, agency="police")  # -> Judgement
+    link_candidates(subject.person, reply.candidates, agency=reply.agency)
+
+The agency, where known, selects its own parameters and thresholds (`agencies` in the model file,
+`agency_thresholds` in the settings); without one, or for an agency with none, the global ones apply.
 
 Records are built once (`hub.linkage.records`); judging a pair then only compares precomputed
 keys and looks weights up, in the tens of microseconds.
@@ -10,7 +13,7 @@ keys and looks weights up, in the tens of microseconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -20,7 +23,7 @@ from hub.linkage.judgement import FieldEvidence, Judgement, Outcome, stronger, u
 from hub.linkage.model import LinkageModel, WeightTable, match_probability, read_model_file
 from hub.linkage.records import LinkageRecord, UnusableRecord, from_agency_person, from_person
 from hub.linkage.rules import ConservativeRules, Finding, Pair
-from hub.linkage.settings import SETTINGS_FILE, LinkageSettings, model_path, read_settings
+from hub.linkage.settings import SETTINGS_FILE, LinkageSettings, Thresholds, model_path, read_settings
 from hub.settings import HubSettings
 from schemas import AgencyPerson, Person
 
@@ -38,17 +41,20 @@ class Linker:
         self.model = model
         self.settings = settings
         self.comparisons = tuple(comparisons or default_comparisons())
-        self._plan: list[tuple[Comparison, WeightTable]] = [
-            (comparison, model.tables[comparison.field]) for comparison in self.comparisons
-        ]
+        self._plan = self._plan_of(model.tables)
+        self._agency_plans = {agency: self._plan_of(tables) for agency, tables in model.agency_tables.items()}
         self._rules = ConservativeRules(settings.rules.generation_gap_years)
 
-    def judge(self, query: LinkageRecord, candidate: LinkageRecord) -> Judgement:
-        """The outcome for one candidate, with the evidence for it."""
+    def _plan_of(self, tables: Mapping[str, WeightTable]) -> list[tuple[Comparison, WeightTable]]:
+        return [(comparison, tables[comparison.field]) for comparison in self.comparisons]
+
+    def judge(self, query: LinkageRecord, candidate: LinkageRecord, agency: str | None = None) -> Judgement:
+        """The outcome for one candidate, with the evidence for it, weighed with `agency`'s parameters if any."""
         weight = self.model.prior_weight
         evidence: list[FieldEvidence] = []
         levels: dict[str, str] = {}
-        for comparison, table in self._plan:
+        plan = self._plan if agency is None else self._agency_plans.get(agency, self._plan)
+        for comparison, table in plan:
             level, value = comparison.compare(query, candidate)
             item = table.evidence(level, value)
             weight += item.weight
@@ -56,24 +62,26 @@ class Linker:
             levels[comparison.field] = level.key
         probability = match_probability(weight)
         findings = self._rules.findings(Pair(query, candidate, levels))
-        outcome, reasons = self._decide(probability, findings)
+        outcome, reasons = self._decide(probability, findings, self.settings.thresholds_for(agency))
         return Judgement(candidate.record_id, outcome, weight, probability, tuple(evidence), reasons)
 
-    def _by_threshold(self, probability: float) -> Outcome:
-        thresholds = self.settings.thresholds
+    @staticmethod
+    def _by_threshold(probability: float, thresholds: Thresholds) -> Outcome:
         if probability >= thresholds.link_probability:
             return Outcome.LINKED
         if probability >= thresholds.review_probability:
             return Outcome.REVIEW
         return Outcome.NOT_LINKED
 
-    def _decide(self, probability: float, findings: list[Finding]) -> tuple[Outcome, tuple[str, ...]]:
+    def _decide(
+        self, probability: float, findings: list[Finding], thresholds: Thresholds
+    ) -> tuple[Outcome, tuple[str, ...]]:
         """Thresholds first; a rule's floor raises the outcome and its ceiling caps it (the ceiling wins).
 
         The reasons given are the rules that set the final outcome, and any rule asking for review of a
         candidate that goes to review.
         """
-        by_threshold = self._by_threshold(probability)
+        by_threshold = self._by_threshold(probability, thresholds)
         outcome = by_threshold
         for finding in findings:
             outcome = stronger(outcome, finding.floor)
@@ -90,8 +98,11 @@ class Linker:
             reasons.append(NOT_STRONG_ENOUGH)
         return outcome, tuple(reasons)
 
-    def link_candidates(self, subject_person: Person, candidates: Sequence[AgencyPerson]) -> list[Judgement]:
-        """One judgement per candidate, in order; an unusable candidate is not linked, with the reason."""
+    def link_candidates(
+        self, subject_person: Person, candidates: Sequence[AgencyPerson], agency: str | None = None
+    ) -> list[Judgement]:
+        """One judgement per candidate, in order, with the agency's parameters if given; an unusable candidate is
+        not linked, with the reason."""
         query = from_person(subject_person)
         judgements = []
         for candidate in candidates:
@@ -100,7 +111,7 @@ class Linker:
             except UnusableRecord as refusal:
                 judgements.append(unusable_judgement(candidate.agency_person_id, str(refusal)))
                 continue
-            judgements.append(self.judge(query, record))
+            judgements.append(self.judge(query, record, agency))
         return self.one_answer(judgements)
 
     def one_answer(self, judgements: list[Judgement]) -> list[Judgement]:
@@ -138,11 +149,13 @@ def default_linker() -> Linker:
     return load_linker()
 
 
-def judge(query: LinkageRecord, candidate: LinkageRecord) -> Judgement:
+def judge(query: LinkageRecord, candidate: LinkageRecord, agency: str | None = None) -> Judgement:
     """Judge one candidate record against a query record with the configured engine."""
-    return default_linker().judge(query, candidate)
+    return default_linker().judge(query, candidate, agency)
 
 
-def link_candidates(subject_person: Person, candidates: Sequence[AgencyPerson]) -> list[Judgement]:
+def link_candidates(
+    subject_person: Person, candidates: Sequence[AgencyPerson], agency: str | None = None
+) -> list[Judgement]:
     """Judge an agency's candidates against a referral subject with the configured engine."""
-    return default_linker().link_candidates(subject_person, candidates)
+    return default_linker().link_candidates(subject_person, candidates, agency)

@@ -6,6 +6,10 @@ the weights of its levels, and its probability is 2^w / (1 + 2^w). Term-frequenc
 agreeing exactly) use the agreeing value's frequency in place of u, so a common name counts for
 less than a rare one, as Splink does. The parameters come from `config/linkage_model.json`,
 written by `hub linkage estimate` (see `hub.linkage.estimate` and docs/linkage.md).
+
+Agencies' data differ (police records are noisier than PDS), so the file may override some levels'
+parameters for one agency (`agencies`); every level it does not list keeps the global parameters.
+The tables for each agency are built once, here, so judging a pair for an agency costs no more.
 """
 
 from __future__ import annotations
@@ -50,6 +54,17 @@ class TermFrequencies(BaseModel):
     values: dict[str, float] = Field(default_factory=dict)
 
 
+class AgencyParameters(BaseModel):
+    """One agency's overrides: only the levels listed differ from the global parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    comparisons: dict[str, ComparisonParameters] = Field(default_factory=dict)
+    provenance: dict[str, Any] = Field(
+        default_factory=dict, description="How and from what this agency's parameters were estimated or learnt."
+    )
+
+
 class ModelFile(BaseModel):
     """`config/linkage_model.json`."""
 
@@ -60,6 +75,19 @@ class ModelFile(BaseModel):
     prior_match_probability: float = Field(gt=0, lt=1)
     comparisons: dict[str, ComparisonParameters]
     term_frequencies: dict[str, TermFrequencies] = Field(default_factory=dict)
+    agencies: dict[str, AgencyParameters] = Field(
+        default_factory=dict, description="Per-agency overrides of some levels' m and u, by agency id."
+    )
+
+    def level_parameters(self, agency: str | None, field: str, level: str) -> LevelParameters | None:
+        """The parameters one agency's judging uses for a level: its override, else the global ones."""
+        override = self.agencies.get(agency) if agency is not None else None
+        if override is not None:
+            found = override.comparisons.get(field)
+            if found is not None and level in found.levels:
+                return found.levels[level]
+        given = self.comparisons.get(field)
+        return given.levels.get(level) if given else None
 
 
 def match_probability(weight: float) -> float:
@@ -115,17 +143,34 @@ class LinkageModel:
     def __init__(self, parameters: ModelFile, comparisons: Iterable[Comparison], *, source: str = "the model") -> None:
         self.parameters = parameters
         self.prior_weight = math.log2(parameters.prior_match_probability / (1 - parameters.prior_match_probability))
-        self.tables = {comparison.field: self._table(comparison, source) for comparison in comparisons}
+        comparisons = tuple(comparisons)
+        self.tables = {comparison.field: self._table(comparison, None, source) for comparison in comparisons}
+        self.agency_tables: dict[str, dict[str, WeightTable]] = {}
+        for agency, overrides in parameters.agencies.items():
+            _check_overrides(agency, overrides, comparisons, source)
+            self.agency_tables[agency] = {
+                comparison.field: (
+                    self._table(comparison, agency, source)
+                    if comparison.field in overrides.comparisons
+                    else self.tables[comparison.field]
+                )
+                for comparison in comparisons
+            }
 
-    def _table(self, comparison: Comparison, source: str) -> WeightTable:
-        given = self.parameters.comparisons.get(comparison.field)
+    def tables_for(self, agency: str | None) -> Mapping[str, WeightTable]:
+        """The weight tables judging for `agency` uses: the global ones unless the model overrides some."""
+        if agency is None:
+            return self.tables
+        return self.agency_tables.get(agency, self.tables)
+
+    def _table(self, comparison: Comparison, agency: str | None, source: str) -> WeightTable:
         m: dict[str, float] = {}
         fixed: dict[str, FieldEvidence] = {}
         for level in comparison.levels:
             if level.neutral:
                 fixed[level.key] = FieldEvidence(comparison.field, level.key, 0.0, level.words, neutral=True)
                 continue
-            parameters = given.levels.get(level.key) if given else None
+            parameters = self.parameters.level_parameters(agency, comparison.field, level.key)
             if parameters is None:
                 raise ConfigFileError(
                     f"{source}: comparisons.{comparison.field}.levels.{level.key}: is required (m and u). "
@@ -136,6 +181,18 @@ class LinkageModel:
             fixed[level.key] = FieldEvidence(comparison.field, level.key, weight, level.words)
         frequencies = self.parameters.term_frequencies.get(comparison.field)
         return WeightTable(comparison.field, fixed, frequencies, m)
+
+
+def _check_overrides(agency: str, overrides: AgencyParameters, comparisons: Iterable[Comparison], source: str) -> None:
+    """An override names a field and a level the engine weighs, or it is a mistake (a typo would be ignored)."""
+    levels = {comparison.field: {lv.key for lv in comparison.levels if not lv.neutral} for comparison in comparisons}
+    for field, given in overrides.comparisons.items():
+        where = f"{source}: agencies.{agency}.comparisons.{field}"
+        if field not in levels:
+            raise ConfigFileError(f"{where}: is not a comparison the engine makes ({', '.join(levels)}).")
+        for level in given.levels:
+            if level not in levels[field]:
+                raise ConfigFileError(f"{where}.levels.{level}: is not a weighed level of {field}.")
 
 
 def read_model_file(path: Path) -> ModelFile:

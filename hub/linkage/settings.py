@@ -1,6 +1,8 @@
 """`config/linkage.yaml`: the outcome thresholds and the conservative rules' settings, validated.
 
 A mistake is one line naming the file and the field ("thresholds.link_probability: must be ...").
+An agency may have its own thresholds (`agency_thresholds`), replacing the global ones for its
+candidates: `hub linkage learn` writes them from practitioners' review decisions.
 """
 
 from __future__ import annotations
@@ -52,6 +54,15 @@ class LinkageSettings(BaseModel):
     model_file: str = Field(min_length=1, description="The model parameters, relative to this file's folder.")
     thresholds: Thresholds
     rules: Rules
+    agency_thresholds: dict[str, Thresholds] = Field(
+        default_factory=dict, description="One agency's thresholds, by agency id, replacing `thresholds`."
+    )
+
+    def thresholds_for(self, agency: str | None) -> Thresholds:
+        """The thresholds judging `agency`'s candidates uses: its own if set, else the global ones."""
+        if agency is None:
+            return self.thresholds
+        return self.agency_thresholds.get(agency, self.thresholds)
 
 
 def read_settings(path: Path) -> LinkageSettings:
