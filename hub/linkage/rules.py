@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+
+import jellyfish
 
 from hub.linkage.comparisons import IDENTIFIER_LABELS
 from hub.linkage.judgement import Outcome
-from hub.linkage.records import LinkageRecord
+from hub.linkage.records import BirthDate, LinkageRecord, Name
 
 SAME_FIRST_NAME = frozenset({"exact", "middle_left_out", "first_matches", "nickname", "spelling_variant", "other_name"})
 """Given-name levels that mean the same first name (a known nickname or alias counts; a middle name does not)."""
@@ -24,6 +27,8 @@ FAMILY_RESEMBLES = FAMILY_AGREES | {"phonetic", "similar"}
 """Surnames that could be one family's, allowing a typing error: what the protective caps look at."""
 BIRTH_DATE_AGREES = frozenset({"exact", "day_month_swapped", "one_digit_off"})
 NO_FIRST_NAME = frozenset({"missing", "initial"})
+NEAR_MISS_DAYS = 7
+"""Birth dates at most this many days apart could be one date recorded wrongly (the near-miss rule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,7 @@ class ConservativeRules:
             self._identifier_without_name,
             self._sex_differs,
             self._no_first_name,
+            self.near_miss,
         )
         return [finding for check in checks if (finding := check(pair)) is not None]
 
@@ -185,3 +191,82 @@ class ConservativeRules:
         if pair.levels["given_name"] in NO_FIRST_NAME and not pair.identifier_matches:
             return Finding("no first name (or only an initial) on one side", Outcome.REVIEW)
         return None
+
+    @staticmethod
+    def near_miss(pair: Pair) -> Finding | None:
+        """A similar name and a birth date a slip of the pen away: too plausible to drop, so a person looks.
+
+        Issue 13: a referred child whose police record was a day out vanished as "not linked". The rule
+        reads the records themselves, not comparison levels, so it holds however the comparisons change.
+        It only raises to review: the caps above (twins, namesake parents, namesakes born apart) still win.
+        """
+        how = _near_birth_date(pair.query.birth_date, pair.candidate.birth_date)
+        if how is None or _identifiers_conflict(pair.query, pair.candidate):
+            return None
+        ours, theirs = pair.query, pair.candidate
+        straight = _first_names_near(ours, theirs) and _family_names_near(ours, theirs)
+        if not (straight or _names_swapped(ours, theirs)):
+            return None
+        return Finding(f"a similar name and {how}: could be this person recorded with a mistake", floor=Outcome.REVIEW)
+
+
+def _near_birth_date(ours: BirthDate | None, theirs: BirthDate | None) -> str | None:
+    """How two full birth dates could be one date mistyped, in words without values; None if they could not."""
+    if ours is None or theirs is None or ours.month is None or ours.day is None:
+        return None
+    if theirs.month is None or theirs.day is None:
+        return None
+    days = abs(
+        date(ours.year, ours.month, ours.day).toordinal() - date(theirs.year, theirs.month, theirs.day).toordinal()
+    )
+    if days == 0:
+        return "the same birth date"
+    if days <= NEAR_MISS_DAYS:
+        return "birth dates a few days apart"
+    if ours.year == theirs.year and (ours.month, ours.day) == (theirs.day, theirs.month):
+        return "a birth date with day and month swapped"
+    if (ours.month, ours.day) == (theirs.month, theirs.day) and abs(ours.year - theirs.year) == 1:
+        return "the birth year one out"
+    if sum(a != b for a, b in zip(ours.digits, theirs.digits, strict=True)) == 1:
+        return "a birth date one digit different"
+    return None
+
+
+def _identifiers_conflict(ours: LinkageRecord, theirs: LinkageRecord) -> bool:
+    """Both records hold the same kind of identifier, with different values."""
+    return any(theirs.identifiers.get(field, value) != value for field, value in ours.identifiers.items())
+
+
+def _near(ours: Name, theirs: Name) -> bool:
+    """One name typed with a slip (one edit in a short name, two in a longer one), spoken alike, or a known variant."""
+    if ours.text == theirs.text or ours.metaphone == theirs.metaphone:
+        return True
+    if ours.text in theirs.nicknames or theirs.text in ours.nicknames or ours.variant_groups & theirs.variant_groups:
+        return True
+    allowed = 2 if min(len(ours.text), len(theirs.text)) >= 5 else 1
+    return jellyfish.damerau_levenshtein_distance(ours.text, theirs.text) <= allowed
+
+
+def _first_names_near(ours: LinkageRecord, theirs: LinkageRecord) -> bool:
+    if not ours.given or not theirs.given:
+        return False
+    return any(_near(ours.given[0], name) for name in (*theirs.given, *theirs.other_given)) or any(
+        _near(name, theirs.given[0]) for name in ours.other_given
+    )
+
+
+def _family_names_near(ours: LinkageRecord, theirs: LinkageRecord) -> bool:
+    """Similar surnames, one part of a compound surname, or a surname either record gives as another it used."""
+    if ours.family is None or theirs.family is None:
+        return False
+    if set(ours.family.parts) & set(theirs.family.parts):
+        return True
+    return any(_near(a, b) for a in (ours.family, *ours.other_family) for b in (theirs.family, *theirs.other_family))
+
+
+def _names_swapped(ours: LinkageRecord, theirs: LinkageRecord) -> bool:
+    """Given and family names recorded the wrong way round, allowing a slip in either."""
+    if not ours.given or not theirs.given or ours.family is None or theirs.family is None:
+        return False
+    first, family = theirs.given[0], ours.family
+    return _near(ours.given[0], theirs.family) and (_near(family, first) or first.text in family.parts)
