@@ -13,7 +13,7 @@ from connectors.sdk.recording import Recording
 from hub.audit import AuditAction
 from hub.crypto import decrypt, encrypt, row_aad
 from hub.store.audited import AuditedStore
-from hub.store.bound_rows import check_all_written, reply_digest, reply_object_id, written
+from hub.store.bound_rows import check_all_written, check_written, reply_digest, reply_object_id, written
 from hub.store.check_ledger import bump_revision, write_progress
 from hub.store.engine import upsert
 from hub.store.errors import UnknownReferral
@@ -118,6 +118,41 @@ class ReplyRecords(AuditedStore):
         with self._sessions() as session:
             rows = session.execute(query.order_by(AgencyRecordingRow.referral_id, AgencyRecordingRow.subject_id))
             return [(row.referral_id, row.subject_id) for row in rows]
+
+    def load_reply(
+        self, referral_id: str, agency: str, subject_id: str, *, actor: str, purpose: str
+    ) -> AgencyReply | None:
+        """One agency's stored reply about one subject (None if none is stored): what a reviewer needs, no more.
+
+        Checked against the audit trail's record of writing it, as `load_replies` checks every reply.
+        """
+        object_id = reply_object_id(referral_id, agency, subject_id)
+        with self._audited(actor, purpose) as (session, access, now):
+            if session.get(ReferralRow, referral_id) is None:
+                raise UnknownReferral(referral_id)
+            row = session.get(AgencyReplyRow, (referral_id, agency, subject_id))
+            digest = (
+                None
+                if row is None
+                else reply_digest(
+                    row.referral_id, row.agency, row.subject_id, row.status, row.record_count, row.error_code,
+                    row.ciphertext,
+                )
+            )  # fmt: skip
+            check_written(
+                written(session, referral_id, AuditAction.REPLY_WRITE), AuditAction.REPLY_WRITE, object_id, digest
+            )
+            document = (
+                None
+                if row is None
+                else decrypt(
+                    self._stored_key(session, row.key_id),
+                    row.ciphertext,
+                    row_aad("reply", referral_id, agency, subject_id),
+                )
+            )
+            self._audit(session, access, now, AuditAction.REPLIES_READ, object_id, referral_id)
+        return None if document is None else AgencyReply.model_validate_json(document)
 
     def load_replies(self, referral_id: str, *, actor: str, purpose: str) -> list[AgencyReply]:
         """Every stored reply for a referral, ordered by agency then subject."""

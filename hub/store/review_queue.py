@@ -71,6 +71,18 @@ class ReviewQueue(AuditedStore):
         with self._sessions() as session:
             return [LinkReview.of(row) for row in session.scalars(query)]
 
+    def link_review(self, review_id: int) -> LinkReview:
+        """One review by its number (ids, evidence words, status: not audited); `UnknownReview` if there is none."""
+        with self._sessions() as session:
+            row = session.get(LinkReviewRow, review_id)
+            if row is None:
+                raise UnknownReview(review_id)
+            return LinkReview.of(row)
+
+    def decided_reviews(self) -> list[LinkReview]:
+        """Every review a practitioner confirmed or rejected, oldest first: the labels linkage learns from."""
+        return [review for review in self.link_reviews() if review.status is not ReviewStatus.PENDING]
+
     def link_decisions(self, referral_id: str) -> dict[PairKey, bool]:
         """Practitioners' decisions for a referral: confirmed True, rejected False."""
         return {
