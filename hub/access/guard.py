@@ -38,6 +38,7 @@ ATTEMPTED = {
     Permission.AUDIT_READ: AuditAction.AUDIT_READ,
     Permission.AUDIT_EXPORT: AuditAction.AUDIT_EXPORT,
     Permission.CONNECTORS_MANAGE: AuditAction.REPLIES_READ,
+    Permission.LINKAGE_MANAGE: AuditAction.REPLIES_READ,
     Permission.USERS_MANAGE: AuditAction.USER_ADD,
 }
 """The action a refused attempt is recorded as."""

@@ -18,4 +18,5 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     AUDIT_EXPORT = "audit.export"
     CONNECTORS_MANAGE = "connectors.manage"
+    LINKAGE_MANAGE = "linkage.manage"
     USERS_MANAGE = "users.manage"

@@ -30,6 +30,7 @@ WHAT = {
     Permission.AUDIT_READ: "read the audit trail",
     Permission.AUDIT_EXPORT: "export the audit trail",
     Permission.CONNECTORS_MANAGE: "manage connectors",
+    Permission.LINKAGE_MANAGE: "tune identity linkage from review decisions",
     Permission.USERS_MANAGE: "manage staff accounts",
 }
 

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from hub.linkage.estimate import EstimationRequest
 
 app = typer.Typer(
-    help="Probabilistic identity linkage: evaluate it on labelled cases, estimate its model.", no_args_is_help=True
+    help="Probabilistic identity linkage: evaluate it on labelled cases, estimate its model, learn from reviews.",
+    no_args_is_help=True,
 )
 
 
@@ -53,6 +54,56 @@ def estimate(
 
     request = EstimationRequest(people, population_seed, seed, subjects, random_pairs)
     estimate_command(request, out=out, data=data, console=console)
+
+
+PriorStrength = Annotated[
+    float,
+    typer.Option(min=1, help="Pseudo-counts the model's m is worth the first time (more: decisions move it less)."),
+]
+MarginBits = Annotated[float, typer.Option(min=0, help="How far past a decided pair's match weight a threshold moves.")]
+LowestReview = Annotated[
+    float, typer.Option(min=1e-9, max=0.5, help="The review threshold is never lowered below this probability.")
+]
+Config = Annotated[Path | None, typer.Option(help="Linkage settings (default: config/linkage.yaml).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print only one JSON object with the figures.")]
+
+
+@app.command("learn")
+def learn(
+    out: Annotated[
+        Path | None, typer.Option(help="Write the learnt linkage.yaml and model file into this folder.")
+    ] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Replace the configured settings and model files.")] = False,
+    config: Config = None,
+    prior_strength: PriorStrength = 50.0,
+    margin_bits: MarginBits = 1.0,
+    lowest_review: LowestReview = 0.001,
+    as_json: AsJson = False,
+) -> None:
+    """Refine each agency's m and thresholds from practitioners' review decisions; a dry run unless --out/--apply."""
+    from hub.cli.common import signed_in
+    from hub.cli.linkage_learning import learn_command
+    from hub.linkage.learning import LearningOptions
+
+    options = LearningOptions(prior_strength, margin_bits, lowest_review)
+    learn_command(signed_in(), config=config, options=options, out=out, apply=apply, as_json=as_json, console=console)
+
+
+@app.command("report")
+def report(
+    config: Config = None,
+    prior_strength: PriorStrength = 50.0,
+    margin_bits: MarginBits = 1.0,
+    lowest_review: LowestReview = 0.001,
+    as_json: AsJson = False,
+) -> None:
+    """Per agency: review decisions so far, and how the current and the learnt parameters would judge them."""
+    from hub.cli.common import signed_in
+    from hub.cli.linkage_learning import report_command
+    from hub.linkage.learning import LearningOptions
+
+    options = LearningOptions(prior_strength, margin_bits, lowest_review)
+    report_command(signed_in(), config=config, options=options, as_json=as_json, console=console)
 
 
 def _linker(settings_path: Path | None) -> Linker:

@@ -73,6 +73,7 @@ COMMANDS = (
         lambda user, n: ["review", "list", "--referral", REFERRAL_ID],
         when_allocated("practitioner", "manager"),
     ),
+    Command("linkage report", lambda user, n: ["linkage", "report"], always("manager")),
     Command(
         "review reject",
         lambda user, n: ["review", "reject", "1", "--reason", "Another child."],
