@@ -165,6 +165,8 @@ def check_words(result: CheckResult, now: datetime | None = None) -> str:
             others = result.unmatched_candidates - result.review_candidates
             parts.append(f"{others} more not this person" if others else "")
             return "; ".join([words, *(part for part in parts if part)])
+        case CheckState.RECORDS_RETURNED_NONE_LINKED if result.unmatched_candidates:
+            return f"{words}: {result.unmatched_candidates}"  # how many to open (`hub chronology show --returned`)
         case CheckState.AWAITING_REPLY if result.due_at is not None:
             return f"{words}; due {_when(result.due_at, now)}"
         case CheckState.OVERDUE:

@@ -238,7 +238,7 @@ def test_records_found_only_for_records_tied_to_the_person() -> None:
     }
     assert checks[("police", "S1")].state is CheckState.RECORDS_FOUND
     assert checks[("police", "S2")].state is CheckState.RECORDS_RETURNED_NONE_LINKED
-    assert check_words(checks[("police", "S2")], NOW) == "records returned, none linked"
+    assert check_words(checks[("police", "S2")], NOW) == "records returned, none linked: 1"  # how many to open
 
 
 def test_due_times_read_as_the_councils_clocks_show_them() -> None:
