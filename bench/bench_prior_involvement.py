@@ -109,7 +109,7 @@ def garbled(person: Person, rng: random.Random) -> Person:
     if roll < 0.2 and person.birth_date and person.birth_date.day <= 12:
         born = person.birth_date
         return person.model_copy(update={"birth_date": date(born.year, born.day, born.month)})
-    if roll < 0.4:
+    if roll < 0.4 and person.name is not None:
         family = person.name.family_name
         cut = rng.randrange(1, len(family))
         typo = family[:cut] + family[cut + 1 :] if len(family) > 3 else family

@@ -5,7 +5,9 @@ name, then its aliases; the agency also matches former and preferred surnames). 
 agency's person id.
 
 Every reply is checked against the project's XSD (`schemas/xsd/ctf-sandbox.xsd`) before it is read:
-a document that does not match is a `MalformedReply`, never half-read. XML with a DOCTYPE or
+a document that does not match is a `MalformedReply`, never half-read. One pupil's DOB or postcode that
+is no real one (30 February, a letter missing) is not a broken document but a missing field: it is
+taken out before the check and left out of that pupil's record, with a note, and the rest is read. XML with a DOCTYPE or
 entity declaration is refused outright, and the parser neither loads DTDs, resolves entities nor
 touches the network, so entity-expansion and external-entity attacks have nothing to work with.
 The refusal holds in every encoding: the connector decodes the reply itself (a BOM, else the first
@@ -32,6 +34,7 @@ import schemas
 from connectors.sdk.allowlist import ReturnedFields
 from connectors.sdk.auth import ApiKeyCredentials, NoCredentials
 from connectors.sdk.base import SAFEGUARDING_BASIS, Connector, MalformedReply, birth_date_of, names_to_search, parsing
+from connectors.sdk.fields import RecordFields
 from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -48,7 +51,6 @@ from schemas import (
     Sex,
     SourceRef,
 )
-from schemas.identifiers import is_valid_upn
 
 AGENCY = "education"
 CTF_XSD = Path(schemas.__file__).resolve().parent / "xsd" / "ctf-sandbox.xsd"
@@ -150,6 +152,31 @@ def xml_text(document: bytes) -> str:
 
 def parse_ctf(document: bytes) -> list[etree._Element]:
     """The Pupil elements of a CTF document that matches the project's XSD."""
+    return read_ctf(document)[0]
+
+
+def _set_aside_unusable_fields(root: etree._Element) -> list[list[str]]:
+    """Take each pupil's DOB and postcode that are no real ones out of the tree; the notes, pupil by pupil.
+
+    Done before the XSD check, which would otherwise refuse the whole reply over one pupil's mistyped
+    value: a bad field is a missing field (the XSD lets a DOB be absent for this reason).
+    """
+    notes = []
+    for pupil in root.iterfind("CTFpupilData/Pupil"):
+        fields = RecordFields()
+        for path, read in (("DOB", fields.birth_date), ("Address/PostCode", fields.postcode)):
+            element = pupil.find(path)
+            if element is not None and element.text and read(element.text.strip()) is None:
+                parent = element.getparent()
+                if parent is not None:
+                    parent.remove(element)
+        notes.append(fields.set_aside)
+    return notes
+
+
+def read_ctf(document: bytes) -> tuple[list[etree._Element], list[list[str]]]:
+    """The Pupil elements of a CTF document that matches the project's XSD, once unusable values are set aside,
+    and the notes on those values, pupil by pupil."""
     with parsing():
         text = xml_text(document)
         if _DOCTYPE.search(text):
@@ -157,9 +184,12 @@ def parse_ctf(document: bytes) -> list[etree._Element]:
         root = etree.fromstring(text.encode("utf-8"), _parser())
         if root.getroottree().docinfo.internalDTD is not None:
             raise MalformedReply(message="XML with a DOCTYPE or entity declaration is refused")
-        if root.tag != "CTfile" or not ctf_schema().validate(root):
+        if root.tag != "CTfile":
             raise MalformedReply(message="reply is not a CTF document matching the project's schema")
-        return list(root.iterfind("CTFpupilData/Pupil"))
+        notes = _set_aside_unusable_fields(root)
+        if not ctf_schema().validate(root):
+            raise MalformedReply(message="reply is not a CTF document matching the project's schema")
+        return list(root.iterfind("CTFpupilData/Pupil")), notes
 
 
 def _text(element: etree._Element, path: str) -> str:
@@ -205,28 +235,32 @@ def _aliases(pupil: etree._Element, name: PersonName) -> list[PersonName]:
     return aliases
 
 
-def pupil_to_candidate(pupil: etree._Element) -> AgencyPerson:
+def pupil_to_candidate(pupil: etree._Element, set_aside: list[str] | None = None) -> AgencyPerson:
+    """The pupil as a candidate; `set_aside` notes the values taken out before the XSD check."""
     upn = _text(pupil, "UPN")
     given = [_text(pupil, "Forename"), *(_optional(pupil, "BasicDetails/MiddleNames") or "").split()]
     name = PersonName(given_names=given, family_name=_text(pupil, "Surname"))
+    fields = RecordFields()
+    fields.set_aside += set_aside or []
     return AgencyPerson(
         agency_person_id=upn,
         person=Person(
             name=name,
             aliases=_aliases(pupil, name),
-            birth_date=_date(pupil, "DOB"),
+            birth_date=_optional_date(pupil, "DOB"),
             sex=GENDERS.get(_text(pupil, "Gender"), Sex.UNKNOWN),
             address=_address(pupil),
             # A UPN whose check letter is wrong is still the school's id for the pupil, but not a trusted identifier.
-            identifiers=Identifiers(upn=upn if is_valid_upn(upn) else None),
+            identifiers=Identifiers(upn=fields.upn(upn)),
         ),
+        set_aside=fields.set_aside,
     )
 
 
 def parse_pupils(document: bytes) -> list[AgencyPerson]:
-    pupils = parse_ctf(document)
+    pupils, notes = read_ctf(document)
     with parsing():
-        return [pupil_to_candidate(pupil) for pupil in pupils]
+        return [pupil_to_candidate(pupil, set_aside) for pupil, set_aside in zip(pupils, notes, strict=True)]
 
 
 def _entry(upn: str, record: str, **fields: object) -> ChronologyEntry:
@@ -429,9 +463,9 @@ def parse_document(document: bytes) -> NormalisedDocument:
     Read exactly as a check reads it (XSD first; DOCTYPE and entities refused), so anything that is
     not such a CTF, another agency's JSON included, is `MalformedReply`, never quoting the document.
     """
-    pupils = parse_ctf(document)
+    pupils, notes = read_ctf(document)
     with parsing():
-        candidates = [pupil_to_candidate(pupil) for pupil in pupils]
+        candidates = [pupil_to_candidate(pupil, set_aside) for pupil, set_aside in zip(pupils, notes, strict=True)]
         entries = [
             entry
             for pupil, candidate in zip(pupils, candidates, strict=True)

@@ -36,7 +36,15 @@ the shared model cannot hold are tolerated, not refused:
   11-digit `90000000009`): the record is kept under its id, the number is not trusted;
 - a name with a family name alone (PDS requires only `family`): kept, but a name with given names
   comes first, and identity checking never ties records together on a family name alone;
-- compound given names (`["John Paul", "James"]`) are kept whole and in order, as PDS holds them.
+- compound given names (`["John Paul", "James"]`) are kept whole and in order, as PDS holds them;
+- a Patient with no name at all (PDS returns some minimal records with only an NHS number): kept as a
+  person without a name, whom identity checking links by the NHS number alone.
+
+A value the hub cannot use in one Patient (a birth date of 30 February or only a year, a postcode or
+NHS number that is not one) is a missing field, not a broken reply: it is left out of that Patient,
+with a note on the candidate (`connectors.sdk.fields`), and the reply and its other Patients are read
+as usual. FHIR validation would refuse a whole Bundle over one bad `birthDate`, so such a birth date
+is taken out of (a copy of) the reply before it is validated.
 
 How those UK Core shapes read (names, NHS numbers, current and former homes, security labels,
 references and relationship codes) is shared by any NHS FHIR connector, so it is in
@@ -45,6 +53,7 @@ references and relationship codes) is shared by any NHS FHIR connector, so it is
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
 from typing import Any
@@ -83,6 +92,7 @@ from connectors.sdk.fhir import (
     required_day,
     valid_nhs_number,
 )
+from connectors.sdk.fields import RecordFields
 from connectors.sdk.wording import sentence
 from schemas import (
     AgencyPerson,
@@ -108,6 +118,8 @@ FLAG_CATEGORIES = {
     "UPB": (EntryCategory.CHILD_PROTECTION_PLAN, "Subject of an unborn child protection plan"),
     "LAC": (EntryCategory.LOOKED_AFTER, "Looked after child"),
 }
+PARTIAL_DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$")
+"""A FHIR date of a year, or a year and month, which FHIR allows and the hub cannot compare."""
 RELATED_PERSON_URL = re.compile(r"(?:^|/)Patient/([^/]+)/RelatedPerson/[^/]+$")
 """A related-people entry's `fullUrl`: `.../Patient/{the patient's id}/RelatedPerson/{id}`."""
 
@@ -118,27 +130,84 @@ class TooManyMatches(ConnectorError):
     default_code = "too_many_matches"
 
 
-def patient_to_person(patient: Patient) -> Person:
-    """A Person from a Patient: usual name first, other names as aliases; a restricted patient has no address."""
+def patient_to_person(patient: Patient, fields: RecordFields | None = None) -> Person:
+    """A Person from a Patient: usual name first, other names as aliases; a restricted patient has no address.
+
+    A Patient with no usable name (PDS sends some with only an NHS number) is a Person without one: identity
+    checking links it by its NHS number alone. A value the hub cannot use (a partial birth date, a postcode or
+    NHS number that is not one) is left out, noted in `fields`.
+    """
+    fields = fields or RecordFields()
     ordered = sorted(patient.name or [], key=lambda name: name.use not in ("usual", "official"))
     names = person_names(ordered)
-    if not names:
-        raise MalformedReply(message="Patient has no name with a family name")
+    born = patient.birthDate
+    if born is not None and not isinstance(born, date):
+        fields.left_out("birth date", "is not a full date")
+        born = None
+    restricted = is_restricted(patient)
     return Person(
-        name=names[0],
+        name=names[0] if names else None,
         aliases=names[1:],
-        birth_date=patient.birthDate,
+        birth_date=born,
         sex=Sex(patient.gender) if patient.gender in set(Sex) else Sex.UNKNOWN,
-        address=None if is_restricted(patient) else address_of(current_home(patient.address)),
-        previous_addresses=[] if is_restricted(patient) else former_homes(patient.address),
-        identifiers=Identifiers(nhs_number=nhs_number_of(patient.identifier)),
+        address=None if restricted else address_of(current_home(patient.address), fields),
+        previous_addresses=[] if restricted else former_homes(patient.address, fields),
+        identifiers=Identifiers(nhs_number=nhs_number_of(patient.identifier, fields)),
     )
 
 
-def _candidate(patient: Patient) -> AgencyPerson:
+def _candidate(patient: Patient, set_aside: dict[str, list[str]] | None = None) -> AgencyPerson:
+    """The candidate, with the notes on its fields left out (`set_aside`: notes made before FHIR validation)."""
     if not patient.id:
         raise MalformedReply(message="Patient has no id")
-    return AgencyPerson(agency_person_id=patient.id, person=patient_to_person(patient))
+    fields = RecordFields()
+    fields.set_aside += (set_aside or {}).get(patient.id, [])
+    person = patient_to_person(patient, fields)
+    return AgencyPerson(agency_person_id=patient.id, person=person, set_aside=fields.set_aside)
+
+
+def _patients_in(payload: Any) -> list[dict[str, Any]]:
+    """The Patient resources of a reply as sent: the Patient itself, or a Bundle's entries."""
+    if not isinstance(payload, dict):
+        return []
+    if payload.get("resourceType") == "Patient":
+        return [payload]
+    entries = payload.get("entry") if payload.get("resourceType") == "Bundle" else None
+    resources = (
+        [entry.get("resource") for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
+    )
+    return [r for r in resources if isinstance(r, dict) and r.get("resourceType") == "Patient"]
+
+
+def _unusable_birth_date(patient: dict[str, Any]) -> bool:
+    """A birthDate that is no date at all (FHIR validation would refuse the whole reply over it)."""
+    value = patient.get("birthDate")
+    if value is None or (isinstance(value, str) and PARTIAL_DATE.match(value)):
+        return False
+    return RecordFields().birth_date(value) is None
+
+
+def _readable(payload: Any) -> tuple[Any, dict[str, list[str]]]:
+    """The payload with each Patient's unusable birth date taken out, and a note for each by Patient id.
+
+    FHIR validation refuses a whole Bundle over one Patient's `birthDate` of 30 February; a bad field is
+    a missing field, so it is taken out first (from a copy) and the Patient read without it.
+    """
+    if not any(_unusable_birth_date(patient) for patient in _patients_in(payload)):
+        return payload, {}
+    payload = copy.deepcopy(payload)
+    notes: dict[str, list[str]] = {}
+    for patient in _patients_in(payload):
+        if _unusable_birth_date(patient):
+            del patient["birthDate"]
+            notes.setdefault(str(patient.get("id")), []).append("birth date is not a date, so it was left out")
+    return payload, notes
+
+
+def _read_patient(payload: Any) -> tuple[Patient, dict[str, list[str]]]:
+    """A Patient read, validated once its unusable birth date (if any) is taken out; the notes by Patient id."""
+    readable, notes = _readable(payload)
+    return Patient.model_validate(readable), notes
 
 
 def _outcome_error(payload: Any) -> ConnectorError:
@@ -148,11 +217,12 @@ def _outcome_error(payload: Any) -> ConnectorError:
     return TooManyMatches() if "TOO_MANY_MATCHES" in codes else ConnectorError("operation_outcome")
 
 
-def _searchset(payload: Any) -> Bundle:
-    """The searchset Bundle, or TooManyMatches for PDS's HTTP 200 TOO_MANY_MATCHES OperationOutcome."""
+def _searchset(payload: Any) -> tuple[Bundle, dict[str, list[str]]]:
+    """The searchset Bundle and its notes by Patient id, or TooManyMatches for PDS's HTTP 200 TOO_MANY_MATCHES."""
     if isinstance(payload, dict) and payload.get("resourceType") == "OperationOutcome":
         raise _outcome_error(payload)
-    return Bundle.model_validate(payload)
+    readable, notes = _readable(payload)
+    return Bundle.model_validate(readable), notes
 
 
 def _search_patients(bundle: Bundle) -> list[Patient]:
@@ -167,7 +237,7 @@ def parse_patient_matches(payload: Any) -> list[tuple[str, float]]:
     """(Patient id, search score) for each match of a PDS searchset, best first as PDS sends them."""
     with parsing():
         matches = []
-        for entry in _searchset(payload).entry or []:
+        for entry in _searchset(payload)[0].entry or []:
             if not isinstance(entry.resource, Patient) or not entry.resource.id:
                 raise MalformedReply(message="search result is not a Patient with an id")
             score = entry.search.score if entry.search and entry.search.score is not None else 1
@@ -178,13 +248,14 @@ def parse_patient_matches(payload: Any) -> list[tuple[str, float]]:
 def parse_patient_search(payload: Any) -> list[AgencyPerson]:
     """Candidates from a PDS searchset Bundle; TOO_MANY_MATCHES is a failed check, not "none"."""
     with parsing():
-        return [_candidate(patient) for patient in _search_patients(_searchset(payload))]
+        bundle, notes = _searchset(payload)
+        return [_candidate(patient, notes) for patient in _search_patients(bundle)]
 
 
 def parse_patient(payload: Any) -> AgencyPerson:
     """The candidate from a Patient read (old names included)."""
     with parsing():
-        return _candidate(Patient.model_validate(payload))
+        return _candidate(*_read_patient(payload))
 
 
 def _involving(patient_id: str) -> list[Involvement]:
@@ -214,7 +285,7 @@ def _gp_registrations(patient: Patient) -> list[ChronologyEntry]:
 def parse_gp_registration(payload: Any) -> list[ChronologyEntry]:
     """The GP registration recorded on a Patient read, as a chronology entry (none for a restricted patient)."""
     with parsing():
-        return _gp_registrations(Patient.model_validate(payload))
+        return _gp_registrations(_read_patient(payload)[0])
 
 
 def _sensitivity(restricted: bool) -> Sensitivity:
@@ -272,7 +343,7 @@ def parse_flags(payload: Any, patient_id: str, *, restricted: bool = False) -> l
 
 def parse_restricted(payload: Any) -> bool:
     with parsing():
-        return is_restricted(Patient.model_validate(payload))
+        return is_restricted(_read_patient(payload)[0])
 
 
 def _subject(reference: Reference | None) -> str:
@@ -329,14 +400,14 @@ BUNDLE_KINDS: dict[type, str] = {
 """What a searchset holds, by the type of its resources (an empty one holds nothing to go on)."""
 
 
-def _bundle_document(bundle: Bundle) -> NormalisedDocument:
+def _bundle_document(bundle: Bundle, set_aside: dict[str, list[str]]) -> NormalisedDocument:
     kinds = {BUNDLE_KINDS.get(type(entry.resource), "") for entry in bundle.entry or []}
     if bundle.type != "searchset" or "" in kinds or len(kinds) > 1:
         raise MalformedReply(message="Bundle is not a searchset of Patients, RelatedPersons, Encounters or Flags")
     kind = kinds.pop() if kinds else "empty-searchset"
     content: dict[str, Any] = {}
     if kind == "patient-search":
-        content["candidates"] = [_candidate(patient) for patient in _search_patients(bundle)]
+        content["candidates"] = [_candidate(patient, set_aside) for patient in _search_patients(bundle)]
     elif kind == "related-people":
         content["related_people"] = _related_people(bundle)
     elif kind == "encounters":
@@ -381,11 +452,15 @@ def parse_document(document: bytes) -> NormalisedDocument:
         if resource_type == "OperationOutcome":
             raise _outcome_error(payload)
         if resource_type == "Bundle":
-            return _bundle_document(Bundle.model_validate(payload))
+            readable, notes = _readable(payload)
+            return _bundle_document(Bundle.model_validate(readable), notes)
         if resource_type == "Patient":
-            patient = Patient.model_validate(payload)
+            patient, notes = _read_patient(payload)
             return NormalisedDocument(
-                agency=AGENCY, kind="patient", candidates=[_candidate(patient)], entries=_gp_registrations(patient)
+                agency=AGENCY,
+                kind="patient",
+                candidates=[_candidate(patient, notes)],
+                entries=_gp_registrations(patient),
             )
         if resource_type == "RelatedPerson":
             raise MalformedReply(message="a related person on its own does not say whose relative they are")

@@ -4,7 +4,9 @@ People are found by surname (the system also matches previous surnames) with the
 and, when the referral has one, the postcode: housing records often lack a birth date, and the
 gateway then matches them on surname and the postcode of a tenancy they were on. Each candidate's
 records become chronology entries: tenancies, rent arrears, notices and possession proceedings,
-anti-social behaviour cases and H-CLIC style homelessness cases with their whole household.
+anti-social behaviour cases and H-CLIC style homelessness cases with their whole household. A birth
+date or postcode in a person record that is no real one is left out of that record, with a note; it
+never fails the reply.
 
 `parse_document` normalises one captured reply offline (`hub connectors parse housing FILE`): a
 people search (a JSON array) or one person's records (the person, as a candidate, and the entries).
@@ -29,6 +31,7 @@ from connectors.sdk.base import (
     names_to_search,
     parsing,
 )
+from connectors.sdk.fields import RecordFields
 from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -98,19 +101,22 @@ def _words(code: Any) -> str:
 
 
 def person_to_candidate(person: dict[str, Any]) -> AgencyPerson:
+    """A person record as a candidate; a birth date or postcode that is no real one is left out, with a note."""
     given_names = str(person["forename"]).split()
     current = person["current_address"]
-    born = person["date_of_birth"]
+    fields = RecordFields()
+    born = fields.birth_date(person["date_of_birth"])
     return AgencyPerson(
         agency_person_id=person["person_ref"],
         person=Person(
             name=PersonName(given_names=given_names, family_name=person["surname"]),
             aliases=[PersonName(given_names=given_names, family_name=name) for name in person["previous_surnames"]],
-            birth_date=date.fromisoformat(born) if born is not None else None,
+            birth_date=born,
             sex=SEXES.get(str(person["sex"]), Sex.UNKNOWN),
-            address=Address(line=current["line"], postcode=current["postcode"]) if current else None,
+            address=Address(line=current["line"], postcode=fields.postcode(current["postcode"])) if current else None,
             identifiers=Identifiers(housing_reference=person["person_ref"]),
         ),
+        set_aside=fields.set_aside,
     )
 
 

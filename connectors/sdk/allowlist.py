@@ -23,6 +23,9 @@ from schemas import AgencyPerson, ChronologyEntry, EntryCategory, NormalisedDocu
 
 logger = logging.getLogger(__name__)
 
+ALWAYS_KEPT_PERSON_FIELDS = frozenset({"name"})
+"""Never dropped, declared or not: a person's name is who they are (optional only because some records hold
+none, such as a PDS Patient with only an NHS number)."""
 ALWAYS_KEPT_ENTRY_FIELDS = frozenset({"sensitivity", "date_precision"})
 """Never dropped, declared or not: losing them would fail open (a restricted entry read as standard)
 or change what a date means."""
@@ -87,7 +90,9 @@ class ReturnedFields:
             ("entry", ChronologyEntry, self.entry),
             ("related", RelatedPerson, self.related),
         ):
-            unknown = sorted(set(paths) - optional_fields(model))
+            always = ALWAYS_KEPT_PERSON_FIELDS if model is Person else frozenset()
+            droppable = {path for path in optional_fields(model) if path.split(".")[0] not in always}
+            unknown = sorted(set(paths) - droppable)
             if unknown:
                 raise ValueError(
                     f"allow-list '{name}' names fields that are not optional {model.__name__} fields: {unknown}"
@@ -120,7 +125,7 @@ class ReturnedFields:
         return restricted, dropped
 
     def _candidate(self, candidate: AgencyPerson, dropped: Counter[str]) -> AgencyPerson:
-        person = _pruned(candidate.person, Person, self.person, dropped, "person")
+        person = _pruned(candidate.person, Person, self.person | ALWAYS_KEPT_PERSON_FIELDS, dropped, "person")
         return candidate.model_copy(update={"person": person})
 
 

@@ -149,7 +149,8 @@ def names_to_search(person: Person) -> list[PersonName]:
 
     A name without a given name is left out: every agency searches by first name and surname.
     """
-    return [name for name in (person.name, *person.aliases) if name.given_names]
+    names = [person.name] if person.name is not None else []
+    return [name for name in (*names, *person.aliases) if name.given_names]
 
 
 def birth_date_of(person: Person) -> date:

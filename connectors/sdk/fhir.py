@@ -21,6 +21,7 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.reference import Reference
 
 from connectors.sdk.errors import MalformedReply
+from connectors.sdk.fields import RecordFields
 from schemas import Address, PersonName
 from schemas.identifiers import is_valid_nhs_number
 
@@ -112,9 +113,12 @@ def valid_nhs_number(value: str | None) -> str | None:
     return value if value and is_valid_nhs_number(value) else None
 
 
-def nhs_number_of(identifiers: list[Identifier] | None) -> str | None:
-    """The valid NHS number among a resource's identifiers, if any."""
-    return next((valid_nhs_number(i.value) for i in identifiers or [] if i.system == NHS_NUMBER_SYSTEM), None)
+def nhs_number_of(identifiers: list[Identifier] | None, fields: RecordFields | None = None) -> str | None:
+    """The valid NHS number among a resource's identifiers, if any; one failing its check is noted in `fields`."""
+    numbers = [i.value for i in identifiers or [] if i.system == NHS_NUMBER_SYSTEM and i.value]
+    if fields is None:
+        return next((valid_nhs_number(number) for number in numbers), None)
+    return next((number for number in map(fields.nhs_number, numbers) if number), None)
 
 
 def is_restricted(patient: Patient) -> bool:
@@ -129,18 +133,24 @@ def current_home(addresses: list[FhirAddress] | None) -> FhirAddress | None:
     return homes[0] if homes else None
 
 
-def former_homes(addresses: list[FhirAddress] | None) -> list[Address]:
+def former_homes(addresses: list[FhirAddress] | None, fields: RecordFields | None = None) -> list[Address]:
     """Earlier homes (`home` with `period.end`), most recently left first: evidence for linkage."""
     former = [a for a in addresses or [] if a.use in (None, "home") and a.period is not None and a.period.end]
     former.sort(key=lambda a: str(a.period.end if a.period else ""), reverse=True)
-    return [address for home in former if (address := address_of(home)) is not None]
+    return [
+        address
+        for home in former
+        if (address := address_of(home, fields, field="postcode of an earlier address")) is not None
+    ]
 
 
-def address_of(home: FhirAddress | None) -> Address | None:
-    """The shared model's address: the lines joined, and the postcode."""
+def address_of(home: FhirAddress | None, fields: RecordFields | None = None, field: str = "postcode") -> Address | None:
+    """The shared model's address: the lines joined, and the postcode (left out, noted in `fields`, if unusable)."""
     if home is None:
         return None
-    return Address(line=", ".join(line for line in home.line or [] if line) or None, postcode=home.postalCode)
+    postcode = (fields or RecordFields()).postcode(home.postalCode, field)
+    line = ", ".join(line for line in home.line or [] if line) or None
+    return Address(line=line, postcode=postcode)
 
 
 def referenced_patient(reference: Reference | None) -> str | None:

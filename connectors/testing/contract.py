@@ -172,7 +172,7 @@ def date_formats(day: date) -> list[str]:
 
 def personal_data_markers(person: Person) -> list[str]:
     """Strings from a person's record that must never appear in a URL or a log: names, birth date, ids."""
-    names = [person.name, *person.aliases]
+    names = [name for name in (person.name, *person.aliases) if name is not None]
     markers = {part for name in names for part in (name.family_name, *name.given_names)}
     if person.birth_date is not None:
         markers.update(date_formats(person.birth_date))

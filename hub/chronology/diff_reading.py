@@ -133,7 +133,7 @@ def compare_versions(
         if not store.referral_exists(referral_id):
             raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
         referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
-        names = {subject.subject_id: subject.person.name.display for subject in referral.subjects}
+        names = {subject.subject_id: subject.name.display for subject in referral.subjects}
         children = [subject.subject_id for subject in referral.children]
         versions = {child: store.chronology_versions(referral_id, child) for child in children}
         _check_requested(referral_id, versions, from_version, to_version)

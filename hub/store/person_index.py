@@ -56,7 +56,7 @@ def _first_given_sounds(names: Iterable[PersonName]) -> set[str]:
 
 def blocking_keys(person: Person) -> set[str]:
     """The coarse keys this person is indexed and searched under (plaintext: hash before storing)."""
-    names = [person.name, *person.aliases]
+    names = [name for name in (person.name, *person.aliases) if name is not None]
     families, givens = _family_sounds(names), _first_given_sounds(names)
     keys: set[str] = set()
     if person.identifiers.nhs_number:

@@ -7,6 +7,8 @@
 - Oliver Quinn's PDS birth date is 7 April 2014; a referral that says 4 July 2014 (the day and month
   swapped) finds him only by fuzzy search. His NHS number is present but not traced (status 02).
 - Mia Smyth is found by a fuzzy search for "Mia Smith" (the names sound alike).
+- Patient "Minimal" is a minimal record: PDS holds no name for this girl, only her NHS number, birth
+  date and home, so only a search by NHS number finds her. She attended A&E.
 - Twelve boys called Jack Taylor were born on 15 January 2016, each at a different address; one is
   Jack Ryan Taylor. A search on name and birth date alone finds too many of them.
 
@@ -106,6 +108,20 @@ MIA = HealthPatient(
     gp_registered_on=date(2017, 12, 18),
 )
 
+MINIMAL = HealthPatient(
+    patient_id=patient_id("minimal"),
+    person_id="X-MINIMAL",
+    nhs_number="9991001182",
+    given_names=(),
+    family_name="",
+    birth_date=date(2015, 8, 12),
+    gender="female",
+    address_line="3 Tern Walk, Northbridge",
+    postcode="NE8 4TW",
+    gp=GP_PRACTICES[2],
+    gp_registered_on=date(2015, 9, 1),
+)
+
 
 def _jack(number: int) -> HealthPatient:
     """The Jack Taylor at (number + 1) Beacon Street; the one at number 7 is Jack Ryan Taylor."""
@@ -133,6 +149,7 @@ ENCOUNTERS = (
     HealthEncounter("enc-nadia-1", NADIA.patient_id, date(2026, 9, 14), "EMER", "Fractured wrist", HOSPITAL),
     HealthEncounter("enc-chloe-1", CHLOE.patient_id, date(2025, 12, 2), "EMER", "Laceration to hand", HOSPITAL),
     HealthEncounter("enc-oliver-1", OLIVER.patient_id, date(2026, 8, 30), "EMER", "Burn to forearm", HOSPITAL),
+    HealthEncounter("enc-minimal-1", MINIMAL.patient_id, date(2026, 10, 3), "EMER", "Head injury", HOSPITAL),
 )
 FLAGS = (
     HealthFlag("flag-nadia-cpp", NADIA.patient_id, "CPP", date(2026, 10, 1), None, COUNCIL),
@@ -141,7 +158,9 @@ FLAGS = (
 
 
 def example_health_records() -> HealthRecords:
-    return HealthRecords(patients=[NADIA, CHLOE, OLIVER, MIA, *JACKS], encounters=list(ENCOUNTERS), flags=list(FLAGS))
+    return HealthRecords(
+        patients=[NADIA, CHLOE, OLIVER, MIA, MINIMAL, *JACKS], encounters=list(ENCOUNTERS), flags=list(FLAGS)
+    )
 
 
 def example_population() -> Population:

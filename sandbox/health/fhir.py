@@ -124,6 +124,9 @@ def _identifier(patient: HealthPatient) -> list[dict[str, Any]]:
 
 
 def _names(patient: HealthPatient, *, full: bool) -> list[dict[str, Any]]:
+    """The usual name, then (in a read) old ones; none for a minimal record that holds no name."""
+    if not patient.family_name:
+        return []
     given = list(patient.given_names)
     names: list[dict[str, Any]] = [
         {"id": _object_id(patient.patient_id, "name"), "use": "usual", "family": patient.family_name}
@@ -172,11 +175,9 @@ def patient_resource(patient: HealthPatient, *, full: bool) -> dict[str, Any]:
     resource: dict[str, Any] = {"resourceType": "Patient", "id": patient.patient_id, "meta": meta}
     if identifier := _identifier(patient):
         resource["identifier"] = identifier
-    resource |= {
-        "name": _names(patient, full=full),
-        "gender": patient.gender,
-        "birthDate": patient.birth_date.isoformat(),
-    }
+    if names := _names(patient, full=full):
+        resource["name"] = names
+    resource |= {"gender": patient.gender, "birthDate": patient.birth_date.isoformat()}
     if not patient.restricted:
         resource["address"] = _addresses(patient, full=full)
         resource["generalPractitioner"] = _general_practitioner(patient)

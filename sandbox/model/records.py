@@ -44,6 +44,7 @@ class HealthPatient:
     nhs_number: str
     given_names: tuple[str, ...]
     family_name: str
+    """Empty (with no given names) for a minimal record: PDS returns some Patients with no name at all."""
     birth_date: date
     gender: str
     address_line: str

@@ -196,7 +196,7 @@ NOT_MATCHING = {
     "elements out of order": _broken(
         VALID, b"<DOB>2012-05-19</DOB><Gender>M</Gender>", b"<Gender>M</Gender><DOB>2012-05-19</DOB>"
     ),
-    "not a date": _broken(VALID, b"<DOB>2012-05-19</DOB>", b"<DOB>19/05/2012</DOB>"),
+    "not a date where one is required": _broken(VALID, b"<EntryDate>", b"<EntryDate>19/05/2012"),
     "an error body": render_error(400, "invalid_request", "bad").body,
     "truncated": VALID[: len(VALID) // 2],
 }

@@ -24,8 +24,9 @@ from connectors.health import (
     parse_patient_matches,
 )
 from connectors.sdk.recording import Recording
+from hub.linkage import Outcome, link_candidates
 from sandbox.health.app import create_app
-from sandbox.health.examples import CHLOE, JACK_RYAN, NADIA, OLIVER, example_population
+from sandbox.health.examples import CHLOE, JACK_RYAN, MINIMAL, NADIA, OLIVER, example_population
 from sandbox.population.dataset import Dataset, write_population
 from sandbox.server import ServerThread
 from schemas import (
@@ -281,3 +282,42 @@ def test_no_personal_data_in_any_url(health: str) -> None:
         for url in recorder.urls:
             plain = unquote(url).casefold().replace(" ", "")
             assert not [marker for marker in markers if marker.casefold().replace(" ", "") in plain], url
+
+
+# --- PDS minimal records: a Patient with an NHS number and no name (issue 13) ------------------
+
+
+def test_a_patient_without_a_name_is_a_candidate_without_one() -> None:
+    """Refused before with "Patient has no name with a family name"; PDS returns such records."""
+    patient = {k: v for k, v in RESTRICTED_PATIENT.items() if k not in ("name", "meta")}
+    patient["identifier"] = [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": NADIA.nhs_number}]
+    candidate = parse_patient(patient)
+    person = candidate.person
+    assert person.name is None and person.aliases == [] and person.display_name == "name not recorded"
+    assert person.identifiers.nhs_number == NADIA.nhs_number and person.birth_date == date(2013, 6, 21)
+    assert candidate.set_aside == []
+
+
+def test_a_minimal_patient_is_found_by_nhs_number_and_links_on_it_alone(health: str) -> None:
+    """The sandbox's minimal record holds no name: the referral's NHS number finds and links her."""
+    who = subject(["Ella"], "Tern", MINIMAL.birth_date, Sex.FEMALE, nhs_number=MINIMAL.nhs_number)
+    reply, recorder = check(health, who)
+    assert reply.status is ReplyStatus.FOUND, reply.error_code
+    [candidate] = reply.candidates
+    assert candidate.agency_person_id == MINIMAL.patient_id and candidate.person.name is None
+    assert candidate.person.identifiers.nhs_number == MINIMAL.nhs_number
+    assert [entry.category for entry in reply.entries] == [
+        EntryCategory.GP_REGISTRATION,
+        EntryCategory.EMERGENCY_ATTENDANCE,
+    ]
+    assert [dict(search).get("identifier", "").endswith(MINIMAL.nhs_number) for search in recorder.searches] == [True]
+    [judgement] = link_candidates(who.person, reply.candidates)
+    assert judgement.outcome is Outcome.LINKED, judgement.review_reasons
+
+
+def test_a_minimal_patient_and_a_referral_that_disagree_on_nhs_number_do_not_link(health: str) -> None:
+    """With no name to weigh, the NHS number is the evidence: a different number never links."""
+    reply, _ = check(health, subject(["Ella"], "Tern", MINIMAL.birth_date, Sex.FEMALE, nhs_number=MINIMAL.nhs_number))
+    other = subject(["Ella"], "Tern", MINIMAL.birth_date, Sex.FEMALE, nhs_number=NADIA.nhs_number)
+    [judgement] = link_candidates(other.person, reply.candidates)
+    assert judgement.outcome is not Outcome.LINKED

@@ -155,7 +155,6 @@ def _without(path: tuple[str | int, ...]) -> dict[str, Any]:
     [
         lambda: parse_people({"people": []}),
         lambda: parse_people([{k: v for k, v in PERSON.items() if k != "surname"}]),
-        lambda: parse_people([PERSON | {"date_of_birth": "20/11/1989"}]),
         lambda: parse_records({"tenancies": [{"tenancy_ref": "T"}], "homelessness": []}),
         lambda: parse_records(_without(("tenancies", 0, "possession_proceedings"))),
         lambda: parse_records(_without(("homelessness", 0, "reason_for_loss_of_last_settled_home"))),

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 
@@ -18,6 +19,7 @@ from connectors.testing import (
     ContractAgency,
     ServedAgency,
     config_problems,
+    contract_connector,
     declaration_problems,
     leaked_markers,
     personal_data_markers,
@@ -27,6 +29,7 @@ from connectors.testing import (
 )
 from schemas import AgencyReply, ReplyStatus
 from tests.contract.doubles import ConnectorFactory, double_path, has_double
+from tests.contract.rewriting import ReplyRewriter
 
 REFERRAL_ID = "REF-CONTRACT-1"
 FOUND = (ReplyStatus.FOUND, ReplyStatus.MULTIPLE_CANDIDATES)
@@ -168,3 +171,44 @@ def test_replies_round_trip_and_renormalise_to_the_same_reply(
     checked = connector.check_recorded(REFERRAL_ID, person)
     assert checked.reply.status is not ReplyStatus.FAILED, checked.reply.error_code
     assert replay_problems(connector, REFERRAL_ID, person, checked) == []
+
+
+BAD_VALUE_MARKER = "MKQ7ZX"
+"""Seeded into the bad birth date: it must never reach a note, the reply, an exception or a log."""
+
+
+def test_a_record_whose_birth_date_is_no_date_is_kept_without_it_and_noted(
+    connect: ConnectorFactory,
+    contract_agency: ContractAgency,
+    registered: RegisteredAgency,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bad field is a missing field (issue 13): the check still finds the person, with everything else."""
+    baseline = known_reply(connect, contract_agency)
+    born = contract_agency.known_subject.person.birth_date
+    assert born is not None and baseline.status in FOUND, baseline.error_code
+    bad = f"{born.year}-02-30{BAD_VALUE_MARKER}".encode()
+    rewriter = ReplyRewriter(contract_agency.app, born.isoformat().encode(), bad)
+    with every_logger_at_debug(caplog), ServedAgency(replace(contract_agency, app=rewriter)) as served:
+        reply = contract_connector(registered, contract_agency, served.url).check(
+            REFERRAL_ID, contract_agency.known_subject
+        )
+    if not rewriter.rewritten:
+        pytest.skip(f"'{registered.id}' never sends the birth date as YYYY-MM-DD, so this test cannot corrupt it")
+    assert (reply.status, reply.error_code) == (baseline.status, None)
+    assert reply.entries == baseline.entries, "the records of the person were lost"
+    held = {candidate.agency_person_id: candidate for candidate in baseline.candidates}
+    assert [candidate.agency_person_id for candidate in reply.candidates] == list(held)
+    changed = [candidate for candidate in reply.candidates if candidate.set_aside]
+    assert changed, "no candidate had its birth date left out"
+    for candidate in reply.candidates:
+        before = held[candidate.agency_person_id]
+        if candidate.set_aside:
+            assert before.person.birth_date == born and candidate.person.birth_date is None
+            assert candidate.set_aside == ["birth date is not a date, so it was left out"]
+        assert candidate.person.model_copy(update={"birth_date": before.person.birth_date}) == before.person
+    assert reply.set_aside == [
+        f"{registered.id} record {candidate.agency_person_id}: birth date is not a date, so it was left out"
+        for candidate in changed
+    ]
+    assert BAD_VALUE_MARKER not in reply.model_dump_json() and BAD_VALUE_MARKER not in caplog.text
