@@ -1,8 +1,7 @@
 """Splink beside the hub's engine: the same query-candidate pairs, judged by a Splink model (DuckDB).
 
-The model (`linkage_splink_model.py`) is trained two ways: m by expectation maximisation on the
-cases' own records (`em_model`), or from the labelled matches of other cases (`labelled_model`);
-in both, the prior comes from deterministic rules and u from random sampling. Its outcomes are
+The model (`linkage_splink_model.py`) is trained without labels: m by expectation maximisation on the
+cases' own records (`em_model`), the prior from deterministic rules and u from random sampling. Its outcomes are
 counted with the hub's thresholds, exactly as `hub linkage evaluate` counts the hub's. Splink is
 imported only when a model is built, so the bench runs without it (`--skip-splink`).
 """
@@ -30,7 +29,9 @@ if TYPE_CHECKING:
 PRIOR_RULES_RECALL = 0.7
 """Splink's prior: the share of true matches its deterministic rules (same NHS number; same names and
 birth date) are taken to find."""
-EM_BLOCKING = (("nhs_number",), ("first_name", "surname"))
+EM_BLOCKING = (("dob",), ("first_name", "surname"))
+"""Training rules as the hub's own: the same birth date, then the same first name and surname (FEBRL has no
+NHS number to block on)."""
 
 
 def splink_row(person: InterchangePerson, unique_id: str, case_id: str) -> dict[str, Any]:
@@ -95,21 +96,6 @@ def candidate_of(prediction: dict[str, Any]) -> str:
     return str(prediction[f"unique_id_{side}"])
 
 
-def true_pairs(cases: Sequence[Case]) -> list[dict[str, str]]:
-    """The labelled matches as Splink's pairwise labels."""
-    return [
-        {
-            "source_dataset_l": "queries",
-            "unique_id_l": case.case_id,
-            "source_dataset_r": "candidates",
-            "unique_id_r": candidate_id(case, candidate.record_id),
-        }
-        for case in cases
-        for candidate in case.candidates
-        if candidate.label
-    ]
-
-
 def splink_linker(cases: Sequence[Case], settings: SettingsCreator | dict[str, Any]) -> tuple[SplinkLinker, DuckDBAPI]:
     """A link-only Splink model of the cases' queries against their candidates, in a fresh DuckDB."""
     from splink import DuckDBAPI, Linker
@@ -138,16 +124,6 @@ def em_model(cases: Sequence[Case], u_pairs: float) -> SplinkLinker:
     estimate_prior_and_u(model, u_pairs)
     for rule in EM_BLOCKING:
         model.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
-    return model
-
-
-def labelled_model(cases: Sequence[Case], training_cases: Sequence[Case], u_pairs: float) -> SplinkLinker:
-    """m from the labelled matches of other cases (another population), as the hub's m was estimated."""
-    trainer, db_api = splink_linker(training_cases, splink_settings())
-    training: Any = trainer.training  # Splink leaves this method untyped
-    training.estimate_m_from_pairwise_labels(db_api.register(true_pairs(training_cases), table_name="labels"))
-    model, _ = splink_linker(cases, trainer.misc.save_model_to_json())
-    estimate_prior_and_u(model, u_pairs)
     return model
 
 

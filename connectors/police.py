@@ -1,11 +1,14 @@
 """Police connector: POLE-style nominal search, then each nominal's occurrences and Public Protection Notices.
 
-Police hold no identifier the referral carries, so the search is name and birth date, once for
-the referral's name and once for each alias; the nominals found are pooled. The force also
+Police hold no identifier the referral carries, so the search is name and birth year (the years a
+few days either side of the birth date reach), once for the referral's name and once for each alias;
+the nominals found are pooled and identity checking judges each one. The force also
 returns nominals whose date of birth it never recorded: they stay candidates (without a birth
-date) and the hub's identity checking decides about them. Occurrences become chronology entries
-with every linked person's role (domestic abuse with its DASH risk, missing episodes with their
-return, child sexual exploitation concerns); each PPN becomes an entry of its own.
+date) and the hub's identity checking decides about them, as do nominals whose birth date or
+postcode is no real one (30 February): that field is left out, with a note, and the nominal kept.
+Occurrences become chronology entries with every linked person's role (domestic abuse with its DASH
+risk, missing episodes with their return, child sexual exploitation concerns); each PPN becomes an
+entry of its own.
 
 `parse_document` normalises one captured reply offline (`hub connectors parse police FILE`), told
 apart by its top-level keys: a nominal search (`nominals`; a truncated one fails as
@@ -14,7 +17,7 @@ apart by its top-level keys: a nominal search (`nominals`; a truncated one fails
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from connectors.sdk.allowlist import ReturnedFields
@@ -29,6 +32,7 @@ from connectors.sdk.base import (
     names_to_search,
     parsing,
 )
+from connectors.sdk.fields import RecordFields
 from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
     Address,
@@ -103,7 +107,6 @@ CONCERNS = {
     "missing": "missing person",
 }
 CSE_FLAG = "cse_concern"
-MIN_POSTCODE, MAX_POSTCODE = 5, 7
 MAX_ALIAS_NAMES = 1000
 """Every alias surname is paired with every alias forename: past this many names, a nominal is malformed
 (a few kilobytes of aliases would otherwise become millions of names)."""
@@ -117,13 +120,11 @@ def _event_name(kind: object) -> str:
     return EVENT_NAMES.get(str(kind), _words(kind).capitalize())
 
 
-def _address(address: dict[str, Any] | None) -> Address | None:
-    """The nominal's address; a postcode the force mistyped beyond recognition is left out, not fatal."""
+def _address(address: dict[str, Any] | None, fields: RecordFields) -> Address | None:
+    """The nominal's address; a postcode the force mistyped beyond recognition is left out (noted), not fatal."""
     if not address:
         return None
-    postcode = address.get("postcode")
-    if postcode is not None and not MIN_POSTCODE <= len("".join(str(postcode).split())) <= MAX_POSTCODE:
-        postcode = None
+    postcode = fields.postcode(address.get("postcode"))
     line = address.get("line")
     return Address(line=str(line) if line else None, postcode=postcode) if line or postcode else None
 
@@ -149,18 +150,20 @@ def nominal_to_candidate(nominal: dict[str, Any]) -> AgencyPerson:
     if not isinstance(forenames, list):
         raise TypeError("forenames is not a list")
     name = PersonName(given_names=[str(forename) for forename in forenames], family_name=nominal["surname"])
-    born = nominal["date_of_birth"]
+    fields = RecordFields()
+    born = fields.birth_date(nominal["date_of_birth"])
     sex = nominal.get("sex")
     return AgencyPerson(
         agency_person_id=nominal["nominal_id"],
         person=Person(
             name=name,
             aliases=_alias_names(nominal, name),
-            birth_date=date.fromisoformat(born) if born is not None else None,
+            birth_date=born,
             sex=Sex(sex) if sex in set(Sex) else Sex.UNKNOWN,
-            address=_address(nominal.get("address")),
+            address=_address(nominal.get("address"), fields),
             identifiers=Identifiers(police_nominal_id=nominal["nominal_id"]),
         ),
+        set_aside=fields.set_aside,
     )
 
 
@@ -294,6 +297,16 @@ def parse_document(document: bytes) -> NormalisedDocument:
         raise MalformedReply(message="document is not a police reply this connector reads")
 
 
+SEARCH_DAYS_EITHER_SIDE = 7
+"""A birth date recorded a few days out is still searched for: its year, and the next or last near a new year."""
+
+
+def birth_years_to_search(born: date) -> list[int]:
+    """The birth years a search covers: every year within `SEARCH_DAYS_EITHER_SIDE` days of `born`."""
+    window = timedelta(days=SEARCH_DAYS_EITHER_SIDE)
+    return sorted({(born - window).year, born.year, (born + window).year})
+
+
 class PoliceConnector(Connector):
     agency = AGENCY
     title = "Police (POLE nominals, occurrences and PPNs)"
@@ -320,16 +333,18 @@ class PoliceConnector(Connector):
         return parse_document(document)
 
     def search(self, person: Person) -> list[AgencyPerson]:
+        """Nominals of each name born in the years around the referral's birth date; identity checking decides.
+
+        Not the exact date: police records are the noisiest, and a nominal a day out was never returned, so
+        the check read "no record" while the force held the child (issue 13).
+        """
         birth_date = birth_date_of(person)
         found: dict[str, AgencyPerson] = {}
         for name in names_to_search(person):
-            body = {
-                "surname": name.family_name,
-                "forenames": " ".join(name.given_names),
-                "date_of_birth": birth_date.isoformat(),
-            }
-            for candidate in parse_nominals(self.post_json("/nominals/search", body)):
-                found.setdefault(candidate.agency_person_id, candidate)
+            for year in birth_years_to_search(birth_date):
+                body = {"surname": name.family_name, "forenames": " ".join(name.given_names), "birth_year": year}
+                for candidate in parse_nominals(self.post_json("/nominals/search", body)):
+                    found.setdefault(candidate.agency_person_id, candidate)
         return list(found.values())
 
     def fetch_entries(self, candidate: AgencyPerson) -> list[ChronologyEntry]:

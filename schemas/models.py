@@ -97,8 +97,17 @@ class Identifiers(Model):
         return {key: value for key, value in self.model_dump().items() if value}
 
 
+NAME_NOT_RECORDED = "name not recorded"
+"""How a person without a name reads: some agency records hold none (PDS sends some Patients with only an
+NHS number)."""
+
+
 class Person(Model):
-    name: PersonName
+    name: PersonName | None = Field(
+        default=None,
+        description="None only for an agency record that holds no name (PDS returns some Patients with only an "
+        "NHS number): such a record is linked by its identifiers. A referral subject always has a name.",
+    )
     aliases: list[PersonName] = Field(default_factory=list, description="Other names: previous, known-as, nicknames.")
     birth_date: date | None = None
     sex: Sex = Sex.UNKNOWN
@@ -107,6 +116,11 @@ class Person(Model):
         default_factory=list, description="Earlier homes, most recent first, as the source holds them."
     )
     identifiers: Identifiers = Field(default_factory=Identifiers)
+
+    @property
+    def display_name(self) -> str:
+        """The name as a practitioner reads it; "name not recorded" for a record that holds none."""
+        return self.name.display if self.name is not None else NAME_NOT_RECORDED
 
 
 class Referrer(Model):
@@ -119,13 +133,25 @@ class Subject(Model):
 
     subject_id: OpaqueId
     role: SubjectRole
-    person: Person
+    person: Person = Field(
+        description="Who they are. Unlike an agency's record, a referral subject must have a name with at least "
+        "one given name: agencies search by first name and surname."
+    )
 
     @model_validator(mode="after")
     def _named(self) -> Subject:
+        if self.person.name is None:
+            raise ValueError("person.name is required: a referral subject needs a name")
         if not self.person.name.given_names:
             raise ValueError("person.name needs at least one given name (agencies search by first name and surname)")
         return self
+
+    @property
+    def name(self) -> PersonName:
+        """The subject's name, which a referral subject always has (checked when the referral is read)."""
+        if self.person.name is None:  # pragma: no cover - refused by `_named`
+            raise ValueError("a referral subject needs a name")
+        return self.person.name
 
 
 class Referral(Model):
@@ -173,6 +199,11 @@ class Involvement(Model):
     agency_person_id: NonEmpty
     role: InvolvementRole
     subject_id: OpaqueId | None = None
+    returned_for: OpaqueId | None = Field(
+        default=None,
+        description="Set by the hub when identity checking tied the record to no subject: the subject whose check "
+        "returned it (as a candidate, or named in records about them), so it is never read as the household's.",
+    )
 
 
 class ChronologyEntry(Model):
@@ -195,6 +226,11 @@ class AgencyPerson(Model):
 
     agency_person_id: NonEmpty
     person: Person
+    set_aside: list[NonEmpty] = Field(
+        default_factory=list,
+        description="One note per field left out of this record because the agency's value was unusable (a birth "
+        "date that is no date, say): 'birth date is not a date, so it was left out'. Never quotes the value.",
+    )
 
 
 class RelatedPerson(Model):
@@ -249,6 +285,15 @@ class AgencyReply(Model):
     error_cause_count: int = Field(default=0, ge=0, description="How many of `error_cause` in a row.")
 
     @property
+    def set_aside(self) -> list[str]:
+        """Every candidate's notes on fields left out as unusable, each naming its record (for the check's result)."""
+        return [
+            f"{self.agency} record {candidate.agency_person_id}: {note}"
+            for candidate in self.candidates
+            for note in candidate.set_aside
+        ]
+
+    @property
     def duration_ms(self) -> int | None:
         if self.completed_at is None:
             return None
@@ -279,6 +324,11 @@ class CheckResult(Model):
     )
     cause_count: int = Field(default=0, ge=0)
     attempts: int = Field(default=0, ge=0, description="Attempts made so far, the first included.")
+    set_aside: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Fields of the agency's records left out because their values were unusable, one note each "
+        "('police record N123: birth date is not a date, so it was left out'); the records were still used.",
+    )
     due_at: datetime | None = Field(default=None, description="When the referral's RAG rating needs the answer by.")
     next_attempt_at: datetime | None = Field(default=None, description="When a failed check is tried again.")
 

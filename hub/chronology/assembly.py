@@ -144,13 +144,31 @@ def link_people(
     return {key: subject_id for key, subject_id in links.items() if key not in ambiguous}, shown
 
 
-def _attribute(entry: ChronologyEntry, links: dict[PersonKey, str]) -> ChronologyEntry:
-    """The entry with each involvement's `subject_id` set from the links (None where unlinked)."""
-    people = [
-        person.model_copy(update={"subject_id": links.get((entry.source.agency, person.agency_person_id))})
-        for person in entry.people
-    ]
+def _attribute(
+    entry: ChronologyEntry, links: dict[PersonKey, str], returned_for: Mapping[PersonKey, str], reply_subject: str
+) -> ChronologyEntry:
+    """The entry with each involvement's `subject_id` set from the links, and where unlinked, `returned_for`.
+
+    An unlinked record keeps whose check returned it: the subject it was a candidate for, else the subject
+    whose reply carried the entry. A practitioner then reads "returned for Tyler's check, not linked", never
+    an anonymous "person not in referral" in every sibling's chronology (issue 13).
+    """
+    people = []
+    for person in entry.people:
+        key = (entry.source.agency, person.agency_person_id)
+        subject_id = links.get(key)
+        returned = None if subject_id else returned_for.get(key, reply_subject)
+        people.append(person.model_copy(update={"subject_id": subject_id, "returned_for": returned}))
     return entry.model_copy(update={"people": people})
+
+
+def _candidates_returned_for(replies: Sequence[AgencyReply]) -> dict[PersonKey, str]:
+    """Each agency person returned as a candidate → the subject whose check returned them (the first, in order)."""
+    found: dict[PersonKey, str] = {}
+    for reply in replies:
+        for candidate in reply.candidates:
+            found.setdefault((reply.agency, candidate.agency_person_id), reply.subject_id)
+    return found
 
 
 def _content_key(entry: ChronologyEntry) -> bytes:
@@ -160,7 +178,7 @@ def _content_key(entry: ChronologyEntry) -> bytes:
 
 def _merge(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
     """Drop exact duplicates, merging the people each copy names; sort by date, agency, record."""
-    merged: dict[bytes, dict[tuple[str, InvolvementRole], str | None]] = {}
+    merged: dict[bytes, dict[tuple[str, InvolvementRole], tuple[str | None, str | None]]] = {}
     first: dict[bytes, ChronologyEntry] = {}
     for entry in entries:
         key = _content_key(entry)
@@ -168,13 +186,19 @@ def _merge(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
         people = merged.setdefault(key, {})
         for person in entry.people:
             slot = (person.agency_person_id, person.role)
-            people[slot] = people.get(slot) or person.subject_id
+            linked, returned = people.get(slot, (None, None))
+            people[slot] = (linked or person.subject_id, returned or person.returned_for)
     result = [
         first[key].model_copy(
             update={
                 "people": [
-                    Involvement(agency_person_id=person_id, role=role, subject_id=subject_id)
-                    for (person_id, role), subject_id in sorted(people.items())
+                    Involvement(
+                        agency_person_id=person_id,
+                        role=role,
+                        subject_id=subject_id,
+                        returned_for=None if subject_id else returned_for,
+                    )
+                    for (person_id, role), (subject_id, returned_for) in sorted(people.items())
                 ]
             }
         )
@@ -228,6 +252,7 @@ def _checks(
                     cause=cause,
                     cause_count=cause_count,
                     attempts=step.attempts if step else int(reply is not None),
+                    set_aside=reply.set_aside if reply else [],
                     due_at=step.due_at if step else None,
                     next_attempt_at=step.next_attempt_at if step and state is CheckState.FAILED_RETRYING else None,
                 )
@@ -271,8 +296,9 @@ def assemble(
 
     kept: list[ChronologyEntry] = []
     counts: dict[tuple[str, str], int] = {}
+    returned_for = _candidates_returned_for(ordered)
     for reply in ordered:
-        for entry in (_attribute(entry, links) for entry in reply.entries):
+        for entry in (_attribute(entry, links, returned_for, reply.subject_id) for entry in reply.entries):
             involved = {person.subject_id for person in entry.people}
             if involved - {None}:
                 kept.append(entry)

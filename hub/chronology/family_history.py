@@ -5,8 +5,8 @@ One view model feeds both the terminal and the HTML report, so the two never dis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from hub.chronology.check_states import check_words, gaps, is_all_clear, state_at
@@ -22,6 +22,7 @@ from schemas import (
     ChronologyEntry,
     DatePrecision,
     HouseholdEdge,
+    Involvement,
     LinkJudgement,
     LinkOutcome,
     PriorReferral,
@@ -116,6 +117,24 @@ class ChildHistory:
 
 
 @dataclass(frozen=True)
+class ReturnedRecord:
+    """One person record an agency returned for one person's check and the hub left unlinked to them."""
+
+    subject_id: str
+    checked_for: str
+    """The name of the person whose check returned it."""
+    agency: str
+    record: str
+    name: str
+    born: str
+    sex: str
+    address: str
+    decision: str
+    evidence: str
+    why: str
+
+
+@dataclass(frozen=True)
 class FamilyHistory:
     referral_id: str
     received_at: datetime
@@ -138,6 +157,10 @@ class FamilyHistory:
     all_clear: bool
     """Every check for every person ended with the agency answering that it holds nothing."""
     read_at: datetime
+    returned: list[ReturnedRecord] | None = None
+    """Records agencies returned that are not linked to the person checked, when asked for (`--returned`)."""
+    set_aside: list[str] = field(default_factory=list)
+    """Fields left out of agency records because their values were unusable (the records were still used)."""
 
 
 OUTCOME_WORDS = {
@@ -322,19 +345,45 @@ def format_when(entry: ChronologyEntry) -> str:
     return one(entry.occurred_on) + (f" to {one(entry.ended_on)}" if entry.ended_on else "")
 
 
-def _people(entry: ChronologyEntry, names: dict[str, str]) -> str:
+def unlinked_words(
+    agency: str, involvement: Involvement, names: Mapping[str, str], review: Mapping[tuple[str, str], str]
+) -> str:
+    """Someone identity checking tied to nobody in the referral, and whose check returned them (issue 13).
+
+    Never an anonymous "person not in referral": an agency record about a child the linker missed
+    would otherwise read, in every sibling's chronology, as someone outside the household.
+    """
+    record = f"{agency} record {involvement.agency_person_id}"
+    if (subject_id := review.get((agency, involvement.agency_person_id))) is not None:
+        return f"{record}, possibly {names.get(subject_id, subject_id)}: awaiting review"
+    if (checked := involvement.returned_for) is not None:
+        return f"{record}, returned for {names.get(checked, checked)}'s check, not linked"
+    return f"{record}, not linked to anyone in the referral"
+
+
+def _people(entry: ChronologyEntry, names: dict[str, str], review: Mapping[tuple[str, str], str]) -> str:
     parts = []
     for involvement in entry.people:
-        who = names.get(involvement.subject_id or "", "person not in referral")
+        name = names.get(involvement.subject_id) if involvement.subject_id is not None else None
+        who = name or unlinked_words(entry.source.agency, involvement, names, review)
         parts.append(f"{who} ({_words(involvement.role.value)})")
     return "; ".join(dict.fromkeys(parts))
+
+
+def under_review(links: Sequence[CandidateLink]) -> dict[tuple[str, str], str]:
+    """(agency, agency person id) → the subject a record waits for review against (the first, if several)."""
+    found: dict[tuple[str, str], str] = {}
+    for link in links:
+        if link.outcome is LinkOutcome.REVIEW:
+            found.setdefault((link.agency, link.agency_person_id), link.subject_id)
+    return found
 
 
 def _member(subject: Subject) -> HouseholdMember:
     person = subject.person
     return HouseholdMember(
         subject_id=subject.subject_id,
-        name=person.name.display,
+        name=subject.name.display,
         role=ROLE_WORDS[subject.role],
         birth_date=person.birth_date.strftime("%d %b %Y") if person.birth_date else "unknown",
     )
@@ -422,13 +471,14 @@ def build(
 ) -> FamilyHistory:
     """The history as of `now`: chronologies as stored, checks as the ledger (`progress`) has them now."""
     now = now or datetime.now(UTC)
-    names = {subject.subject_id: subject.person.name.display for subject in referral.subjects}
+    names = {subject.subject_id: subject.name.display for subject in referral.subjects}
     prior = _latest(chronologies).prior_referrals if chronologies else []
     checks = current_checks(referral, chronologies, progress, agencies)
     cells: dict[str, dict[str, CheckCell]] = {subject.subject_id: {} for subject in referral.subjects}
     for check in checks:
         cells.setdefault(check.subject_id, {})[check.agency] = _cell(check, now)
     children = []
+    review = under_review(_latest(chronologies).links if chronologies else [])
     for chronology in sorted(chronologies, key=lambda item: item.child_subject_id):
         related = adults_related_to(chronology.child_subject_id, chronology.household)
         rows = [
@@ -437,7 +487,7 @@ def build(
                 category=_words(entry.category.value),
                 summary=entry.summary,
                 source=f"{entry.source.agency} {entry.source.record_id}",
-                people=_people(entry, names),
+                people=_people(entry, names, review),
                 sensitivity=entry.sensitivity.value,
                 through=_through(entry, chronology.child_subject_id, related, names),
             )
@@ -470,4 +520,5 @@ def build(
         gaps=gaps(checks, names, stage=stage, now=now),
         all_clear=is_all_clear(checks, now),
         read_at=now,
+        set_aside=list(dict.fromkeys(note for check in checks for note in check.set_aside)),
     )

@@ -36,4 +36,6 @@ def history_document(history: FamilyHistory) -> dict[str, Any]:
     ]
     for name in ("household", "relationships", "links", "prior_referrals", "children"):
         document[name] = [dataclasses.asdict(item) for item in document[name]]
+    if history.returned is not None:  # null unless asked for: `hub chronology show --returned`
+        document["returned"] = [dataclasses.asdict(item) for item in history.returned]
     return {"format_version": FORMAT_VERSION, **_plain(document)}

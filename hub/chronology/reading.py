@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -15,7 +16,9 @@ from hub.errors import UserError
 from hub.settings import HubSettings
 
 if TYPE_CHECKING:
-    from hub.chronology.family_history import FamilyHistory
+    from hub.chronology.family_history import FamilyHistory, ReturnedRecord
+    from hub.store.hub_store import HubStore
+    from schemas import Chronology, Referral
 
 PRACTITIONER_PURPOSE = "practitioner_view"
 
@@ -25,6 +28,17 @@ def council_time_zone(settings: HubSettings) -> tzinfo:
     from hub.deadlines.config import load_deadlines
 
     return ZoneInfo(str(load_deadlines(settings).calendar.time_zone))
+
+
+def _returned(
+    store: HubStore, referral: Referral, chronologies: list[Chronology], actor: str, purpose: str
+) -> list[ReturnedRecord]:
+    """The records agencies returned that are not linked, from the stored replies (each read audited)."""
+    from hub.chronology.returned import returned_records
+
+    replies = store.load_replies(referral.referral_id, actor=actor, purpose=purpose)
+    latest = max(chronologies, key=lambda item: (item.assembled_at, item.child_subject_id)) if chronologies else None
+    return returned_records(referral, replies, latest.links if latest is not None else [])
 
 
 def show_history(
@@ -37,12 +51,14 @@ def show_history(
     html: Path | None = None,
     as_json: bool = False,
     purpose: str = PRACTITIONER_PURPOSE,
+    returned: bool = False,
 ) -> FamilyHistory:
     """Print the latest family history (as JSON when asked), and write it as HTML when asked.
 
     Every read is audited. Checks are shown as they stand now, from the ledger, not as they stood when
     the latest version was assembled. Restricted entries the reader is not cleared for are withheld
-    (`clearance`), in every form the history takes.
+    (`clearance`), in every form the history takes. With `returned`, the stored agency replies are read
+    too (audited) and the records they returned that are not linked to the person checked are shown.
     """
     from hub.agencies import load_registry
     from hub.chronology.family_history import build
@@ -67,6 +83,8 @@ def show_history(
         stage=checks.stage if checks else None,
         now=datetime.now(council_time_zone(settings)),
     )
+    if returned:
+        history = dataclasses.replace(history, returned=_returned(store, referral, chronologies, actor, purpose))
     if as_json:
         # ASCII-only JSON: every control character and non-ASCII letter is a \u escape, so none reaches the terminal.
         console.out(json.dumps(history_document(history), indent=2, ensure_ascii=True), highlight=False)

@@ -39,6 +39,7 @@ STATE_STYLES = {
     "failed_retrying": "yellow",
     "awaiting_reply": "yellow",
     "records_found": "bold",
+    "records_returned_none_linked": "yellow",
 }
 
 
@@ -90,6 +91,8 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
     console.print(checks)
     for gap in history.gaps:
         console.print(_line("[bold red]Not yet known:[/] ", shown(gap)))
+    for note in history.set_aside:
+        console.print(_line("[bold yellow]Left out as unusable:[/] ", shown(note)))
 
     if history.prior_referrals:
         prior = Table(title="Earlier referrals to the hub about these people", title_justify="left")
@@ -130,6 +133,9 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
             )
         console.print(links)
 
+    if history.returned is not None:
+        print_returned(history, console)
+
     if not history.children:
         console.print("[yellow]No chronology has been assembled for this referral yet.[/]")
     for child in history.children:
@@ -153,6 +159,27 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
         if not child.rows:
             table.add_row("", "", empty_chronology_words(history), "", "")
         console.print(table)
+
+
+def print_returned(history: FamilyHistory, console: Console) -> None:
+    """The records agencies returned that are not linked to the person checked (`--returned`)."""
+    if not history.returned:
+        console.print("No agency returned a record that is not linked to the person checked.")
+        return
+    table = Table(
+        title="Records agencies returned that are not linked (left out of the chronologies)", title_justify="left"
+    )
+    for column, width in (("Returned for", 18), ("Agency record", 16), ("Held as", 30), ("Decision", 20)):
+        table.add_column(column, max_width=width, overflow="fold")
+    table.add_column("Evidence", max_width=50, overflow="fold")
+    for row in history.returned:
+        held = shown(row.name)
+        held.append_text(_line("\nborn ", shown(row.born), "; sex ", shown(row.sex), "\naddress ", shown(row.address)))
+        evidence = shown(_brief(row.evidence))
+        if row.why:
+            evidence.append_text(_line("\n[italic]Why: [/]", shown(row.why)))
+        table.add_row(shown(row.checked_for), shown(f"{row.agency} {row.record}"), held, row.decision, evidence)
+    console.print(table)
 
 
 def empty_chronology_words(history: FamilyHistory) -> str:

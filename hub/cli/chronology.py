@@ -20,6 +20,14 @@ def show(
         bool, typer.Option("--json", help="Print the history as one JSON document (checks with their states).")
     ] = False,
     purpose: PurposeOption = None,
+    returned: Annotated[
+        bool,
+        typer.Option(
+            "--returned",
+            help="Also show the records agencies returned that are not linked to the person checked "
+            "(read from the stored replies; the read is audited).",
+        ),
+    ] = False,
 ) -> None:
     """Print the latest family history for a referral."""
     from hub.chronology.reading import show_history
@@ -35,6 +43,7 @@ def show(
             html=html,
             as_json=as_json,
             purpose=why,
+            returned=returned,
         )
 
 

@@ -1,16 +1,14 @@
-"""`hub linkage ...`: evaluate identity linkage on labelled cases, and estimate its model from a population.
+"""`hub linkage ...`: evaluate identity linkage on labelled cases, estimate its model without labels, learn.
 
-The commands load, run and print; a configuration mistake becomes one line. Estimation draws its
-labelled pairs from a generated sandbox population (`sandbox.linkage.pairs`), which only the CLI
-and the runtime may import: the linkage engine itself never sees the sandbox.
+The commands load, run and print; a configuration mistake becomes one line. By default estimation
+draws its cases from a generated sandbox population (`sandbox.linkage.cases`), which only the CLI and
+the runtime may import: the linkage engine itself never sees the sandbox.
 """
 
 from __future__ import annotations
 
-import json
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,9 +17,11 @@ from hub.cli.common import console
 from hub.errors import UserError
 from hub.settings import REPO_ROOT
 
+DEFAULT_RANDOM_PAIRS = 300_000
+
 if TYPE_CHECKING:
+    from hub.cli.linkage_sources import StoredReplies
     from hub.linkage.engine import Linker
-    from hub.linkage.estimate import EstimationRequest
 
 app = typer.Typer(
     help="Probabilistic identity linkage: evaluate it on labelled cases, estimate its model, learn from reviews.",
@@ -34,26 +34,66 @@ def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled cases, one JSON object per line (hub sandbox linkage-cases).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print only one JSON object with the figures.")] = False,
     config: Annotated[Path | None, typer.Option(help="Linkage settings (default: config/linkage.yaml).")] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Model file to judge with instead of the configured one (hub linkage estimate).")
+    ] = None,
 ) -> None:
     """Judge every candidate against its case's query; print precision, recall, review and false links."""
-    evaluate_command(file, as_json=as_json, settings_path=config, console=console)
+    evaluate_command(file, as_json=as_json, settings_path=config, model_file=model, console=console)
 
 
 @app.command("estimate")
 def estimate(
+    from_cases: Annotated[
+        Path | None,
+        typer.Option(
+            help="Cases of the interchange format to estimate from; labels are not read (default: sandbox cases)."
+        ),
+    ] = None,
+    from_store: Annotated[
+        bool,
+        typer.Option(
+            "--from-store",
+            help="Estimate from the hub's own stored referrals and agency replies (signed in, linkage.manage; "
+            "every read audited). Names in fewer than 10 referrals are not written to the model.",
+        ),
+    ] = False,
     out: Annotated[Path, typer.Option(help="Model file to write.")] = REPO_ROOT / "config" / "linkage_model.json",
-    data: Annotated[Path | None, typer.Option(help="Population folder (default: generate one).")] = None,
-    people: Annotated[int, typer.Option(min=1000, help="People in the generated population.")] = 50_000,
-    population_seed: Annotated[int, typer.Option(min=0, help="Seed of the generated population.")] = 101,
-    seed: Annotated[int, typer.Option(min=0, help="Seed for drawing the pairs.")] = 1,
-    subjects: Annotated[int, typer.Option(min=100, help="People whose own records give the m pairs.")] = 10_000,
-    random_pairs: Annotated[int, typer.Option(min=1000, help="Random pairs that give u.")] = 300_000,
+    random_pairs: Annotated[int, typer.Option(min=1000, help="Random pairs that give u.")] = DEFAULT_RANDOM_PAIRS,
+    seed: Annotated[int, typer.Option(min=0, help="Seed for drawing the random pairs.")] = 1,
+    data: Annotated[
+        Path | None, typer.Option(help="Without --from-cases: population folder (default: generate one).")
+    ] = None,
+    people: Annotated[
+        int, typer.Option(min=1000, help="Without --from-cases: people in the generated population.")
+    ] = 50_000,
+    population_seed: Annotated[int, typer.Option(min=0, help="Without --from-cases: seed of the population.")] = 101,
+    cases: Annotated[int, typer.Option(min=100, help="Without --from-cases: sandbox cases to draw.")] = 6_000,
+    cases_seed: Annotated[int, typer.Option(min=0, help="Without --from-cases: seed of the sandbox cases.")] = 1,
 ) -> None:
-    """Estimate the model's m and u probabilities and name frequencies from a synthetic population."""
+    """Estimate the model without labels: u from random pairs, m by expectation maximisation, per agency too."""
+    from hub.cli.linkage_estimate import GeneratedSource, estimate_command
     from hub.linkage.estimate import EstimationRequest
 
-    request = EstimationRequest(people, population_seed, seed, subjects, random_pairs)
-    estimate_command(request, out=out, data=data, console=console)
+    if from_store and from_cases is not None:
+        raise UserError("Give either --from-cases FILE or --from-store, not both: each is a whole source.")
+    generated = GeneratedSource(data, people, population_seed, cases, cases_seed)
+    estimate_command(
+        EstimationRequest(random_pairs, seed),
+        out=out,
+        from_cases=from_cases,
+        generated=generated,
+        console=console,
+        err=Console(stderr=True, highlight=False),
+        stored=_stored_replies() if from_store else None,
+    )
+
+
+def _stored_replies() -> StoredReplies:
+    from hub.cli.common import signed_in
+    from hub.cli.linkage_sources import StoredReplies
+
+    return StoredReplies(signed_in())
 
 
 PriorStrength = Annotated[
@@ -106,59 +146,25 @@ def report(
     report_command(signed_in(), config=config, options=options, as_json=as_json, console=console)
 
 
-def _linker(settings_path: Path | None) -> Linker:
+def _linker(settings_path: Path | None, model_file: Path | None = None) -> Linker:
     from hub.linkage.engine import load_linker
     from schemas.config_files import ConfigFileError
 
+    if model_file is not None and model_file.is_dir():
+        raise UserError(f"Cannot read {model_file}: it is a folder. Give the model file.")
     try:
-        return load_linker(settings_path)
+        return load_linker(settings_path, model_file)
     except ConfigFileError as error:
         raise UserError(str(error)) from None
 
 
-def evaluate_command(file: Path, *, as_json: bool, settings_path: Path | None, console: Console) -> None:
+def evaluate_command(
+    file: Path, *, as_json: bool, settings_path: Path | None, console: Console, model_file: Path | None = None
+) -> None:
     """`hub linkage evaluate`: figures on stdout, malformed lines and refused records on stderr."""
     from hub.linkage.evaluation import evaluate_file, print_evaluation
 
     if file.is_dir():
         raise UserError(f"Cannot read {file}: it is a folder. Give the cases file.")
-    evaluation = evaluate_file(file, _linker(settings_path))
+    evaluation = evaluate_file(file, _linker(settings_path, model_file))
     print_evaluation(evaluation, as_json=as_json, out=console, err=Console(stderr=True, highlight=False))
-
-
-def estimate_command(request: EstimationRequest, *, out: Path, data: Path | None, console: Console) -> None:
-    """`hub linkage estimate`: write the model file and say what it was estimated from."""
-    if data is not None and not data.is_dir():
-        raise UserError(f"Cannot read {data}: not a population folder. Create one with `hub sandbox generate`.")
-    if not out.parent.is_dir():
-        raise UserError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    generated = f"a new population of {request.people:,} (seed {request.population_seed})"
-    source = f"the population in {data}" if data else generated
-    console.print(f"Estimating linkage parameters from {source} ...")
-    try:
-        document = run_estimate(request, out, data)
-    except OSError as error:
-        raise UserError(f"Cannot write {out}: {error.strerror or 'the file system refused'}.") from None
-    provenance = document["provenance"]
-    console.print(
-        f"Wrote {out}: {provenance['matched_pairs']:,} labelled pairs (m), {provenance['random_pairs']:,} random "
-        f"pairs (u), {provenance['population']['people']:,} people; assumed levels: "
-        f"{', '.join(provenance['assumed_levels']) or 'none'}."
-    )
-
-
-def run_estimate(request: EstimationRequest, out: Path, data: Path | None = None) -> dict[str, Any]:
-    """Estimate from `data` (a population folder), or from a population generated for the purpose; write `out`."""
-    from hub.linkage.estimate import estimate_model
-    from sandbox.linkage.pairs import LabelledCity
-    from sandbox.population.dataset import Dataset
-    from sandbox.world.default import write_default_population
-
-    if data is not None:
-        document = estimate_model(LabelledCity(Dataset(data)), request)
-    else:
-        with tempfile.TemporaryDirectory(prefix="hub-linkage-estimate-") as folder:
-            directory = write_default_population(Path(folder) / "population", request.population_seed, request.people)
-            document = estimate_model(LabelledCity(Dataset(directory)), request)
-    out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return document

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 REVIEW_PURPOSE = "identity link review"
 
 app = typer.Typer(
-    help="Candidate identity links the hub would not make alone: list, confirm, reject.", no_args_is_help=True
+    help="Candidate identity links the hub would not make alone: list, show, confirm, reject.", no_args_is_help=True
 )
 ReviewNumber = Annotated[int, typer.Argument(help="The review's number, from `hub review list`.")]
 Reason = Annotated[str, typer.Option(help="Why: kept (sealed) with the decision.")]
@@ -37,6 +37,14 @@ def list_command(
 ) -> None:
     """Candidate links waiting for a practitioner, with the evidence and why each needs a person."""
     list_reviews(signed_in(), console, referral_id=referral, include_decided=all_)
+
+
+@app.command("show")
+def show(review: ReviewNumber) -> None:
+    """The referral's person and the agency's candidate side by side, field by field with the evidence."""
+    from hub.cli.review_show import show_review
+
+    show_review(signed_in(), review, console, purpose=REVIEW_PURPOSE)
 
 
 @app.command("confirm")
@@ -71,7 +79,7 @@ def list_reviews(signed: SignedIn, console: Console, *, referral_id: str | None,
         with signed.permit(Permission.HISTORY_READ, referral, purpose=REVIEW_PURPOSE):
             subjects = store.load_referral(referral, actor=signed.actor, purpose=REVIEW_PURPOSE).subjects
         for subject in subjects:
-            names[(referral, subject.subject_id)] = subject.person.name.display
+            names[(referral, subject.subject_id)] = subject.name.display
     table = Table(title="Candidate links waiting for a practitioner", title_justify="left", show_lines=True)
     for column, width in (("#", 4), ("Referral", 16), ("Person", 26), ("Agency record", 18), ("Evidence", 56)):
         table.add_column(column, max_width=width, overflow="fold")
@@ -87,7 +95,8 @@ def list_reviews(signed: SignedIn, console: Console, *, referral_id: str | None,
         ]
         table.add_row(*row, *([_decision(review)] if include_decided else []))
     console.print(table)
-    console.print("Decide with `hub review confirm N --reason ...` or `hub review reject N --reason ...`.")
+    console.print("See one side by side with `hub review show N`, then decide with `hub review confirm N --reason ...`")
+    console.print("or `hub review reject N --reason ...`.")
 
 
 def _decision(review: LinkReview) -> str:

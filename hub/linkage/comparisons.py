@@ -11,15 +11,20 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from hub.linkage.records import BirthDate, LinkageRecord, Name, Place
+from hub.linkage.records import BirthDate, LinkageRecord, Name, Place, name_of
 
 SIMILAR_GIVEN = 0.88
 """Jaro-Winkler similarity from which two first names count as a likely typing error of one another."""
 SIMILAR_FAMILY = 0.9
+TWO_EDITS_SHORTEST = 4
+"""Two typing errors count only in names of at least this many letters ("Ncoah" and "Naoh", not "Mia" and "Max")."""
+FEW_DAYS = 7
+"""Full birth dates at most this many days apart (and not a one-digit slip) are "a few days apart"."""
 SIMILAR_ADDRESS_LINE = 85.0
 """rapidfuzz token-set ratio (0-100) from which two address lines on the same house number agree."""
 
@@ -69,20 +74,53 @@ def _sound_alike(a: Name, b: Name) -> bool:
 
 
 def _spelling_variants(a: Name, b: Name) -> bool:
-    return bool(a.variant_groups & b.variant_groups) or (a.variant_key == b.variant_key and a.text != b.text)
+    return not a.variant_groups.isdisjoint(b.variant_groups) or (a.variant_key == b.variant_key and a.text != b.text)
 
 
 def _same_or_nickname(a: Name, b: Name) -> bool:
     return a.text == b.text or b.text in a.nicknames or _spelling_variants(a, b)
 
 
+def edits_apart(a: Name, b: Name) -> int:
+    """Damerau-Levenshtein distance: letters dropped, doubled, changed or transposed ("Naoh", "Noah": 1)."""
+    return DamerauLevenshtein.distance(a.text, b.text)
+
+
+def _one_slip_apart(a: Name, b: Name) -> bool:
+    """The same name, allowing a nickname, another spelling, or one typing error in a name of 3+ letters."""
+    if _same_or_nickname(a, b):
+        return True
+    lengths = len(a.text), len(b.text)
+    return min(lengths) >= 3 and abs(lengths[0] - lengths[1]) <= 1 and edits_apart(a, b) == 1
+
+
+def _typing_level(a: Name, b: Name, one: Level, two: Level) -> Level | None:
+    """`one` for one typing error, `two` for two in names long enough for that to mean anything; else None."""
+    distance = edits_apart(a, b)
+    if distance == 1:
+        return one
+    if distance == 2 and min(len(a.text), len(b.text)) >= TWO_EDITS_SHORTEST:
+        return two
+    return None
+
+
 def names_swapped(query: LinkageRecord, candidate: LinkageRecord) -> bool:
-    """Whether one record has the given and family names the wrong way round."""
+    """Whether one record has the given and family names the wrong way round (allowing one typing error in each)."""
     if not query.given or not candidate.given or query.family is None or candidate.family is None:
         return False
     if query.given[0].text == candidate.given[0].text:
         return False
-    return _same_or_nickname(query.given[0], candidate.family) and _same_or_nickname(query.family, candidate.given[0])
+    return any(_one_slip_apart(ours, candidate.family) for ours in _given_forms(query)) and any(
+        _one_slip_apart(query.family, theirs) for theirs in _given_forms(candidate)
+    )
+
+
+def _given_forms(record: LinkageRecord) -> tuple[Name, ...]:
+    """The first given name and, when there are several, all of them as one: a compound surname recorded in the
+    given-name field ("van groesen") is several words there."""
+    if len(record.given) == 1:
+        return record.given
+    return (record.given[0], name_of(tuple(name.text for name in record.given)))
 
 
 def _any_pair_known_as(ours: Sequence[Name], theirs: Sequence[Name]) -> bool:
@@ -104,8 +142,11 @@ class GivenNameComparison(Comparison):
     - spelling_variant: another spelling of the same name (Mohammed, Muhammad);
     - other_name: the first name matches another name the person is known by (an alias);
     - middle_name: the first name matches a middle name on the other side;
-    - swapped: the given and family names are the wrong way round;
+    - swapped: the given and family names are the wrong way round (allowing a typing error in each);
+    - one_edit: the first names differ by one letter dropped, doubled, changed or transposed
+      (Damerau-Levenshtein 1: "Naoh", "Noah"; "vAa", "Ava");
     - phonetic: the first names sound alike (Metaphone, or Soundex with similar spelling);
+    - two_edits: two typing errors, in names of at least four letters ("Ncoah", "Naoh");
     - similar: the first names are spelt similarly (Jaro-Winkler), a likely typing error;
     - initial: one side holds only an initial, and it agrees;
     - differs; missing (no given name on one side: neutral).
@@ -123,14 +164,16 @@ class GivenNameComparison(Comparison):
     OTHER_NAME = Level("other_name", "first name matches another name the person is known by")
     MIDDLE_NAME = Level("middle_name", "first name matches a middle name on the other record")
     SWAPPED = Level("swapped", "given and family names are swapped")
+    ONE_EDIT = Level("one_edit", "first names differ by one letter (a likely typing error)")
     PHONETIC = Level("phonetic", "first names sound alike")
+    TWO_EDITS = Level("two_edits", "first names differ by two letters (likely typing errors)")
     SIMILAR = Level("similar", "first names are spelt similarly (a likely typing error)")
     INITIAL = Level("initial", "only an initial is recorded for the first name, and it agrees")
     DIFFERS = Level("differs", "first names differ")
     MISSING = Level("missing", "first name missing on one side", neutral=True)
     levels = (
         EXACT, MIDDLE_LEFT_OUT, FIRST_MATCHES, NICKNAME, SPELLING_VARIANT, OTHER_NAME, MIDDLE_NAME, SWAPPED,
-        PHONETIC, SIMILAR, INITIAL, DIFFERS, MISSING,
+        ONE_EDIT, PHONETIC, TWO_EDITS, SIMILAR, INITIAL, DIFFERS, MISSING,
     )  # fmt: skip
 
     def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
@@ -163,8 +206,13 @@ class GivenNameComparison(Comparison):
     def _spelling(self, first: Name, their_first: Name) -> Level:
         if len(first.text) == 1 or len(their_first.text) == 1:
             return self.INITIAL if first.text[0] == their_first.text[0] else self.DIFFERS
+        typing = _typing_level(first, their_first, self.ONE_EDIT, self.TWO_EDITS)
+        if typing is self.ONE_EDIT:
+            return typing
         if _sound_alike(first, their_first):
             return self.PHONETIC
+        if typing is not None:
+            return typing
         if JaroWinkler.similarity(first.text, their_first.text) >= SIMILAR_GIVEN:
             return self.SIMILAR
         return self.DIFFERS
@@ -178,8 +226,10 @@ class FamilyNameComparison(Comparison):
     - compound_part: one part of a double-barrelled or compound surname matches the other;
     - previous_name: the surname matches a previous or other surname on either side;
     - spelling_variant: another spelling of the same surname (Chowdhury, Choudhury; Kowalska, Kowalski);
-    - swapped: the given and family names are the wrong way round;
+    - swapped: the given and family names are the wrong way round (allowing a typing error in each);
+    - one_edit: one letter dropped, doubled, changed or transposed (Damerau-Levenshtein 1);
     - phonetic: the surnames sound alike;
+    - two_edits: two typing errors, in surnames of at least four letters;
     - similar: the surnames are spelt similarly (Jaro-Winkler), a likely typing error;
     - differs; missing (no surname on one side: neutral).
     """
@@ -190,11 +240,16 @@ class FamilyNameComparison(Comparison):
     PREVIOUS_NAME = Level("previous_name", "surname matches a previous or other surname")
     SPELLING_VARIANT = Level("spelling_variant", "surname is another spelling of the other")
     SWAPPED = Level("swapped", "given and family names are swapped")
+    ONE_EDIT = Level("one_edit", "surnames differ by one letter (a likely typing error)")
     PHONETIC = Level("phonetic", "surnames sound alike")
+    TWO_EDITS = Level("two_edits", "surnames differ by two letters (likely typing errors)")
     SIMILAR = Level("similar", "surnames are spelt similarly (a likely typing error)")
     DIFFERS = Level("differs", "surnames differ")
     MISSING = Level("missing", "surname missing on one side", neutral=True)
-    levels = (EXACT, COMPOUND_PART, PREVIOUS_NAME, SPELLING_VARIANT, SWAPPED, PHONETIC, SIMILAR, DIFFERS, MISSING)
+    levels = (
+        EXACT, COMPOUND_PART, PREVIOUS_NAME, SPELLING_VARIANT, SWAPPED, ONE_EDIT, PHONETIC, TWO_EDITS, SIMILAR,
+        DIFFERS, MISSING,
+    )  # fmt: skip
 
     def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
         ours, theirs = query.family, candidate.family
@@ -202,6 +257,8 @@ class FamilyNameComparison(Comparison):
             return self.MISSING, None
         if ours.text == theirs.text:
             return self.EXACT, ours.text
+        if self._known_by_that_surname(ours, theirs, query, candidate):
+            return self.PREVIOUS_NAME, None
         if _shares_part(ours, theirs):
             return self.COMPOUND_PART, None
         if self._previous_name(query, candidate):
@@ -210,11 +267,23 @@ class FamilyNameComparison(Comparison):
             return self.SPELLING_VARIANT, None
         if names_swapped(query, candidate):
             return self.SWAPPED, None
+        typing = _typing_level(ours, theirs, self.ONE_EDIT, self.TWO_EDITS)
+        if typing is self.ONE_EDIT:
+            return typing, None
         if _sound_alike(ours, theirs):
             return self.PHONETIC, None
+        if typing is not None:
+            return typing, None
         if JaroWinkler.similarity(ours.text, theirs.text) >= SIMILAR_FAMILY:
             return self.SIMILAR, None
         return self.DIFFERS, None
+
+    @staticmethod
+    def _known_by_that_surname(ours: Name, theirs: Name, query: LinkageRecord, candidate: LinkageRecord) -> bool:
+        """One record itself gives the other's surname, whole, as one the person used or uses."""
+        return any(name.text == theirs.text for name in query.other_family) or any(
+            name.text == ours.text for name in candidate.other_family
+        )
 
     @staticmethod
     def _previous_name(query: LinkageRecord, candidate: LinkageRecord) -> bool:
@@ -241,6 +310,14 @@ def _one_digit_apart(a: BirthDate, b: BirthDate) -> bool:
     return sum(x != y for x, y in zip(a.digits, b.digits, strict=True)) == 1
 
 
+def days_apart(a: BirthDate, b: BirthDate) -> int | None:
+    """Days between two full dates (None if either is partial)."""
+    first, second = a.as_date(), b.as_date()
+    if first is None or second is None:
+        return None
+    return abs((first - second).days)
+
+
 class BirthDateComparison(Comparison):
     """Birth dates.
 
@@ -249,6 +326,9 @@ class BirthDateComparison(Comparison):
     - day_month_swapped: day and month the other way round (14/03 recorded as 03/14 is impossible,
       so only days up to 12 can be swapped);
     - one_digit_off: one digit of YYYYMMDD differs, a likely typing error;
+    - few_days_apart: at most a week apart (19th and 20th: a slip across a digit, or a date of
+      registration for a date of birth);
+    - year_off: the same day and month, the year one or ten apart;
     - partial_agrees: one side knows only the year (or year and month), and it agrees;
     - differs; missing (no birth date on one side: neutral).
     """
@@ -257,10 +337,12 @@ class BirthDateComparison(Comparison):
     EXACT = Level("exact", "birth date matches")
     DAY_MONTH_SWAPPED = Level("day_month_swapped", "birth date has day and month swapped")
     ONE_DIGIT_OFF = Level("one_digit_off", "birth date differs by one digit (a likely typing error)")
+    FEW_DAYS_APART = Level("few_days_apart", "birth dates are a few days apart")
+    YEAR_OFF = Level("year_off", "birth date has the same day and month, but the year is one or ten out")
     PARTIAL_AGREES = Level("partial_agrees", "birth date agrees as far as both records know it")
     DIFFERS = Level("differs", "birth dates differ")
     MISSING = Level("missing", "birth date missing on one side", neutral=True)
-    levels = (EXACT, DAY_MONTH_SWAPPED, ONE_DIGIT_OFF, PARTIAL_AGREES, DIFFERS, MISSING)
+    levels = (EXACT, DAY_MONTH_SWAPPED, ONE_DIGIT_OFF, FEW_DAYS_APART, YEAR_OFF, PARTIAL_AGREES, DIFFERS, MISSING)
 
     def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
         ours, theirs = query.birth_date, candidate.birth_date
@@ -275,6 +357,11 @@ class BirthDateComparison(Comparison):
             return self.DAY_MONTH_SWAPPED, None
         if _one_digit_apart(ours, theirs):
             return self.ONE_DIGIT_OFF, None
+        apart = days_apart(ours, theirs)
+        if apart is not None and apart <= FEW_DAYS:
+            return self.FEW_DAYS_APART, None
+        if (ours.month, ours.day) == (theirs.month, theirs.day) and abs(ours.year - theirs.year) in (1, 10):
+            return self.YEAR_OFF, None
         return self.DIFFERS, None
 
 
@@ -299,7 +386,9 @@ class SexComparison(Comparison):
 # --- Address ---------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=131_072)
 def _house_numbers(line: str) -> frozenset[str]:
+    """The words of an address line holding a digit; cached, as the same lines recur across many pairs."""
     return frozenset(word for word in line.split() if any(char.isdigit() for char in word))
 
 
@@ -310,6 +399,11 @@ def _lines_agree(a: str | None, b: str | None) -> bool:
     if a == b:
         return True
     return _house_numbers(a) == _house_numbers(b) and fuzz.token_set_ratio(a, b) >= SIMILAR_ADDRESS_LINE
+
+
+def _lines_alike(a: str | None, b: str | None) -> bool:
+    """Nearly the same words, whatever the house numbers ("14 Larch Close" and "16 Larhc Close")."""
+    return a is not None and b is not None and fuzz.token_sort_ratio(a, b) >= SIMILAR_ADDRESS_LINE
 
 
 def _same_place(a: Place, b: Place) -> bool:
@@ -326,6 +420,8 @@ class AddressComparison(Comparison):
     - same_postcode: the same postcode, the line differs or is missing on one side;
     - previous_address: the address matches a previous address on the other record;
     - same_line: the address lines agree, a postcode is missing or differs;
+    - similar_line: the address lines are alike but not the same (a typing error in the street or the
+      house number, or a neighbour: the weight says which is likelier);
     - same_sector: the postcodes differ but share a sector ("NE6 5");
     - same_district: the postcodes differ but share a district ("NE6");
     - differs; missing (no address on one side: neutral).
@@ -336,11 +432,15 @@ class AddressComparison(Comparison):
     SAME_POSTCODE = Level("same_postcode", "same postcode; the address line differs or is missing")
     PREVIOUS_ADDRESS = Level("previous_address", "address differs but matches a previous address")
     SAME_LINE = Level("same_line", "address line matches; the postcode differs or is missing")
+    SIMILAR_LINE = Level("similar_line", "address lines are alike but not the same")
     SAME_SECTOR = Level("same_sector", "postcode differs but is in the same sector")
     SAME_DISTRICT = Level("same_district", "postcode differs but is in the same district")
     DIFFERS = Level("differs", "address differs")
     MISSING = Level("missing", "address missing on one side", neutral=True)
-    levels = (SAME_ADDRESS, SAME_POSTCODE, PREVIOUS_ADDRESS, SAME_LINE, SAME_SECTOR, SAME_DISTRICT, DIFFERS, MISSING)
+    levels = (
+        SAME_ADDRESS, SAME_POSTCODE, PREVIOUS_ADDRESS, SAME_LINE, SIMILAR_LINE, SAME_SECTOR, SAME_DISTRICT, DIFFERS,
+        MISSING,
+    )  # fmt: skip
 
     def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
         ours, theirs = query.address, candidate.address
@@ -352,6 +452,8 @@ class AddressComparison(Comparison):
             return self.PREVIOUS_ADDRESS, None
         if _lines_agree(ours.line, theirs.line):
             return self.SAME_LINE, None
+        if _lines_alike(ours.line, theirs.line):
+            return self.SIMILAR_LINE, None
         if ours.postcode is None or theirs.postcode is None:
             return self.DIFFERS, None
         if ours.sector == theirs.sector:

@@ -43,7 +43,7 @@ class Linker:
         self.comparisons = tuple(comparisons or default_comparisons())
         self._plan = self._plan_of(model.tables)
         self._agency_plans = {agency: self._plan_of(tables) for agency, tables in model.agency_tables.items()}
-        self._rules = ConservativeRules(settings.rules.generation_gap_years)
+        self._rules = ConservativeRules(settings.rules.generation_gap_years, model.first_name_frequency)
 
     def _plan_of(self, tables: Mapping[str, WeightTable]) -> list[tuple[Comparison, WeightTable]]:
         return [(comparison, tables[comparison.field]) for comparison in self.comparisons]
@@ -105,6 +105,7 @@ class Linker:
         not linked, with the reason."""
         query = from_person(subject_person)
         judgements = []
+        records: dict[str, LinkageRecord] = {}
         for candidate in candidates:
             try:
                 record = from_agency_person(candidate)
@@ -112,32 +113,60 @@ class Linker:
                 judgements.append(unusable_judgement(candidate.agency_person_id, str(refusal)))
                 continue
             judgements.append(self.judge(query, record, agency))
-        return self.one_answer(judgements)
+            records[record.record_id] = record
+        return self.one_answer(judgements, records, agency)
 
-    def one_answer(self, judgements: list[Judgement]) -> list[Judgement]:
-        """Judgements of one agency's answer for one person: at most one record is linked, and only a clear best.
+    def one_answer(
+        self,
+        judgements: list[Judgement],
+        records: Mapping[str, LinkageRecord] | None = None,
+        agency: str | None = None,
+    ) -> list[Judgement]:
+        """Judgements of one agency's answer for one person: only records clearly this person are linked.
 
         An agency that returns two records which both look like the person holds either a duplicate
         or someone else very like them (a cousin of the same name born a month apart); linking both,
-        or the wrong one, is the error that matters most, so the runner-up, and a best that does not
-        lead clearly, go to a practitioner.
+        or the wrong one, is the error that matters most. So a runner-up stays linked only when it is
+        itself judged the same person as the best record (the agency holds the person twice), given
+        `records` by record id; every other runner-up, and a best that does not lead them clearly,
+        goes to a practitioner.
         """
         linked = sorted((j for j in judgements if j.outcome is Outcome.LINKED), key=lambda j: -j.match_weight)
         if len(linked) < 2:
             return judgements
-        clear = linked[0].match_weight - linked[1].match_weight >= self.settings.rules.clear_lead_bits
-        held = {id(j): BETTER_MATCH_HELD for j in linked[1:]} | ({} if clear else {id(linked[0]): SEVERAL_MATCHES})
+        best = linked[0]
+        others = [j for j in linked[1:] if not self._duplicate_of(best, j, records, agency)]
+        if not others:
+            return judgements
+        clear = best.match_weight - others[0].match_weight >= self.settings.rules.clear_lead_bits
+        held = {id(j): BETTER_MATCH_HELD for j in others} | ({} if clear else {id(best): SEVERAL_MATCHES})
         return [
             replace(j, outcome=Outcome.REVIEW, review_reasons=(*j.review_reasons, held[id(j)])) if id(j) in held else j
             for j in judgements
         ]
 
+    def _duplicate_of(
+        self, best: Judgement, other: Judgement, records: Mapping[str, LinkageRecord] | None, agency: str | None
+    ) -> bool:
+        """Whether two of an agency's records are one person: the engine links them to each other, on the same
+        birth date (a cousin of the same name born a month apart is never taken for a duplicate)."""
+        if records is None or best.record_id not in records or other.record_id not in records:
+            return False
+        judgement = self.judge(records[best.record_id], records[other.record_id], agency)
+        same_birth_date = judgement.level_of("birth_date") == "exact" or any(
+            item.level == "match" for item in judgement.evidence
+        )
+        return judgement.outcome is Outcome.LINKED and same_birth_date
 
-def load_linker(settings_path: Path | None = None) -> Linker:
-    """The engine as `config/linkage.yaml` (or `settings_path`) configures it; `ConfigFileError` if not."""
+
+def load_linker(settings_path: Path | None = None, model_file: Path | None = None) -> Linker:
+    """The engine as `config/linkage.yaml` (or `settings_path`) configures it; `ConfigFileError` if not.
+
+    `model_file` replaces the model the settings name (to try a newly estimated one before adopting it).
+    """
     path = settings_path or HubSettings.from_env().config_dir / SETTINGS_FILE
     settings = read_settings(path)
-    location = model_path(path, settings)
+    location = model_file or model_path(path, settings)
     comparisons = default_comparisons()
     model = LinkageModel(read_model_file(location), comparisons, source=str(location))
     return Linker(model, settings, comparisons)

@@ -1,250 +1,411 @@
-"""`hub linkage estimate`: the model's parameters, estimated from a synthetic population, reproducibly.
+"""`hub linkage estimate`: the model's parameters from unlabelled pairs, as a council would estimate them.
 
-- u (P(level | different people)) from random pairs: a person as a referral describes them against
-  a random agency record of someone else.
-- m (P(level | same person)) from labelled pairs: a person as a referral describes them against
-  each of their own agency records. The ground truth says which records are theirs; the noise in
-  those records is the generator's, at its default (realistic) rates, not the hard-case mix the
-  evaluation uses.
-- Both with add-one smoothing over the comparison's non-neutral levels; neutral levels (missing
-  data) weigh nothing by design.
-- Term frequencies: the share of people with each first name and surname.
-- The prior: one record in `people` is the person (two lists of the same population).
-- A few levels the synthetic data cannot show (partial birth dates, initials, previous addresses,
-  identifiers the interchange format does not carry) get stated assumptions, listed in the file.
+A council has no labels: nobody has marked which of an agency's records are which child. So, as Splink
+does, the parameters come from the data alone:
 
-The same population, seed and sizes give the same parameters; the file records all of them.
+- **u** (P(level | different people)) from random pairs: the query of one case against a candidate of
+  another, which are almost never the same person.
+- **m** (P(level | same person)) by expectation maximisation (`hub.linkage.em`) on the pairs agency
+  searches actually returned (each case's query against its candidates), in sessions on the pairs a
+  training rule selects (`TRAINING_RULES`). Labels in the file are never read.
+- **Per agency**: each agency with enough pairs gets its own m (EM on its own pairs, from the overall
+  m), written under `agencies` in the model file: police records are noisier than PDS.
+- **Term frequencies**: each first name's and surname's share of the records.
+- **The prior**: λ, the share of returned candidates that are the person, by EM over all pairs.
+- Levels the data never shows get stated assumptions (`ASSUMED`), or no weight at all (m = u), and are
+  listed in the file.
+
+The same pairs and seed give the same parameters; the file records the source, the sessions and their
+convergence.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from hub.linkage.comparisons import Comparison, default_comparisons
+from hub.linkage.em import FieldLevels, Pattern, SessionResult, match_share, run_session
+from hub.linkage.interchange import MalformedCase, parse_case
 from hub.linkage.model import MODEL_FORMAT
-from hub.linkage.normalise import name_words
-from hub.linkage.records import LinkageRecord, UnusableRecord, from_interchange, name_of
+from hub.linkage.records import LinkageRecord, UnusableRecord, from_interchange_person
 
-METHOD = "u from random pairs, m from labelled pairs (ground truth), add-one smoothing; see docs/linkage.md"
+METHOD = (
+    "unsupervised: u from random pairs, m by expectation maximisation on the returned pairs (labels never read), "
+    "per-agency m where an agency has enough pairs; see docs/linkage.md"
+)
 TERM_FREQUENCY_FLOOR = 1e-4
-"""Names rarer than one person in ten thousand count as one in ten thousand (no runaway weights)."""
+"""Names rarer than one record in ten thousand count as one in ten thousand (no runaway weights)."""
 SIGNIFICANT_DIGITS = 6
-QUERY_SAMPLE = 5_000
-"""Referral-side records drawn for the random pairs."""
-CANDIDATE_SAMPLE = 20_000
-"""Agency records drawn for the random pairs."""
+DEFAULT_RANDOM_PAIRS = 300_000
+MIN_AGENCY_PAIRS = 400
+"""An agency needs this many returned pairs for its own m; below it, the overall m serves."""
+M_FLOOR = 0.001
+"""No level is rarer than this for the same person: a near-zero m would make one slip decisive."""
+U_FLOOR = 1e-6
+
+
+@dataclass(frozen=True)
+class TrainingRule:
+    """Pairs whose named fields agree at one of the given levels; those fields are held out of the session."""
+
+    name: str
+    levels: Mapping[str, frozenset[str]]
+
+    def selects(self, pattern: Pattern, order: Sequence[str]) -> bool:
+        return all(pattern[order.index(name)] in allowed for name, allowed in self.levels.items())
+
+
+TRAINING_RULES = (
+    TrainingRule("same birth date", {"birth_date": frozenset({"exact"})}),
+    TrainingRule(
+        "same first name and surname",
+        {
+            "given_name": frozenset({"exact", "middle_left_out", "first_matches"}),
+            "family_name": frozenset({"exact"}),
+        },
+    ),
+)
 
 ASSUMED: dict[str, dict[str, dict[str, float]]] = {
     "given_name": {"initial": {"m": 0.98, "u": 0.07}},
     "birth_date": {"partial_agrees": {"m": 0.95, "u": 0.0125}},
+    "address": {"previous_address": {"m": 0.9, "u": 0.0005}},
     **{
-        field: {"match": {"m": 0.97, "u": 1e-6}, "conflict": {"m": 0.03, "u": 0.999999}}
-        for field in ("upn", "police_nominal_id", "housing_reference")
+        name: {"match": {"m": 0.97, "u": 1e-6}, "conflict": {"m": 0.03, "u": 0.999999}}
+        for name in ("nhs_number", "upn", "police_nominal_id", "housing_reference")
     },
 }
-"""Parameters the synthetic cases cannot show, conditional on the level being possible at all:
-an initial agrees for 98% of true pairs and one in fourteen others (about 14 initials are common);
-a partial birth date agrees for 95% of true pairs and one in eighty others (a birth year in 80);
-identifiers the interchange format does not carry behave like the NHS number."""
-M_FLOOR = 0.001
-"""No level is rarer than this for the same person: the synthetic data never mistypes a sex or a whole
-birth date, but real records sometimes do, and a near-zero m would make one such slip decisive."""
-PREVIOUS_ADDRESS_M = 0.9
-"""P(a person's address matches a previous address the other record holds | same person, one is held)."""
+"""Parameters for levels a source may never show, conditional on the level being possible at all: an
+initial agrees for 98% of true pairs and one in fourteen others; a partial birth date for 95% and one
+in eighty others (a birth year in 80); identifiers behave as the NHS number does."""
+
+
+class EstimationError(ValueError):
+    """The source cannot give a model (too few usable pairs); the message says what to do."""
 
 
 @dataclass(frozen=True)
-class EstimationRequest:
-    people: int
-    population_seed: int
-    seed: int
-    subjects: int
-    random_pairs: int
+class SourcePair:
+    query: LinkageRecord
+    candidate: LinkageRecord
+    agency: str | None
 
 
-class LevelCounts:
-    """How often each level of each comparison was seen."""
+@dataclass
+class TrainingPairs:
+    """Unlabelled pairs grouped by case, and notes on what could not be used."""
 
-    def __init__(self, comparisons: Iterable[Comparison]) -> None:
-        self.comparisons = tuple(comparisons)
-        self.counts: dict[str, Counter[str]] = {comparison.field: Counter() for comparison in self.comparisons}
-        self.pairs = 0
+    cases: list[list[SourcePair]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    source: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, query: LinkageRecord, candidate: LinkageRecord) -> None:
-        self.pairs += 1
-        for comparison in self.comparisons:
-            level, _ = comparison.compare(query, candidate)
-            self.counts[comparison.field][level.key] += 1
+    @property
+    def pairs(self) -> int:
+        return sum(len(case) for case in self.cases)
 
-    def probabilities(self, comparison: Comparison) -> dict[str, float]:
-        """Add-one smoothed shares of the non-neutral levels (what is compared when both sides hold the field)."""
-        keys = [level.key for level in comparison.levels if not level.neutral]
-        counts = self.counts[comparison.field]
-        total = sum(counts[key] for key in keys) + len(keys)
-        return {key: (counts[key] + 1) / total for key in keys}
+    def possible_pairs(self) -> int:
+        """Every query against every distinct agency record: the pairs the prior is a chance among."""
+        queries = sum(1 for case in self.cases if case)
+        candidates = len({(pair.agency, pair.candidate.record_id) for case in self.cases for pair in case})
+        return max(queries * candidates, 1)
 
-    def observed(self, field: str, key: str) -> int:
-        return self.counts[field][key]
+    def records(self) -> Iterable[LinkageRecord]:
+        """Each query, and each candidate once (one agency record can be returned in several cases)."""
+        seen: set[tuple[str | None, str]] = set()
+        for case in self.cases:
+            if case:
+                yield case[0].query
+            for pair in case:
+                key = (pair.agency, pair.candidate.record_id)
+                if key not in seen:
+                    seen.add(key)
+                    yield pair.candidate
+
+
+def pairs_from_cases(lines: Iterable[str], name: str) -> TrainingPairs:
+    """Interchange cases as unlabelled pairs; labels are ignored, bad lines and records noted."""
+    digest = hashlib.sha256()
+    training = TrainingPairs()
+    count = 0
+    for number, line in enumerate(lines, start=1):
+        digest.update(line.encode("utf-8"))
+        if not line.strip():
+            continue
+        try:
+            case = parse_case(line)
+        except MalformedCase as problem:
+            training.notes.append(f"line {number}: malformed, skipped: {problem}")
+            continue
+        count += 1
+        training.notes += [f"line {number} (case {case.case_id}), {note}" for note in case.set_aside]
+        try:
+            query = from_interchange_person(case.query, "query")
+        except UnusableRecord as refusal:
+            training.notes.append(f"line {number} (case {case.case_id}): the query is unusable ({refusal})")
+            continue
+        pairs = []
+        for candidate in case.candidates:
+            try:
+                record = from_interchange_person(candidate, candidate.record_id)
+            except UnusableRecord as refusal:
+                training.notes.append(
+                    f"line {number} (case {case.case_id}, candidate {candidate.record_id}): {refusal}"
+                )
+                continue
+            pairs.append(SourcePair(query, record, candidate.agency))
+        training.cases.append(pairs)
+    training.source = {"kind": "interchange cases", "file": name, "sha256": digest.hexdigest(), "cases": count}
+    return training
 
 
 def _rounded(value: float) -> float:
     return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
-class LabelledPopulation(Protocol):
-    """A population whose ground truth says which agency records are each person's.
-
-    The sandbox's generated city is one (`sandbox.linkage.pairs.LabelledCity`); the hub never imports
-    it, so any labelled source that speaks the linkage cases' interchange format can serve.
-    """
-
-    @property
-    def person_ids(self) -> Sequence[str]:
-        """Every person, in a fixed order."""
-
-    @property
-    def held(self) -> Sequence[tuple[str, str, str]]:
-        """Every agency record as (agency, record id, person id), in a fixed order."""
-
-    @property
-    def provenance(self) -> dict[str, Any]:
-        """What the population is: at least its `seed`, and the `generator` that made it."""
-
-    def records_of(self, person_id: str) -> Iterator[tuple[str, str]]:
-        """The person's own agency records as (agency, record id), in a fixed order."""
-
-    def agency_document(self, agency: str, record_id: str) -> dict[str, Any]:
-        """An agency record as a candidate in the interchange format."""
-
-    def referral_document(self, person_id: str, rng: random.Random) -> dict[str, Any]:
-        """The person as a referral would describe them (the plain kind), in the interchange format."""
-
-    def names(self) -> Iterator[tuple[str, str]]:
-        """Each person's true first given name and family name."""
+def _field_levels(comparisons: Sequence[Comparison]) -> list[FieldLevels]:
+    return [
+        FieldLevels(comparison.field, tuple(level.key for level in comparison.levels if not level.neutral))
+        for comparison in comparisons
+    ]
 
 
-class PopulationPairs:
-    """Referral-side and agency-side records of a labelled population, paired by the ground truth."""
+def _pattern(comparisons: Sequence[Comparison], pair: SourcePair) -> Pattern:
+    return tuple(comparison.compare(pair.query, pair.candidate)[0].key for comparison in comparisons)
 
-    def __init__(self, population: LabelledPopulation, rng: random.Random) -> None:
-        self.population = population
-        self.rng = rng
-        self.person_ids = list(population.person_ids)
-        self.held = list(population.held)
 
-    def agency_record(self, agency: str, record_id: str) -> LinkageRecord | None:
-        return _record(self.population.agency_document(agency, record_id), f"{agency}:{record_id}")
+def _level_shares(patterns: Counter[Pattern], fields: Sequence[FieldLevels]) -> dict[str, dict[str, float]]:
+    """Add-one smoothed share of each informative level among pairs where the field is informative."""
+    shares = {}
+    for index, spec in enumerate(fields):
+        counts: Counter[str] = Counter()
+        for pattern, count in patterns.items():
+            counts[pattern[index]] += count
+        total = sum(counts[level] for level in spec.levels) + len(spec.levels)
+        shares[spec.field] = {level: max((counts[level] + 1) / total, U_FLOOR) for level in spec.levels}
+    return shares
 
-    def referral_record(self, person_id: str) -> LinkageRecord | None:
-        return _record(self.population.referral_document(person_id, self.rng), person_id)
 
-    def matched(self, subjects: int) -> Iterator[tuple[LinkageRecord, LinkageRecord]]:
-        """Each sampled person as referred against each of their own agency records."""
-        for person_id in self.rng.sample(self.person_ids, min(subjects, len(self.person_ids))):
-            query = self.referral_record(person_id)
-            for agency, record_id in self.population.records_of(person_id):
-                candidate = self.agency_record(agency, record_id)
-                if query is not None and candidate is not None:
-                    yield query, candidate
+def _observed(cases: Sequence[Sequence[Pattern]], fields: Sequence[FieldLevels]) -> dict[str, set[str]]:
+    seen: dict[str, set[str]] = {spec.field: set() for spec in fields}
+    for case in cases:
+        for pattern in case:
+            for index, spec in enumerate(fields):
+                seen[spec.field].add(pattern[index])
+    return seen
 
-    def unmatched(self, pairs: int) -> Iterator[tuple[LinkageRecord, LinkageRecord]]:
-        """Random pairs of a person as referred and an agency record of somebody else."""
-        queries = [
-            (person_id, record)
-            for person_id in self.rng.sample(self.person_ids, min(QUERY_SAMPLE, len(self.person_ids)))
-            if (record := self.referral_record(person_id)) is not None
-        ]
-        candidates = [
-            (person_id, record)
-            for agency, record_id, person_id in self.rng.sample(self.held, min(CANDIDATE_SAMPLE, len(self.held)))
-            if (record := self.agency_record(agency, record_id)) is not None
-        ]
-        made = 0
-        while made < pairs:
-            (query_person, query), (candidate_person, candidate) = self.rng.choice(queries), self.rng.choice(candidates)
-            if query_person != candidate_person:
-                made += 1
-                yield query, candidate
 
-    def term_frequencies(self) -> dict[str, dict[str, Any]]:
-        """Share of people with each first name and surname (those above the floor)."""
-        names = list(self.population.names())
-        first = Counter(name_of(tuple(name_words(given)[:1])).text for given, _ in names)
-        family = Counter(name_of(tuple(name_words(family_name))).text for _, family_name in names)
-        return {
-            "given_name": _frequencies(first, len(self.person_ids)),
-            "family_name": _frequencies(family, len(self.person_ids)),
+def random_patterns(
+    training: TrainingPairs, comparisons: Sequence[Comparison], pairs: int, seed: int
+) -> Counter[Pattern]:
+    """Level patterns of `pairs` random pairs: one case's query against another case's candidate."""
+    rng = random.Random(f"{seed}:linkage-u")
+    usable = [case for case in training.cases if case]
+    if len(usable) < 2:
+        raise EstimationError("at least two cases with usable records are needed to estimate u")
+    queries = [case[0].query for case in usable]
+    candidates = [(index, pair) for index, case in enumerate(usable) for pair in case]
+    patterns: Counter[Pattern] = Counter()
+    made = 0
+    while made < pairs:
+        query_index = rng.randrange(len(queries))
+        case_index, candidate = candidates[rng.randrange(len(candidates))]
+        if case_index == query_index:
+            continue
+        made += 1
+        patterns[_pattern(comparisons, SourcePair(queries[query_index], candidate.candidate, None))] += 1
+    return patterns
+
+
+def _start_m(fields: Sequence[FieldLevels]) -> dict[str, dict[str, float]]:
+    """Where EM starts: the first level likely, disagreement unlikely, the rest in between (as Splink does)."""
+    start = {}
+    for spec in fields:
+        levels = spec.levels
+        weights = {
+            level: (0.02 if level in {"differs", "conflict"} else 0.5**rank) for rank, level in enumerate(levels)
         }
+        total = sum(weights.values())
+        start[spec.field] = {level: weight / total for level, weight in weights.items()}
+    return start
 
 
-def _record(document: dict[str, Any], record_id: str) -> LinkageRecord | None:
-    try:
-        return from_interchange(document, record_id)
-    except UnusableRecord:
-        return None
+@dataclass
+class Estimate:
+    """m per field (mean of the sessions that estimated it) and the sessions themselves."""
+
+    m: dict[str, dict[str, float]]
+    sessions: list[SessionResult]
 
 
-def _frequencies(counts: Counter[str], people: int) -> dict[str, Any]:
-    values = {
-        name: _rounded(count / people)
-        for name, count in sorted(counts.items())
-        if count / people > TERM_FREQUENCY_FLOOR
+def _estimate_m(
+    cases: Sequence[Sequence[Pattern]],
+    fields: Sequence[FieldLevels],
+    u: Mapping[str, Mapping[str, float]],
+    start: Mapping[str, Mapping[str, float]],
+) -> Estimate:
+    order = [spec.field for spec in fields]
+    sessions = []
+    sums: dict[str, Counter[str]] = {spec.field: Counter() for spec in fields}
+    runs: Counter[str] = Counter()
+    for rule in TRAINING_RULES:
+        selected = [[pattern for pattern in case if rule.selects(pattern, order)] for case in cases]
+        free = [name for name in order if name not in rule.levels]
+        session = run_session(rule.name, selected, fields, free, u, start)
+        sessions.append(session)
+        if not session.pairs:
+            continue
+        for name in free:
+            runs[name] += 1
+            sums[name].update(session.m[name])
+    m = {
+        spec.field: (
+            {level: sums[spec.field][level] / runs[spec.field] for level in spec.levels}
+            if runs[spec.field]
+            else dict(start[spec.field])
+        )
+        for spec in fields
     }
-    return {"floor": TERM_FREQUENCY_FLOOR, "values": values}
+    return Estimate(m, sessions)
 
 
 def _parameters(
-    comparison: Comparison, matched: LevelCounts, unmatched: LevelCounts, assumed: list[str]
-) -> dict[str, dict[str, float]]:
-    m, u = matched.probabilities(comparison), unmatched.probabilities(comparison)
-    levels = {key: {"m": _rounded(max(m[key], M_FLOOR)), "u": _rounded(u[key])} for key in m}
-    for key, values in ASSUMED.get(comparison.field, {}).items():
-        if not matched.observed(comparison.field, key) and not unmatched.observed(comparison.field, key):
-            levels[key] = values
-            assumed.append(f"{comparison.field}.{key}")
-    if comparison.field == "address" and not matched.observed("address", "previous_address"):
-        levels["previous_address"] = {"m": PREVIOUS_ADDRESS_M, "u": _rounded(2 * u["same_postcode"])}
-        assumed.append("address.previous_address")
-    return levels
+    fields: Sequence[FieldLevels],
+    m: Mapping[str, Mapping[str, float]],
+    u: Mapping[str, Mapping[str, float]],
+    observed: Mapping[str, set[str]],
+    assumed: list[str],
+    unseen: list[str],
+) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """The model file's `comparisons`: estimated m and u, assumptions for levels never seen."""
+    document = {}
+    for spec in fields:
+        levels: dict[str, dict[str, float]] = {}
+        for level in spec.levels:
+            if level not in observed[spec.field]:
+                if level in ASSUMED.get(spec.field, {}):
+                    levels[level] = dict(ASSUMED[spec.field][level])
+                    assumed.append(f"{spec.field}.{level}")
+                else:
+                    levels[level] = {"m": _rounded(u[spec.field][level]), "u": _rounded(u[spec.field][level])}
+                    unseen.append(f"{spec.field}.{level}")
+                continue
+            levels[level] = {"m": _rounded(max(m[spec.field][level], M_FLOOR)), "u": _rounded(u[spec.field][level])}
+        document[spec.field] = {"levels": levels}
+    return document
 
 
-def estimate_model(population: LabelledPopulation, request: EstimationRequest) -> dict[str, Any]:
-    """The model document for `config/linkage_model.json`."""
+def _term_frequencies(training: TrainingPairs) -> dict[str, dict[str, Any]]:
+    """Each first name's and surname's share of the records (those above the floor)."""
+    first: Counter[str] = Counter()
+    family: Counter[str] = Counter()
+    records = 0
+    for record in training.records():
+        records += 1
+        if record.given:
+            first[record.given[0].text] += 1
+        if record.family is not None:
+            family[record.family.text] += 1
+
+    def shares(counts: Counter[str]) -> dict[str, Any]:
+        values = {
+            name: _rounded(count / records)
+            for name, count in sorted(counts.items())
+            if count / records > TERM_FREQUENCY_FLOOR
+        }
+        return {"floor": TERM_FREQUENCY_FLOOR, "values": values}
+
+    return {"given_name": shares(first), "family_name": shares(family)}
+
+
+def _agency_parameters(
+    returned: Sequence[Sequence[tuple[Pattern, str | None]]],
+    fields: Sequence[FieldLevels],
+    overall: Mapping[str, dict[str, dict[str, dict[str, float]]]],
+    u: Mapping[str, Mapping[str, float]],
+) -> dict[str, Any]:
+    """Per-agency m for agencies with enough pairs, from the overall m; only levels the agency shows."""
+    by_agency: dict[str, list[list[Pattern]]] = {}
+    for case in returned:
+        for agency in {agency for _, agency in case if agency is not None}:
+            by_agency.setdefault(agency, []).append([pattern for pattern, held_by in case if held_by == agency])
+    start = {name: {level: values["m"] for level, values in spec["levels"].items()} for name, spec in overall.items()}
+    agencies: dict[str, Any] = {}
+    for agency, cases in sorted(by_agency.items()):
+        total = sum(len(case) for case in cases)
+        if total < MIN_AGENCY_PAIRS:
+            continue
+        estimate = _estimate_m(cases, fields, u, start)
+        observed = _observed(cases, fields)
+        estimated = {name for session in estimate.sessions if session.pairs for name in session.free_fields}
+        levels = {
+            spec.field: {
+                level: {"m": _rounded(max(estimate.m[spec.field][level], M_FLOOR)), "u": _rounded(u[spec.field][level])}
+                for level in spec.levels
+                if level in observed[spec.field]
+            }
+            for spec in fields
+            if spec.field in estimated
+        }
+        agencies[agency] = {
+            "comparisons": {name: {"levels": found} for name, found in levels.items() if found},
+            "provenance": {"pairs": total, "sessions": [session.provenance() for session in estimate.sessions]},
+        }
+    return agencies
+
+
+@dataclass(frozen=True)
+class EstimationRequest:
+    random_pairs: int = DEFAULT_RANDOM_PAIRS
+    seed: int = 1
+
+
+def estimate_model(training: TrainingPairs, request: EstimationRequest) -> dict[str, Any]:
+    """The model document (`config/linkage_model.json` format) from unlabelled pairs."""
+    if training.pairs < 50:
+        raise EstimationError(
+            f"only {training.pairs} usable pairs: at least 50 are needed, and thousands give steady parameters"
+        )
     comparisons = default_comparisons()
-    pairs = PopulationPairs(population, random.Random(f"{request.seed}:linkage-estimate"))
-    matched, unmatched = LevelCounts(comparisons), LevelCounts(comparisons)
-    for query, candidate in pairs.matched(request.subjects):
-        matched.add(query, candidate)
-    for query, candidate in pairs.unmatched(request.random_pairs):
-        unmatched.add(query, candidate)
+    fields = _field_levels(comparisons)
+    with_agencies = [[(_pattern(comparisons, pair), pair.agency) for pair in case] for case in training.cases]
+    returned = [[pattern for pattern, _ in case] for case in with_agencies]
+    random_ones = random_patterns(training, comparisons, request.random_pairs, request.seed)
+    u = _level_shares(random_ones, fields)
+    estimate = _estimate_m(returned, fields, u, _start_m(fields))
+    observed = _observed(returned, fields)
     assumed: list[str] = []
-    parameters = {
-        comparison.field: {"levels": _parameters(comparison, matched, unmatched, assumed)} for comparison in comparisons
+    unseen: list[str] = []
+    parameters = _parameters(fields, estimate.m, u, observed, assumed, unseen)
+    final_m = {
+        name: {level: values["m"] for level, values in spec["levels"].items()} for name, spec in parameters.items()
     }
-    people = len(pairs.person_ids)
+    final_u = {
+        name: {level: values["u"] for level, values in spec["levels"].items()} for name, spec in parameters.items()
+    }
+    matches = match_share(returned, fields, final_m, final_u) * training.pairs
+    prior = matches / training.possible_pairs()
     return {
         "format": MODEL_FORMAT,
         "provenance": {
             "method": METHOD,
             "estimated_on": date.today().isoformat(),
-            "population": {
-                "people": people,
-                "seed": int(population.provenance["seed"]),
-                "generator": population.provenance.get("generator", {}),
-            },
+            "source": training.source,
+            "pairs": training.pairs,
             "estimation_seed": request.seed,
-            "subjects": request.subjects,
-            "matched_pairs": matched.pairs,
-            "random_pairs": unmatched.pairs,
+            "random_pairs": request.random_pairs,
+            "sessions": [session.provenance() for session in estimate.sessions],
             "assumed_levels": assumed,
+            "unseen_levels": unseen,
             "term_frequency_floor": TERM_FREQUENCY_FLOOR,
         },
-        "prior_match_probability": _rounded(1 / people),
+        "prior_match_probability": _rounded(prior),
         "comparisons": parameters,
-        "term_frequencies": pairs.term_frequencies(),
+        "term_frequencies": _term_frequencies(training),
+        "agencies": _agency_parameters(with_agencies, fields, parameters, u),
     }

@@ -123,17 +123,22 @@ def _judge_case(linker: Linker, case: Case, number: int, evaluation: Evaluation)
             f"its {count} candidate{'s are' if count != 1 else ' is'} counted as not linked"
         )
     judged: dict[str, Judgement] = {}
+    records: dict[str, LinkageRecord] = {}
+    agencies = {candidate.agency for candidate in case.candidates}
+    agency = agencies.pop() if len(agencies) == 1 else None
     for candidate in case.candidates:
         if query is None:
             continue
         try:
-            judged[candidate.record_id] = linker.judge(query, from_interchange_person(candidate, candidate.record_id))
+            record = records[candidate.record_id] = from_interchange_person(candidate, candidate.record_id)
+            judged[candidate.record_id] = linker.judge(query, record, candidate.agency)
         except UnusableRecord as refusal:
             evaluation.unusable.append(
                 f"line {number} (case {case.case_id}, candidate {candidate.record_id}): refused ({refusal}); "
                 "counted as not linked"
             )
-    answer = {judgement.record_id: judgement.outcome for judgement in linker.one_answer(list(judged.values()))}
+    answered = linker.one_answer(list(judged.values()), records, agency)
+    answer = {judgement.record_id: judgement.outcome for judgement in answered}
     for candidate in case.candidates:
         outcome = answer.get(candidate.record_id, Outcome.NOT_LINKED)
         evaluation.overall.add(outcome, candidate.label)

@@ -25,6 +25,8 @@ class MalformedCase(ValueError):
 class CandidateDocument(InterchangePerson):
     record_id: str = Field(min_length=1)
     label: StrictBool
+    agency: str | None = Field(default=None, min_length=1)
+    """Which agency holds the record (optional): estimation gives agencies with enough pairs their own m."""
 
 
 class CaseDocument(BaseModel):

@@ -140,11 +140,19 @@ class WeightTable:
 class LinkageModel:
     """The parameters, checked against the comparisons they weigh."""
 
+    def first_name_frequency(self, name: str) -> float:
+        """The share of records with this (normalised) first name, at least the floor; the floor if unknown."""
+        frequencies = self._first_names
+        if frequencies is None:
+            return 1.0
+        return max(frequencies.values.get(name, 0.0), frequencies.floor)
+
     def __init__(self, parameters: ModelFile, comparisons: Iterable[Comparison], *, source: str = "the model") -> None:
         self.parameters = parameters
         self.prior_weight = math.log2(parameters.prior_match_probability / (1 - parameters.prior_match_probability))
         comparisons = tuple(comparisons)
         self.tables = {comparison.field: self._table(comparison, None, source) for comparison in comparisons}
+        self._first_names = parameters.term_frequencies.get("given_name")
         self.agency_tables: dict[str, dict[str, WeightTable]] = {}
         for agency, overrides in parameters.agencies.items():
             _check_overrides(agency, overrides, comparisons, source)

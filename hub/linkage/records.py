@@ -86,6 +86,12 @@ class BirthDate:
         """ "YYYYMMDD" of a full date, for counting mistyped digits."""
         return f"{self.year:04d}{self.month or 0:02d}{self.day or 0:02d}"
 
+    def as_date(self) -> date | None:
+        """The full date, or None for a partial one."""
+        if self.month is None or self.day is None:
+            return None
+        return date(self.year, self.month, self.day)
+
     @classmethod
     def of(cls, day: date) -> BirthDate:
         return cls(day.year, day.month, day.day)
@@ -214,14 +220,16 @@ def _alias_parts(aliases: Sequence[PersonName]) -> tuple[list[str], list[str]]:
 def from_person(person: Person, record_id: str = "query") -> LinkageRecord:
     """A referral's (or an agency's) `schemas.Person`.
 
-    Aliases count as other names, and earlier homes as other addresses.
+    Aliases count as other names, and earlier homes as other addresses. An agency's record may hold no name
+    (PDS sends some Patients with only an NHS number): it is compared on what it has, its identifiers above all.
     """
     other_given, other_family = _alias_parts(person.aliases)
     address = person.address
+    name = person.name
     return build_record(
         record_id,
-        given_names=person.name.given_names,
-        family_name=person.name.family_name,
+        given_names=name.given_names if name is not None else (),
+        family_name=name.family_name if name is not None else None,
         other_given_names=other_given,
         other_family_names=other_family,
         birth_date=person.birth_date,

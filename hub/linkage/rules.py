@@ -8,9 +8,10 @@ the evidence is too strong to drop silently). Each rule says why, in words witho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import jellyfish
 
@@ -23,15 +24,22 @@ SAME_FIRST_NAME = frozenset({"exact", "middle_left_out", "first_matches", "nickn
 TWIN_PROOF_FIRST_NAME = SAME_FIRST_NAME - {"nickname"}
 """First names that tell twins apart: twins can be given related names (Lucia and Lucy), so a nickname cannot."""
 FAMILY_AGREES = frozenset({"exact", "compound_part", "previous_name", "spelling_variant"})
-FAMILY_RESEMBLES = FAMILY_AGREES | {"phonetic", "similar"}
+FAMILY_RESEMBLES = FAMILY_AGREES | {"one_edit", "phonetic", "two_edits", "similar"}
 """Surnames that could be one family's, allowing a typing error: what the protective caps look at."""
 BIRTH_DATE_AGREES = frozenset({"exact", "day_month_swapped", "one_digit_off"})
+BIRTH_DATE_NEARLY = frozenset({"one_digit_off", "few_days_apart", "year_off"})
+"""Birth dates a slip apart but not the same: a mistake, or a relative of the same name born a month or a
+year apart (with the same name, never linked without a person looking)."""
+SAME_HOME = frozenset({"same_address", "same_postcode", "previous_address", "same_line"})
 NO_FIRST_NAME = frozenset({"missing", "initial"})
+SLIP_FREQUENCY_RATIO = 0.2
+"""A first name at most this fraction as common as one a letter away from it is taken for a typing error of it."""
+FAR_OR_UNKNOWN_BIRTH_DATE = frozenset({"differs", "missing", "partial_agrees"})
 NEAR_MISS_DAYS = 7
 """Birth dates at most this many days apart could be one date recorded wrongly (the near-miss rule)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Pair:
     """What the rules look at: both records and the level of every comparison."""
 
@@ -49,19 +57,19 @@ class Pair:
             name.text == theirs[0].text for name in self.query.other_given
         )
 
-    @property
+    @cached_property
     def same_first_name(self) -> bool:
         return self.levels["given_name"] in SAME_FIRST_NAME
 
-    @property
+    @cached_property
     def family_agrees(self) -> bool:
         return self.levels["family_name"] in FAMILY_AGREES
 
-    @property
+    @cached_property
     def family_resembles(self) -> bool:
         return self.levels["family_name"] in FAMILY_RESEMBLES
 
-    @property
+    @cached_property
     def identifier_matches(self) -> bool:
         return any(self.levels.get(field) == "match" for field in IDENTIFIER_LABELS)
 
@@ -88,12 +96,15 @@ class Finding:
 class ConservativeRules:
     """All the rules; `findings` lists those that apply to a pair."""
 
-    def __init__(self, generation_gap_years: int) -> None:
+    def __init__(self, generation_gap_years: int, first_name_frequency: Callable[[str], float] | None = None) -> None:
         self.generation_gap_years = generation_gap_years
+        self.first_name_frequency = first_name_frequency
+        """How common a first name is among the records (term frequencies); tells a slip from another name."""
 
     def findings(self, pair: Pair) -> list[Finding]:
         checks = (
             self._twins,
+            self._other_household_member,
             self._generation_apart,
             self._namesake,
             self._birth_year_mistyped,
@@ -106,11 +117,26 @@ class ConservativeRules:
         )
         return [finding for check in checks if (finding := check(pair)) is not None]
 
-    @staticmethod
-    def _twins(pair: Pair) -> Finding | None:
+    def _slip_of_a_commoner_name(self, pair: Pair) -> bool:
+        """First names a letter apart where one is far rarer than the other: a typing error, not a twin's name.
+
+        Twins are given two real names ("Hayden" and "Jayden", both common); a slip of the keyboard makes a
+        string few people have ("Jacksn" for "Jackson").
+        """
+        if pair.levels["given_name"] != "one_edit" or self.first_name_frequency is None:
+            return False
+        ours = self.first_name_frequency(pair.query.given[0].text)
+        theirs = self.first_name_frequency(pair.candidate.given[0].text)
+        return min(ours, theirs) <= SLIP_FREQUENCY_RATIO * max(ours, theirs)
+
+    def _twins(self, pair: Pair) -> Finding | None:
         """Same surname and birth date, a different first name: a twin (or a sibling on a mistyped date)."""
         birth_dates_agree = pair.levels["birth_date"] in BIRTH_DATE_AGREES
-        different_first_name = pair.levels["given_name"] not in TWIN_PROOF_FIRST_NAME and not pair.known_by_that_name
+        different_first_name = (
+            pair.levels["given_name"] not in TWIN_PROOF_FIRST_NAME
+            and not pair.known_by_that_name
+            and not self._slip_of_a_commoner_name(pair)
+        )
         if not (pair.family_resembles and birth_dates_agree and different_first_name) or pair.identifier_matches:
             return None
         if pair.levels["sex"] == "differs" and pair.levels["given_name"] == "differs":
@@ -118,6 +144,25 @@ class ConservativeRules:
                 "same surname and birth date, but a different first name and sex: a twin", Outcome.NOT_LINKED
             )
         return Finding("same surname and birth date but a different first name: could be a twin", Outcome.REVIEW)
+
+    @staticmethod
+    def _other_household_member(pair: Pair) -> Finding | None:
+        """Same surname and home, a first name that differs outright, and no agreeing birth date: someone else there.
+
+        A surname and an address agree together far more often than chance for people of one household,
+        so their weights (each counted as independent evidence) can outweigh two clear disagreements.
+        """
+        if pair.identifier_matches or pair.levels["given_name"] != "differs":
+            return None
+        if pair.levels["birth_date"] not in {"differs", "missing"}:
+            return None
+        if pair.family_resembles and pair.levels["address"] in SAME_HOME:
+            return Finding(
+                "same surname and address, but a different first name and no matching birth date: another member of "
+                "the household",
+                Outcome.NOT_LINKED,
+            )
+        return None
 
     def _generation_apart(self, pair: Pair) -> Finding | None:
         """Same name, birth years a generation apart: a parent and child sharing a name, not one person."""
@@ -132,14 +177,19 @@ class ConservativeRules:
 
     @staticmethod
     def _namesake(pair: Pair) -> Finding | None:
-        """Same name, different birth dates (not a typing error): relatives and neighbours share names."""
-        if pair.levels["birth_date"] != "differs" or pair.identifier_matches:
+        """Same name, birth dates that are not the same: relatives and neighbours share names, and a cousin
+        named after the same grandparent can be born a month after the child."""
+        level = pair.levels["birth_date"]
+        if level not in {"differs", *BIRTH_DATE_NEARLY} or pair.identifier_matches:
             return None
-        if pair.same_first_name and pair.family_resembles:
+        if not ((pair.same_first_name and pair.family_resembles) or pair.levels["given_name"] == "swapped"):
+            return None
+        if level in BIRTH_DATE_NEARLY:
             return Finding(
-                "same name but different birth dates: could be a relative with the same name", Outcome.REVIEW
+                "same name and a birth date a slip away: a typing error, or a relative with the same name",
+                Outcome.REVIEW,
             )
-        return None
+        return Finding("same name but different birth dates: could be a relative with the same name", Outcome.REVIEW)
 
     @staticmethod
     def _birth_year_mistyped(pair: Pair) -> Finding | None:
@@ -199,7 +249,11 @@ class ConservativeRules:
         Issue 13: a referred child whose police record was a day out vanished as "not linked". The rule
         reads the records themselves, not comparison levels, so it holds however the comparisons change.
         It only raises to review: the caps above (twins, namesake parents, namesakes born apart) still win.
+        (A birth-date level that says the dates differ outright, or one is missing or partial, rules it out
+        at once: none of those is a slip.)
         """
+        if pair.levels.get("birth_date") in FAR_OR_UNKNOWN_BIRTH_DATE:
+            return None
         how = _near_birth_date(pair.query.birth_date, pair.candidate.birth_date)
         if how is None or _identifiers_conflict(pair.query, pair.candidate):
             return None
@@ -241,7 +295,11 @@ def _near(ours: Name, theirs: Name) -> bool:
     """One name typed with a slip (one edit in a short name, two in a longer one), spoken alike, or a known variant."""
     if ours.text == theirs.text or ours.metaphone == theirs.metaphone:
         return True
-    if ours.text in theirs.nicknames or theirs.text in ours.nicknames or ours.variant_groups & theirs.variant_groups:
+    if (
+        ours.text in theirs.nicknames
+        or theirs.text in ours.nicknames
+        or not ours.variant_groups.isdisjoint(theirs.variant_groups)
+    ):
         return True
     allowed = 2 if min(len(ours.text), len(theirs.text)) >= 5 else 1
     return jellyfish.damerau_levenshtein_distance(ours.text, theirs.text) <= allowed

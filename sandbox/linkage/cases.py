@@ -11,7 +11,7 @@ which the cases never show.
 
 Format (issue 5, item 6), one JSON object per line:
 
-    {"case_id": "twins-000001", "query": PERSON, "candidates": [PERSON + "record_id" + "label", ...]}
+    {"case_id": "twins-000001", "query": PERSON, "candidates": [PERSON + "record_id" + "label" + "agency", ...]}
 
 The same population, count and seed give the same bytes: every choice comes from a seeded
 `random.Random` and everything is walked in sorted order.
@@ -185,7 +185,8 @@ class LinkageCases:
         others = [record for pid in KIND_RULES[kind].confusers(city, subject) for record in held.get(pid, [])]
         picked = [(record, True) for record in own] + [(record, False) for record in others]
         picked = picked[: max(MAX_CANDIDATES, len(own))]
-        candidates = {record: {**self._as_person(agency, record), "record_id": f"{agency}:{record}", "label": label}
+        candidates = {record: {**self._as_person(agency, record), "record_id": f"{agency}:{record}", "label": label,
+                                "agency": agency}
                       for record, label in picked}  # fmt: skip
         query = referral_query(subject, kind, [candidates[record] for record in own], rng)
         ordered = tuple(candidates[record] for record in sorted(candidates))

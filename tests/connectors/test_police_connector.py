@@ -12,7 +12,7 @@ import pytest
 import requests
 from fastapi import FastAPI
 
-from connectors.police import PoliceConnector, parse_nominals, parse_occurrences, parse_ppns
+from connectors.police import PoliceConnector, birth_years_to_search, parse_nominals, parse_occurrences, parse_ppns
 from connectors.sdk.errors import ConnectorError, MalformedReply
 from hub.linkage import Outcome, link_candidates
 from sandbox.common.async_replies import AsyncConfig, AsyncReplies
@@ -190,7 +190,6 @@ def test_a_ppn_names_its_concern_risk_occurrence_and_recipient() -> None:
     [
         lambda: parse_nominals({"nominals": [{"nominal_id": "N1", "surname": "Okafor"}]}),
         lambda: parse_nominals({"nominals": [NOMINAL | {"forenames": "Grace"}]}),
-        lambda: parse_nominals({"nominals": [NOMINAL | {"date_of_birth": "20/11/1989"}]}),
         lambda: parse_nominals({"nominals": [NOMINAL | {"aliases": ["Okafor-Reid"]}]}),
         lambda: parse_nominals(["not", "an", "object"]),
         lambda: parse_occurrences({"occurrences": [OCCURRENCE | {"date": "1st November"}]}),
@@ -366,3 +365,21 @@ def test_injected_faults_fail_the_check_with_a_code(police_db: Database, faults:
     assert reply.status is ReplyStatus.FAILED and reply.error_code == code
     if faults.error_rate:
         assert refused.json()["error"]["code"] == "service_unavailable"
+
+
+def test_a_nominal_whose_birth_date_is_a_day_out_is_still_returned_for_identity_checking(police_url: str) -> None:
+    """The force holds Tyler born 2 July; the referral says 3 July. An exact-date search found nothing and the
+    check read "no record" (issue 13); the identity check, not the search screen, must decide."""
+    subject = _subject("Tyler", "Okafor-Reid", date(2018, 7, 3))
+    reply = _check(police_url, subject)
+    assert reply.status is ReplyStatus.FOUND and [c.agency_person_id for c in reply.candidates] == [TYLER]
+    [judgement] = link_candidates(subject.person, reply.candidates)
+    assert judgement.outcome is not Outcome.NOT_LINKED
+
+
+@pytest.mark.parametrize(
+    ("born", "years"),
+    [(date(2018, 7, 3), [2018]), (date(2018, 1, 2), [2017, 2018]), (date(2017, 12, 29), [2017, 2018])],
+)
+def test_the_search_covers_every_birth_year_a_few_days_either_side_reaches(born: date, years: list[int]) -> None:
+    assert birth_years_to_search(born) == years

@@ -73,6 +73,11 @@ COMMANDS = (
         lambda user, n: ["review", "list", "--referral", REFERRAL_ID],
         when_allocated("practitioner", "manager"),
     ),
+    Command(
+        "review show",
+        lambda user, n: ["review", "show", "1"],
+        when_allocated("practitioner", "manager"),
+    ),
     Command("linkage report", lambda user, n: ["linkage", "report"], always("manager")),
     Command(
         "review reject",

@@ -25,7 +25,7 @@ LEARN_PURPOSE = "identity linkage learning from review decisions"
 def add_confirmed_miss(store: HubStore) -> None:
     """A later referral whose police record of the child, far off on the model's reading, a practitioner confirmed."""
     store.save_referral(example_referral().model_copy(update={"referral_id": LATER}), **WHO)
-    far_off = candidate("P-8", person("Amy", "Okafor-Reid", "2016-03-14"))
+    far_off = candidate("P-8", person("Amara", "Reid", "2016-09-14"))
     store.save_reply(reply("police", "S1", candidates=[far_off], referral_id=LATER), actor="pipeline")
     link = CandidateLink(
         agency="police", agency_person_id="P-8", subject_id="S1", outcome=LinkOutcome.REVIEW, probability=0.003

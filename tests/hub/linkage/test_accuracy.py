@@ -1,7 +1,7 @@
 """The done-when targets, on generated hard cases from a population the model never saw.
 
-The model was estimated on population seed 101 and the thresholds chosen on seeds 11 and 2027;
-this population (seed 7) and its cases (seed 3) are used for nothing else.
+The committed model was estimated without labels on cases of population seed 101; this population
+(seed 7) and its cases (seed 3) are used for nothing else.
 """
 
 from __future__ import annotations
@@ -54,5 +54,5 @@ def test_true_pairs_are_linked_or_reviewed(evaluation: Evaluation) -> None:
     assert evaluation.overall.recall_with_review is not None and evaluation.overall.recall_with_review >= 0.98
 
 
-def test_no_more_than_a_quarter_goes_to_review(evaluation: Evaluation) -> None:
-    assert evaluation.overall.review_share is not None and evaluation.overall.review_share <= 0.25
+def test_no_more_than_a_tenth_goes_to_review(evaluation: Evaluation) -> None:
+    assert evaluation.overall.review_share is not None and evaluation.overall.review_share <= 0.10

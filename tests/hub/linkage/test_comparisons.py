@@ -35,8 +35,12 @@ def level(comparison: Comparison, query: LinkageRecord, candidate: LinkageRecord
         ("Oluwaseun", "Seun", "nickname"),
         ("Joy", "Amara Joy", "middle_name"),
         ("Catherine", "Kathryn", "spelling_variant"),
-        ("Sarah", "Sarrah", "phonetic"),
-        ("Natalie", "Nayalie", "similar"),
+        ("Sarah", "Sarrah", "one_edit"),
+        ("Naoh", "Noah", "one_edit"),
+        ("vAa", "Ava", "one_edit"),
+        ("Ncoah", "Naoh", "two_edits"),
+        ("Philippa", "Filipa", "phonetic"),
+        ("Christopher", "Chisrtopehr", "similar"),
         ("A", "Amara", "initial"),
         ("Tyler", "Amara", "differs"),
         (None, "Amara", "missing"),
@@ -77,7 +81,9 @@ def test_given_and_family_names_swapped(comparison: Comparison) -> None:
         ("McDonald", "MacDonald", "spelling_variant"),
         ("Smith", "Smyth", "spelling_variant"),
         ("Philips", "Fillips", "phonetic"),
-        ("Sahota", "Sahpta", "similar"),
+        ("Sahota", "Sahpta", "one_edit"),
+        ("Richardson", "Richadrsno", "two_edits"),
+        ("Richardson", "Richandrso", "similar"),
         ("Okafor", "Hartley", "differs"),
     ],
 )
@@ -91,7 +97,10 @@ def test_a_particle_alone_is_not_a_shared_part() -> None:
 
 def test_previous_surnames_on_either_side() -> None:
     married = record("Grace", "Okafor-Reid", None, other_family=["Okafor"])
-    assert level(FamilyNameComparison(), married, record("Grace", "Okafor", None)) == "compound_part"
+    assert level(FamilyNameComparison(), married, record("Grace", "Okafor", None)) == "previous_name"
+    assert level(FamilyNameComparison(), record("Grace", "Okafor-Reid", None), record("Grace", "Okafor", None)) == (
+        "compound_part"
+    )
     renamed = record("Grace", "Smith", None, other_family=["Okafor"])
     assert level(FamilyNameComparison(), renamed, record("Grace", "Okafor", None)) == "previous_name"
     assert level(FamilyNameComparison(), record("Grace", "Okafor", None), renamed) == "previous_name"
@@ -105,6 +114,10 @@ def test_previous_surnames_on_either_side() -> None:
         ("2015-03-12", "2015-12-03", "day_month_swapped"),
         ("2015-03-14", "2015-03-19", "one_digit_off"),
         ("2015-03-14", "2005-03-14", "one_digit_off"),
+        ("2015-03-19", "2015-03-20", "few_days_apart"),
+        ("2015-03-29", "2015-04-02", "few_days_apart"),
+        ("2019-03-14", "2020-03-14", "year_off"),
+        ("2015-03-14", "2015-03-29", "differs"),
         ("2015-03-14", "2015", "partial_agrees"),
         ("2015-03-14", "2015-03", "partial_agrees"),
         ("2015-03-14", "2015-04", "differs"),
@@ -147,6 +160,7 @@ HOME = ("14 Larch Close, Northbridge", "NE6 5QT")
         ((None, "NE6 5QT"), (), "same_postcode"),
         (("3 Foundry Walk", "NE4 7BX"), [HOME], "previous_address"),
         (("14 Larch Close, Northbridge", None), (), "same_line"),
+        (("16 Larhc Close, Northbridge", None), (), "similar_line"),
         (("3 Foundry Walk", "NE6 5XX"), (), "same_sector"),
         (("3 Foundry Walk", "NE6 7BX"), (), "same_district"),
         (("3 Foundry Walk", "NE4 7BX"), (), "differs"),

@@ -190,16 +190,29 @@ def test_link_candidates_judges_agency_people_in_order(linker: Linker) -> None:
 
 
 def test_two_records_equally_like_the_person_both_go_to_review(linker: Linker) -> None:
+    """Two records that each look like the person but are not one person (their NHS numbers differ): a person looks."""
     subject = person("Amara Joy", "Okafor-Reid", "2015-03-14")
-    near_twins = [
-        candidate("P-1", person("Amara Joy", "Okafor-Reid", "2015-03-14")),
-        candidate("P-2", person("Amara Joy", "Okafor-Reid", "2015-03-14")),
+    look_alikes = [
+        candidate("P-1", person("Amara Joy", "Okafor-Reid", "2015-03-14", nhs_number=VALID_NHS[0])),
+        candidate("P-2", person("Amara Joy", "Okafor-Reid", "2015-03-14", nhs_number=VALID_NHS[1])),
     ]
-    judgements = linker.link_candidates(subject, near_twins)
+    judgements = linker.link_candidates(subject, look_alikes)
     assert [judgement.outcome for judgement in judgements] == [Outcome.REVIEW, Outcome.REVIEW]
     assert {reason for j in judgements for reason in j.review_reasons} >= {
         "the agency returned more than one record that could be this person"
     }
+
+
+def test_an_agency_holding_the_person_twice_links_both_records(linker: Linker) -> None:
+    """A duplicate at the agency (two records the engine links to each other) is the person twice, not a look-alike."""
+    subject = person("Amara Joy", "Okafor-Reid", "2015-03-14")
+    duplicates = [
+        candidate("P-1", person("Amara Joy", "Okafor-Reid", "2015-03-14")),
+        candidate("P-2", person("Amara", "Okafor-Reid", "2015-03-14")),
+        candidate("P-3", person("Amara Joy", "Okafor-Reid", "2009-06-01")),
+    ]
+    outcomes = [judgement.outcome for judgement in linker.link_candidates(subject, duplicates)]
+    assert outcomes[:2] == [Outcome.LINKED, Outcome.LINKED] and outcomes[2] is not Outcome.LINKED
 
 
 def test_a_persons_earlier_home_reaches_the_engine(linker: Linker) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from datetime import date
@@ -20,8 +21,19 @@ from tests.hub.linkage.builders import SETTINGS
 
 TODAY = date(2026, 12, 1)
 CHILD = person("Amara Joy", "Okafor-Reid", "2015-03-14")
-ONE_DIGIT_OUT = person("Amara Joy", "Okafor-Reid", "2015-04-14")  # linked on its own: 99.97%
+ONE_DIGIT_OUT = person("Amara Joy", "Okafor-Reid", "2015-04-14")  # a month out, the same name: review
+ONE_SURNAME_OF_TWO = person("Amara", "Reid", "2015-03-14")  # linked on its own: 99.99%
 FAR_OFF = person("Amy", "Okafor-Reid", "2016-03-14")  # not linked, not even reviewed: 0.3%
+
+
+@pytest.fixture(scope="module")
+def linker(tmp_path_factory: pytest.TempPathFactory) -> Linker:
+    """The committed settings and model without its own per-agency parameters: learning starts from the global m."""
+    folder = tmp_path_factory.mktemp("config")
+    shutil.copy(SETTINGS, folder / SETTINGS.name)
+    model = json.loads((SETTINGS.parent / "linkage_model.json").read_text(encoding="utf-8"))
+    (folder / "linkage_model.json").write_text(json.dumps({**model, "agencies": {}}), encoding="utf-8")
+    return load_linker(folder / SETTINGS.name)
 
 
 def pair(number: int, record: Person, *, confirmed: bool, agency: str = "police") -> DecidedPair:
@@ -77,7 +89,7 @@ def test_a_confirmed_miss_lowers_the_review_threshold_and_is_then_reviewed(linke
 
 
 def test_a_rejected_pair_the_model_would_link_raises_the_link_threshold(linker: Linker) -> None:
-    learnt = learn(linker, [pair(1, ONE_DIGIT_OUT, confirmed=False)], learnt_on=TODAY)
+    learnt = learn(linker, [pair(1, ONE_SURNAME_OF_TWO, confirmed=False)], learnt_on=TODAY)
     [police] = learnt.agencies
     assert (police.current.false_links, police.learnt.false_links) == (1, 0)
     assert police.learnt_thresholds.link_probability > police.current_thresholds.link_probability

@@ -39,7 +39,7 @@ PERSON_KEYS = {
     "postcode",
     "nhs_number",
 }
-CANDIDATE_KEYS = PERSON_KEYS | {"record_id", "label"}
+CANDIDATE_KEYS = PERSON_KEYS | {"record_id", "label", "agency"}
 CASE_ID = re.compile(rf"^({'|'.join(KINDS)})-\d{{6}}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COUNT, SEED = 400, 11
