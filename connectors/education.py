@@ -1,8 +1,9 @@
 """Education connector: pupils from a DfE Common Transfer File (CTF) XML reply.
 
-Searches by UPN when the referral has one, else surname, forename and birth date (the referral's
-name, then its aliases; the agency also matches former and preferred surnames). The UPN is the
-agency's person id.
+Searches by UPN when the referral has one, else surname, forename and a birth-date range a week
+either side of the referral's (`dob_from`, `dob_to`; the referral's name, then its aliases; the
+agency also matches former and preferred surnames): a pupil whose birth date was keyed a day out is
+returned, and identity checking decides. The UPN is the agency's person id.
 
 Every reply is checked against the project's XSD (`schemas/xsd/ctf-sandbox.xsd`) before it is read:
 a document that does not match is a `MalformedReply`, never half-read. One pupil's DOB or postcode that
@@ -33,7 +34,15 @@ from lxml import etree
 import schemas
 from connectors.sdk.allowlist import ReturnedFields
 from connectors.sdk.auth import ApiKeyCredentials, NoCredentials
-from connectors.sdk.base import SAFEGUARDING_BASIS, Connector, MalformedReply, birth_date_of, names_to_search, parsing
+from connectors.sdk.base import (
+    SAFEGUARDING_BASIS,
+    Connector,
+    MalformedReply,
+    birth_date_of,
+    birth_window,
+    names_to_search,
+    parsing,
+)
 from connectors.sdk.fields import RecordFields
 from connectors.sdk.wording import count, long_date, sentence
 from schemas import (
@@ -501,12 +510,23 @@ class EducationConnector(Connector):
         return parse_document(document)
 
     def search(self, person: Person) -> list[AgencyPerson]:
+        """By UPN, else by each name born within a week of the referral's birth date; identity checking decides.
+
+        Not the exact date: a pupil keyed a day out was never returned, so the check read "no record"
+        while the school held the child (issue 13). The forename stays in the query, so a twin or a
+        sibling of the same surname is not returned with them.
+        """
         upn = person.identifiers.upn
         if upn and (found := parse_pupils(self.post(SEARCH_PATH, data={"upn": upn}).content)):
             return found
-        birth_date = birth_date_of(person)
+        window = birth_window(birth_date_of(person))
         for name in names_to_search(person):
-            body = {"surname": name.family_name, "forename": name.given_names[0], "dob": birth_date.isoformat()}
+            body = {
+                "surname": name.family_name,
+                "forename": name.given_names[0],
+                "dob_from": window.earliest.isoformat(),
+                "dob_to": window.latest.isoformat(),
+            }
             if found := parse_pupils(self.post(SEARCH_PATH, data=body).content):
                 return found
         return []

@@ -5,9 +5,13 @@ search has failed, since fuzzy searches bring back more false positives):
 
 1. by NHS number, when the referral has one;
 2. a non-fuzzy search on each of the subject's names (the referral's, then its aliases): family
-   name, first given name and exact birth date, with `_history` so a previous surname matches;
-3. only if nothing matched, a fuzzy search on the same names (spelling variants, homophones,
-   a transposed birth date), keeping results that score at least `FUZZY_MIN_SCORE`.
+   name, first given name and a birth-date range a week either side of the referral's
+   (`birthdate=ge...&birthdate=le...`), with `_history` so a previous surname matches. Not the exact
+   date: a patient whose birth date was keyed a day out was never returned, and the check read
+   "no record" (issue 13). The names keep the search narrow; identity checking decides;
+3. only if nothing matched, a fuzzy search on the same names and the exact birth date (spelling
+   variants, homophones, a day and month transposed, which PDS tolerates only on an exact date),
+   keeping results that score at least `FUZZY_MIN_SCORE`.
 
 PDS answers TOO_MANY_MATCHES rather than a long list. The connector then narrows the same search
 with every given name, then with the postcode; if still too many, the check fails with
@@ -75,6 +79,7 @@ from connectors.sdk.base import (
     ConnectorError,
     MalformedReply,
     birth_date_of,
+    birth_window,
     json_of,
     names_to_search,
     parsing,
@@ -417,10 +422,19 @@ def _bundle_document(bundle: Bundle, set_aside: dict[str, list[str]]) -> Normali
     return NormalisedDocument(agency=AGENCY, kind=kind, **content)
 
 
+def _birth_dates(born: date, *, fuzzy: bool) -> list[tuple[str, str]]:
+    """A week either side for an exact-name search; the exact date for a fuzzy one, which tolerates its
+    day and month transposed but would, over a range, widen two loose criteria at once."""
+    if fuzzy:
+        return [("birthdate", f"eq{born}")]
+    window = birth_window(born)
+    return [("birthdate", f"ge{window.earliest}"), ("birthdate", f"le{window.latest}")]
+
+
 def _narrowings(person: Person, name: PersonName, born: date, *, fuzzy: bool) -> list[list[tuple[str, str]]]:
     """One demographic search, then the same search narrowed by every given name, then by postcode."""
     option = ("_fuzzy-match", "true") if fuzzy else ("_history", "true")
-    search = [("family", name.family_name), ("given", name.given_names[0]), ("birthdate", f"eq{born}"), option]
+    search = [("family", name.family_name), ("given", name.given_names[0]), *_birth_dates(born, fuzzy=fuzzy), option]
     searches = [search]
     if len(name.given_names) > 1:
         searches.append([*search, *(("given", given) for given in name.given_names[1:])])

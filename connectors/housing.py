@@ -1,8 +1,10 @@
 """Housing connector: a council housing system's API gateway (JSON, RFC 7807 errors).
 
-People are found by surname (the system also matches previous surnames) with the birth date
-and, when the referral has one, the postcode: housing records often lack a birth date, and the
-gateway then matches them on surname and the postcode of a tenancy they were on. Each candidate's
+People are found by surname (the system also matches previous surnames) and forename with a
+birth-date range a week either side of the referral's (a record keyed a day out is returned, and
+identity checking decides) and, when the referral has one, the postcode: housing records often lack
+a birth date, and the gateway then matches them on surname and the postcode of a tenancy they were
+on. Each candidate's
 records become chronology entries: tenancies, rent arrears, notices and possession proceedings,
 anti-social behaviour cases and H-CLIC style homelessness cases with their whole household. A birth
 date or postcode in a person record that is no real one is left out of that record, with a note; it
@@ -27,6 +29,7 @@ from connectors.sdk.base import (
     Connector,
     ConnectorError,
     MalformedReply,
+    birth_window,
     json_of,
     names_to_search,
     parsing,
@@ -319,10 +322,16 @@ def parse_records(payload: Any) -> list[ChronologyEntry]:
 
 
 def search_body(person: Person, name: PersonName) -> dict[str, str]:
-    """Surname and forename, with the birth date and postcode when the referral has them."""
+    """Surname and forename, with the birth dates a week either side and the postcode when the referral has them.
+
+    Not the exact birth date: a record keyed a day out was never returned, so the check read "no record"
+    while housing held the person (issue 13). The forename stays, so a sibling is not returned with them.
+    """
     body = {"surname": name.family_name, "forename": name.given_names[0]}
     if person.birth_date is not None:
-        body["date_of_birth"] = person.birth_date.isoformat()
+        window = birth_window(person.birth_date)
+        body["date_of_birth_from"] = window.earliest.isoformat()
+        body["date_of_birth_to"] = window.latest.isoformat()
     if person.address is not None and person.address.postcode:
         body["postcode"] = person.address.postcode
     return body

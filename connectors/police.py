@@ -17,7 +17,7 @@ apart by its top-level keys: a nominal search (`nominals`; a truncated one fails
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from connectors.sdk.allowlist import ReturnedFields
@@ -28,6 +28,7 @@ from connectors.sdk.base import (
     ConnectorError,
     MalformedReply,
     birth_date_of,
+    birth_years_to_search,
     json_of,
     names_to_search,
     parsing,
@@ -295,16 +296,6 @@ def parse_document(document: bytes) -> NormalisedDocument:
         if "nominal_id" in payload and "forenames" in payload:
             return NormalisedDocument(agency=AGENCY, kind="nominal", candidates=[nominal_to_candidate(payload)])
         raise MalformedReply(message="document is not a police reply this connector reads")
-
-
-SEARCH_DAYS_EITHER_SIDE = 7
-"""A birth date recorded a few days out is still searched for: its year, and the next or last near a new year."""
-
-
-def birth_years_to_search(born: date) -> list[int]:
-    """The birth years a search covers: every year within `SEARCH_DAYS_EITHER_SIDE` days of `born`."""
-    window = timedelta(days=SEARCH_DAYS_EITHER_SIDE)
-    return sorted({(born - window).year, born.year, (born + window).year})
 
 
 class PoliceConnector(Connector):

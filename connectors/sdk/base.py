@@ -160,6 +160,41 @@ def birth_date_of(person: Person) -> date:
     return person.birth_date
 
 
+SEARCH_DAYS_EITHER_SIDE = 7
+"""How far a recorded birth date may be from the referral's and still be searched for.
+
+A birth date keyed a day or a week out (or a referrer's guess) is common, and an agency asked for the
+exact date then returns nothing: the check read "no record" while the agency held the child (issue 13).
+Searches ask for this window instead, still by name, and the hub's identity checking decides.
+"""
+
+
+@dataclass(frozen=True)
+class BirthWindow:
+    """The birth dates a demographic search covers, inclusive: the referral's, and a few days either side."""
+
+    earliest: date
+    latest: date
+
+    @property
+    def years(self) -> list[int]:
+        """The birth years the window reaches, for agencies that search by year (two near a new year)."""
+        return list(range(self.earliest.year, self.latest.year + 1))
+
+
+def birth_window(born: date) -> BirthWindow:
+    """The dates within `SEARCH_DAYS_EITHER_SIDE` days of `born` (clamped at the ends of the calendar)."""
+    window = timedelta(days=SEARCH_DAYS_EITHER_SIDE)
+    earliest = born - window if born - date.min >= window else date.min
+    latest = born + window if date.max - born >= window else date.max
+    return BirthWindow(earliest, latest)
+
+
+def birth_years_to_search(born: date) -> list[int]:
+    """The birth years a search by year covers: every year within `SEARCH_DAYS_EITHER_SIDE` days of `born`."""
+    return birth_window(born).years
+
+
 class Connector(ABC):
     """Checks one agency for one referral subject and normalises what it holds. See the module docstring."""
 

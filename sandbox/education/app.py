@@ -2,9 +2,12 @@
 
 `POST /pupils/search` takes a form or JSON body: a UPN (matching the current or a former UPN), or a
 surname (legal, former or preferred) with a date of birth and optionally a forename (first, middle
-or preferred). Every match comes back in one Common Transfer File (`sandbox.education.ctf`); none is an empty
-CTFpupilData, not an error. Bad requests get the documented XML error body, which never repeats
-what was sent:
+or preferred). The date of birth is `dob`, or a range `dob_from` to `dob_to` (inclusive, at most
+`MAX_DOB_RANGE_DAYS` days apart), as an admissions officer tracing a child whose recorded birth date
+may be a few days out would ask; the cap keeps a range search a trace of one child, never a
+trawl through a year group. Every match comes back in one Common Transfer File
+(`sandbox.education.ctf`); none is an empty CTFpupilData, not an error. Bad requests get the
+documented XML error body, which never repeats what was sent:
 
     <Error><Code>invalid_request</Code><Message>...</Message></Error>
 
@@ -33,7 +36,9 @@ logger = logging.getLogger(__name__)
 
 XML = "application/xml"
 SEARCH_PATH = "/pupils/search"
-FIELDS = frozenset({"upn", "surname", "dob", "forename"})
+FIELDS = frozenset({"upn", "surname", "dob", "dob_from", "dob_to", "forename"})
+MAX_DOB_RANGE_DAYS = 31
+"""The widest birth-date range a search may ask for: enough for a date keyed a few days or weeks out."""
 BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
 MAX_MESSAGE_LENGTH = 200
 
@@ -63,11 +68,29 @@ def _bad_request(code: str, message: str) -> EducationError:
     return EducationError(400, code, message)
 
 
-def _birth_date(text: str) -> date:
+def _birth_date(text: str, field: str = "dob") -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise _bad_request("invalid_dob", "dob must be a date written YYYY-MM-DD") from None
+        raise _bad_request("invalid_dob", f"{field} must be a date written YYYY-MM-DD") from None
+
+
+def birth_dates_asked(fields: dict[str, str]) -> tuple[date, date]:
+    """The inclusive range of birth dates a search asks for: `dob` alone, or `dob_from` to `dob_to`."""
+    ranged = [name for name in ("dob_from", "dob_to") if name in fields]
+    if "dob" in fields and ranged:
+        raise _bad_request("invalid_request", "give dob, or dob_from and dob_to, not both")
+    if "dob" in fields:
+        born = _birth_date(fields["dob"])
+        return born, born
+    if len(ranged) != 2:
+        raise _bad_request("invalid_request", "search needs upn, or surname and dob (or dob_from and dob_to)")
+    earliest, latest = _birth_date(fields["dob_from"], "dob_from"), _birth_date(fields["dob_to"], "dob_to")
+    if earliest > latest:
+        raise _bad_request("invalid_dob_range", "dob_from must not be after dob_to")
+    if (latest - earliest).days > MAX_DOB_RANGE_DAYS:
+        raise _bad_request("invalid_dob_range", f"dob_from and dob_to may be at most {MAX_DOB_RANGE_DAYS} days apart")
+    return earliest, latest
 
 
 def _matches_forename(pupil: Pupil, forename: str) -> bool:
@@ -76,10 +99,10 @@ def _matches_forename(pupil: Pupil, forename: str) -> bool:
 
 
 def search_pupils(database: Database, fields: dict[str, str]) -> list[Pupil]:
-    """Pupils by UPN or former UPN, else by surname and birth date (then forename): indexed lookups only."""
+    """Pupils by UPN or former UPN, else by surname and birth date or range (then forename): indexed lookups only."""
     fields = {key: value for key, value in fields.items() if value.strip()}
     if unknown := set(fields) - FIELDS:
-        message = f"{len(unknown)} unexpected field(s); allowed: dob, forename, surname, upn"
+        message = f"{len(unknown)} unexpected field(s); allowed: {', '.join(sorted(FIELDS))}"
         raise _bad_request("invalid_request", message)
     pupils = database.table("pupils")
     if "upn" in fields:
@@ -88,10 +111,15 @@ def search_pupils(database: Database, fields: dict[str, str]) -> list[Pupil]:
             raise _bad_request("invalid_upn", "upn must be 13 characters: a check letter, 11 digits, a digit or letter")
         found: list[Pupil] = pupils.find(upns=upn)
         return found
-    if "surname" not in fields or "dob" not in fields:
+    if "surname" not in fields or not {"dob", "dob_from", "dob_to"} & set(fields):
         raise _bad_request("invalid_request", "search needs upn, or surname and dob (forename optional)")
-    key = surname_birth_key(fields["surname"], _birth_date(fields["dob"]))
-    candidates: list[Pupil] = pupils.find(surname_births=key)
+    earliest, latest = birth_dates_asked(fields)
+    low, high = surname_birth_key(fields["surname"], earliest), surname_birth_key(fields["surname"], latest)
+    if low is None or high is None:
+        return []
+    side = pupils.spec.side_table(next(key for key in pupils.spec.multi_keys if key.name == "surname_births"))
+    condition = f"id IN (SELECT id FROM {side} WHERE value BETWEEN ? AND ?)"  # noqa: S608 (constant SQL; values bound)
+    candidates: list[Pupil] = pupils.where(condition, [low, high])
     forename = fields.get("forename", "").split()[:1]
     return [pupil for pupil in candidates if not forename or _matches_forename(pupil, forename[0])]
 

@@ -9,13 +9,14 @@ duplicate record under a temporary UPN. Replies that do not match the project's 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi import FastAPI, Response
 
 from connectors.education import EducationConnector, parse_pupil_entries, parse_pupils
 from connectors.sdk.errors import MalformedReply
+from hub.linkage import Outcome, link_candidates
 from sandbox.common.async_replies import AsyncConfig, AsyncReplies
 from sandbox.education.app import SEARCH_PATH, create_app, render_error
 from sandbox.education.ctf import ctf_document
@@ -156,6 +157,28 @@ def test_a_child_missing_education_now(url: str) -> None:
 def test_unknown_child_is_no_record(url: str) -> None:
     reply = EducationConnector.configured(url).check("REF-1", child(["Zephyrine"], "Quillfeather", date(2014, 2, 28)))
     assert reply.status is ReplyStatus.NO_RECORD and not reply.candidates and not reply.entries
+
+
+def test_a_pupil_whose_birth_date_is_a_day_out_is_still_returned_for_identity_checking(url: str) -> None:
+    """The school holds Rosa born 3 February; the referral says 4 February. An exact-date search found
+    nothing and the check read "no record" (issue 13); the identity check, not the search, must decide."""
+    subject = child(["Rosa"], "Delgado", ROSA.dob + timedelta(days=1))
+    reply = EducationConnector.configured(url).check("REF-1", subject)
+    assert reply.status is ReplyStatus.FOUND, reply.error_code
+    assert [candidate.agency_person_id for candidate in reply.candidates] == [ROSA.upn]
+    [judgement] = link_candidates(subject.person, reply.candidates)
+    assert judgement.outcome is not Outcome.NOT_LINKED
+
+
+@pytest.mark.parametrize("days", [-7, 0, 7])
+def test_the_search_covers_a_week_either_side_and_only_the_name_asked_for(url: str, days: int) -> None:
+    found = EducationConnector.configured(url).search(child(["Kai"], "Brennan", KAI.dob + timedelta(days=days)).person)
+    assert [candidate.agency_person_id for candidate in found] == [KAI.upn]
+
+
+def test_a_search_a_day_out_still_asks_by_name_so_a_twin_is_not_returned(url: str) -> None:
+    found = EducationConnector.configured(url).search(child(["Noor"], "Haddad", NOOR.dob - timedelta(days=1)).person)
+    assert [candidate.agency_person_id for candidate in found] == [NOOR.upn]
 
 
 def test_an_answer_given_later_is_polled_for(examples: Dataset) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -233,6 +233,32 @@ def test_a_transposed_birth_date_is_found_only_by_the_fuzzy_search_after_an_exac
         EntryCategory.GP_REGISTRATION,
         EntryCategory.EMERGENCY_ATTENDANCE,
     ]
+
+
+def test_a_patient_whose_birth_date_is_a_day_out_is_found_by_the_first_search(health: str) -> None:
+    """PDS holds Chloe born on CHLOE.birth_date; the referral says a day later. An exact-date search found
+    nothing, and neither did the fuzzy one, so the check read "no record" (issue 13). The non-fuzzy search
+    now asks for a week either side, still by family and given name, and the identity check decides."""
+    who = subject(["Chloe"], "Bennett", CHLOE.birth_date + timedelta(days=1), Sex.FEMALE)
+    reply, recorder = check(health, who)
+    assert reply.status is ReplyStatus.FOUND, reply.error_code
+    assert [candidate.agency_person_id for candidate in reply.candidates] == [CHLOE.patient_id]
+    [judgement] = link_candidates(who.person, reply.candidates)
+    assert judgement.outcome is not Outcome.NOT_LINKED
+    [search] = recorder.searches
+    born = CHLOE.birth_date + timedelta(days=1)
+    assert [value for name, value in search if name == "birthdate"] == [
+        f"ge{born - timedelta(days=7)}",
+        f"le{born + timedelta(days=7)}",
+    ]
+    assert ("family", "Bennett") in search and ("given", "Chloe") in search
+
+
+@pytest.mark.parametrize("days", [-7, 0, 7])
+def test_the_non_fuzzy_search_covers_a_week_either_side(health: str, days: int) -> None:
+    reply, recorder = check(health, subject(["Nadia"], "Rahman", NADIA.birth_date + timedelta(days=days), Sex.FEMALE))
+    assert [candidate.agency_person_id for candidate in reply.candidates] == [NADIA.patient_id]
+    assert [_options(search) for search in recorder.searches] == [{"_history"}]
 
 
 def test_a_fuzzy_near_miss_is_not_taken_for_the_subject(health: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 
 from connectors.housing import HousingConnector, parse_people, parse_records
 from connectors.sdk.errors import MalformedReply
+from hub.linkage import Outcome, link_candidates
 from sandbox.housing.app import create_app
 from sandbox.housing.examples import DEAN, JAYDEN, KERRY, example_population
 from sandbox.model.records import HousingPerson, HousingRecords, Tenancy
@@ -253,6 +254,29 @@ def test_a_person_with_no_birth_date_held_is_found_by_postcode(
     [asb] = [entry for entry in reply.entries if entry.category is EntryCategory.ANTI_SOCIAL_BEHAVIOUR]
     assert (asb.people[0].agency_person_id, asb.people[0].role) == (DEAN.person_ref, InvolvementRole.SUBJECT)
     assert "a household member was named as responsible" in asb.summary
+
+
+def test_a_person_whose_birth_date_is_a_day_out_is_still_returned_for_identity_checking(
+    connector: HousingConnector,
+) -> None:
+    """Housing holds Jayden born 30 August; the referral says 31 August and gives no postcode. An exact-date
+    search found nothing and the check read "no record" (issue 13); the identity check must decide."""
+    who = subject("Jayden", "Dunmore", JAYDEN.date_of_birth + timedelta(days=1), postcode=None)
+    reply = connector.check("REF-HOUSING-8", who)
+    assert reply.status is ReplyStatus.FOUND, reply.error_code
+    assert [candidate.agency_person_id for candidate in reply.candidates] == [JAYDEN.person_ref]
+    [judgement] = link_candidates(who.person, reply.candidates)
+    assert judgement.outcome is not Outcome.NOT_LINKED
+
+
+@pytest.mark.parametrize("days", [-7, 0, 7])
+def test_the_search_covers_a_week_either_side_and_only_the_name_asked_for(
+    connector: HousingConnector, days: int
+) -> None:
+    """Kerry's household shares her surname and postcode; only Kerry is returned, by her previous surname too."""
+    for family in ("Dunmore", "Beckett"):
+        who = subject("Kerry", family, KERRY.date_of_birth + timedelta(days=days))
+        assert [candidate.agency_person_id for candidate in connector.search(who.person)] == [KERRY.person_ref]
 
 
 def test_without_birth_date_or_postcode_the_check_fails_honestly(connector: HousingConnector) -> None:

@@ -12,7 +12,8 @@ import pytest
 import requests
 from fastapi import FastAPI
 
-from connectors.police import PoliceConnector, birth_years_to_search, parse_nominals, parse_occurrences, parse_ppns
+from connectors.police import PoliceConnector, parse_nominals, parse_occurrences, parse_ppns
+from connectors.sdk.base import birth_years_to_search
 from connectors.sdk.errors import ConnectorError, MalformedReply
 from hub.linkage import Outcome, link_candidates
 from sandbox.common.async_replies import AsyncConfig, AsyncReplies

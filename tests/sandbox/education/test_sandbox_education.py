@@ -176,6 +176,17 @@ def test_search_by_any_surname_with_birth_date(base: str, schema: etree.XMLSchem
     assert upns(schema, search(base, surname="Brennan-Lowe", dob="2012-05-20")) == []
 
 
+def test_a_birth_date_range_finds_a_pupil_keyed_a_few_days_out(base: str, schema: etree.XMLSchema) -> None:
+    """Rosa is held born 3 February 2017; a trace a week either side of 4 February finds her, by name."""
+    week = {"dob_from": "2017-01-28", "dob_to": "2017-02-11"}
+    assert upns(schema, search(base, surname="Delgado", forename="Rosa", **week)) == [ROSA.upn]
+    assert upns(schema, search(base, surname="Delgado", dob="2017-02-04")) == []
+    assert upns(schema, search(base, surname="Delgado", dob_from="2017-02-04", dob_to="2017-02-11")) == []
+    assert upns(
+        schema, search(base, surname="Haddad", forename="Noor", dob_from="2014-09-24", dob_to="2014-10-08")
+    ) == [NOOR.upn]
+
+
 def test_forename_narrows_and_matches_middle_and_preferred_names(base: str, schema: etree.XMLSchema) -> None:
     dob = KAI.dob.isoformat()
     for forename in ("Kaiden", "kai", "Joseph"):
@@ -212,9 +223,12 @@ def test_searches_use_indexes_only(tmp_path: Path) -> None:
     population = example_population()
     population.education.pupils += crowd
     database = Dataset(write_population(population, tmp_path / "pop", {"seed": 0})).database("education")
-    for key in ("upns", "surname_births"):
-        condition = f"id IN (SELECT id FROM pupils__{key} WHERE value = ?)"
-        plan = database.query(f"EXPLAIN QUERY PLAN SELECT doc FROM pupils WHERE {condition} ORDER BY id", ("x",))
+    conditions = [
+        (f"id IN (SELECT id FROM pupils__{key} WHERE value = ?)", ("x",)) for key in ("upns", "surname_births")
+    ]
+    conditions.append(("id IN (SELECT id FROM pupils__surname_births WHERE value BETWEEN ? AND ?)", ("x", "y")))
+    for condition, params in conditions:
+        plan = database.query(f"EXPLAIN QUERY PLAN SELECT doc FROM pupils WHERE {condition} ORDER BY id", params)
         steps = [str(row[-1]) for row in plan]
         assert not [step for step in steps if step.startswith("SCAN")], steps
 
@@ -265,6 +279,15 @@ def test_sample_sibling_by_name(cluster: SandboxCluster, schema: etree.XMLSchema
         ({"upn": "Y39320151001"}, "invalid_upn"),
         ({"upn": "A393201510011"}, "invalid_upn"),
         ({"surname": "Haddad", "dob": "2014-10-01", "nhs_number": "9990001014"}, "invalid_request"),
+        ({"surname": "Haddad", "dob_from": "2014-09-24"}, "invalid_request"),
+        ({"surname": "Haddad", "dob_to": "2014-10-08"}, "invalid_request"),
+        (
+            {"surname": "Haddad", "dob": "2014-10-01", "dob_from": "2014-09-24", "dob_to": "2014-10-08"},
+            "invalid_request",
+        ),
+        ({"surname": "Haddad", "dob_from": "24/09/2014", "dob_to": "2014-10-08"}, "invalid_dob"),
+        ({"surname": "Haddad", "dob_from": "2014-10-08", "dob_to": "2014-09-24"}, "invalid_dob_range"),
+        ({"surname": "Haddad", "dob_from": "2014-01-01", "dob_to": "2014-12-31"}, "invalid_dob_range"),
     ],
 )
 def test_bad_requests_get_the_xml_error_body(

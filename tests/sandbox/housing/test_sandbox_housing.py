@@ -114,6 +114,24 @@ def test_a_forename_narrows_by_its_start(base: str, forename: str, expected: Hou
     ]
 
 
+def test_a_birth_date_range_finds_a_record_keyed_a_few_days_out(base: str) -> None:
+    """Jayden is held born 30 August; a trace a week either side of 31 August finds him, and only him."""
+    week = {"date_of_birth_from": "2016-08-24", "date_of_birth_to": "2016-09-07"}
+    assert found(base, surname="Dunmore", **week) == [(JAYDEN.person_ref, ["surname", "date_of_birth_range"])]
+    assert found(base, surname="Dunmore", date_of_birth="2016-08-31") == []
+    assert found(base, surname="Dunmore", date_of_birth_from="2016-08-31", date_of_birth_to="2016-09-07") == []
+
+
+def test_a_birth_date_range_with_a_postcode_still_keeps_out_household_members_born_outside_it(base: str) -> None:
+    refs = found(
+        base, surname="Dunmore", postcode="NE3 2RW", date_of_birth_from="2016-08-24", date_of_birth_to="2016-09-07"
+    )
+    assert refs == [(JAYDEN.person_ref, ["surname", "date_of_birth_range", "postcode"])]
+    assert found(
+        base, surname="Pryce", postcode="NE3 2RW", date_of_birth_from="1988-04-05", date_of_birth_to="1988-04-19"
+    ) == [(DEAN.person_ref, ["surname", "postcode"])], "no birth date is held, so the postcode finds him"
+
+
 def test_no_match_is_an_empty_list(base: str) -> None:
     assert found(base, surname="Quillfeather", date_of_birth="2014-02-28") == []
 
@@ -213,6 +231,29 @@ def test_unknown_person_ref_is_a_404_problem(base: str) -> None:
         ({"surname": "Dunmore", "date_of_birth": "1990-02-17", "max_results": 1000}, ["max_results"]),
         ({"surname": "Dunmore", "date_of_birth": "1990-02-17", "nhs_number": "9990001014"}, ["body"]),
         (["Dunmore", "1990-02-17"], ["body"]),
+        ({"surname": "Dunmore", "date_of_birth_from": "1990-02-10"}, ["date_of_birth_to"]),
+        ({"surname": "Dunmore", "date_of_birth_to": "1990-02-24"}, ["date_of_birth_from"]),
+        (
+            {"surname": "Dunmore", "date_of_birth_from": "1990-02-24", "date_of_birth_to": "1990-02-10"},
+            ["date_of_birth_to"],
+        ),
+        (
+            {"surname": "Dunmore", "date_of_birth_from": "1990-01-01", "date_of_birth_to": "1990-12-31"},
+            ["date_of_birth_to"],
+        ),
+        (
+            {"surname": "Dunmore", "date_of_birth_from": "17/02/1990", "date_of_birth_to": "1990-02-24"},
+            ["date_of_birth_from"],
+        ),
+        (
+            {
+                "surname": "Dunmore",
+                "date_of_birth": "1990-02-17",
+                "date_of_birth_from": "1990-02-10",
+                "date_of_birth_to": "1990-02-24",
+            },
+            ["date_of_birth"],
+        ),
     ],
 )
 def test_invalid_searches_name_the_fields_but_never_echo_values(base: str, body: Any, names: list[str]) -> None:
