@@ -97,7 +97,9 @@ def test_every_linked_and_review_decision_is_shown_with_its_evidence_review_firs
     review = history.links[0]
     assert (review.agency, review.record) == ("police", "P-5")  # it needs someone, so it comes first
     assert review.outcome.startswith("needs review") and "birth date differs by one digit" in review.evidence
-    assert review.why_review == "the agency returned another record that matches this person better"
+    assert (
+        review.why_review == "same name and a birth date a slip away: a typing error, or a relative with the same name"
+    )
     linked = {(link.agency, link.record): link for link in history.links[1:]}
     assert set(linked) == {("police", "P-1"), ("police", "P-9"), ("health", "H-1"), ("health", "H-2")}
     assert all(link.outcome == "linked" and link.evidence for link in linked.values())
