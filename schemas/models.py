@@ -324,10 +324,11 @@ class CheckResult(Model):
     )
     cause_count: int = Field(default=0, ge=0)
     attempts: int = Field(default=0, ge=0, description="Attempts made so far, the first included.")
-    set_aside: list[NonEmpty] = Field(
-        default_factory=list,
+    set_aside: tuple[NonEmpty, ...] = Field(
+        default=(),
         description="Fields of the agency's records left out because their values were unusable, one note each "
-        "('police record N123: birth date is not a date, so it was left out'); the records were still used.",
+        "('police record N123: birth date is not a date, so it was left out'); the records were still used. "
+        "A tuple, so a check result stays hashable (results are compared as sets).",
     )
     due_at: datetime | None = Field(default=None, description="When the referral's RAG rating needs the answer by.")
     next_attempt_at: datetime | None = Field(default=None, description="When a failed check is tried again.")

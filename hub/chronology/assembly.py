@@ -252,7 +252,7 @@ def _checks(
                     cause=cause,
                     cause_count=cause_count,
                     attempts=step.attempts if step else int(reply is not None),
-                    set_aside=reply.set_aside if reply else [],
+                    set_aside=tuple(reply.set_aside) if reply else (),
                     due_at=step.due_at if step else None,
                     next_attempt_at=step.next_attempt_at if step and state is CheckState.FAILED_RETRYING else None,
                 )

@@ -41,7 +41,7 @@ def _replies() -> list[AgencyReply]:
 def test_the_check_result_names_the_record_whose_field_was_left_out() -> None:
     chronologies = assemble(example_referral(), _replies(), assembled_at=ASSEMBLED_AT)
     checks = {(check.agency, check.subject_id): check for check in chronologies[0].checks}
-    assert checks[("police", "S1")].set_aside == [f"police record P-5: {NOTE}"]
+    assert checks[("police", "S1")].set_aside == (f"police record P-5: {NOTE}",)
     assert all(not check.set_aside for key, check in checks.items() if key != ("police", "S1"))
 
 
