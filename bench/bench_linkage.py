@@ -57,8 +57,8 @@ EVALUATION_SEEDS = (1, 3)
 """(population, cases): seeds the committed model never saw (it was estimated on population 101)."""
 U_SAMPLE_PAIRS, QUICK_U_SAMPLE_PAIRS = 5e6, 2e5
 HUB_RANDOM_PAIRS, QUICK_HUB_RANDOM_PAIRS = 300_000, 20_000
-ESTIMATION_PEOPLE, ESTIMATION_CASES, QUICK_ESTIMATION_CASES = 50_000, 30_000, 1_000
-"""About 100,000 records (30,000 queries and their candidates) from the cached 50,000-person population."""
+ESTIMATION_PEOPLE, ESTIMATION_CASES, QUICK_ESTIMATION_CASES = 50_000, 44_000, 1_000
+"""About 100,000 records (44,000 queries and their distinct candidates) from the cached 50,000-person population."""
 REFERRAL_SAMPLES, QUICK_REFERRAL_SAMPLES = 200, 20
 
 
