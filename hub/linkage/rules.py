@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 
 import jellyfish
 
-from hub.linkage.comparisons import IDENTIFIER_LABELS
+from hub.linkage.comparisons import IDENTIFIER_LABELS, days_apart
 from hub.linkage.judgement import Outcome
 from hub.linkage.records import BirthDate, LinkageRecord, Name
 
@@ -266,13 +265,11 @@ class ConservativeRules:
 
 def _near_birth_date(ours: BirthDate | None, theirs: BirthDate | None) -> str | None:
     """How two full birth dates could be one date mistyped, in words without values; None if they could not."""
-    if ours is None or theirs is None or ours.month is None or ours.day is None:
+    if ours is None or theirs is None:
         return None
-    if theirs.month is None or theirs.day is None:
+    days = days_apart(ours, theirs)
+    if days is None:
         return None
-    days = abs(
-        date(ours.year, ours.month, ours.day).toordinal() - date(theirs.year, theirs.month, theirs.day).toordinal()
-    )
     if days == 0:
         return "the same birth date"
     if days <= NEAR_MISS_DAYS:
