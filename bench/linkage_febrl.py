@@ -16,9 +16,12 @@ initial; same first-name sound and surname sound; same first-name sound and birt
 it, as in a real search.
 
 FEBRL's addresses are Australian: the street, locality, suburb and the 4-digit postcode become the
-address line (the hub's postcode field holds UK postcodes only). Its social security number is not an
-NHS number and is left out. Birth dates are YYYYMMDD; a corrupted one that is no date is passed on
-as it is, so the hub sets it aside as it would an agency's bad field.
+address line (the hub's postcode field holds UK postcodes only). Its social security number (no check
+digit; typing errors in about one duplicate in ten) is the record's national identifier, as the NHS
+number is a UK record's: it goes in the PERSON's `identifiers` as scheme `social_security_number`, unless the cases
+are written `without_identifier` (to show what names, dates and addresses alone achieve). Birth dates
+are YYYYMMDD; a corrupted one that is no date is passed on as it is, so the hub sets it aside as it
+would an agency's bad field.
 """
 
 from __future__ import annotations
@@ -53,8 +56,9 @@ def _birth_date(value: Any) -> str | None:
     return f"{text[:4]}-{text[4:6]}-{text[6:]}"
 
 
-def person(row: dict[str, Any]) -> dict[str, Any]:
+def person(row: dict[str, Any], *, with_identifier: bool = True) -> dict[str, Any]:
     """A FEBRL row as a PERSON of the interchange format."""
+    number = _text(row.get("soc_sec_id")) if with_identifier else None
     line = " ".join(
         part
         for part in (_text(row.get(key)) for key in ("street_number", "address_1", "address_2", "suburb", "postcode"))
@@ -69,6 +73,7 @@ def person(row: dict[str, Any]) -> dict[str, Any]:
         "address_line": line or None,
         "postcode": None,
         "nhs_number": None,
+        "identifiers": {"social_security_number": number} if number else {},
     }
 
 
@@ -100,7 +105,9 @@ def _alike(a: dict[str, Any], b: dict[str, Any]) -> int:
     return sum(1 for key in fields if _text(a.get(key)) is not None and _text(a.get(key)) == _text(b.get(key)))
 
 
-def cases(rows: dict[str, dict[str, Any]], name: str, seed: int = 1) -> Iterator[dict[str, Any]]:
+def cases(
+    rows: dict[str, dict[str, Any]], name: str, seed: int = 1, *, with_identifier: bool = True
+) -> Iterator[dict[str, Any]]:
     """One case per record that has a duplicate, plus as many of the others, seeded."""
     index: dict[str, list[str]] = defaultdict(list)
     for record_id, row in rows.items():
@@ -122,9 +129,10 @@ def cases(rows: dict[str, dict[str, Any]], name: str, seed: int = 1) -> Iterator
             continue
         yield {
             "case_id": f"{name}-{number:06d}",
-            "query": person(query),
+            "query": person(query, with_identifier=with_identifier),
             "candidates": [
-                person(rows[other]) | {"record_id": other, "label": entity(other) == entity(query_id)}
+                person(rows[other], with_identifier=with_identifier)
+                | {"record_id": other, "label": entity(other) == entity(query_id)}
                 for other in ranked
             ],
         }
@@ -146,11 +154,12 @@ def febrl_rows(name: str) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def febrl_cases_file(name: str, data_dir: Path) -> Path:
-    """The set's cases, written once into `data_dir`."""
-    path = data_dir / f"linkage-cases-{name}.jsonl"
+def febrl_cases_file(name: str, data_dir: Path, *, with_identifier: bool = True) -> Path:
+    """The set's cases, written once into `data_dir` (the same searches and pairs either way)."""
+    path = data_dir / f"linkage-cases-{name}{'' if with_identifier else '-without-identifier'}.jsonl"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        lines = [json.dumps(case) for case in cases(febrl_rows(name), name)]
+        found = cases(febrl_rows(name), name, with_identifier=with_identifier)
+        lines = [json.dumps(case) for case in found]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -50,7 +50,18 @@ def splink_row(person: InterchangePerson, unique_id: str, case_id: str) -> dict[
         "postcode": normalise.postcode(person.postcode) if person.postcode else None,
         "address_line": normalise.address_line(person.address_line or "") or None,
         "nhs_number": nhs_number if nhs_number and is_valid_nhs_number(nhs_number) else None,
+        "other_id": other_identifier(person),
     }
+
+
+def other_identifier(person: InterchangePerson) -> str | None:
+    """The PERSON's identifier of another scheme (FEBRL's social security number), if it has one."""
+    values = [normalise.identifier(value) for _, value in sorted(person.identifiers.items()) if value.strip()]
+    return values[0] if values else None
+
+
+def carries_other_identifier(cases: Sequence[Case]) -> bool:
+    return any(other_identifier(c) for case in cases for c in (case.query, *case.candidates))
 
 
 def candidate_id(case: Case, record_id: str) -> str:
@@ -106,12 +117,13 @@ def splink_linker(cases: Sequence[Case], settings: SettingsCreator | dict[str, A
     return Linker(tables, settings, log_level=logging.ERROR), db_api
 
 
-def estimate_prior_and_u(model: SplinkLinker, u_pairs: float) -> None:
+def estimate_prior_and_u(model: SplinkLinker, u_pairs: float, other_id: bool) -> None:
     """Unsupervised, on the data to be linked: the prior from deterministic rules, u from random pairs."""
     from splink import block_on
 
+    identifiers = [block_on("nhs_number"), *([block_on("other_id")] if other_id else [])]
     model.training.estimate_probability_two_random_records_match(
-        [block_on("nhs_number"), block_on("first_name", "surname", "dob")], recall=PRIOR_RULES_RECALL
+        [*identifiers, block_on("first_name", "surname", "dob")], recall=PRIOR_RULES_RECALL
     )
     model.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=1)
 
@@ -120,8 +132,9 @@ def em_model(cases: Sequence[Case], u_pairs: float) -> SplinkLinker:
     """m by expectation maximisation, blocked on the NHS number, then on first name and surname."""
     from splink import block_on
 
-    model, _ = splink_linker(cases, splink_settings())
-    estimate_prior_and_u(model, u_pairs)
+    other_id = carries_other_identifier(cases)
+    model, _ = splink_linker(cases, splink_settings(other_id=other_id))
+    estimate_prior_and_u(model, u_pairs, other_id)
     for rule in EM_BLOCKING:
         model.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
     return model

@@ -2,7 +2,8 @@
 
 First name and surname (exact with term frequencies / another name the person goes by /
 Jaro-Winkler), birth date (exact / day and month transposed / one character off), sex, postcode
-(with the address line, then sector, district, area) and NHS number, on the rows `linkage_splink`
+(with the address line, then sector, district, area), NHS number and another identifier scheme
+where the set has one, on the rows `linkage_splink`
 builds. It has no nickname or spelling-variant tables and none of the hub's conservative rules
 (twins, a generation apart, one clear best per agency answer). Splink is imported inside each
 function, so the bench runs without it (`--skip-splink`).
@@ -69,9 +70,15 @@ def _address_comparison() -> Any:
     )
 
 
-def splink_settings() -> Any:
+def splink_settings(*, other_id: bool = False) -> Any:
+    """`other_id` adds the other identifier scheme (FEBRL's social security number): exact, then one
+    edit apart (Damerau-Levenshtein), as Splink's own FEBRL examples compare it."""
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
+
+    identifiers: list[Any] = [cl.ExactMatch("nhs_number")]
+    if other_id:
+        identifiers.append(cl.DamerauLevenshteinAtThresholds("other_id", [1]))
 
     return SettingsCreator(
         link_type="link_only",
@@ -81,7 +88,7 @@ def splink_settings() -> Any:
             _birth_date_comparison(),
             cl.ExactMatch("sex"),
             _address_comparison(),
-            cl.ExactMatch("nhs_number"),
+            *identifiers,
         ],
         blocking_rules_to_generate_predictions=[block_on("case_id")],
         retain_intermediate_calculation_columns=False,

@@ -9,14 +9,14 @@ Level words are fixed text: they describe how the fields agree and never quote t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from hub.linkage.records import BirthDate, LinkageRecord, Name, Place, name_of
+from hub.linkage.records import CHECKED_IDENTIFIERS, BirthDate, LinkageRecord, Name, Place, name_of
 
 SIMILAR_GIVEN = 0.88
 """Jaro-Winkler similarity from which two first names count as a likely typing error of one another."""
@@ -484,27 +484,52 @@ IDENTIFIER_LABELS = {
 }
 
 
-class IdentifierComparison(Comparison):
-    """One identifier (NHS number, UPN, police nominal id or housing reference).
+def identifier_label(field: str) -> str:
+    """An identifier's words: the hub's own by name, another scheme (a data set's own) by its field name."""
+    return IDENTIFIER_LABELS.get(field) or field.replace("_", " ")
 
-    Levels: match (strong evidence for); conflict (both hold a valid one and they differ: strong
-    evidence against); absent (one side has none, or it fails its check digit: neutral).
+
+class IdentifierComparison(Comparison):
+    """One identifier: the hub's own (NHS number, UPN, police nominal id, housing reference) or another
+    scheme a data set carries (a council's case-management person id, FEBRL's social security number).
+
+    Levels: match (strong evidence for); one_slip (a scheme with no check digit the hub knows, one
+    character changed, dropped or two swapped: a typing slip as likely as another person, so neutral);
+    conflict (both hold a valid one and they differ: strong evidence against); absent (one side has
+    none, or it fails its check digit: neutral). An NHS number or UPN one slip from another is a
+    conflict: their check digits catch every single slip, so both valid means two different numbers.
     """
 
     def __init__(self, field: str) -> None:
-        label = IDENTIFIER_LABELS[field]
+        label = identifier_label(field)
         self.field = field
         self.MATCH = Level("match", f"{label} matches")
+        self.ONE_SLIP = Level("one_slip", f"{label}s one typing slip apart", neutral=True)
         self.CONFLICT = Level("conflict", f"{label}s differ")
         self.ABSENT = Level("absent", f"no {label} on one side", neutral=True)
-        self.levels = (self.MATCH, self.CONFLICT, self.ABSENT)
+        self._slips_count = field not in CHECKED_IDENTIFIERS
+        self.levels = (self.MATCH, self.ONE_SLIP, self.CONFLICT, self.ABSENT)
 
     def compare(self, query: LinkageRecord, candidate: LinkageRecord) -> Result:
         ours = query.identifiers.get(self.field)
         theirs = candidate.identifiers.get(self.field)
         if ours is None or theirs is None:
             return self.ABSENT, None
-        return (self.MATCH if ours == theirs else self.CONFLICT), None
+        if ours == theirs:
+            return self.MATCH, None
+        if self._slips_count and DamerauLevenshtein.distance(ours, theirs) == 1:
+            return self.ONE_SLIP, None
+        return self.CONFLICT, None
+
+
+def comparisons_for(identifier_fields: Iterable[str] = ()) -> tuple[Comparison, ...]:
+    """The engine's comparisons, with one more identifier comparison for each other scheme named.
+
+    A model estimated on data carrying another identifier scheme has parameters for it; the engine
+    reading that model compares it too (`LinkageModel.identifier_fields`).
+    """
+    extra = sorted(set(identifier_fields) - set(IDENTIFIER_LABELS))
+    return (*default_comparisons(), *(IdentifierComparison(field) for field in extra))
 
 
 def default_comparisons() -> tuple[Comparison, ...]:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from hub.linkage.comparisons import Comparison, default_comparisons
+from hub.linkage.comparisons import Comparison, comparisons_for, default_comparisons
 from hub.linkage.judgement import FieldEvidence, Judgement, Outcome, stronger, unusable_judgement, weaker
 from hub.linkage.model import LinkageModel, WeightTable, match_probability, read_model_file
 from hub.linkage.records import LinkageRecord, UnusableRecord, from_agency_person, from_person
@@ -167,8 +167,9 @@ def load_linker(settings_path: Path | None = None, model_file: Path | None = Non
     path = settings_path or HubSettings.from_env().config_dir / SETTINGS_FILE
     settings = read_settings(path)
     location = model_file or model_path(path, settings)
-    comparisons = default_comparisons()
-    model = LinkageModel(read_model_file(location), comparisons, source=str(location))
+    parameters = read_model_file(location)
+    comparisons = comparisons_for(parameters.identifier_schemes)
+    model = LinkageModel(parameters, comparisons, source=str(location))
     return Linker(model, settings, comparisons)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hub.linkage.comparisons import Comparison, default_comparisons
+from hub.linkage.comparisons import IDENTIFIER_LABELS, Comparison, comparisons_for
 from hub.linkage.em import FieldLevels, Pattern, SessionResult, match_share, run_session
 from hub.linkage.interchange import MalformedCase, parse_case
 from hub.linkage.model import MODEL_FORMAT
@@ -126,6 +126,11 @@ class TrainingPairs:
                 if key not in seen:
                     seen.add(key)
                     yield pair.candidate
+
+    def identifier_schemes(self) -> list[str]:
+        """Identifier schemes beyond the hub's own that the records carry: each gets its own comparison."""
+        found = {scheme for record in self.records() for scheme in record.identifiers}
+        return sorted(found - set(IDENTIFIER_LABELS))
 
 
 def pairs_from_cases(lines: Iterable[str], name: str) -> TrainingPairs:
@@ -371,7 +376,8 @@ def estimate_model(training: TrainingPairs, request: EstimationRequest) -> dict[
         raise EstimationError(
             f"only {training.pairs} usable pairs: at least 50 are needed, and thousands give steady parameters"
         )
-    comparisons = default_comparisons()
+    schemes = training.identifier_schemes()
+    comparisons = comparisons_for(schemes)
     fields = _field_levels(comparisons)
     with_agencies = [[(_pattern(comparisons, pair), pair.agency) for pair in case] for case in training.cases]
     returned = [[pattern for pattern, _ in case] for case in with_agencies]
@@ -405,6 +411,7 @@ def estimate_model(training: TrainingPairs, request: EstimationRequest) -> dict[
             "term_frequency_floor": TERM_FREQUENCY_FLOOR,
         },
         "prior_match_probability": _rounded(prior),
+        **({"identifier_schemes": schemes} if schemes else {}),
         "comparisons": parameters,
         "term_frequencies": _term_frequencies(training),
         "agencies": _agency_parameters(with_agencies, fields, parameters, u),

@@ -18,9 +18,9 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from hub.linkage.comparisons import Comparison, Level
 from hub.linkage.judgement import FieldEvidence
@@ -73,6 +73,10 @@ class ModelFile(BaseModel):
     format: int = Field(ge=MODEL_FORMAT, le=MODEL_FORMAT)
     provenance: dict[str, Any] = Field(description="How and from what the parameters were estimated.")
     prior_match_probability: float = Field(gt=0, lt=1)
+    identifier_schemes: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(
+        default_factory=list,
+        description="Identifier schemes beyond the hub's own that the model weighs (estimated on data carrying them).",
+    )
     comparisons: dict[str, ComparisonParameters]
     term_frequencies: dict[str, TermFrequencies] = Field(default_factory=dict)
     agencies: dict[str, AgencyParameters] = Field(

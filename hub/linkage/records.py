@@ -24,8 +24,10 @@ from schemas.config_files import describe_problems
 from schemas.identifiers import is_valid_nhs_number, is_valid_upn
 
 IDENTIFIER_FIELDS = ("nhs_number", "upn", "police_nominal_id", "housing_reference")
-_CHECKED_IDENTIFIERS = {"nhs_number": is_valid_nhs_number, "upn": is_valid_upn}
+CHECKED_IDENTIFIERS = {"nhs_number": is_valid_nhs_number, "upn": is_valid_upn}
 _KNOWN_SEXES = frozenset({"male", "female", "other"})
+_SCHEME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+MAX_IDENTIFIER_LENGTH = 64
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
@@ -168,7 +170,7 @@ def _identifiers(values: Mapping[str, str | None]) -> dict[str, str]:
         if not value or not value.strip():
             continue
         cleaned = normalise.identifier(value)
-        check = _CHECKED_IDENTIFIERS.get(field)
+        check = CHECKED_IDENTIFIERS.get(field)
         if check is None or check(cleaned):
             kept[field] = cleaned
     return kept
@@ -259,6 +261,8 @@ class InterchangePerson(BaseModel):
     address_line: str | None = None
     postcode: str | None = None
     nhs_number: str | None = None
+    identifiers: dict[str, str] = {}
+    """Other identifiers by scheme ("upn", "police_nominal_id", or a data set's own, "soc_sec_id")."""
 
     @field_validator("birth_date")
     @classmethod
@@ -278,6 +282,23 @@ class InterchangePerson(BaseModel):
     @classmethod
     def _null_is_none(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("identifiers", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("identifiers")
+    @classmethod
+    def _schemes(cls, value: dict[str, str]) -> dict[str, str]:
+        for scheme, number in value.items():
+            if scheme == "nhs_number":
+                raise ValueError("an NHS number goes in nhs_number, not there")
+            if not _SCHEME.fullmatch(scheme):
+                raise ValueError("each scheme is a lower-case name of letters, digits and _ (up to 40)")
+            if len(number) > MAX_IDENTIFIER_LENGTH:
+                raise ValueError(f"an identifier is at most {MAX_IDENTIFIER_LENGTH} characters")
+        return value
 
 
 def _split_other_names(names: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -308,7 +329,7 @@ def from_interchange_person(person: InterchangePerson, record_id: str) -> Linkag
         sex=person.sex,
         address_line=person.address_line,
         postcode=person.postcode,
-        identifiers={"nhs_number": person.nhs_number},
+        identifiers={**person.identifiers, "nhs_number": person.nhs_number},
     )
 
 

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import jellyfish
 
-from hub.linkage.comparisons import IDENTIFIER_LABELS, days_apart
+from hub.linkage.comparisons import IDENTIFIER_LABELS, days_apart, identifier_label
 from hub.linkage.judgement import Outcome
 from hub.linkage.records import BirthDate, LinkageRecord, Name
 
@@ -70,11 +70,14 @@ class Pair:
 
     @cached_property
     def identifier_matches(self) -> bool:
-        return any(self.levels.get(field) == "match" for field in IDENTIFIER_LABELS)
+        """The same identifier of any scheme both records hold (the hub's own or a data set's)."""
+        return any(self.levels.get(field) == "match" for field in self.query.identifiers)
 
     @property
     def conflicting_identifiers(self) -> list[str]:
-        return [IDENTIFIER_LABELS[field] for field in IDENTIFIER_LABELS if self.levels.get(field) == "conflict"]
+        ours = self.query.identifiers
+        fields = [*(field for field in IDENTIFIER_LABELS if field in ours), *sorted(set(ours) - set(IDENTIFIER_LABELS))]
+        return [identifier_label(field) for field in fields if self.levels.get(field) == "conflict"]
 
     def birth_years_apart(self) -> int | None:
         ours, theirs = self.query.birth_date, self.candidate.birth_date

@@ -12,9 +12,11 @@ from hub.linkage.comparisons import (
     GivenNameComparison,
     IdentifierComparison,
     SexComparison,
+    comparisons_for,
     default_comparisons,
 )
-from hub.linkage.records import LinkageRecord
+from hub.linkage.records import LinkageRecord, build_record
+from schemas.identifiers import is_valid_nhs_number
 from tests.hub.linkage.builders import VALID_NHS, record
 
 
@@ -192,6 +194,49 @@ def test_identifier_levels(ours: str, theirs: str | None, expected: str) -> None
     query = record("Amara", "Okafor", None, nhs_number=ours)
     candidate = record("Amara", "Okafor", None, nhs_number=theirs)
     assert level(IdentifierComparison("nhs_number"), query, candidate) == expected
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "expected"),
+    [
+        ("5304218", "5304218", "match"),
+        ("5304218", "5304281", "one_slip"),  # two neighbours swapped
+        ("5304218", "530421", "one_slip"),  # one dropped
+        ("5304218", "5304299", "conflict"),
+        ("5304218", None, "absent"),
+    ],
+)
+def test_an_identifier_with_no_check_digit_allows_one_typing_slip(ours: str, theirs: str | None, expected: str) -> None:
+    query = build_record("Q", family_name="Okafor", identifiers={"social_security_number": ours})
+    candidate = build_record("C", family_name="Okafor", identifiers={"social_security_number": theirs})
+    found = IdentifierComparison("social_security_number").compare(query, candidate)[0]
+    assert found.key == expected
+    assert found.neutral is (expected in {"one_slip", "absent"})
+
+
+def _single_slips(number: str) -> set[str]:
+    digits = "0123456789"
+    changed = {number[:i] + d + number[i + 1 :] for i in range(len(number)) for d in digits}
+    swapped = {number[:i] + number[i + 1] + number[i] + number[i + 2 :] for i in range(len(number) - 1)}
+    return (changed | swapped) - {number}
+
+
+def test_no_valid_nhs_number_is_one_slip_from_another() -> None:
+    """Why the NHS number has no `one_slip` level: modulus 11 catches every changed digit and every swap
+    of neighbours, so two valid numbers that differ are two numbers (a `conflict`), never a typing slip."""
+    for number in VALID_NHS:
+        assert not any(is_valid_nhs_number(slip) for slip in _single_slips(number)), number
+    query = record("Amara", "Okafor", None, nhs_number=VALID_NHS[0])
+    assert level(IdentifierComparison("nhs_number"), query, record("A", "O", None, nhs_number=VALID_NHS[1])) == (
+        "conflict"
+    )
+
+
+def test_another_schemes_words_use_its_name_and_the_engine_compares_it_when_asked() -> None:
+    comparison = IdentifierComparison("social_security_number")
+    assert comparison.MATCH.words == "social security number matches"
+    assert [c.field for c in comparisons_for(["social_security_number", "upn"])][-1] == "social_security_number"
+    assert len(comparisons_for(["upn"])) == len(default_comparisons())
 
 
 def test_every_comparison_documents_its_levels() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from hub.linkage.comparisons import default_comparisons
 from hub.linkage.engine import load_linker
 from hub.linkage.estimate import EstimationRequest, estimate_model, pairs_from_cases
 from hub.linkage.evaluation import evaluate_lines
+from hub.linkage.judgement import Outcome
 from hub.linkage.model import LinkageModel, ModelFile, read_model_file
+from hub.linkage.records import LinkageRecord, build_record
 from sandbox.linkage.cases import LinkageCases
 from sandbox.population.dataset import Dataset
 from sandbox.world.default import write_default_population
@@ -168,3 +171,47 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, arguments: lis
     assert result.returncode == 1, result.stdout
     assert words in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "model.json").exists()
+
+
+def _with_case_system_ids(lines: list[str]) -> list[str]:
+    """The cases as a council's data carrying its own person id: the same id on the person's records
+    (one in ten mistyped by a slip), another person's id on everyone else's. Test set-up only reads labels."""
+    documents = [json.loads(line) for line in lines]
+    for number, document in enumerate(documents):
+        person_id = f"{700000 + number}"
+        document["query"]["identifiers"] = {"case_system_id": person_id}
+        for place, candidate in enumerate(document["candidates"]):
+            same = person_id if number % 10 else person_id[:-2] + person_id[-1] + person_id[-2]
+            candidate["identifiers"] = {"case_system_id": same if candidate["label"] else f"9{number:05d}{place}"}
+    return [json.dumps(document) for document in documents]
+
+
+def test_another_identifier_scheme_is_estimated_and_overrides_the_twins_rule(
+    case_lines: list[str], tmp_path: Path
+) -> None:
+    """A scheme the hub does not know gets its own comparison, and a match of it is an identifier match."""
+    model = estimate_model(pairs_from_cases(_with_case_system_ids(case_lines), "ids.jsonl"), REQUEST)
+    assert model["identifier_schemes"] == ["case_system_id"]
+    assert weight(model, "case_system_id", "match") > 10 and weight(model, "case_system_id", "conflict") < -3
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model), encoding="utf-8")
+    linker = load_linker(None, path)
+
+    def twin(given: str, case_id: str | None) -> LinkageRecord:
+        return build_record(
+            "C",
+            given_names=[given],
+            family_name="Okafor",
+            birth_date=date(2015, 3, 12),
+            address_line="14 Larch Close, Northbridge",
+            postcode="NE6 5QT",
+            identifiers={"case_system_id": case_id},
+        )
+
+    query = twin("Amara", "700123")
+    unknown = linker.judge(query, twin("Adaeze", None))
+    assert unknown.outcome is Outcome.REVIEW and "could be a twin" in " ".join(unknown.review_reasons)
+    other = linker.judge(query, twin("Adaeze", "700199"))  # her twin, by id
+    assert other.outcome is not Outcome.LINKED and other.match_weight < unknown.match_weight - 5
+    same = linker.judge(query, twin("Adaeze", "700123"))  # the same person under another first name
+    assert same.outcome is Outcome.LINKED and "case system id matches" in same.summary

@@ -47,9 +47,27 @@ def test_an_identifier_alone_is_usable() -> None:
     assert from_interchange({"nhs_number": VALID_NHS[0]}, "C1").identifiers == {"nhs_number": VALID_NHS[0]}
 
 
+def test_interchange_identifiers_of_other_schemes_are_kept_beside_the_nhs_number() -> None:
+    document = {
+        "family_name": "Okafor",
+        "nhs_number": VALID_NHS[0],
+        "identifiers": {"social_security_number": "530 42"},
+    }
+    built = from_interchange(document, "C1")
+    assert built.identifiers == {"nhs_number": VALID_NHS[0], "social_security_number": "53042"}
+    assert from_interchange({"family_name": "Okafor", "identifiers": None}, "C1").identifiers == {}
+
+
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
+        ({"identifiers": {"nhs_number": VALID_NHS[0]}}, "identifiers: an NHS number goes in nhs_number, not there"),
+        (
+            {"identifiers": {"Case Id": "1"}},
+            "identifiers: each scheme is a lower-case name of letters, digits and _ (up to 40)",
+        ),
+        ({"identifiers": {"case_id": "1" * 65}}, "identifiers: an identifier is at most 64 characters"),
+        ({"identifiers": ["upn"]}, "identifiers: must be a valid dictionary"),
         ({"birth_date": "14/03/2015"}, "birth_date: is not a date (YYYY-MM-DD)"),
         ({"birth_date": "2015-13"}, "birth_date: is not a date (YYYY-MM-DD)"),
         ({"sex": "F"}, "sex: must be male, female, unknown or null"),
