@@ -33,6 +33,8 @@ class AuditAction(StrEnum):
     LINK_REVIEW_DECIDE = "link_review.decide"
     CHRONOLOGY_WRITE = "chronology.write"
     CHRONOLOGY_READ = "chronology.read"
+    CHRONOLOGY_EXPORT = "chronology.export"
+    """A family history taken out of the hub as a document (a PDF for a strategy discussion), with its purpose."""
     CALLBACK_RECEIVE = "callback.receive"
     CALLBACK_READ = "callback.read"
     # Accountable access (docs/information-governance.md): who may read what, and why.
@@ -66,6 +68,7 @@ _OBJECT_TYPES = {
     AuditAction.LINK_REVIEW_DECIDE: "link_review",
     AuditAction.CHRONOLOGY_WRITE: "chronology",
     AuditAction.CHRONOLOGY_READ: "chronology",
+    AuditAction.CHRONOLOGY_EXPORT: "chronology",
     AuditAction.USER_ADD: "user",
     AuditAction.USER_CHANGE: "user",
     AuditAction.SESSION_START: "session",

@@ -93,6 +93,7 @@ KINDS: dict[str, EventKind] = {
     AuditAction.LINK_REVIEW_DECIDE: UPDATE,
     AuditAction.CHRONOLOGY_WRITE: CREATE,
     AuditAction.CHRONOLOGY_READ: READ,
+    AuditAction.CHRONOLOGY_EXPORT: EXPORT,
     AuditAction.CALLBACK_RECEIVE: CREATE,
     AuditAction.CALLBACK_READ: READ,
     AuditAction.USER_ADD: CREATE,

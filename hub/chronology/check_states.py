@@ -27,6 +27,29 @@ STATE_WORDS = {
 }
 """The only words the hub uses for a check's state (docs/practitioners.md explains each)."""
 
+STATE_TONES = {
+    CheckState.NOT_ASKED: "alert",
+    CheckState.FAILED: "alert",
+    CheckState.OVERDUE: "alert",
+    CheckState.AWAITING_REPLY: "warning",
+    CheckState.FAILED_RETRYING: "warning",
+    CheckState.RECORDS_RETURNED_NONE_LINKED: "warning",
+    CheckState.RECORDS_FOUND: "found",
+    CheckState.NO_RECORD: "clear",
+}
+"""How loudly each state is shown: the one place the terminal's styles and the report's classes come from.
+
+An answer still missing or lost is an alert; one on its way, or records left for a person to open, a
+warning; records found stand out; only "no record" reads as clear. The report once emitted one
+class name and styled another, so failed checks were not red: now both come from here.
+"""
+
+
+def state_class(state: CheckState | str) -> str:
+    """The report's CSS class for a check state ("check-alert"): every one is styled (`report.css`)."""
+    return f"check-{STATE_TONES[CheckState(state)]}"
+
+
 REASON_WORDS = {
     "timeout": "the agency did not answer in time",
     "connection_error": "the agency could not be reached",

@@ -5,12 +5,14 @@ One view model feeds both the terminal and the HTML report, so the two never dis
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from hub.chronology.check_states import check_words, gaps, is_all_clear, state_at
 from hub.chronology.household import REFERRAL, adults_related_to, is_agency_node
+from hub.chronology.record_words import PersonRecords, agency_words, records_words
 from schemas import (
     CandidateLink,
     CheckPhase,
@@ -52,6 +54,8 @@ class EntryRow:
     sensitivity: str
     through: str = ""
     """For an adult's record: the stated relationship that brings it into this child's chronology."""
+    record: str = ""
+    """The agency's own id for the record ("police OCC-3"): for the JSON document and IG, never the reading."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,14 @@ class LinkRow:
     person: str
     agency: str
     record: str
+    """The agency's own id for the record: for the JSON document and IG, never the reading (`label` is)."""
     outcome: str
     probability: str
     evidence: str
     why_review: str
     decided_by: str
+    label: str = ""
+    """The record in words: "Police nominal record 2"."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,8 @@ class ReturnedRecord:
     decision: str
     evidence: str
     why: str
+    label: str = ""
+    """The record in words ("Police nominal record 2"); `record` is the agency's id, kept for IG."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ class FamilyHistory:
     """Records agencies returned that are not linked to the person checked, when asked for (`--returned`)."""
     set_aside: list[str] = field(default_factory=list)
     """Fields left out of agency records because their values were unusable (the records were still used)."""
+    records: PersonRecords = field(default_factory=PersonRecords)
+    """The words for every agency person record the history mentions (not part of its JSON document)."""
 
 
 OUTCOME_WORDS = {
@@ -174,8 +185,14 @@ RE_REFERRAL_WINDOW = timedelta(days=365)
 
 
 def evidence_words(judgement: LinkJudgement) -> str:
-    """The telling evidence: what weighed for or against, and the birth date whatever it said."""
-    return "; ".join(item.words for item in judgement.evidence if item.weight or item.field == "birth_date")
+    """The telling evidence: what weighed for or against, and the birth date whatever it said, each said once.
+
+    Two comparisons can word the same finding alike (a name and its alias both "match"); repeated,
+    it reads as machine output and looks like more evidence than there is.
+    """
+    return "; ".join(
+        dict.fromkeys(item.words for item in judgement.evidence if item.weight or item.field == "birth_date")
+    )
 
 
 def prior_rows(prior: list[PriorReferral], names: dict[str, str]) -> list[PriorRow]:
@@ -211,8 +228,9 @@ def re_referral_flag(referral: Referral, prior: list[PriorReferral], names: dict
     )
 
 
-def link_rows(links: list[CandidateLink], names: dict[str, str]) -> list[LinkRow]:
+def link_rows(links: list[CandidateLink], names: dict[str, str], records: PersonRecords | None = None) -> list[LinkRow]:
     """Each linked or review decision, review first (they need someone), then by person and agency."""
+    records = records or PersonRecords()
     ordered = sorted(links, key=lambda link: (link.outcome is not LinkOutcome.REVIEW, link.subject_id, link.agency))
     return [
         LinkRow(
@@ -225,6 +243,7 @@ def link_rows(links: list[CandidateLink], names: dict[str, str]) -> list[LinkRow
             evidence=evidence_words(link),
             why_review="; ".join(link.review_reasons),
             decided_by=link.decided_by,
+            label=records.label(link.agency, link.agency_person_id),
         )
         for link in ordered
     ]
@@ -251,17 +270,51 @@ TELLING = (
 """Which of a pair's relationships to show first: the most specific, seen from the child's side."""
 
 
+def _source_agency(edge: HouseholdEdge) -> str:
+    """The agency whose record states an edge (`stated_by` is "<agency> <record id>")."""
+    return edge.source.agency if edge.source is not None else edge.stated_by.partition(" ")[0]
+
+
 def _stated_by(edge: HouseholdEdge) -> str:
-    return "stated in the referral" if edge.stated_by == REFERRAL else f"shown by {edge.stated_by}"
+    """Who says so, in words: the referral, or the kind of agency record (its id is no reader's business)."""
+    return "stated in the referral" if edge.stated_by == REFERRAL else f"shown by {records_words(_source_agency(edge))}"
 
 
-def _node_name(node: str, names: dict[str, str], stated_name: str | None = None) -> str:
+def _sources(pair_edges: list[HouseholdEdge], shown: HouseholdEdge) -> tuple[str, ...]:
+    """Everyone who says how a pair is related, each source named once.
+
+    One tenancy states a parent and, as a home record, that the two live together: that is one
+    source, and "lives with" goes without saying beside the relationship it states. Two records of
+    one agency saying the same are "2 housing records", never the same words twice.
+    """
+    by_source: dict[str, set[Relationship]] = {shown.stated_by: set()}
+    for edge in pair_edges:
+        by_source.setdefault(edge.stated_by, set()).add(edge.relationship)
+    agencies = {edge.stated_by: _source_agency(edge) for edge in pair_edges}
+    said: dict[tuple[str, str], int] = {}
+    for stated_by, relationships in by_source.items():
+        extras = relationships - {shown.relationship}
+        if shown.relationship in relationships or len(extras) > 1:
+            extras.discard(Relationship.CO_RESIDENT)  # implied by the relationship it states
+        also = ", ".join(RELATIONSHIP_WORDS[item] for item in sorted(extras, key=TELLING.index))
+        who = REFERRAL if stated_by == REFERRAL else agencies[stated_by]
+        said[(who, also)] = said.get((who, also), 0) + 1
+    return tuple(
+        ("stated in the referral" if who == REFERRAL else f"shown by {records_words(who, times)}")
+        + (f" ({also})" if also else "")
+        for (who, also), times in said.items()
+    )
+
+
+def node_name(
+    node: str, names: dict[str, str], stated_name: str | None = None, records: PersonRecords | None = None
+) -> str:
     if node in names:
         return names[node]
     if is_agency_node(node):
         agency, _, record = node.partition(":")
         who = stated_name or "someone"
-        return f"{who}, not named in the referral ({agency} record {record})"
+        return f"{who}, not named in the referral ({(records or PersonRecords()).label(agency, record)})"
     return node
 
 
@@ -275,37 +328,63 @@ def _stated_name(edges: list[HouseholdEdge], node: str) -> str | None:
     return None
 
 
-def relationship_rows(edges: list[HouseholdEdge], names: dict[str, str]) -> list[RelationshipRow]:
-    """One row per pair of people: their most telling relationship, and everyone who says so.
+@dataclass(frozen=True)
+class PairRelationship:
+    """One pair of people in the household graph: its most telling relationship, and everyone who says so.
+
+    What `related_id` is to `subject_id`, with the ids kept (not only names), so that a view which
+    places people (the household diagram) can draw exactly the rows the relationships table lists.
+    """
+
+    subject_id: str
+    related_id: str
+    relationship: Relationship
+    sources: tuple[str, ...]
+    subject_name: str | None = None
+    """The name an agency's record gives `subject_id`, when the referral does not name them."""
+    related_name: str | None = None
+
+
+def pair_relationships(edges: list[HouseholdEdge]) -> list[PairRelationship]:
+    """One entry per pair of people: their most telling relationship, and everyone who says so.
 
     "A is parent or carer of B" rather than also "B is child of A"; a pair the referral describes
-    and a tenancy confirms is one row, "stated in the referral; shown by housing TEN1 (lives with)".
+    and a tenancy confirms is one entry, "stated in the referral; shown by a housing record".
     """
     by_pair: dict[frozenset[str], list[HouseholdEdge]] = {}
     for edge in edges:
         if edge.relationship is not Relationship.CHILD:
             by_pair.setdefault(frozenset((edge.subject_id, edge.related_subject_id)), []).append(edge)
-    rows = []
+    pairs = []
     for pair_edges in by_pair.values():
         shown = min(pair_edges, key=lambda edge: (TELLING.index(edge.relationship), edge.stated_by != REFERRAL))
-        sources = [_stated_by(shown)]
-        for edge in pair_edges:
-            if edge.stated_by == shown.stated_by:
-                continue  # The same statement, seen from the other person's side.
-            source = _stated_by(edge)
-            if edge.relationship is not shown.relationship:
-                source += f" ({RELATIONSHIP_WORDS[edge.relationship]})"
-            if source not in sources:
-                sources.append(source)
-        rows.append(
-            RelationshipRow(
-                person=_node_name(shown.related_subject_id, names, _stated_name(pair_edges, shown.related_subject_id)),
-                relationship=RELATIONSHIP_WORDS[shown.relationship],
-                of=_node_name(shown.subject_id, names, _stated_name(pair_edges, shown.subject_id)),
-                stated_by="; ".join(sources),
+        sources = _sources(pair_edges, shown)
+        pairs.append(
+            PairRelationship(
+                subject_id=shown.subject_id,
+                related_id=shown.related_subject_id,
+                relationship=shown.relationship,
+                sources=sources,
+                subject_name=_stated_name(pair_edges, shown.subject_id),
+                related_name=_stated_name(pair_edges, shown.related_subject_id),
             )
         )
-    return rows
+    return pairs
+
+
+def relationship_rows(
+    edges: list[HouseholdEdge], names: dict[str, str], records: PersonRecords | None = None
+) -> list[RelationshipRow]:
+    """The relationships table: one row per pair of people (`pair_relationships`), in words."""
+    return [
+        RelationshipRow(
+            person=node_name(pair.related_id, names, pair.related_name, records),
+            relationship=RELATIONSHIP_WORDS[pair.relationship],
+            of=node_name(pair.subject_id, names, pair.subject_name, records),
+            stated_by="; ".join(pair.sources),
+        )
+        for pair in pair_relationships(edges)
+    ]
 
 
 def _through(
@@ -346,14 +425,18 @@ def format_when(entry: ChronologyEntry) -> str:
 
 
 def unlinked_words(
-    agency: str, involvement: Involvement, names: Mapping[str, str], review: Mapping[tuple[str, str], str]
+    agency: str,
+    involvement: Involvement,
+    names: Mapping[str, str],
+    review: Mapping[tuple[str, str], str],
+    records: PersonRecords | None = None,
 ) -> str:
     """Someone identity checking tied to nobody in the referral, and whose check returned them (issue 13).
 
     Never an anonymous "person not in referral": an agency record about a child the linker missed
     would otherwise read, in every sibling's chronology, as someone outside the household.
     """
-    record = f"{agency} record {involvement.agency_person_id}"
+    record = (records or PersonRecords()).label(agency, involvement.agency_person_id)
     if (subject_id := review.get((agency, involvement.agency_person_id))) is not None:
         return f"{record}, possibly {names.get(subject_id, subject_id)}: awaiting review"
     if (checked := involvement.returned_for) is not None:
@@ -361,11 +444,13 @@ def unlinked_words(
     return f"{record}, not linked to anyone in the referral"
 
 
-def _people(entry: ChronologyEntry, names: dict[str, str], review: Mapping[tuple[str, str], str]) -> str:
+def _people(
+    entry: ChronologyEntry, names: dict[str, str], review: Mapping[tuple[str, str], str], records: PersonRecords
+) -> str:
     parts = []
     for involvement in entry.people:
         name = names.get(involvement.subject_id) if involvement.subject_id is not None else None
-        who = name or unlinked_words(entry.source.agency, involvement, names, review)
+        who = name or unlinked_words(entry.source.agency, involvement, names, review, records)
         parts.append(f"{who} ({_words(involvement.role.value)})")
     return "; ".join(dict.fromkeys(parts))
 
@@ -394,7 +479,8 @@ def _latest(chronologies: list[Chronology]) -> Chronology:
     return max(chronologies, key=lambda chronology: (chronology.assembled_at, chronology.child_subject_id))
 
 
-def _latest_household(chronologies: list[Chronology]) -> list[HouseholdEdge]:
+def latest_household(chronologies: list[Chronology]) -> list[HouseholdEdge]:
+    """The household graph as last assembled: what the relationships table and the household diagram show."""
     return _latest(chronologies).household if chronologies else []
 
 
@@ -468,10 +554,16 @@ def build(
     progress: Sequence[CheckProgress] = (),
     stage: ChecksStage | None = None,
     now: datetime | None = None,
+    returned: Sequence[ReturnedRecord] | None = None,
 ) -> FamilyHistory:
-    """The history as of `now`: chronologies as stored, checks as the ledger (`progress`) has them now."""
+    """The history as of `now`: chronologies as stored, checks as the ledger (`progress`) has them now.
+
+    `returned` are the records agencies returned that are not linked (`hub.chronology.returned`),
+    when asked for: built here so that they are named as every other table of the history names them.
+    """
     now = now or datetime.now(UTC)
     names = {subject.subject_id: subject.name.display for subject in referral.subjects}
+    records = _person_records(chronologies, returned or ())
     prior = _latest(chronologies).prior_referrals if chronologies else []
     checks = current_checks(referral, chronologies, progress, agencies)
     cells: dict[str, dict[str, CheckCell]] = {subject.subject_id: {} for subject in referral.subjects}
@@ -486,10 +578,11 @@ def build(
                 when=format_when(entry),
                 category=_words(entry.category.value),
                 summary=entry.summary,
-                source=f"{entry.source.agency} {entry.source.record_id}",
-                people=_people(entry, names, review),
+                source=agency_words(entry.source.agency),
+                people=_people(entry, names, review, records),
                 sensitivity=entry.sensitivity.value,
                 through=_through(entry, chronology.child_subject_id, related, names),
+                record=f"{entry.source.agency} {entry.source.record_id}",
             )
             for entry in chronology.entries
         ]
@@ -510,8 +603,8 @@ def build(
         referrer=f"{referral.referrer.organisation} ({_words(referral.referrer.kind.value)})",
         concerns=[_words(concern.value) for concern in referral.concern_categories],
         household=[_member(subject) for subject in referral.subjects],
-        relationships=relationship_rows(_latest_household(chronologies), names),
-        links=link_rows(_latest(chronologies).links if chronologies else [], names),
+        relationships=relationship_rows(latest_household(chronologies), names, records),
+        links=link_rows(_latest(chronologies).links if chronologies else [], names, records),
         prior_referrals=prior_rows(prior, names),
         re_referral=re_referral_flag(referral, prior, names),
         agencies=agencies,
@@ -520,5 +613,25 @@ def build(
         gaps=gaps(checks, names, stage=stage, now=now),
         all_clear=is_all_clear(checks, now),
         read_at=now,
-        set_aside=list(dict.fromkeys(note for check in checks for note in check.set_aside)),
+        set_aside=list(dict.fromkeys(records.note(note) for check in checks for note in check.set_aside)),
+        returned=None
+        if returned is None
+        else [dataclasses.replace(row, label=records.label(row.agency, row.record)) for row in returned],
+        records=records,
     )
+
+
+def _person_records(chronologies: list[Chronology], returned: Sequence[ReturnedRecord]) -> PersonRecords:
+    """Every agency person record the history names: linked or in review, in an entry, in the household graph."""
+    mentioned = [(link.agency, link.agency_person_id) for link in _latest(chronologies).links] if chronologies else []
+    for chronology in chronologies:
+        mentioned += [(e.source.agency, p.agency_person_id) for e in chronology.entries for p in e.people]
+        mentioned += [
+            (agency, record)
+            for edge in chronology.household
+            for node in (edge.subject_id, edge.related_subject_id)
+            if is_agency_node(node)
+            for agency, _, record in [node.partition(":")]
+        ]
+    mentioned += [(row.agency, row.record) for row in returned]
+    return PersonRecords(mentioned)

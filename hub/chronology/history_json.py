@@ -27,7 +27,9 @@ def _plain(value: Any) -> Any:
 
 def history_document(history: FamilyHistory) -> dict[str, Any]:
     """The whole history, checks as a flat list in household then agency order."""
-    document = {field.name: getattr(history, field.name) for field in dataclasses.fields(history)}
+    document = {
+        field.name: getattr(history, field.name) for field in dataclasses.fields(history) if field.name != "records"
+    }  # `records` are the labels the rows already carry; each row keeps the agency's own id beside its label
     document["checks"] = [
         dataclasses.asdict(cell)
         for member in history.household

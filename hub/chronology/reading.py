@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -41,6 +40,53 @@ def _returned(
     return returned_records(referral, replies, latest.links if latest is not None else [])
 
 
+def read_history(
+    settings: HubSettings,
+    referral_id: str,
+    *,
+    actor: str,
+    clearance: Clearance,
+    purpose: str = PRACTITIONER_PURPOSE,
+    returned: bool = False,
+) -> FamilyHistory:
+    """The latest family history, every read audited; checks as they stand now, from the ledger.
+
+    Restricted entries the reader is not cleared for are withheld (`clearance`), in every form the
+    history takes. With `returned`, the stored agency replies are read too (audited) and the records
+    they returned that are not linked to the person checked are added.
+    """
+    from hub.agencies import load_registry
+    from hub.chronology.family_history import build
+    from hub.store.home import open_store
+
+    store = open_store(settings)
+    if not store.referral_exists(referral_id):
+        raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
+    referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
+    chronologies = [
+        clearance.withhold(chronology)
+        for chronology in store.latest_chronologies(referral_id, actor=actor, purpose=purpose)
+    ]
+    checks = store.referral_checks(referral_id)
+    return build(
+        referral,
+        chronologies,
+        load_registry(settings).ids,
+        progress=store.check_progress(referral_id),
+        stage=checks.stage if checks else None,
+        now=datetime.now(council_time_zone(settings)),
+        returned=_returned(store, referral, chronologies, actor, purpose) if returned else None,
+    )
+
+
+def record_export(settings: HubSettings, history: FamilyHistory, *, actor: str, purpose: str) -> None:
+    """Record in the audit trail that `actor` took this history out of the hub as a document, and why."""
+    from hub.store.home import open_store
+
+    versions = [(child.subject_id, child.version) for child in history.children]
+    open_store(settings).record_history_export(history.referral_id, versions, actor=actor, purpose=purpose)
+
+
 def show_history(
     settings: HubSettings,
     referral_id: str,
@@ -55,43 +101,45 @@ def show_history(
 ) -> FamilyHistory:
     """Print the latest family history (as JSON when asked), and write it as HTML when asked.
 
-    Every read is audited. Checks are shown as they stand now, from the ledger, not as they stood when
-    the latest version was assembled. Restricted entries the reader is not cleared for are withheld
-    (`clearance`), in every form the history takes. With `returned`, the stored agency replies are read
-    too (audited) and the records they returned that are not linked to the person checked are shown.
+    Every read is audited (`read_history`); the HTML file, a copy outside the hub, is audited as an
+    export too.
     """
-    from hub.agencies import load_registry
-    from hub.chronology.family_history import build
     from hub.chronology.history_json import history_document
     from hub.chronology.report import print_family_history, write_html
-    from hub.store.home import open_store
 
-    store = open_store(settings)
-    if not store.referral_exists(referral_id):
-        raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
-    referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
-    chronologies = [
-        clearance.withhold(chronology)
-        for chronology in store.latest_chronologies(referral_id, actor=actor, purpose=purpose)
-    ]
-    checks = store.referral_checks(referral_id)
-    history = build(
-        referral,
-        chronologies,
-        load_registry(settings).ids,
-        progress=store.check_progress(referral_id),
-        stage=checks.stage if checks else None,
-        now=datetime.now(council_time_zone(settings)),
-    )
-    if returned:
-        history = dataclasses.replace(history, returned=_returned(store, referral, chronologies, actor, purpose))
+    history = read_history(settings, referral_id, actor=actor, clearance=clearance, purpose=purpose, returned=returned)
     if as_json:
         # ASCII-only JSON: every control character and non-ASCII letter is a \u escape, so none reaches the terminal.
         console.out(json.dumps(history_document(history), indent=2, ensure_ascii=True), highlight=False)
     else:
         print_family_history(history, console)
     if html is not None:
-        written = write_html(history, html)
+        record_export(settings, history, actor=actor, purpose=purpose)
+        written = write_html(history, html, produced_by=actor)
         if not as_json:
             console.print(f"HTML report written to [bold]{written}[/]")
     return history
+
+
+def export_history_pdf(
+    settings: HubSettings,
+    referral_id: str,
+    out: Path,
+    *,
+    actor: str,
+    clearance: Clearance,
+    purpose: str,
+    prepared_for: str,
+) -> Path:
+    """Write the latest family history as a PDF to `out` (0600, whole or not at all); the export is audited.
+
+    The reads are audited as any reading is, and then the export, with its purpose, before the file
+    is written: a PDF that leaves the hub is always on record.
+    """
+    from hub.chronology.pdf import history_pdf
+    from hub.settings import write_private
+
+    history = read_history(settings, referral_id, actor=actor, clearance=clearance, purpose=purpose)
+    document = history_pdf(history, produced_by=actor, prepared_for=prepared_for)
+    record_export(settings, history, actor=actor, purpose=purpose)
+    return write_private(out, document)

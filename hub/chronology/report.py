@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hub.chronology.check_states import STATE_TONES, state_class
 from hub.chronology.family_history import FamilyHistory
 from hub.settings import write_private
 from hub.terminal import shown
@@ -17,6 +21,13 @@ from hub.terminal import shown
 _templates = Environment(
     loader=PackageLoader("hub.chronology", "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
 )
+_templates.filters["check_class"] = state_class
+
+PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+"""The Government Security Classification every copy of a family history carries, on every page."""
+HANDLING = "children's safeguarding information. Share only under the lawful basis recorded."
+STRATEGY_DISCUSSION = "a strategy discussion"
+"""What an exported history is prepared for, unless the exporter says otherwise."""
 
 
 _FREQUENCY_NOTE = re.compile(r" \((?:an uncommon|a common) name, so it counts for (?:more|less)\)")
@@ -32,15 +43,9 @@ def _line(*parts: str | Text) -> Text:
     return Text.assemble(*(Text.from_markup(part) if isinstance(part, str) else part for part in parts))
 
 
-STATE_STYLES = {
-    "failed": "bold red",
-    "overdue": "bold red",
-    "not_asked": "red",
-    "failed_retrying": "yellow",
-    "awaiting_reply": "yellow",
-    "records_found": "bold",
-    "records_returned_none_linked": "yellow",
-}
+TONE_STYLES = {"alert": "bold red", "warning": "yellow", "found": "bold", "clear": ""}
+STATE_STYLES = {state.value: TONE_STYLES[tone] for state, tone in STATE_TONES.items()}
+"""The terminal's style for each check state, from the same tones the HTML report's classes come from."""
 
 
 def _check_cell(history: FamilyHistory, subject_id: str, agency: str) -> Text:
@@ -127,7 +132,7 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
                 evidence.append_text(_line("\n[italic]Why review: [/]", shown(link.why_review)))
             links.add_row(
                 shown(link.person),
-                shown(f"{link.agency} {link.record}"),
+                shown(link.label),
                 f"{link.outcome} ({link.probability})",
                 evidence,
             )
@@ -178,7 +183,7 @@ def print_returned(history: FamilyHistory, console: Console) -> None:
         evidence = shown(_brief(row.evidence))
         if row.why:
             evidence.append_text(_line("\n[italic]Why: [/]", shown(row.why)))
-        table.add_row(shown(row.checked_for), shown(f"{row.agency} {row.record}"), held, row.decision, evidence)
+        table.add_row(shown(row.checked_for), shown(row.label), held, row.decision, evidence)
     console.print(table)
 
 
@@ -189,9 +194,49 @@ def empty_chronology_words(history: FamilyHistory) -> str:
     return "No records are linked to this child so far, but not every check has answered: see 'Not yet known' above."
 
 
-def write_html(history: FamilyHistory, path: Path) -> Path:
-    """A family history is personal data: the file is owner-only (0600) from its first byte, and never half-written."""
-    html = _templates.get_template("family_history.html.j2").render(
-        history=history, empty_chronology=empty_chronology_words(history)
+def css_string(value: str) -> str:
+    """`value` as a quoted CSS string with everything but letters, digits and spaces escaped.
+
+    The print stylesheet names the referral in every page's header; escaped like this no stored
+    value can close the string, the rule or the `<style>` element it sits in.
+    """
+    return '"' + "".join(char if char.isalnum() or char == " " else f"\\{ord(char):x} " for char in value) + '"'
+
+
+def render_html(
+    history: FamilyHistory,
+    *,
+    produced_by: str = "",
+    produced_at: datetime | None = None,
+    prepared_for: str = STRATEGY_DISCUSSION,
+) -> str:
+    """The history as one self-contained HTML page: the screen view, and a print view with a cover page.
+
+    The print stylesheet (`print.css.j2`) is the PDF's too (`hub.chronology.pdf`), so printing the
+    report from a browser gives what the PDF export gives. `produced_at` defaults to when the history
+    was read; `produced_by` is whoever asked for it (the audit trail's actor).
+    """
+    print_css = _templates.get_template("print.css.j2").render(
+        # CSS-escaped, so marked safe: HTML escaping would break the CSS strings.
+        marking=Markup(css_string(PROTECTIVE_MARKING)),  # noqa: S704
+        referral=Markup(css_string(history.referral_id)),  # noqa: S704
     )
-    return write_private(path, html.encode("utf-8"))
+    return _templates.get_template("family_history.html.j2").render(
+        history=history,
+        empty_chronology=empty_chronology_words(history),
+        report_css=_STYLESHEET,
+        print_css=print_css,
+        marking=PROTECTIVE_MARKING,
+        handling=HANDLING,
+        produced_by=produced_by or "not recorded",
+        produced_at=produced_at or history.read_at,
+        prepared_for=prepared_for,
+    )
+
+
+_STYLESHEET = (files("hub.chronology") / "templates" / "report.css").read_text(encoding="utf-8")
+
+
+def write_html(history: FamilyHistory, path: Path, *, produced_by: str = "") -> Path:
+    """A family history is personal data: the file is owner-only (0600) from its first byte, and never half-written."""
+    return write_private(path, render_html(history, produced_by=produced_by).encode("utf-8"))

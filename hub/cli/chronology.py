@@ -47,6 +47,51 @@ def show(
         )
 
 
+STRATEGY_PURPOSE = "strategy_discussion"
+
+
+@app.command("export")
+def export(
+    referral_id: Annotated[str, typer.Argument(help="The referral's id, e.g. REF-2026-000417.")],
+    pdf: Annotated[
+        Path,
+        typer.Option(
+            "--pdf",
+            help="Write the history as a PDF to this file (owner-only): a cover page, the protective marking "
+            "and page numbers on every page.",
+        ),
+    ],
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--purpose",
+            help="Why you are exporting it: a code from roles.yaml `purposes` (default: strategy_discussion "
+            "where the council lists it). It is recorded in the audit trail and named on the cover.",
+        ),
+    ] = None,
+) -> None:
+    """Export the latest family history as a PDF for a strategy discussion; the export is audited."""
+    from hub.chronology.reading import export_history_pdf
+    from hub.chronology.report import STRATEGY_DISCUSSION
+
+    signed = signed_in()
+    if purpose is None and STRATEGY_PURPOSE in signed.config.purposes:
+        purpose = STRATEGY_PURPOSE
+    with signed.reading_history(referral_id, purpose) as why:
+        written = export_history_pdf(
+            signed.settings,
+            referral_id,
+            pdf,
+            actor=signed.actor,
+            clearance=signed.clearance,
+            purpose=why,
+            prepared_for=STRATEGY_DISCUSSION
+            if why == STRATEGY_PURPOSE
+            else f"this purpose: {signed.config.purposes[why]}",
+        )
+    console.print(f"PDF written to [bold]{written}[/] (the export is recorded in the audit trail).")
+
+
 @app.command("diff")
 def diff(
     referral_id: Annotated[str, typer.Argument(help="The referral's id, e.g. REF-2026-000417.")],

@@ -7,6 +7,7 @@ version read is audited, and so is a read that found nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import overload
 
 from sqlalchemy import Select, func, select
@@ -135,6 +136,20 @@ class ChronologyRecords(AuditedStore):
             .order_by(ChronologyVersionRow.child_subject_id)
         )
         return self._read_chronologies(referral_id, query, referral_id, newest=True, actor=actor, purpose=purpose)
+
+    def record_history_export(
+        self, referral_id: str, versions: Sequence[tuple[str, int]], *, actor: str, purpose: str
+    ) -> None:
+        """Record that `actor` took these chronology versions (child subject id, version) out of the hub.
+
+        Reading them was audited already; an export is recorded as well, one `chronology.export` event
+        per version, because a document outside the hub is a disclosure IG must be able to find
+        (`hub audit search --action chronology.export`). Call it before handing the document over, so
+        an export that fails after this point is still on record.
+        """
+        with self._audited(actor, purpose) as (session, access, now):
+            for object_id in [f"{referral_id}/{child}/v{version}" for child, version in versions] or [referral_id]:
+                self._audit(session, access, now, AuditAction.CHRONOLOGY_EXPORT, object_id, referral_id)
 
     def load_chronology(
         self, referral_id: str, child_subject_id: str, version: int, *, actor: str, purpose: str

@@ -222,7 +222,7 @@ def test_the_html_report_marks_failed_checks_by_their_state(tmp_path: object) ->
     rows = [progress("housing", s.subject_id, CheckPhase.GAVE_UP, reason="http_503") for s in referral.subjects]
     history = build(referral, [], AGENCIES, progress=rows, stage=ChecksStage.COMPLETE, now=NOW)
     html = write_html(history, Path(str(tmp_path)) / "report.html").read_text()
-    assert 'class="state-failed"' in html and ".state-failed," in html
+    assert 'class="check-alert" data-state="failed"' in html and ".check-alert {" in html
     assert "could not be checked" in html
     assert "No agency holds records" not in html
 

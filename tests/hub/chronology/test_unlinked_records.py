@@ -72,7 +72,7 @@ def test_the_live_run_no_event_about_an_unlinked_child_reads_as_someone_outside_
         episodes = [row for row in child.rows if row.category == "missing episode"]
         assert len(episodes) == 2
         for row in episodes:
-            assert "police record P-4, returned for Grace Okafor's check, not linked (subject)" in row.people
+            assert "Police nominal record 1, returned for Grace Okafor's check, not linked (subject)" in row.people
             assert "Grace Okafor (reporting person)" in row.people
     assert "person not in referral" not in everything_shown(history, tmp_path)
 
@@ -83,7 +83,7 @@ def test_a_record_returned_for_a_childs_own_check_names_that_child(tmp_path: Pat
     chronologies, history = history_of([grace, stranger_named])
 
     [row, *_] = [row for row in history.children[0].rows if row.category == "missing episode"]
-    assert "police record P-20, returned for Tyler Okafor-Reid's check, not linked (subject)" in row.people
+    assert "Police nominal record 1, returned for Tyler Okafor-Reid's check, not linked (subject)" in row.people
     people = {p.agency_person_id: p for e in chronologies[0].entries for p in e.people}
     assert (people["P-20"].subject_id, people["P-20"].returned_for) == (None, "S2")
     assert (people["P-9"].subject_id, people["P-9"].returned_for) == ("S3", None)  # linked: nobody else's
@@ -139,4 +139,4 @@ def test_a_near_miss_goes_to_review_and_the_events_naming_him_say_so(tmp_path: P
     assert cell.words == "records found; 1 possible match awaiting review, not yet confirmed"
     for child in history.children:
         for row in (row for row in child.rows if row.category == "missing episode"):
-            assert "police record P-4, possibly Tyler Okafor-Reid: awaiting review (subject)" in row.people
+            assert "Police nominal record 1, possibly Tyler Okafor-Reid: awaiting review (subject)" in row.people

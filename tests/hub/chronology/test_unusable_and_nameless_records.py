@@ -57,11 +57,11 @@ def test_the_report_says_which_field_was_left_out_and_never_prints_none(tmp_path
     referral = example_referral()
     chronologies = assemble(referral, _replies(), assembled_at=ASSEMBLED_AT)
     history = build(referral, chronologies, ["health", "police"], now=ASSEMBLED_AT)
-    assert history.set_aside == [f"police record P-5: {NOTE}"]
+    assert history.set_aside == [f"Police nominal record 2: {NOTE}"]  # P-1, P-5, P-7, P-9 in id order
     console = Console(record=True, width=200)
     print_family_history(history, console)
     text = console.export_text()
-    assert f"Left out as unusable: police record P-5: {NOTE}" in text
+    assert f"Left out as unusable: Police nominal record 2: {NOTE}" in text
     assert "None" not in text
     html = write_html(history, tmp_path / "history.html").read_text(encoding="utf-8")
-    assert f"<li>police record P-5: {NOTE}</li>" in html and "None" not in html
+    assert f"<li>Police nominal record 2: {NOTE}</li>" in html and "None" not in html
