@@ -12,9 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-import jellyfish
-
-from hub.linkage.comparisons import IDENTIFIER_LABELS, days_apart, identifier_label
+from hub.linkage.comparisons import IDENTIFIER_LABELS, days_apart, edits_apart, identifier_label
 from hub.linkage.judgement import Outcome
 from hub.linkage.records import BirthDate, LinkageRecord, Name
 
@@ -257,7 +255,7 @@ class ConservativeRules:
         if pair.levels.get("birth_date") in FAR_OR_UNKNOWN_BIRTH_DATE:
             return None
         how = _near_birth_date(pair.query.birth_date, pair.candidate.birth_date)
-        if how is None or _identifiers_conflict(pair.query, pair.candidate):
+        if how is None or _identifiers_differ(pair.query, pair.candidate):
             return None
         ours, theirs = pair.query, pair.candidate
         straight = _first_names_near(ours, theirs) and _family_names_near(ours, theirs)
@@ -286,8 +284,9 @@ def _near_birth_date(ours: BirthDate | None, theirs: BirthDate | None) -> str | 
     return None
 
 
-def _identifiers_conflict(ours: LinkageRecord, theirs: LinkageRecord) -> bool:
-    """Both records hold the same kind of identifier, with different values."""
+def _identifiers_differ(ours: LinkageRecord, theirs: LinkageRecord) -> bool:
+    """Both records hold the same kind of identifier, with different values (read from the records, so the
+    rule stands alone of the comparison levels)."""
     return any(theirs.identifiers.get(field, value) != value for field, value in ours.identifiers.items())
 
 
@@ -302,7 +301,7 @@ def _near(ours: Name, theirs: Name) -> bool:
     ):
         return True
     allowed = 2 if min(len(ours.text), len(theirs.text)) >= 5 else 1
-    return jellyfish.damerau_levenshtein_distance(ours.text, theirs.text) <= allowed
+    return edits_apart(ours, theirs) <= allowed
 
 
 def _first_names_near(ours: LinkageRecord, theirs: LinkageRecord) -> bool:
