@@ -217,6 +217,19 @@ def is_secure_url(url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class SignInSecrets:
+    """What one sign-in sends out and must find again in the answer: `state`, `nonce` and the PKCE verifier."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+
+    @classmethod
+    def new(cls) -> SignInSecrets:
+        return cls(*(secrets.token_urlsafe(32) for _ in range(3)))
+
+
 def sign_in(settings: OidcSettings, *, open_url: Callable[[str], None], timeout: float = 300) -> OidcIdentity:
     """Run the authorization code flow with PKCE through the person's browser; the identity it proves.
 
@@ -224,38 +237,65 @@ def sign_in(settings: OidcSettings, *, open_url: Callable[[str], None], timeout:
     is how many seconds to wait for the person to finish there.
     """
     secret = settings.client_secret()
-    state, nonce, code_verifier = (secrets.token_urlsafe(32) for _ in range(3))
     with httpx.Client(timeout=HTTP_TIMEOUT_SECONDS) as client:
         provider = discover(client, settings)
         with _CallbackListener() as listener:
-            url = prepare_grant_uri(
-                provider.authorization_endpoint,
-                client_id=settings.client_id,
-                response_type="code",
-                redirect_uri=listener.redirect_uri,
-                scope=" ".join(settings.scopes),
-                state=state,
-                nonce=nonce,
-                code_challenge=create_s256_code_challenge(code_verifier),
-                code_challenge_method="S256",
-            )
+            url, sent = authorization_request(settings, provider, redirect_uri=listener.redirect_uri)
             answer = listener.wait_for_answer(open_url, url, timeout)
-        code = _code_from(answer, state=state)
-        tokens = _exchange_code(
-            client,
-            settings,
-            provider,
-            secret=secret,
-            code=code,
-            code_verifier=code_verifier,
-            redirect_uri=listener.redirect_uri,
+        return identity_from_answer(
+            client, settings, provider, answer, sent, redirect_uri=listener.redirect_uri, secret=secret
         )
-        jwks = _get_json(client, settings, provider.jwks_uri, "signing keys")
-        userinfo = _userinfo(client, settings, provider, tokens) if settings.claims_from_userinfo else None
+
+
+def authorization_request(
+    settings: OidcSettings, provider: ProviderMetadata, *, redirect_uri: str
+) -> tuple[str, SignInSecrets]:
+    """The provider's sign-in address to send the person to, and the secrets its answer must match.
+
+    The CLI redirects to its loopback listener; the web application to its own `/signin/callback`.
+    """
+    sent = SignInSecrets.new()
+    url = prepare_grant_uri(
+        provider.authorization_endpoint,
+        client_id=settings.client_id,
+        response_type="code",
+        redirect_uri=redirect_uri,
+        scope=" ".join(settings.scopes),
+        state=sent.state,
+        nonce=sent.nonce,
+        code_challenge=create_s256_code_challenge(sent.code_verifier),
+        code_challenge_method="S256",
+    )
+    return str(url), sent
+
+
+def identity_from_answer(
+    client: httpx.Client,
+    settings: OidcSettings,
+    provider: ProviderMetadata,
+    answer: Mapping[str, str],
+    sent: SignInSecrets,
+    *,
+    redirect_uri: str,
+    secret: str | None,
+) -> OidcIdentity:
+    """The identity the provider's answer (the redirect's query) proves: its code exchanged, its ID token checked."""
+    code = _code_from(answer, state=sent.state)
+    tokens = _exchange_code(
+        client,
+        settings,
+        provider,
+        secret=secret,
+        code=code,
+        code_verifier=sent.code_verifier,
+        redirect_uri=redirect_uri,
+    )
+    jwks = _get_json(client, settings, provider.jwks_uri, "signing keys")
+    userinfo = _userinfo(client, settings, provider, tokens) if settings.claims_from_userinfo else None
     return identity_from_id_token(
         settings,
         tokens["id_token"],
-        nonce=nonce,
+        nonce=sent.nonce,
         jwks=jwks,
         access_token=tokens.get("access_token"),
         userinfo=userinfo,

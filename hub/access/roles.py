@@ -93,6 +93,8 @@ class SessionSettings(Section):
     idle: Duration = timedelta(minutes=30)
     lockout_after: int = Field(default=5, ge=1, le=100)
     lockout_for: Duration = timedelta(minutes=15)
+    address_limit: int = Field(default=20, ge=1, le=10_000)
+    """Failed web sign-ins from one client address (any accounts) before it must wait `lockout_for`."""
 
 
 class IgReportSettings(Section):

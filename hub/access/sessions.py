@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from hub.access.credentials import password_matches, totp_step
 from hub.access.principal import Principal
@@ -54,16 +55,19 @@ def sign_in_with_password(
     code: Callable[[], str],
     *,
     now: datetime,
+    attempted_from: str | None = None,
 ) -> Principal:
     """Check the password (and the TOTP code, where the account has one); a `UserError` otherwise.
 
     `code` is asked only after the password is right, so the prompt tells nobody which accounts have a
     second factor. Every refusal is audited and counted; too many in a row lock the account for a while.
+    `attempted_from` names where the attempt came from in the trail (the web application says `web`);
+    by default, the computer account running this process.
     """
     user = store.staff_user(username)
     # Until the sign-in succeeds nobody is proven: the trail names the computer account that tried, and the
     # account tried as the object, so an IG search for a person never shows attempts they did not make.
-    actor = f"unverified:{os_account()[1]}"
+    actor = f"unverified:{attempted_from or os_account()[1]}"
     good = password_matches(user.password_hash if user else None, password)  # always, so timing tells nothing
     if user is not None and user.locked_until is not None and user.locked_until > now:
         _refuse(store, config, username, actor)
@@ -147,10 +151,9 @@ def current_principal(
     username, token = stored
     digest = _digest(token)
     session = store.staff_session(digest)
-    user = store.staff_user(username)
     problem = _why_not_valid(session, username, now, config)
-    if problem is None and (user is None or not user.active or session is None or user.role != session.role):
-        problem = "your account or role has changed"
+    if problem is None and session is not None:
+        problem = account_problem(store, session)
     if problem is not None:
         raise UserError(f"Your session has ended ({problem}). Sign in again with `hub login {username}`.")
     assert session is not None
@@ -161,14 +164,45 @@ def current_principal(
 def _why_not_valid(session: StaffSession | None, username: str, now: datetime, config: AccessConfig) -> str | None:
     if session is None or session.username != username:
         return "it is not known here"
-    if session.ended_at is not None:
-        return "you signed out"
     if session.os_uid != os.getuid():
         return "it belongs to another computer account"
+    return lapse(session, now, config)
+
+
+class Lapsing(Protocol):
+    """What decides whether a session (a terminal's or a browser's) has ended: its person, role and times."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def last_used_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+
+
+def lapse(session: Lapsing, now: datetime, config: AccessConfig) -> str | None:
+    """Why a session has ended by itself (signed out, too old, idle too long), in words; None if it has not.
+
+    One rule for `hub login` sessions and the web application's, from `sessions` in roles.yaml.
+    """
+    if session.ended_at is not None:
+        return "you signed out"
     if now >= session.expires_at:
         return f"sessions last {_spoken(config.sessions.lasts.total_seconds())}"
     if now - session.last_used_at >= config.sessions.idle:
         return f"it was idle for over {_spoken(config.sessions.idle.total_seconds())}"
+    return None
+
+
+def account_problem(store: HubStore, session: Lapsing) -> str | None:
+    """Why a session no longer stands for its account: the account is gone or disabled, or its role changed."""
+    user = store.staff_user(session.username)
+    if user is None or not user.active or user.role != session.role:
+        return "your account or role has changed"
     return None
 
 

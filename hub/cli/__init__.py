@@ -29,6 +29,7 @@ from hub.cli import (
     sandbox,
     session,
     users,
+    web,
 )
 from hub.errors import UserError
 from hub.settings import PRIVATE_UMASK
@@ -54,6 +55,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(airflow.app, name="airflow")
 app.add_typer(callbacks.app, name="callbacks")
 app.add_typer(linkage.app, name="linkage")
+app.add_typer(web.app, name="web")
 
 
 def main() -> None:

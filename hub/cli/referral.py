@@ -74,24 +74,15 @@ def list_referrals(
     """Referrals with their RAG rating, when received and who holds them (no personal data)."""
     from rich.table import Table
 
-    from hub.store.access_records import ReferralSummary
+    from hub.access.holding import held_by
+    from hub.access.holding import mine as only_mine
 
     signed = signed_in()
     with signed.permit(Permission.REFERRAL_LIST, purpose=LIST_PURPOSE):
         summaries = signed.store.referral_summaries()
-    me = signed.principal.username
-
-    def holder(summary: ReferralSummary) -> str | None:
-        """Who holds it: its allocation, or (for the list's reader) a rota rule that gives it to them."""
-        if summary.allocated_to is None and signed.decision(Permission.HISTORY_READ, summary.referral_id).basis == (
-            "allocated"
-        ):
-            return f"{me} (rota)"
-        return summary.allocated_to
-
-    holders = {summary.referral_id: holder(summary) for summary in summaries}
+    holders = held_by(signed, summaries)
     if mine:
-        summaries = [s for s in summaries if (holders[s.referral_id] or "").split(" ")[0] == me]
+        summaries = only_mine(signed, summaries, holders)
     if not summaries:
         console.print("No referrals allocated to you." if mine else "No referrals yet.")
         return

@@ -93,3 +93,52 @@ class BreakGlassRow(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(128))
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     review_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class WebSessionRow(Base):
+    """A browser session of the web application: like `StaffSessionRow`, but held in a cookie, not a file.
+
+    The token itself is only in the person's cookie; here is its digest. `authenticated_at` is when the
+    person last proved who they are (signing in, or again before break-glass: `re_authenticate`).
+    """
+
+    __tablename__ = "web_sessions"
+
+    token_digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff_users.username"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    authenticated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class SignInThrottleRow(Base):
+    """Failed web sign-ins from one client address in the current window (the address kept only as a digest).
+
+    The account lock-out (`StaffUserRow.failed_sign_ins`) stops guessing one account's password; this stops
+    one address trying a password against many accounts.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    address_digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebSignInFlowRow(Base):
+    """A sign-in through the identity provider in progress: what the browser's return must match.
+
+    Keyed by the digest of `state`; holds the nonce and the PKCE verifier for at most a few minutes (they
+    are worthless without the authorization code, which never reaches the database).
+    """
+
+    __tablename__ = "web_sign_in_flows"
+
+    state_digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -38,6 +38,7 @@ from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
 from hub.store.review_queue import ReviewQueue
 from hub.store.tables import IndexedPersonRow, PersonIndexTokenRow, ReferralChecksRow, ReferralRow
+from hub.store.web_session_records import WebSessionRecords
 from schemas import ChecksStage, Person, Referral
 
 
@@ -46,7 +47,14 @@ def _token(index_key: bytes, blocking_key: str) -> str:
 
 
 class HubStore(
-    ReplyRecords, ReviewQueue, ChronologyRecords, CheckLedger, CallbackDeliveries, AccessRecords, AuditReading
+    ReplyRecords,
+    ReviewQueue,
+    ChronologyRecords,
+    CheckLedger,
+    CallbackDeliveries,
+    AccessRecords,
+    WebSessionRecords,
+    AuditReading,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 

@@ -1,0 +1,61 @@
+"""Error pages in GOV.UK style that leak nothing: fixed words for each status, and the request id only.
+
+No page quotes the request (its path, query or form) or an exception's message, since either can carry
+personal data. The one exception is a refusal by the access guard (`AccessRefused`), whose explanation
+the policy writes from roles and ids, and which says what to do next. An unhandled exception never
+reaches here: the security middleware turns it into the 500 page (`hub.web.security`).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from hub.access.guard import AccessRefused
+from hub.errors import UserError
+from hub.web.rendering import ERRORS, Pages
+from hub.web.security import CsrfRefused
+from hub.web.signed_in import SignInRequired
+from hub.web.web_sessions import SESSION_COOKIE, cookie_policy
+
+CSRF_ADVICE = (
+    "The form was out of date, or was not sent from this service's own page. Go back, reload the page, and try again."
+)
+
+
+def install_error_pages(app: FastAPI, pages: Pages) -> None:
+    def error_page(request: Request, status_code: int, *, explanation: str | None = None) -> Response:
+        known = status_code if status_code in ERRORS else 400 if status_code < 500 else 500
+        return pages.render(request, "error.html", status_code=status_code, explanation=explanation, **ERRORS[known])
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        return error_page(request, error.status_code)
+
+    async def invalid_request(request: Request, _: Exception) -> Response:
+        return error_page(request, 400)
+
+    async def csrf_refused(request: Request, _: Exception) -> Response:
+        return error_page(request, 403, explanation=CSRF_ADVICE)
+
+    async def access_refused(request: Request, error: Exception) -> Response:
+        return error_page(request, 403, explanation=str(error))
+
+    async def user_error(request: Request, _: Exception) -> Response:
+        return error_page(request, 400)
+
+    async def sign_in_required(request: Request, error: Exception) -> Response:
+        assert isinstance(error, SignInRequired)
+        response = RedirectResponse("/signin?ended=1" if error.ended else "/signin", status_code=303)
+        if error.ended:
+            cookie_policy(request).clear(response, SESSION_COOKIE)
+        return response
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
+    app.add_exception_handler(AccessRefused, access_refused)
+    app.add_exception_handler(UserError, user_error)
+    app.add_exception_handler(SignInRequired, sign_in_required)

@@ -1,0 +1,1 @@
+"""The application's pages, one module per area; each is an `APIRouter` the app factory includes."""
