@@ -225,7 +225,7 @@ def observe(settings: HubSettings, referral_id: str, run: Any) -> Observed:
         child.subject_id: {
             key
             for key, row in zip(entry_keys[child.subject_id], child.rows, strict=True)
-            if f"shown by {AGENCY} " in row.through and "stated in the referral" not in row.through
+            if f"shown by a {AGENCY} record" in row.through and "stated in the referral" not in row.through
         }
         for child in history.children
     }
