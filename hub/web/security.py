@@ -104,7 +104,7 @@ class SecurityMiddleware:
                 for name, value in HEADERS.items():
                     headers[name] = value
                 headers["X-Request-Id"] = request_id
-                headers["Cache-Control"] = cache
+                headers["Cache-Control"] = cache if status < 400 else NO_STORE
                 if https:
                     headers["Strict-Transport-Security"] = HSTS
             await send(message)

@@ -174,8 +174,9 @@ def oidc_callback(request: Request) -> Response:
     state = answer.get("state", "")
     began = policy.read(request, OIDC_FLOW_COOKIE) or ""
     store, config = _store(request), _config(request)
-    flow = store.take_sign_in_flow(digest(state), max_age=FLOW_LASTS, now=datetime.now(UTC)) if state else None
-    if flow is None or not hmac.compare_digest(began.encode(), state.encode()):
+    ours = bool(state) and hmac.compare_digest(began.encode(), state.encode())
+    flow = store.take_sign_in_flow(digest(state), max_age=FLOW_LASTS, now=datetime.now(UTC)) if ours else None
+    if flow is None:
         message = "That sign-in did not start in this browser, or took over 10 minutes. Start again."
         return _sign_in_page(request, errors={"": message}, status_code=400)
     sent = SignInSecrets(state, *flow)

@@ -81,7 +81,7 @@ def seed(store: HubStore) -> None:
 
 def serve(app: FastAPI) -> Iterator[str]:
     sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning", server_header=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
