@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
 from hub.crypto import decrypt, encrypt, row_aad
@@ -121,6 +122,14 @@ def _break_glass(row: BreakGlassRow) -> BreakGlass:
         reviewed_by=row.reviewed_by,
         reviewed_at=row.reviewed_at,
     )
+
+
+def clear_sign_in_failures(session: Session, username: str) -> None:
+    """A successful sign-in, at the terminal or in the browser, resets the account's failures and lock."""
+    user = session.get(StaffUserRow, username)
+    if user is not None:
+        user.failed_sign_ins = 0
+        user.locked_until = None
 
 
 class AccessRecords(AuditedStore):
@@ -303,10 +312,7 @@ class AccessRecords(AuditedStore):
     ) -> StaffSession:
         """Record a new session (a successful sign-in resets the failure count)."""
         with self._audited(actor, purpose) as (session, access, now):
-            user = session.get(StaffUserRow, username)
-            if user is not None:
-                user.failed_sign_ins = 0
-                user.locked_until = None
+            clear_sign_in_failures(session, username)
             row = StaffSessionRow(
                 token_digest=token_digest,
                 username=username,

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 
 from hub.audit import AuditAction
-from hub.store.access_tables import SignInThrottleRow, StaffUserRow, WebSessionRow, WebSignInFlowRow
+from hub.store.access_records import clear_sign_in_failures
+from hub.store.access_tables import SignInThrottleRow, WebSessionRow, WebSignInFlowRow
 from hub.store.audited import AuditedStore
 from hub.store.engine import take_write_lock
 
@@ -52,10 +53,7 @@ class WebSessionRecords(AuditedStore):
     ) -> WebSession:
         """Record a new browser session (a successful sign-in resets the account's failure count)."""
         with self._audited(actor, purpose) as (session, access, now):
-            user = session.get(StaffUserRow, username)
-            if user is not None:
-                user.failed_sign_ins = 0
-                user.locked_until = None
+            clear_sign_in_failures(session, username)
             row = WebSessionRow(
                 token_digest=token_digest,
                 username=username,
