@@ -23,36 +23,14 @@ def break_glass(
     note: Annotated[str, typer.Option(help="Why, in your words: read by whoever reviews the access.")],
 ) -> None:
     """Open a referral you are not allocated to, for a limited time: IG and managers are told at once."""
-    from hub.access.notify import notify_break_glass
-    from hub.access.permissions import Permission
-    from hub.deadlines.config import load_deadlines
+    from hub.access.break_glass import open_break_glass
 
-    signed = signed_in()
-    config = signed.config
-    if reason not in config.break_glass.reasons:
-        codes = "; ".join(f"{code} ({words})" for code, words in config.break_glass.reasons.items())
-        raise UserError(f"'{reason[:40]}' is not a break-glass reason. Use one of: {codes}.")
-    if len(note.strip()) < 10:
-        raise UserError("Say why in --note (at least a sentence): whoever reviews the access reads it.")
-    if not signed.store.referral_exists(referral_id):
-        raise UserError(f"No referral with id '{referral_id}'. Check the id with `hub referral list`.")
-    with signed.permit(Permission.BREAK_GLASS_REQUEST, referral_id, purpose=f"break-glass: {reason}") as decision:
-        if decision.basis == "allocated":
-            raise UserError(f"You are allocated to referral {referral_id}: you can read it without break-glass.")
-        glass = signed.store.open_break_glass(
-            referral_id,
-            username=signed.principal.username,
-            role=signed.principal.role,
-            reason=reason,
-            note=note.strip(),
-            lasts=config.break_glass.lasts,
-            actor=signed.actor,
-        )
+    opened = open_break_glass(signed_in(), referral_id, reason=reason, note=note)
+    glass, not_sent = opened.glass, opened.not_sent
     console.print(
         f"Break-glass access [bold]{glass.number}[/] to {referral_id} is open until {glass.expires_at:%H:%M} UTC. "
         "It is recorded, IG and managers are told, and it will be reviewed."
     )
-    not_sent = notify_break_glass(config, load_deadlines(signed.settings), glass)
     if not_sent:
         console.print(
             f"[yellow]The email to IG and managers was not sent ({not_sent}).[/] The access is still recorded "

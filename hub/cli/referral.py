@@ -9,11 +9,9 @@ import typer
 
 from hub.access.permissions import Permission
 from hub.cli.common import console, signed_in
-from hub.errors import UserError
 
 app = typer.Typer(help="Submit referrals for checking, list them, and allocate them.", no_args_is_help=True)
 
-ALLOCATE_PURPOSE = "allocation of a referral"
 LIST_PURPOSE = "referral list"
 
 
@@ -54,16 +52,9 @@ def allocate(
     to: Annotated[str, typer.Option("--to", help="The username of the practitioner (or manager) to allocate it to.")],
 ) -> None:
     """Allocate a referral to a person: from now on they may read its history (managers)."""
-    signed = signed_in()
-    with signed.permit(Permission.REFERRAL_ALLOCATE, referral_id, purpose=ALLOCATE_PURPOSE):
-        person = signed.store.staff_user(to)
-        if person is None or not person.active:
-            raise UserError(f"There is no active account called '{to[:64]}'. See `hub users list` (administrators).")
-        if signed.config.scope(person.role, Permission.HISTORY_READ) is None:
-            raise UserError(
-                f"{to} holds the {person.role} role, which cannot read family histories; allocate it to a practitioner."
-            )
-        signed.store.allocate(referral_id, to, actor=signed.actor, purpose=ALLOCATE_PURPOSE)
+    from hub.access.allocation import allocate_referral
+
+    person = allocate_referral(signed_in(), referral_id, to)
     console.print(f"Referral {referral_id} is allocated to [bold]{to}[/] ({person.role}).")
 
 

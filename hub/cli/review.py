@@ -6,7 +6,6 @@ are assembled again at once, so the next family history read reflects the decisi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -106,24 +105,16 @@ def _decision(review: LinkReview) -> str:
 
 
 def decide(signed: SignedIn, review_id: int, *, confirm: bool, reason: str, console: Console) -> None:
-    from hub.checks.steps import store_chronologies
-    from hub.store import UnknownReview
+    from hub.checks.review_decisions import decide_link_review
 
     if not reason.strip():
         raise UserError("Give the reason for the decision with --reason; it is kept with the decision.")
-    store, actor = signed.store, signed.actor
-    found = [review for review in store.link_reviews() if review.review_id == review_id]
-    if not found:
-        raise UnknownReview(review_id)
-    with signed.permit(Permission.REVIEW_DECIDE, found[0].referral_id, purpose=REVIEW_PURPOSE):
-        review = store.decide_review(
-            review_id, confirm=confirm, reason=reason.strip(), actor=actor, purpose=REVIEW_PURPOSE
-        )
-        stored = store_chronologies(store, review.referral_id, datetime.now(UTC), actor=actor, purpose=REVIEW_PURPOSE)
+    decided = decide_link_review(signed, review_id, confirm=confirm, reason=reason)
+    review = decided.review
     verdict = "is now linked to" if confirm else "is kept apart from"
     console.print(
         f"Review {review_id} {review.status.value}: {review.agency} record {review.agency_person_id} {verdict} "
         f"{review.subject_id} in referral {review.referral_id}."
     )
-    for chronology in stored:
+    for chronology in decided.stored:
         console.print(f"  chronology for {chronology['child']}: version {chronology['version']}")
