@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -37,6 +37,9 @@ from hub.errors import UserError
 from hub.settings import HubSettings
 from hub.terminal import shown
 from schemas import Chronology, ChronologyEntry
+
+if TYPE_CHECKING:
+    from hub.store import HubStore
 
 
 class Outcome(StrEnum):
@@ -124,11 +127,16 @@ def compare_versions(
     from_version: int | None = None,
     to_version: int | None = None,
     purpose: str = PRACTITIONER_PURPOSE,
+    store: HubStore | None = None,
 ) -> tuple[dict[str, str], list[ChildComparison]]:
-    """Read (audited) and compare each child's versions: the referral's names, and one comparison per child."""
+    """Read (audited) and compare each child's versions: the referral's names, and one comparison per child.
+
+    `store` is one already open (the web application's, left open); otherwise the home's is opened and closed.
+    """
     from hub.store.home import open_store
 
-    store = open_store(settings)
+    given = store
+    store = given or open_store(settings)
     try:
         if not store.referral_exists(referral_id):
             raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
@@ -165,7 +173,8 @@ def compare_versions(
             comparisons.append(ChildComparison(child, name, held, Outcome.COMPARED, diff=diff))
         return names, comparisons
     finally:
-        store.close()
+        if given is None:
+            store.close()
 
 
 def diff_histories(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,21 @@ def _returned(
     return returned_records(referral, replies, latest.links if latest is not None else [])
 
 
+@dataclass(frozen=True)
+class HistoryRead:
+    """A history as read, with what it was built from: the referral and each child's chronology as shown.
+
+    The web page needs the stored entries beside the history's rows (to filter by agency, category,
+    person and date without parsing words back) and the referral for the household diagram; the
+    chronologies here are the ones the reader may see (`Clearance.withhold` applied), in the order
+    `FamilyHistory.children` lists them, with one row per entry.
+    """
+
+    history: FamilyHistory
+    referral: Referral
+    chronologies: list[Chronology]
+
+
 def read_history(
     settings: HubSettings,
     referral_id: str,
@@ -55,11 +71,28 @@ def read_history(
     history takes. With `returned`, the stored agency replies are read too (audited) and the records
     they returned that are not linked to the person checked are added.
     """
-    from hub.agencies import load_registry
-    from hub.chronology.family_history import build
     from hub.store.home import open_store
 
     store = open_store(settings)
+    return read_from_store(
+        store, settings, referral_id, actor=actor, clearance=clearance, purpose=purpose, returned=returned
+    ).history
+
+
+def read_from_store(
+    store: HubStore,
+    settings: HubSettings,
+    referral_id: str,
+    *,
+    actor: str,
+    clearance: Clearance,
+    purpose: str = PRACTITIONER_PURPOSE,
+    returned: bool = False,
+) -> HistoryRead:
+    """`read_history` through a store already open (the web application's, shared by its requests)."""
+    from hub.agencies import load_registry
+    from hub.chronology.family_history import build
+
     if not store.referral_exists(referral_id):
         raise UserError(f"No referral with id '{referral_id}' in {settings.home}. Check the id, or set HUB_HOME.")
     referral = store.load_referral(referral_id, actor=actor, purpose=purpose)
@@ -68,7 +101,7 @@ def read_history(
         for chronology in store.latest_chronologies(referral_id, actor=actor, purpose=purpose)
     ]
     checks = store.referral_checks(referral_id)
-    return build(
+    history = build(
         referral,
         chronologies,
         load_registry(settings).ids,
@@ -77,14 +110,21 @@ def read_history(
         now=datetime.now(council_time_zone(settings)),
         returned=_returned(store, referral, chronologies, actor, purpose) if returned else None,
     )
+    shown = sorted(chronologies, key=lambda item: item.child_subject_id)  # as `build` lists the children
+    return HistoryRead(history, referral, shown)
 
 
-def record_export(settings: HubSettings, history: FamilyHistory, *, actor: str, purpose: str) -> None:
-    """Record in the audit trail that `actor` took this history out of the hub as a document, and why."""
+def record_export(
+    settings: HubSettings, history: FamilyHistory, *, actor: str, purpose: str, store: HubStore | None = None
+) -> None:
+    """Record in the audit trail that `actor` took this history out of the hub as a document, and why.
+
+    `store` is the one already open, if any (the web application's); otherwise the home's is opened.
+    """
     from hub.store.home import open_store
 
     versions = [(child.subject_id, child.version) for child in history.children]
-    open_store(settings).record_history_export(history.referral_id, versions, actor=actor, purpose=purpose)
+    (store or open_store(settings)).record_history_export(history.referral_id, versions, actor=actor, purpose=purpose)
 
 
 def show_history(

@@ -1,0 +1,512 @@
+"""The referral page's view of a family history: key concerns, the checks grid, and filtered chronologies.
+
+Pure functions over what `hub.chronology.reading.read_from_store` read (the history, the referral and the
+chronologies the reader may see), so the page and its tests need no server to reason about. Filters
+work on the stored entries (agency ids, category codes, subject ids, dates), never on the words shown,
+and the query string carries only those codes: never a name.
+
+Key concerns are what the history already flags, each from one small function in `KEY_CONCERN_FINDERS`
+so that issue 15 (DASH risk, MARAC, CSE indicators) adds a function rather than a branch. The page never
+says there are no key concerns while a check has not answered: an empty list is an all-clear only when
+every agency answered for every person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from hub.chronology.check_states import STATE_TONES, STATE_WORDS
+from hub.chronology.family_history import (
+    OUTCOME_WORDS,
+    CheckCell,
+    ChildHistory,
+    EntryRow,
+    FamilyHistory,
+)
+from hub.chronology.household import adults_related_to
+from hub.chronology.record_words import agency_words
+from schemas import (
+    CheckState,
+    Chronology,
+    ChronologyEntry,
+    DatePrecision,
+    EntryCategory,
+    LinkOutcome,
+    Sensitivity,
+)
+
+ANSWERED = frozenset({CheckState.RECORDS_FOUND, CheckState.RECORDS_RETURNED_NONE_LINKED, CheckState.NO_RECORD})
+"""An agency answered: whatever it said, nothing more is to come for this check."""
+
+TAG_CLASSES = {
+    "alert": "govuk-tag--red",
+    "warning": "govuk-tag--yellow",
+    "found": "govuk-tag--blue",
+    "clear": "govuk-tag--green",
+}
+"""A check state's tone (`STATE_TONES`) as a GOV.UK tag colour; the tag always carries the state's words."""
+
+KEY_CATEGORIES: tuple[EntryCategory, ...] = (
+    EntryCategory.CHILD_PROTECTION_PLAN,
+    EntryCategory.LOOKED_AFTER,
+    EntryCategory.CHILD_EXPLOITATION_CONCERN,
+    EntryCategory.DOMESTIC_ABUSE_INCIDENT,
+    EntryCategory.MISSING_EPISODE,
+    EntryCategory.PUBLIC_PROTECTION_NOTICE,
+    EntryCategory.EMERGENCY_ATTENDANCE,
+    EntryCategory.CHILD_MISSING_EDUCATION,
+    EntryCategory.EXCLUSION,
+)
+"""Events a MASH practitioner reads first (local chronology guidance), in the order they are listed."""
+
+
+def words(code: str) -> str:
+    """A code in words, capitalised: "domestic_abuse_incident" → "Domestic abuse incident"."""
+    text = code.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def day_words(day: date) -> str:
+    """GOV.UK style: "2 Nov 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def when_words(entry: ChronologyEntry) -> str:
+    """An entry's date or period as precisely as the agency gave it: "2 Nov 2026", "Nov 2026", "2026 to 2027"."""
+
+    def one(day: date) -> str:
+        if entry.date_precision is DatePrecision.YEAR:
+            return f"{day:%Y}"
+        if entry.date_precision is DatePrecision.MONTH:
+            return f"{day:%b %Y}"
+        return day_words(day)
+
+    return one(entry.occurred_on) + (f" to {one(entry.ended_on)}" if entry.ended_on else "")
+
+
+def is_key(entry: ChronologyEntry) -> bool:
+    return entry.category in KEY_CATEGORIES or entry.sensitivity is Sensitivity.RESTRICTED
+
+
+# Filters
+
+
+class Sort(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+class Significance(StrEnum):
+    """What the significance filter offers: key concerns, and the agencies' own sensitivity marks."""
+
+    KEY = "key"
+    SENSITIVE = "sensitive"
+    RESTRICTED = "restricted"
+
+
+SIGNIFICANCE_WORDS = {
+    Significance.KEY: "Key concerns",
+    Significance.SENSITIVE: "Marked sensitive by the agency",
+    Significance.RESTRICTED: "Restricted records",
+}
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d %b %Y", "%d %B %Y", "%d-%m-%Y")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The chronology's filters as the query string gave them (codes only), and what was wrong with them."""
+
+    agencies: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    people: frozenset[str] = frozenset()
+    since: date | None = None
+    until: date | None = None
+    significance: frozenset[Significance] = frozenset()
+    sort: Sort = Sort.NEWEST
+    raw_since: str = ""
+    raw_until: str = ""
+    errors: tuple[tuple[str, str], ...] = ()
+    """(field id, message), for the GOV.UK error summary; filters with errors are not applied."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.agencies or self.categories or self.people or self.since or self.until or self.significance)
+
+    def keeps(self, entry: ChronologyEntry) -> bool:
+        """Whether an entry passes every filter (each filter passes anything when nothing is chosen in it)."""
+        if self.agencies and entry.source.agency not in self.agencies:
+            return False
+        if self.categories and entry.category.value not in self.categories:
+            return False
+        if self.people and not self.people & {person.subject_id for person in entry.people}:
+            return False
+        end = entry.ended_on or entry.occurred_on
+        if self.since is not None and end < self.since:
+            return False
+        if self.until is not None and entry.occurred_on > self.until:
+            return False
+        return not self.significance or any(_significant(entry, mark) for mark in self.significance)
+
+
+def _significant(entry: ChronologyEntry, mark: Significance) -> bool:
+    match mark:
+        case Significance.KEY:
+            return is_key(entry)
+        case Significance.SENSITIVE:
+            return entry.sensitivity is Sensitivity.SENSITIVE
+        case Significance.RESTRICTED:
+            return entry.sensitivity is Sensitivity.RESTRICTED
+
+
+def _date(text: str) -> date | None:
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_filters(query: Mapping[str, Sequence[str]], *, agencies: Iterable[str], people: Iterable[str]) -> Filters:
+    """Filters from the query string's values; anything unknown or malformed is an error, never a guess.
+
+    Messages name the field, never the value sent (it could be anything, a name included).
+    """
+    errors: list[tuple[str, str]] = []
+    known_agencies, known_people = set(agencies), set(people)
+    categories = {category.value for category in EntryCategory}
+
+    def chosen(name: str, known: set[str], message: str) -> frozenset[str]:
+        values = {value for value in query.get(name, ()) if value}
+        if values - known:
+            errors.append((f"filter-{name}", message))
+            return frozenset()
+        return frozenset(values)
+
+    agency = chosen("agency", known_agencies, "Choose agencies from the list")
+    category = chosen("category", categories, "Choose kinds of event from the list")
+    person = chosen("person", known_people, "Choose people from the list")
+    marks = chosen("significance", {mark.value for mark in Significance}, "Choose significance from the list")
+    sort_values = [value for value in query.get("sort", ()) if value]
+    sort = Sort.NEWEST
+    if sort_values:
+        if len(sort_values) > 1 or sort_values[0] not in {item.value for item in Sort}:
+            errors.append(("filter-sort", "Choose newest first or oldest first"))
+        else:
+            sort = Sort(sort_values[0])
+    dates: dict[str, date | None] = {}
+    raw: dict[str, str] = {}
+    for name, label in (("from", "The from date"), ("to", "The to date")):
+        values = [value.strip() for value in query.get(name, ()) if value.strip()]
+        raw[name] = values[0][:20] if values else ""
+        dates[name] = None
+        if values:
+            parsed = _date(values[0]) if len(values) == 1 and len(values[0]) <= 20 else None
+            if parsed is None:
+                errors.append((f"filter-{name}", f"{label} must be a real date, for example 27/3/2024"))
+            dates[name] = parsed
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors.append(("filter-to", "The to date must be the same as or after the from date"))
+    return Filters(
+        agencies=agency,
+        categories=category,
+        people=person,
+        since=dates["from"],
+        until=dates["to"],
+        significance=frozenset(Significance(mark) for mark in marks),
+        sort=sort,
+        raw_since=raw["from"],
+        raw_until=raw["to"],
+        errors=tuple(errors),
+    )
+
+
+# The page's view
+
+
+@dataclass(frozen=True)
+class Tag:
+    text: str
+    css: str
+
+
+@dataclass(frozen=True)
+class KeyConcern:
+    """One thing the history flags: a heading, what it is in words, and a tag saying how it stands."""
+
+    heading: str
+    detail: str
+    tag: Tag | None = None
+
+
+@dataclass(frozen=True)
+class ConcernInputs:
+    history: FamilyHistory
+    entries: Sequence[ChronologyEntry]
+    """Every entry the reader may see, once each (children's chronologies share entries)."""
+
+
+def _re_referral(inputs: ConcernInputs) -> list[KeyConcern]:
+    flag = inputs.history.re_referral
+    return [KeyConcern("Re-referral", flag, Tag("Re-referral", "govuk-tag--red"))] if flag else []
+
+
+def _restricted(inputs: ConcernInputs) -> list[KeyConcern]:
+    found: list[KeyConcern] = []
+    by_agency: dict[str, list[ChronologyEntry]] = {}
+    for entry in inputs.entries:
+        if entry.sensitivity is Sensitivity.RESTRICTED:
+            by_agency.setdefault(entry.source.agency, []).append(entry)
+    for agency, entries in sorted(by_agency.items()):
+        latest = max(entry.occurred_on for entry in entries)
+        count = f"{len(entries)} restricted record" + ("s" if len(entries) > 1 else "")
+        found.append(
+            KeyConcern(
+                f"{agency_words(agency)}: restricted records",
+                f"{count}, the most recent {day_words(latest)}. They appear in the chronology.",
+                Tag("Restricted", "govuk-tag--purple"),
+            )
+        )
+    return found
+
+
+def _key_events(inputs: ConcernInputs) -> list[KeyConcern]:
+    found = []
+    for category in KEY_CATEGORIES:
+        entries = [entry for entry in inputs.entries if entry.category is category]
+        if not entries:
+            continue
+        latest = max(entries, key=lambda entry: entry.occurred_on)
+        sources = ", ".join(sorted({agency_words(entry.source.agency) for entry in entries}))
+        times = f"{len(entries)} record" + ("s" if len(entries) > 1 else "")
+        found.append(KeyConcern(words(category.value), f"{times} ({sources}), the most recent {when_words(latest)}."))
+    return found
+
+
+def _awaiting_review(inputs: ConcernInputs) -> list[KeyConcern]:
+    waiting = [link for link in inputs.history.links if link.outcome == OUTCOME_WORDS[LinkOutcome.REVIEW]]
+    if not waiting:
+        return []
+    count = len(waiting)
+    return [
+        KeyConcern(
+            "Possible matches awaiting review",
+            f"{count} agency record{'s' if count > 1 else ''} may be about this family. "
+            "What they hold is left out of the chronology until someone confirms the match.",
+            Tag("Needs review", "govuk-tag--yellow"),
+        )
+    ]
+
+
+KEY_CONCERN_FINDERS: tuple[Callable[[ConcernInputs], list[KeyConcern]], ...] = (
+    _re_referral,
+    _restricted,
+    _key_events,
+    _awaiting_review,
+)
+"""Each finds one kind of key concern; add one here for a new indicator (DASH, MARAC, CSE: issue 15)."""
+
+
+@dataclass(frozen=True)
+class CheckView:
+    agency: str
+    tag: Tag
+    detail: str
+    answered: bool
+
+
+@dataclass(frozen=True)
+class PersonChecks:
+    subject_id: str
+    name: str
+    role: str
+    checks: list[CheckView]
+
+
+@dataclass(frozen=True)
+class RowView:
+    when: str
+    category: str
+    summary: str
+    source: str
+    people: str
+    through: str
+    tags: tuple[Tag, ...]
+    occurred_on: date
+
+
+@dataclass(frozen=True)
+class ChildView:
+    subject_id: str
+    name: str
+    version: int
+    assembled_at: datetime
+    partial: bool
+    total: int
+    rows: list[RowView]
+    gaps: list[str]
+    """Agencies that have not answered for this child or an adult in their household: what may be missing."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    text: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    history: FamilyHistory
+    key_concerns: list[KeyConcern]
+    unanswered: int
+    """Checks without an agency's answer (failed, outstanding or never asked)."""
+    people_checks: list[PersonChecks]
+    agency_names: list[str]
+    children: list[ChildView]
+    filters: Filters
+    options: dict[str, list[Option]] = field(default_factory=dict)
+
+    @property
+    def all_clear_words(self) -> str | None:
+        """ "No key concerns ..." only when nothing is flagged and every check answered; never otherwise."""
+        if self.key_concerns or self.unanswered:
+            return None
+        return "No key concerns recorded in the agencies' answers so far."
+
+
+def _check_view(cell: CheckCell, agency_name: str) -> CheckView:
+    state = CheckState(cell.state)
+    word = STATE_WORDS[state]
+    detail = cell.words if cell.words != word else ""
+    if state is CheckState.RECORDS_RETURNED_NONE_LINKED and detail.startswith(word):
+        word, detail = cell.words, ""
+    tag = Tag(word[:1].upper() + word[1:], TAG_CLASSES[STATE_TONES[state]])
+    return CheckView(agency_name, tag, detail, state in ANSWERED)
+
+
+def _entry_tags(entry: ChronologyEntry) -> tuple[Tag, ...]:
+    tags = []
+    if entry.sensitivity is Sensitivity.RESTRICTED:
+        tags.append(Tag("Restricted", "govuk-tag--purple"))
+    elif entry.sensitivity is Sensitivity.SENSITIVE:
+        tags.append(Tag("Sensitive", "govuk-tag--grey"))
+    if entry.category in KEY_CATEGORIES:
+        tags.append(Tag("Key concern", "govuk-tag--red"))
+    return tuple(tags)
+
+
+def _row(entry: ChronologyEntry, shown: EntryRow) -> RowView:
+    return RowView(
+        when=when_words(entry),
+        category=words(entry.category.value),
+        summary=entry.summary,
+        source=shown.source,
+        people=shown.people,
+        through=shown.through,
+        tags=_entry_tags(entry),
+        occurred_on=entry.occurred_on,
+    )
+
+
+def _child_view(
+    child: ChildHistory,
+    chronology: Chronology,
+    filters: Filters,
+    gaps: list[str],
+) -> ChildView:
+    applied = filters if not filters.errors else Filters()
+    kept = [(entry, shown) for entry, shown in zip(chronology.entries, child.rows, strict=True) if applied.keeps(entry)]
+    rows = [_row(entry, shown) for entry, shown in kept]
+    if applied.sort is Sort.NEWEST:
+        rows.reverse()
+    return ChildView(
+        subject_id=child.subject_id,
+        name=child.name,
+        version=child.version,
+        assembled_at=child.assembled_at,
+        partial=child.partial,
+        total=len(chronology.entries),
+        rows=rows,
+        gaps=gaps,
+    )
+
+
+def _child_gaps(
+    history: FamilyHistory, household: Iterable[str], names: Mapping[str, str], agency_names: Mapping[str, str]
+) -> list[str]:
+    """One line per agency that has not answered for someone in this child's chronology."""
+    lines = []
+    for agency in history.agencies:
+        missing = [
+            subject_id
+            for subject_id in household
+            if (cell := history.checks.get(subject_id, {}).get(agency)) is not None
+            and CheckState(cell.state) not in ANSWERED
+        ]
+        if missing:
+            who = ", ".join(names.get(subject_id, subject_id) for subject_id in missing)
+            lines.append(
+                f"{agency_names.get(agency, agency_words(agency))} has not answered for {who}: "
+                "its records may be missing from this chronology."
+            )
+    return lines
+
+
+def referral_view(
+    history: FamilyHistory,
+    chronologies: Sequence[Chronology],
+    filters: Filters,
+    agency_names: Mapping[str, str],
+) -> ReferralView:
+    """Everything the referral page shows, from the history as read and the filters asked for."""
+    names = {member.subject_id: member.name for member in history.household}
+    unique: dict[tuple[str, str, str], ChronologyEntry] = {}
+    for chronology in chronologies:
+        for entry in chronology.entries:
+            unique.setdefault((entry.source.agency, entry.source.record_id, entry.category.value), entry)
+    inputs = ConcernInputs(history, list(unique.values()))
+    concerns = [concern for finder in KEY_CONCERN_FINDERS for concern in finder(inputs)]
+    people_checks = []
+    unanswered = 0
+    for member in history.household:
+        views = []
+        for agency in history.agencies:
+            cell = history.checks.get(member.subject_id, {}).get(agency)
+            if cell is None:
+                continue
+            view = _check_view(cell, agency_names.get(agency, agency_words(agency)))
+            unanswered += not view.answered
+            views.append(view)
+        people_checks.append(PersonChecks(member.subject_id, member.name, member.role, views))
+    children = []
+    for child, chronology in zip(history.children, chronologies, strict=True):
+        involved = {child.subject_id, *adults_related_to(child.subject_id, chronology.household)}
+        household = [member.subject_id for member in history.household if member.subject_id in involved]
+        gaps = _child_gaps(history, household, names, agency_names)
+        children.append(_child_view(child, chronology, filters, gaps))
+    categories = sorted({entry.category.value for entry in unique.values()} | set(filters.categories))
+    options = {
+        "agency": [
+            Option(agency, agency_names.get(agency, agency), agency in filters.agencies) for agency in history.agencies
+        ],
+        "category": [Option(code, words(code), code in filters.categories) for code in categories],
+        "person": [
+            Option(member.subject_id, f"{member.name} ({member.role})", member.subject_id in filters.people)
+            for member in history.household
+        ],
+        "significance": [
+            Option(mark.value, SIGNIFICANCE_WORDS[mark], mark in filters.significance) for mark in Significance
+        ],
+        "sort": [
+            Option(Sort.NEWEST.value, "Newest first", filters.sort is Sort.NEWEST),
+            Option(Sort.OLDEST.value, "Oldest first", filters.sort is Sort.OLDEST),
+        ],
+    }
+    return ReferralView(
+        history, concerns, unanswered, people_checks, list(agency_names.values()), children, filters, options
+    )
