@@ -19,7 +19,7 @@ from hub.store.home import open_store
 from hub.web import signin
 from hub.web.assets import Assets, ensure_assets
 from hub.web.errors import install_error_pages
-from hub.web.pages import audit, inbox, referral, start
+from hub.web.pages import audit, break_glass_request, inbox, manager, referral, reviews, start
 from hub.web.rendering import Pages
 from hub.web.security import SecurityMiddleware
 from hub.web.web_sessions import CookiePolicy
@@ -56,7 +56,16 @@ def create_app(settings: HubSettings, *, assets: Assets | None = None, cookies: 
     app.state.cookies = cookies or CookiePolicy()
     app.state.assets = assets
     app.mount("/assets", _Folders(assets.served_folders()), name="assets")
-    for router in (signin.router, start.router, inbox.router, audit.router, referral.router):
+    for router in (
+        signin.router,
+        start.router,
+        inbox.router,
+        audit.router,
+        referral.router,
+        reviews.router,
+        manager.router,
+        break_glass_request.router,
+    ):
         app.include_router(router)
     install_error_pages(app, pages)
     app.add_middleware(SecurityMiddleware, asset_version=assets.version, render_error=pages.render_error)
