@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -88,8 +89,14 @@ def read_from_store(
     clearance: Clearance,
     purpose: str = PRACTITIONER_PURPOSE,
     returned: bool = False,
+    agencies: Sequence[str] | None = None,
+    zone: tzinfo | None = None,
 ) -> HistoryRead:
-    """`read_history` through a store already open (the web application's, shared by its requests)."""
+    """`read_history` through a store already open (the web application's, shared by its requests).
+
+    `agencies` (the registry's ids) and `zone` (the council's time zone) are read from the config files
+    unless given: a web application that serves many pages reads each file again only when it changes.
+    """
     from hub.agencies import load_registry
     from hub.chronology.family_history import build
 
@@ -104,10 +111,10 @@ def read_from_store(
     history = build(
         referral,
         chronologies,
-        load_registry(settings).ids,
+        list(agencies) if agencies is not None else load_registry(settings).ids,
         progress=store.check_progress(referral_id),
         stage=checks.stage if checks else None,
-        now=datetime.now(council_time_zone(settings)),
+        now=datetime.now(zone or council_time_zone(settings)),
         returned=_returned(store, referral, chronologies, actor, purpose) if returned else None,
     )
     shown = sorted(chronologies, key=lambda item: item.child_subject_id)  # as `build` lists the children

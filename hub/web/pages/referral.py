@@ -13,7 +13,9 @@ string carries filter codes only (`referral_view.parse_filters`).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +23,8 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from connectors.sdk.registry import REGISTRY_FILE
+from hub.agencies import load_registry
 from hub.chronology.diff import ChronologyDiff
 from hub.chronology.diff_reading import ChildComparison, compare_versions
 from hub.chronology.family_history import latest_household
@@ -28,6 +32,7 @@ from hub.chronology.household_svg import household_diagram
 from hub.chronology.reading import HistoryRead, council_time_zone, read_from_store, record_export
 from hub.chronology.record_words import agency_words
 from hub.chronology.report import STRATEGY_DISCUSSION
+from hub.settings import HubSettings
 from hub.web.pages.referral_versions import VersionsForm, child_versions, diff_view, parse_versions
 from hub.web.pages.referral_view import parse_filters, referral_view
 from hub.web.rendering import Pages
@@ -53,7 +58,38 @@ def _checked(user: WebUser, referral_id: str) -> str:
     return referral_id
 
 
-def _read(user: WebUser, referral_id: str, purpose: str) -> HistoryRead:
+@dataclass(frozen=True)
+class Council:
+    """What the page needs from the council's config files: the registry's agency ids and its time zone."""
+
+    agencies: tuple[str, ...]
+    zone: tzinfo
+
+
+_COUNCIL: dict[tuple[Path, Path], tuple[tuple[tuple[int, int], ...], Council]] = {}
+
+
+def council(settings: HubSettings) -> Council:
+    """The agencies and time zone, read again only when agencies.yaml or deadlines.yaml changes.
+
+    Parsing both files took 30 ms or more of every page; like roles.yaml (`load_access_config`), they are
+    read once per process and again whenever their modification time or size changes.
+    """
+    files = (settings.config_dir / REGISTRY_FILE, settings.deadlines_file)
+    try:
+        stamp = tuple((status.st_mtime_ns, status.st_size) for status in (path.stat() for path in files))
+    except OSError:
+        stamp = ()
+    cached = _COUNCIL.get(files)
+    if stamp and cached is not None and cached[0] == stamp:
+        return cached[1]
+    found = Council(tuple(load_registry(settings).ids), council_time_zone(settings))
+    if stamp:
+        _COUNCIL[files] = (stamp, found)
+    return found
+
+
+def _read(user: WebUser, referral_id: str, purpose: str, where: Council) -> HistoryRead:
     return read_from_store(
         user.store,
         user.settings,
@@ -61,6 +97,8 @@ def _read(user: WebUser, referral_id: str, purpose: str) -> HistoryRead:
         actor=user.signed.actor,
         clearance=user.signed.clearance,
         purpose=purpose,
+        agencies=where.agencies,
+        zone=where.zone,
     )
 
 
@@ -68,12 +106,13 @@ def _read(user: WebUser, referral_id: str, purpose: str) -> HistoryRead:
 def referral_page(referral_id: str, request: Request, user: SignedInUser) -> Response:
     """The family history: summary and key concerns, household, checks, chronologies with filters, versions."""
     referral_id = _checked(user, referral_id)
+    where = council(user.settings)
     with user.reading_history(referral_id) as purpose:
-        read = _read(user, referral_id, purpose)
+        read = _read(user, referral_id, purpose, where)
         holder = user.store.allocated_to(referral_id)
         checks = user.store.referral_checks(referral_id)
     history = read.history
-    zone = council_time_zone(user.settings)
+    zone = where.zone
     agency_names = {agency: agency_words(agency) for agency in history.agencies}
     filters = parse_filters(
         {key: request.query_params.getlist(key) for key in request.query_params},
@@ -140,7 +179,7 @@ def versions_page(referral_id: str, request: Request, user: SignedInUser) -> Res
         listed=listed,
         form=form,
         comparisons=[diff_view(comparison, diff, names) for comparison, diff in diffs],
-        zone=council_time_zone(user.settings),
+        zone=council(user.settings).zone,
     )
 
 
@@ -156,7 +195,7 @@ def export_pdf(referral_id: str, user: SignedInUser, _form: Annotated[FormData, 
     purposes = user.signed.config.purposes
     wanted = STRATEGY_PURPOSE if STRATEGY_PURPOSE in purposes else None
     with user.reading_history(referral_id, wanted) as purpose:
-        read = _read(user, referral_id, purpose)
+        read = _read(user, referral_id, purpose, council(user.settings))
         prepared_for = STRATEGY_DISCUSSION if purpose == STRATEGY_PURPOSE else f"this purpose: {purposes[purpose]}"
         document = history_pdf(read.history, produced_by=user.signed.actor, prepared_for=prepared_for)
         record_export(user.settings, read.history, actor=user.signed.actor, purpose=purpose, store=user.store)

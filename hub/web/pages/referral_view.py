@@ -69,9 +69,13 @@ def words(code: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""English month abbreviations, whatever the process's locale (and without strftime, once per row)."""
+
+
 def day_words(day: date) -> str:
     """GOV.UK style: "2 Nov 2026"."""
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def when_words(entry: ChronologyEntry) -> str:
@@ -79,9 +83,9 @@ def when_words(entry: ChronologyEntry) -> str:
 
     def one(day: date) -> str:
         if entry.date_precision is DatePrecision.YEAR:
-            return f"{day:%Y}"
+            return str(day.year)
         if entry.date_precision is DatePrecision.MONTH:
-            return f"{day:%b %Y}"
+            return f"{_MONTHS[day.month - 1]} {day.year}"
         return day_words(day)
 
     return one(entry.occurred_on) + (f" to {one(entry.ended_on)}" if entry.ended_on else "")
