@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from hub.access.guard import AccessRefused
+from hub.access.permissions import Permission
 from hub.errors import UserError
 from hub.web.rendering import ERRORS, Pages
 from hub.web.security import CsrfRefused
@@ -25,10 +26,34 @@ CSRF_ADVICE = (
 )
 
 
+def break_glass_offer(request: Request) -> str | None:
+    """Where to ask for break-glass, on the 403 page of a referral's page the person may break the glass for.
+
+    Only for reading a referral (a GET of `/referrals/{referral_id}...`): a refused allocation or decision
+    is not something break-glass is for.
+    """
+    referral_id = request.path_params.get("referral_id")
+    user = getattr(request.state, "user", None)
+    if request.method != "GET" or not isinstance(referral_id, str) or user is None:
+        return None
+    if not request.url.path.startswith("/referrals/") or not user.may(Permission.BREAK_GLASS_REQUEST, referral_id):
+        return None
+    return f"/open-referral/{referral_id}"
+
+
 def install_error_pages(app: FastAPI, pages: Pages) -> None:
-    def error_page(request: Request, status_code: int, *, explanation: str | None = None) -> Response:
+    def error_page(
+        request: Request, status_code: int, *, explanation: str | None = None, break_glass: str | None = None
+    ) -> Response:
         known = status_code if status_code in ERRORS else 400 if status_code < 500 else 500
-        return pages.render(request, "error.html", status_code=status_code, explanation=explanation, **ERRORS[known])
+        return pages.render(
+            request,
+            "error.html",
+            status_code=status_code,
+            explanation=explanation,
+            break_glass=break_glass,
+            **ERRORS[known],
+        )
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
@@ -41,7 +66,7 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
         return error_page(request, 403, explanation=CSRF_ADVICE)
 
     async def access_refused(request: Request, error: Exception) -> Response:
-        return error_page(request, 403, explanation=str(error))
+        return error_page(request, 403, explanation=str(error), break_glass=break_glass_offer(request))
 
     async def user_error(request: Request, _: Exception) -> Response:
         return error_page(request, 400)

@@ -97,3 +97,11 @@ def test_the_allocated_person_and_ig_are_not_offered_break_glass(office: Office)
         assert "you do not need break-glass" in page.text and 'name="note"' not in page.text
     with office.client(IG) as browser:
         assert browser.get("/open-referral").status_code == 403
+
+
+def test_the_refusal_of_a_referral_not_allocated_offers_break_glass(office: Office) -> None:
+    with office.client(OTHER) as browser:
+        refused = browser.get("/referrals/REF-2026-000501")  # sam.patel's
+    assert refused.status_code == 403 and 'href="/open-referral/REF-2026-000501"' in refused.text
+    with office.client(IG) as browser:
+        assert "/open-referral/" not in browser.get("/referrals/REF-2026-000501").text  # IG cannot break the glass
