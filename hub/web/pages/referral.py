@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -29,9 +30,10 @@ from hub.chronology.diff import ChronologyDiff
 from hub.chronology.diff_reading import ChildComparison, compare_versions
 from hub.chronology.family_history import latest_household
 from hub.chronology.household_svg import household_diagram
-from hub.chronology.reading import HistoryRead, council_time_zone, read_from_store, record_export
+from hub.chronology.reading import HistoryRead, read_from_store, record_export
 from hub.chronology.record_words import agency_words
 from hub.chronology.report import STRATEGY_DISCUSSION
+from hub.deadlines.config import DeadlinesConfig, load_deadlines
 from hub.settings import HubSettings
 from hub.web.pages.referral_versions import VersionsForm, child_versions, diff_view, parse_versions
 from hub.web.pages.referral_view import parse_filters, referral_view
@@ -64,6 +66,7 @@ class Council:
 
     agencies: tuple[str, ...]
     zone: tzinfo
+    deadlines: DeadlinesConfig
 
 
 _COUNCIL: dict[tuple[Path, Path], tuple[tuple[tuple[int, int], ...], Council]] = {}
@@ -83,7 +86,8 @@ def council(settings: HubSettings) -> Council:
     cached = _COUNCIL.get(files)
     if stamp and cached is not None and cached[0] == stamp:
         return cached[1]
-    found = Council(tuple(load_registry(settings).ids), council_time_zone(settings))
+    deadlines = load_deadlines(settings)
+    found = Council(tuple(load_registry(settings).ids), ZoneInfo(str(deadlines.calendar.time_zone)), deadlines)
     if stamp:
         _COUNCIL[files] = (stamp, found)
     return found
@@ -137,7 +141,8 @@ def referral_page(referral_id: str, request: Request, user: SignedInUser) -> Res
         diagram=diagram,
         zone=zone,
         holder=holder,
-        due_at=checks.due_at if checks is not None else None,
+        due_at=(checks.due_at if checks is not None else None)
+        or where.deadlines.referral_due_at(read.referral.received_at, read.referral.rag),
         referral_id=referral_id,
     )
 

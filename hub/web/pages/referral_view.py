@@ -389,6 +389,7 @@ def _check_view(cell: CheckCell, agency_name: str) -> CheckView:
     detail = cell.words if cell.words != word else ""
     if state is CheckState.RECORDS_RETURNED_NONE_LINKED and detail.startswith(word):
         word, detail = cell.words, ""
+    detail = detail.removeprefix(f"{word}: ").removeprefix(f"{word}; ")  # the tag already says it
     tag = Tag(word[:1].upper() + word[1:], TAG_CLASSES[STATE_TONES[state]])
     return CheckView(agency_name, tag, detail, state in ANSWERED)
 
