@@ -246,3 +246,17 @@ def write_bundle(
         count += 1
     out.write("\n]}\n" if count else "}\n")  # FHIR JSON has no empty arrays: no events, no `entry`
     return count
+
+
+def write_ndjson(events: Iterable[AuditEvent], out: TextIO, *, source: str = DEFAULT_SOURCE) -> int:
+    """Write one AuditEvent per line (FHIR bulk data's NDJSON), each validated as built; returns the count.
+
+    For loading into a SIEM or a FHIR server's `$import`, which take resources a line at a time.
+    """
+    count = 0
+    for event in events:
+        resource = _resource(event, source)
+        FhirAuditEvent.model_validate(resource)
+        out.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n")
+        count += 1
+    return count

@@ -67,6 +67,8 @@ class AuditQuery:
     """Case-insensitive text the purpose contains."""
     break_glass: bool = False
     denied: bool = False
+    allowed: bool = False
+    """Allowed accesses only (outcome `success`): the web search's "allowed" outcome; never with `denied`."""
     since: datetime | None = None
     """Inclusive UTC instant."""
     until: datetime | None = None
@@ -92,6 +94,7 @@ class AuditQuery:
             and (self._purpose_folded is None or self._purpose_folded in event.purpose.casefold())
             and (not self.break_glass or event.basis.startswith(BREAK_GLASS_PREFIX))
             and (not self.denied or event.outcome == "denied")
+            and (not self.allowed or event.outcome == "success")
             and (self.since is None or event.occurred_at >= self.since)
             and (self.until is None or event.occurred_at < self.until)
             and (self.through_seq is None or event.seq <= self.through_seq)
@@ -111,6 +114,7 @@ class AuditQuery:
             *(["purpose=(text)"] if self.purpose else []),
             *(["break-glass"] if self.break_glass else []),
             *(["denied"] if self.denied else []),
+            *(["allowed"] if self.allowed else []),
             *([f"since={utc_text(self.since)}"] if self.since else []),
             *([f"until={utc_text(self.until)}"] if self.until else []),
         ]
@@ -155,6 +159,22 @@ def council_day(text: str, option: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"{option} '{text[:40]}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-01.") from None
+
+
+def council_moment(text: str, *, zone: tzinfo, end: bool) -> datetime:
+    """A council date (`2026-03-01`) or date and time (`2026-03-01 09:30`) as a UTC instant, for a range's `end`
+    or start: an end is inclusive, so a day runs to its midnight and a minute to its last second.
+
+    Raises `ValueError` (no message worth showing: the caller says what to write) for anything else.
+    """
+    cleaned = " ".join(text.strip().replace("T", " ").split())
+    if len(cleaned) == len("2026-03-01"):
+        day = date.fromisoformat(cleaned)
+        local = datetime.combine(day + timedelta(days=1) if end else day, time(0, 0), zone)
+    else:
+        parsed = datetime.strptime(cleaned, "%Y-%m-%d %H:%M")
+        local = parsed.replace(tzinfo=zone) + (timedelta(minutes=1) if end else timedelta(0))
+    return local.astimezone(UTC)
 
 
 def day_bounds(since: date | None, until: date | None, zone: tzinfo) -> tuple[datetime | None, datetime | None]:

@@ -21,7 +21,6 @@ from hub.errors import UserError
 from hub.settings import HubSettings
 
 SHOW_PURPOSE = "ig_audit_show"
-VERIFY_PURPOSE = "ig_audit_verify"
 
 app = typer.Typer(help="The audit trail: who accessed what, when, why, under which lawful basis.", no_args_is_help=True)
 
@@ -44,6 +43,7 @@ def verify() -> None:
     """
     from hub.access.guard import signed_in
     from hub.access.permissions import Permission
+    from hub.audit.ig import VERIFY_PURPOSE
 
     person = signed_in()
     with person.permit(Permission.AUDIT_READ, purpose=VERIFY_PURPOSE):
@@ -55,6 +55,7 @@ def prove(seq: Annotated[int, typer.Argument(help="The event's sequence number."
     """Print, as JSON, an inclusion proof of one event against the newest signed checkpoint (RFC 9162)."""
     from hub.access.guard import signed_in
     from hub.access.permissions import Permission
+    from hub.audit.ig import VERIFY_PURPOSE
 
     person = signed_in()
     with person.permit(Permission.AUDIT_READ, purpose=VERIFY_PURPOSE):
@@ -78,12 +79,13 @@ def search(
     """Find audit events by person, referral or child, action, purpose, break-glass, refusal and date."""
     from hub.access.guard import signed_in
     from hub.access.permissions import Permission
+    from hub.audit import ig
 
     settings = HubSettings.from_env()
     zone = audit_ig.council_zone(settings)
     query = audit_ig.filters(zone, user, referral, child, action, purpose, break_glass, denied, since, until)
     person = signed_in(settings)
-    with person.permit(Permission.AUDIT_READ, purpose=audit_ig.SEARCH_PURPOSE):
+    with person.permit(Permission.AUDIT_READ, purpose=ig.SEARCH_PURPOSE):
         audit_ig.search_audit_trail(
             person.store,
             query,
@@ -114,13 +116,14 @@ def export(
     """Export matching audit events as FHIR R4 AuditEvent (IHE BALP) or CSV."""
     from hub.access.guard import signed_in
     from hub.access.permissions import Permission
+    from hub.audit import ig
 
     settings = HubSettings.from_env()
     chosen = audit_ig.checked_format(format, out)
     zone = audit_ig.council_zone(settings)
     query = audit_ig.filters(zone, user, referral, child, action, purpose, break_glass, denied, since, until)
     person = signed_in(settings)
-    with person.permit(Permission.AUDIT_EXPORT, purpose=audit_ig.EXPORT_PURPOSE):
+    with person.permit(Permission.AUDIT_EXPORT, purpose=ig.EXPORT_PURPOSE):
         count = audit_ig.export_audit_trail(person.store, query, actor=person.actor, format=chosen, out=out)
     if out is not None:
         console.print(f"Exported {count} audit events to {out} ({chosen}).", markup=False)
@@ -135,6 +138,7 @@ def report(
     """IG report: access without allocation, break-glass awaiting review, out-of-hours access, unusual volume."""
     from hub.access.guard import signed_in
     from hub.access.permissions import Permission
+    from hub.audit import ig
     from hub.audit.search import build_query
     from hub.deadlines.config import load_deadlines
 
@@ -142,7 +146,7 @@ def report(
     calendar = load_deadlines(settings).working_calendar
     window = build_query(zone=calendar.zone, since=since, until=until)
     person = signed_in(settings)
-    with person.permit(Permission.AUDIT_READ, purpose=audit_ig.REPORT_PURPOSE):
+    with person.permit(Permission.AUDIT_READ, purpose=ig.REPORT_PURPOSE):
         audit_ig.report_on_audit_trail(
             person.store,
             window,
@@ -200,6 +204,7 @@ MAX_PROBLEMS_SHOWN = 20
 
 def verify_audit_trail(settings: HubSettings, console: Console) -> None:
     """Every problem on its own line (ids, sequence numbers and checkpoint sizes only), then a one-line verdict."""
+    from hub.audit.ig import NOT_INTACT_ADVICE, intact_sentence
     from hub.store.home import open_store
 
     store = open_store(settings)
@@ -212,12 +217,8 @@ def verify_audit_trail(settings: HubSettings, console: Console) -> None:
             console.print(f"- {problem}", markup=False, highlight=False)
         if len(verification.problems) > MAX_PROBLEMS_SHOWN:
             console.print(f"- and {len(verification.problems) - MAX_PROBLEMS_SHOWN} more")
-        raise UserError(f"Audit trail is NOT intact: {verification.message}. Report this to information governance.")
-    console.print(
-        f"Audit trail intact: {verification.events_checked} events checked against signed checkpoints, "
-        "the witness and every stored referral, agency reply and chronology version.",
-        markup=False,
-    )
+        raise UserError(f"Audit trail is NOT intact: {verification.message}. {NOT_INTACT_ADVICE}")
+    console.print(intact_sentence(verification), markup=False)
 
 
 def prove_audit_event(settings: HubSettings, seq: int, console: Console) -> None:

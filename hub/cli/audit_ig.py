@@ -30,11 +30,6 @@ if TYPE_CHECKING:
     from hub.deadlines.calendar import WorkingCalendar
     from hub.store import HubStore
 
-SEARCH_PURPOSE = "ig_audit_search"
-EXPORT_PURPOSE = "ig_audit_export"
-REPORT_PURPOSE = "ig_audit_report"
-EXPORT_FORMATS = ("fhir", "csv")
-
 UserFilter = Annotated[
     str | None,
     typer.Option("--user", help="Events by this person (actor user:USERNAME, or cli:USERNAME from before sign-in)."),
@@ -105,6 +100,8 @@ def checked_limit(limit: int | None) -> int | None:
 
 def checked_format(format: str, out: Path | None) -> str:
     """`--format` (fhir or csv) and `--out`'s folder, checked before anything is read or recorded."""
+    from hub.audit.ig import EXPORT_FORMATS
+
     chosen = format.strip().lower()
     if chosen not in EXPORT_FORMATS:
         raise UserError(f"--format '{format[:20]}' is not known; choose fhir or csv.")
@@ -141,6 +138,7 @@ def search_audit_trail(
     from itertools import islice
 
     from hub.audit import AuditAction
+    from hub.audit.ig import SEARCH_PURPOSE
     from hub.audit.search import event_fields
 
     events = store.read_audit_trail(query, action=AuditAction.AUDIT_READ, actor=actor, purpose=SEARCH_PURPOSE)
@@ -207,16 +205,13 @@ def export_audit_trail(store: HubStore, query: AuditQuery, *, actor: str, format
     from datetime import UTC, datetime
 
     from hub.audit import AuditAction
-    from hub.audit.csv_export import write_csv
-    from hub.audit.fhir_export import write_bundle
+    from hub.audit.ig import EXPORT_PURPOSE, write_export
 
     events = store.read_audit_trail(query, action=AuditAction.AUDIT_EXPORT, actor=actor, purpose=EXPORT_PURPOSE)
     with closing(events):
 
         def write(handle: TextIO) -> int:
-            if format == "csv":
-                return write_csv(events, handle)
-            return write_bundle(events, handle, generated_at=datetime.now(UTC))
+            return write_export(events, format, handle, generated_at=datetime.now(UTC))
 
         if out is None:
             return write(sys.stdout)
@@ -247,22 +242,12 @@ def report_on_audit_trail(
     The trail is read from `since` to now, so a break-glass reviewed after `until` is not listed as pending.
     """
     import json
-    from contextlib import closing
 
-    from hub.audit import AuditAction
+    from hub.audit.ig import REPORT_PURPOSE
     from hub.audit.report_view import print_report
-    from hub.audit.reports import ig_report, report_document
-    from hub.audit.search import AuditQuery
+    from hub.audit.reports import report_document
 
-    events = store.read_audit_trail(
-        AuditQuery(since=window.since),
-        action=AuditAction.AUDIT_READ,
-        actor=actor,
-        purpose=REPORT_PURPOSE,
-        object_id=f"report;{window.describe()}",
-    )
-    with closing(events):
-        result = ig_report(events, calendar=calendar, since=window.since, until=window.until, thresholds=thresholds)
+    result = store.ig_report(window, actor=actor, purpose=REPORT_PURPOSE, calendar=calendar, thresholds=thresholds)
     if as_json:
         console.out(json.dumps(report_document(result), indent=2, ensure_ascii=True), highlight=False)
     else:

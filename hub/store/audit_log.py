@@ -220,13 +220,17 @@ def events(
     return list(stream_events(session, query))
 
 
-def stream_events(session: Session, query: AuditQuery, *, batch: int = 1000) -> Iterator[AuditEvent]:
-    """Events `query` matches, in chain order, fetched `batch` rows at a time so a large trail never sits in memory.
+def stream_events(
+    session: Session, query: AuditQuery, *, batch: int = 1000, newest_first: bool = False
+) -> Iterator[AuditEvent]:
+    """Events `query` matches, in chain order (or newest first, for a page of the latest), fetched `batch` rows
+    at a time so a large trail never sits in memory.
 
     SQL narrows the rows on the query's columns (the indexed actor and referral among them); the query's
     own predicate then decides, so the store and `AuditQuery.matches` agree by construction.
     """
-    statement = select(AuditEventRow).where(*sql_conditions(query)).order_by(AuditEventRow.seq)
+    order = AuditEventRow.seq.desc() if newest_first else AuditEventRow.seq
+    statement = select(AuditEventRow).where(*sql_conditions(query)).order_by(order)
     for row in session.scalars(statement.execution_options(yield_per=batch)):
         event = _to_event(row)
         if query.matches(event):
@@ -254,6 +258,8 @@ def sql_conditions(query: AuditQuery) -> list[ColumnElement[bool]]:
         conditions.append(row.basis.startswith(BREAK_GLASS_PREFIX, autoescape=True))
     if query.denied:
         conditions.append(row.outcome == "denied")
+    if query.allowed:
+        conditions.append(row.outcome == "success")
     if query.since is not None:
         conditions.append(row.occurred_at >= query.since)
     if query.until is not None:
