@@ -133,7 +133,8 @@ def child_versions(
                 continue
             chronology = clearance.withhold(found)
             if previous is None:
-                why = [f"First version: {len(chronology.entries)} entries"]
+                count = len(chronology.entries)
+                why = [f"First version: {count} entr{'y' if count == 1 else 'ies'}"]
             else:
                 why = _why(diff_chronologies(previous, chronology), names)
             rows.append(VersionRow(number, chronology.assembled_at, _partial(chronology), why))
