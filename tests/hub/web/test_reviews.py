@@ -46,7 +46,7 @@ def test_a_review_shows_both_records_side_by_side_and_its_read_is_audited(office
     text = page.text
     assert "Referral person S1" in text and "Police record P-5" in text
     assert text.count("Okafor-Reid") >= 2 and CANDIDATE_BIRTH_DATE in text and "14 Mar 2015" in text
-    assert "birth date differs by one digit" in text and "Weight (bits)" in text and "Match weight" in text
+    assert "birth date differs by one digit" in text and "the weight it adds (bits)" in text and "Match weight" in text
     assert 'name="decision"' in text and 'name="reason"' in text and 'name="csrf_token"' in text
     reads = [e for e in office.store.audit_trail(action="replies.read") if e.actor == f"user:{PRACTITIONER}"]
     assert any(e.object_id == "REF-2026-000417/police/S1" and e.purpose == "identity link review" for e in reads)
