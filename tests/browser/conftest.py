@@ -100,9 +100,10 @@ class Server:
     settings: HubSettings
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> Iterator[Server]:
-    """The application for one module's tests: its own `$HUB_HOME`, tests/hub/web's staff and referrals."""
+def served_for_browsers(
+    tmp_path_factory: pytest.TempPathFactory, web_assets: Assets, *seeders: Callable[[HubStore], None]
+) -> Iterator[Server]:
+    """The application in a `$HUB_HOME` of its own, after each seeder has filled its store, until closed."""
     home = tmp_path_factory.mktemp("browser") / "hub-home"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HUB_HOME", str(home))
@@ -110,12 +111,20 @@ def server(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> Iter
         settings = HubSettings.from_env()
         app = create_app(settings, assets=web_assets)  # production cookies: Secure, __Host-, SameSite=Strict
         store: HubStore = app.state.store
-        seed(store)
+        for seeder in seeders:
+            seeder(store)
         try:
             for url in serve(app):
                 yield Server(url, store, settings)
         finally:
             store.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> Iterator[Server]:
+    """The application for one module's tests, with tests/hub/web's staff and two referrals (a module may
+    override this fixture to serve other seeds, or another suite's served hub)."""
+    yield from served_for_browsers(tmp_path_factory, web_assets, seed)
 
 
 def artifacts_root() -> Path:
