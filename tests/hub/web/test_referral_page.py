@@ -126,7 +126,10 @@ def test_a_practitioner_not_allocated_is_refused_and_the_refusal_is_audited(site
         assert refused.status_code == 403
         assert "You cannot do that" in text(refused)
         assert MARKER not in refused.text
-        assert other.get(f"/referrals/{OTHERS_REFERRAL}").status_code == 200  # their own, which has no history yet
+        own = other.get(f"/referrals/{OTHERS_REFERRAL}")  # their own, which has no history yet
+        assert own.status_code == 200
+        export = other.post(f"{PAGE}/export", data={"csrf_token": form_token(own.text)})
+        assert export.status_code == 403 and export.headers["content-type"].startswith("text/html")
     denied = [event for event in events(site.store, MY_REFERRAL, f"user:{OTHER}") if event.outcome == "denied"]
     assert denied and denied[-1].action == AuditAction.CHRONOLOGY_READ and denied[-1].basis == "none"
 
