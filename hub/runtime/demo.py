@@ -1,11 +1,21 @@
-"""`hub demo`: one referral end to end through the real stack, then everything stopped again."""
+"""`hub demo`: one referral end to end through the real stack, then everything stopped again.
+
+The web application runs alongside (`web`, given by the CLI: hub.web sits above this layer), with the demo's
+own accounts printed beside its address, so a person can follow the referral in the browser; `keep_running`
+leaves the sandboxes, Airflow and the web application up until Ctrl-C (or SIGTERM), then stops them all.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import signal
+import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
+from types import FrameType
 
 from rich.console import Console
 
@@ -71,24 +81,89 @@ def create_demo_accounts(settings: HubSettings, console: Console) -> SignedIn:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             handle.writelines(lines)
-    console.print(
-        "    Demo accounts: "
-        + ", ".join(f"{username} ({role})" for username, role, _ in DEMO_ACCOUNTS)
-        + f"; their passwords are in {demo_accounts_file(settings)}."
-    )
     practitioner = Principal("demo.practitioner", "practitioner", "password")
     start_session(settings, store, config, practitioner)
     return as_principal(settings, store, practitioner)
 
 
-def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Path:
-    from sandbox.server import SandboxCluster
+def demo_passwords(settings: HubSettings) -> dict[str, str]:
+    """Each demo account's password, as written when it was created (the file is the demo's, mode 0600)."""
+    path = demo_accounts_file(settings)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return {fields[0]: fields[2] for fields in (line.split("\t") for line in lines) if len(fields) == 3}
 
+
+def show_web_address(settings: HubSettings, address: str, console: Console) -> None:
+    """Where the web application is, and who can sign in to it (synthetic accounts in the demo's own $HUB_HOME)."""
+    passwords = demo_passwords(settings)
+    console.print(f"    The web application is at {address} ; sign in as one of the demo's accounts:", markup=False)
+    for username, role, _ in DEMO_ACCOUNTS:
+        password = passwords.get(username, f"(see {demo_accounts_file(settings)})")
+        console.print(f"      {username:<18} {role.replace('_', ' '):<13} password {password}", markup=False)
+
+
+def _wait_for_interrupt(console: Console, web_address: str | None) -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM, so the callers' context managers stop everything in order."""
+
+    def interrupt(_signal: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    where = f" The web application is at {web_address} ." if web_address else ""
+    console.print(f"Everything is still running (--keep-running).{where} Press Ctrl-C to stop.", markup=False)
+    try:
+        while True:
+            threading.Event().wait(3600)
+    except KeyboardInterrupt:
+        console.print("Stopping the web application, Airflow and the sandboxes ...")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_demo(
+    settings: HubSettings,
+    referral_file: Path,
+    console: Console,
+    *,
+    web: Callable[[], AbstractContextManager[str]] | None = None,
+    keep_running: bool = False,
+) -> Path:
+    """The demo; `web` serves the web application while it runs (its address printed with the accounts)."""
     read_referral(referral_file)  # refuse a bad file before starting anything
     settings.ensure_home()
     started = time.monotonic()
     console.print(f"[bold]MASH Hub demo[/] (state under {settings.home})")
     signed = create_demo_accounts(settings, console)
+    with ExitStack() as running:
+        web_address = None
+        if web is not None:
+            console.print("Starting the web application ...")
+            web_address = running.enter_context(web())
+            show_web_address(settings, web_address, console)
+        report = _run_referral(settings, referral_file, console, signed, keep_running, web_address)
+    stopped = "the sandboxes, Airflow and the web application have" if web else "the sandboxes and Airflow have"
+    console.print(f"Demo finished in {time.monotonic() - started:.0f} s; {stopped} been stopped.")
+    if web_address and not keep_running:
+        console.print("Run `hub demo --keep-running` to keep them up and follow the referral in the browser.")
+    console.print(
+        f"You are signed in as {signed.principal.username}: try `hub chronology show {report.stem}`, "
+        "and `hub logout` when done."
+    )
+    return report
+
+
+def _run_referral(
+    settings: HubSettings,
+    referral_file: Path,
+    console: Console,
+    signed: SignedIn,
+    keep_running: bool,
+    web_address: str | None,
+) -> Path:
+    """Steps 1 to 5: the sandboxes and Airflow up, the referral through them, its history; then (unless
+    `keep_running` until Ctrl-C) everything stopped."""
+    from sandbox.server import SandboxCluster
+
     console.print("1/5 Starting the agency sandboxes (health, police, education, housing) ...")
     sandbox_settings = load_sandbox_settings(settings, None)
     with (
@@ -117,24 +192,21 @@ def run_demo(settings: HubSettings, referral_file: Path, console: Console) -> Pa
                     )
                 console.print("4/5 Waiting for the agency checks through the Airflow scheduler ...")
                 status = follow_run(client, run_id, console, until=due_time(settings, referral_id))
+                console.print("5/5 Family history:")
+                report = settings.reports_dir / f"{referral_id}.html"
+                with signed.reading_history(referral_id) as why:
+                    show_history(
+                        settings,
+                        referral_id,
+                        actor=signed.actor,
+                        clearance=signed.clearance,
+                        console=console,
+                        html=report,
+                        purpose=why,
+                    )
+                checks_verdict(settings, referral_id, status)
+                if keep_running:
+                    _wait_for_interrupt(console, web_address)
         finally:
             forget_sandboxes(settings)
-    console.print("5/5 Family history:")
-    report = settings.reports_dir / f"{referral_id}.html"
-    with signed.reading_history(referral_id) as why:
-        show_history(
-            settings,
-            referral_id,
-            actor=signed.actor,
-            clearance=signed.clearance,
-            console=console,
-            html=report,
-            purpose=why,
-        )
-    checks_verdict(settings, referral_id, status)
-    console.print(f"Demo finished in {time.monotonic() - started:.0f} s; the sandboxes and Airflow have been stopped.")
-    console.print(
-        f"You are signed in as {signed.principal.username}: try `hub chronology show {referral_id}`, "
-        "and `hub logout` when done."
-    )
     return report

@@ -11,7 +11,10 @@ import ipaddress
 import logging
 import socket
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import uvicorn
 
@@ -70,3 +73,35 @@ def serve(settings: HubSettings, *, host: str, port: int, plain_http_cookies: bo
         say("Serve it to other computers only behind a proxy that terminates HTTPS: its cookies are HTTPS-only.")
     config = uvicorn.Config(app, access_log=False, log_level="warning", proxy_headers=True, server_header=False)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextmanager
+def serving_in_background(settings: HubSettings, *, port: int, say: Callable[[str], None]) -> Iterator[str]:
+    """The application on loopback in a thread of this process, for as long as the block lasts; yields its address.
+
+    For `hub demo`, which runs Airflow and the sandboxes in the foreground meanwhile. `port` is tried first and,
+    if taken, a free one is used instead (the address is printed either way). Production cookies (Secure,
+    `__Host-`): browsers keep them on http://127.0.0.1.
+    """
+    assets = ensure_assets(say=say)
+    app = create_app(settings, assets=assets)
+    try:
+        sock = bind("127.0.0.1", port)
+    except UserError:
+        sock = bind("127.0.0.1", 0)
+    config = uvicorn.Config(app, access_log=False, log_level="warning", server_header=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="hub-web", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise UserError("The web application did not start; run `hub web up` to see why.")
+        time.sleep(0.05)
+    try:
+        yield address(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

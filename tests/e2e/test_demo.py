@@ -1,14 +1,24 @@
-"""`hub demo` end to end: real sandboxes, real Airflow scheduler on SQLite, and no personal data left in Airflow."""
+"""`hub demo` end to end: real sandboxes, real Airflow scheduler on SQLite, and no personal data left in Airflow.
+
+One run, with `--keep-running`: the web application is tried while everything is up, then Ctrl-C stops it all.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from connectors.sdk.jobs import MIN_POLL_VARIABLE
@@ -21,8 +31,30 @@ pytestmark = pytest.mark.airflow
 HUB = str(Path(sys.executable).parent / "hub")
 
 
+@dataclass
+class RunningDemo:
+    """`hub demo --keep-running`, up until `stop`: its output so far is read by two threads as it comes."""
+
+    process: subprocess.Popen[str]
+    home: Path
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        return "".join(self.stdout)
+
+    def stop(self) -> subprocess.CompletedProcess[str]:
+        """Ctrl-C, as a person would: the demo stops the web application, Airflow and the sandboxes."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=180)
+        time.sleep(0.2)  # the reader threads' last lines
+        return subprocess.CompletedProcess(self.process.args, code, self.output(), "".join(self.stderr))
+
+
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+def running_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+    """The demo with `--keep-running`, once it says everything is up (one run serves every test here)."""
     home = tmp_path_factory.mktemp("demo") / "hub-home"
     environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "220"}
     for name in [name for name in environment if name.startswith(("AIRFLOW", "HUB_AGENCY_", "HUB_AIRFLOW"))]:
@@ -30,8 +62,67 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     # Checks that defer to the triggerer are polled again after 10 s, not 30 (a test knob; the demo's
     # asynchronous agencies answer within seconds, so a user's demo, too, only waits out the floor).
     environment[MIN_POLL_VARIABLE] = "10"
-    result = subprocess.run([HUB, "demo"], capture_output=True, text=True, env=environment, timeout=600)
-    return result, home
+    command = [HUB, "demo", "--keep-running", "--web-port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    demo = RunningDemo(process, home)
+    for stream, lines in ((process.stdout, demo.stdout), (process.stderr, demo.stderr)):
+        threading.Thread(target=lambda s=stream, out=lines: out.extend(iter(s.readline, "")), daemon=True).start()
+    deadline = time.monotonic() + 600
+    try:
+        while "Press Ctrl-C to stop" not in demo.output():
+            assert process.poll() is None, demo.output()[-3000:] + "".join(demo.stderr)[-3000:]
+            assert time.monotonic() < deadline, "the demo did not finish within 10 minutes"
+            time.sleep(0.5)
+        yield demo
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=180)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def demo_run(running_demo: RunningDemo) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """The demo after Ctrl-C: its whole output, and its `$HUB_HOME`."""
+    return running_demo.stop(), running_demo.home
+
+
+def _cookies(response: httpx.Response) -> dict[str, str]:
+    """Cookies set by a response, sent back by hand: httpx, unlike a browser, keeps no Secure cookie for http://."""
+    pairs = (header.split(";", 1)[0].split("=", 1) for header in response.headers.get_list("set-cookie"))
+    return {name: value for name, value in pairs if value}
+
+
+def test_the_demo_serves_the_web_application_and_its_practitioner_signs_in_to_see_the_referral(
+    running_demo: RunningDemo,
+) -> None:
+    """Runs first, while the demo keeps running: the printed address answers and a printed account signs in."""
+    output = running_demo.output()
+    found = re.search(r"The web application is at (http://127\.0\.0\.1:\d+/)", output)
+    assert found, output[-3000:]
+    url = found.group(1)
+    accounts = dict(re.findall(r"^ +(demo\.\w+) +(?:practitioner|manager|ig officer) +password (\S+)$", output, re.M))
+    assert set(accounts) == {"demo.practitioner", "demo.manager", "demo.ig"}, output[-3000:]
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
+        form = client.get("/signin")
+        assert form.status_code == 200
+        token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form.text)
+        assert token
+        data = {
+            "csrf_token": token.group(1),
+            "username": "demo.practitioner",
+            "password": accounts["demo.practitioner"],
+        }
+        signed_in = client.post("/signin", data=data, headers={"Cookie": _header(_cookies(form))})
+        assert signed_in.status_code == 303, signed_in.text[-2000:]
+        inbox = client.get("/referrals", headers={"Cookie": _header(_cookies(signed_in))})
+        assert inbox.status_code == 200 and "REF-2026-000417" in inbox.text
+
+
+def _header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 def test_demo_prints_a_family_history_with_all_four_agencies(
@@ -45,6 +136,7 @@ def test_demo_prints_a_family_history_with_all_four_agencies(
     for agency in ("health", "police", "education", "housing"):
         assert f"{agency} " in output
     assert "run success" in output
+    assert "the sandboxes, Airflow and the web application have been stopped" in output
     report = home / "reports" / "REF-2026-000417.html"
     assert f"HTML report written to {report}" in " ".join(output.split())
     html = report.read_text()
