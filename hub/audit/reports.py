@@ -41,6 +41,7 @@ RECORD_ACTIONS = frozenset(
         AuditAction.LINK_REVIEW_DECIDE,
         AuditAction.CHRONOLOGY_WRITE,
         AuditAction.CHRONOLOGY_READ,
+        AuditAction.CHRONOLOGY_EXPORT,  # A history taken out as a PDF or HTML is a use of it, and the weightiest.
         AuditAction.CALLBACK_RECEIVE,
         AuditAction.CALLBACK_READ,
     }
