@@ -177,6 +177,8 @@ def test_no_personal_data_in_addresses_or_logs(ig_served: IgServed) -> None:
             assert page.status_code == 200, path
             hrefs += links(page.text, ".")
             assert MARKER not in page.text, path
+            assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), path  # the CSP allows neither
+            assert "<style" not in page.text and " style=" not in page.text, path
     assert hrefs and not [href for href in hrefs if MARKER in href]
     assert ig_served.log and not [line for line in ig_served.log if MARKER in line or "?" in line]
 
