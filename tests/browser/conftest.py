@@ -16,6 +16,8 @@ Why like this:
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -45,6 +47,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 _CSP_WORDS = ("Content Security Policy", "Content-Security-Policy")
 _ARTIFACTS_KEY = pytest.StashKey[Path]()
+_AUDITED: set[str] = set()
+"""Pages (by address and markup) axe-core has passed in this test process."""
+_FORM_TOKEN = re.compile(r"[0-9a-f]{64}")
 
 
 def _quietly(*command: str) -> subprocess.CompletedProcess[str]:
@@ -160,7 +165,15 @@ class Browsing:
         self.assert_no_csp_violation()
 
     def assert_accessible(self, name: str) -> None:
-        """axe-core in the page, evaluated rather than added as a script tag: the CSP refuses inline script."""
+        """axe-core in the page, evaluated rather than added as a script tag: the CSP refuses inline script.
+
+        A page this test process has already audited (the same address and markup but for its form token: the
+        sign-in form before every sign-in, say) is not audited again; axe-core takes about a second a page here.
+        """
+        seen = self.page.evaluate("() => [location.href, document.documentElement.outerHTML]")
+        key = hashlib.sha256(_FORM_TOKEN.sub("", json.dumps(seen)).encode()).hexdigest()
+        if key in _AUDITED:
+            return
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.evaluate(self.axe_source)
         result = self.page.evaluate(
@@ -172,6 +185,7 @@ class Browsing:
             f"{v['id']} ({v['impact']}): {v['help']}; at {[node['target'] for node in v['nodes']]}" for v in blocking
         ]
         assert not report, f"axe-core on {name} ({self.page.url}):\n" + "\n".join(report)
+        _AUDITED.add(key)
 
     def assert_no_csp_violation(self) -> None:
         violations = [text for text in self.console if any(words in text for words in _CSP_WORDS)]
