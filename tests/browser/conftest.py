@@ -180,6 +180,10 @@ class Browsing:
             "tags => window.axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
             AXE_TAGS,
         )
+        if result["violations"]:  # every impact, kept beside the screenshot for whoever improves the page
+            self.folder.mkdir(parents=True, exist_ok=True)
+            lesser = [{key: v[key] for key in ("id", "impact", "help")} for v in result["violations"]]
+            (self.folder / f"{self.shots:02d}-axe.json").write_text(json.dumps(lesser, indent=1), encoding="utf-8")
         blocking = [v for v in result["violations"] if v.get("impact") in BLOCKING_IMPACTS]
         report = [
             f"{v['id']} ({v['impact']}): {v['help']}; at {[node['target'] for node in v['nodes']]}" for v in blocking
