@@ -30,7 +30,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> Iter
 def test_a_practitioner_reads_a_history_and_narrows_it_with_the_filters(open_page: OpenPage) -> None:
     tab = open_page()
     tab.sign_in(PRACTITIONER)
-    tab.goto(f"/referrals/{MY_REFERRAL}", "referral")
+    tab.check("inbox")
+    tab.page.get_by_role("link", name=MY_REFERRAL).click()  # from the inbox to the referral's page
+    tab.check("referral")
+    expect(tab.page).to_have_url(f"{tab.base_url}/referrals/{MY_REFERRAL}")
     chronology = tab.page.get_by_role("table", name=re.compile("^Chronology for")).first
     expect(chronology).to_contain_text(EDUCATION_ENTRY)
     expect(chronology).to_contain_text(HEALTH_ENTRY)
