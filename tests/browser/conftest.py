@@ -8,8 +8,8 @@ Why like this:
   a free loopback port, the same `serve` and `seed` as tests/hub/web), a fresh browser context per test.
 - Every page a test looks at goes through `Browsing.check`: a full-page screenshot kept as an artifact
   (`$BROWSER_ARTIFACTS`, by default test-artifacts/browser/), axe-core's WCAG 2.2 AA rules with no serious or
-  critical violation, and no Content-Security-Policy violation in the console. A failing test's report names
-  its screenshots' folder.
+  critical violation, no Content-Security-Policy violation in the console, and no uncaught script error.
+  A failing test's report names its screenshots' folder.
 - The cookies are the production ones (Secure, `__Host-`): Chromium keeps Secure cookies on http://127.0.0.1.
 """
 
@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from hub.settings import HubSettings
 from hub.store import HubStore
@@ -146,6 +147,7 @@ class Browsing:
     axe_source: str
     javascript: bool = True
     console: list[str] = field(default_factory=list)
+    script_errors: list[str] = field(default_factory=list)
     shots: int = 0
 
     def goto(self, path: str, name: str | None = None) -> None:
@@ -163,6 +165,9 @@ class Browsing:
         if self.javascript:  # axe-core is JavaScript: it checks these pages in a tab with JavaScript on
             self.assert_accessible(name)
         self.assert_no_csp_violation()
+        assert not self.script_errors, "uncaught script errors (GOV.UK's scripts must start cleanly):\n" + "\n".join(
+            self.script_errors
+        )
 
     def assert_accessible(self, name: str) -> None:
         """axe-core in the page, evaluated rather than added as a script tag: the CSP refuses inline script.
@@ -228,7 +233,11 @@ def open_page(
         def heard(message: ConsoleMessage) -> None:
             browsing.console.append(f"{message.type}: {message.text}")
 
+        def failed(error: PlaywrightError) -> None:
+            browsing.script_errors.append(f"{error.name}: {error.message}")
+
         page.on("console", heard)
+        page.on("pageerror", failed)
         return browsing
 
     yield open_one

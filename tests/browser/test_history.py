@@ -64,3 +64,17 @@ def test_a_practitioner_downloads_the_history_as_a_pdf(open_page: OpenPage) -> N
     path = download.path()
     assert path.read_bytes().startswith(b"%PDF-")
     tab.check("after-download")  # the page stays as it was
+
+
+def test_without_javascript_the_filters_still_narrow_the_history(open_page: OpenPage) -> None:
+    """The filters sit in a <details>, which opens without JavaScript, and are a plain GET form."""
+    tab = open_page(javascript=False)
+    tab.sign_in(PRACTITIONER)
+    tab.goto(f"/referrals/{MY_REFERRAL}", "referral-without-javascript")
+    tab.page.get_by_text("Filter and sort the chronology").click()
+    tab.page.get_by_role("group", name="Agency").get_by_role("checkbox", name=re.compile("education", re.I)).check()
+    tab.page.get_by_role("button", name="Apply").click()
+    tab.check("filtered-without-javascript")
+    chronology = tab.page.get_by_role("table", name=re.compile("^Chronology for")).first
+    expect(chronology).to_contain_text(EDUCATION_ENTRY)
+    expect(chronology).not_to_contain_text(HEALTH_ENTRY)
