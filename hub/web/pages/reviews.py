@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 
 from hub.access.permissions import Permission
 from hub.checks.review_decisions import REVIEW_PURPOSE, decide_link_review
-from hub.chronology.identity_review import review_view
+from hub.chronology.identity_review import NOT_RECORDED, ReviewView, review_view
 from hub.store import UnknownReview
 from hub.store.errors import ReviewAlreadyDecided
 from hub.web.rendering import Pages
@@ -113,8 +113,21 @@ def _review_page(
         status_code=400 if errors else 200,
         view=view,
         review=review,
+        person_name=_person_name(view),
         may_decide=user.may(Permission.REVIEW_DECIDE, review.referral_id),
         errors=errors or {},
         given=given or {},
         reason_limit=REASON_LIMIT,
     )
+
+
+def _person_name(view: ReviewView) -> str:
+    """The referral's person as the referrer named them, from the side-by-side rows the page shows anyway.
+
+    A person deciding thinks "is this Amara's record?", not "is P-5 S1?": the heading asks it that way. The
+    name is page content only (never in the address). Empty when the record is withheld or gone, which
+    shows no rows: the page then asks by the person's code.
+    """
+    parts = {row.label: row.ours for row in view.rows if row.label in ("Given names", "Family name")}
+    given, family = parts.get("Given names"), parts.get("Family name")
+    return " ".join(part for part in (given, family) if part and part != NOT_RECORDED)
