@@ -23,8 +23,10 @@ from schemas import (
     Chronology,
     ChronologyEntry,
     DatePrecision,
+    EntryCategory,
     HouseholdEdge,
     Involvement,
+    InvolvementRole,
     LinkJudgement,
     LinkOutcome,
     PriorReferral,
@@ -413,15 +415,33 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
-def format_when(entry: ChronologyEntry) -> str:
-    def one(day: date) -> str:
-        if entry.date_precision is DatePrecision.YEAR:
-            return day.strftime("%Y")
-        if entry.date_precision is DatePrecision.MONTH:
-            return day.strftime("%b %Y")
-        return day.strftime("%d %b %Y")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""English month abbreviations, as `strftime("%b")` gives them in the C locale the hub runs in."""
 
-    return one(entry.occurred_on) + (f" to {one(entry.ended_on)}" if entry.ended_on else "")
+
+def _day(day: date, precision: DatePrecision) -> str:
+    """One date as precisely as the agency gave it: "2014", "Mar 2014", "07 Mar 2014"."""
+    if precision is DatePrecision.YEAR:
+        return str(day.year)
+    if precision is DatePrecision.MONTH:
+        return f"{_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_CATEGORY_WORDS = {category: _words(category.value) for category in EntryCategory}
+"""Each category in words, worked out once rather than once per entry (an enum's `.value` is slow to reach)."""
+
+
+def format_when(entry: ChronologyEntry) -> str:
+    """The entry's date or period: "07 Mar 2014", "Mar 2014 to 2015".
+
+    Formatted without `strftime`, which a history of 1,000 entries called a thousand times and more per
+    page (issue 14): the words are the same as `strftime`'s "%d %b %Y", "%b %Y" and "%Y" in the C locale,
+    and no longer depend on the process's locale.
+    """
+    precision = entry.date_precision
+    shown = _day(entry.occurred_on, precision)
+    return f"{shown} to {_day(entry.ended_on, precision)}" if entry.ended_on else shown
 
 
 def unlinked_words(
@@ -453,6 +473,28 @@ def _people(
         who = name or unlinked_words(entry.source.agency, involvement, names, review, records)
         parts.append(f"{who} ({_words(involvement.role.value)})")
     return "; ".join(dict.fromkeys(parts))
+
+
+class _PeopleWords:
+    """`_people` for each entry of one history, worked out once for each distinct set of people.
+
+    A history of 1,000 entries names the same few people again and again (and children's chronologies
+    share their parents' entries): the words depend only on the agency and the entry's involvements,
+    so they are remembered for the one `build` call that asks, and never beyond it.
+    """
+
+    def __init__(self, names: dict[str, str], review: Mapping[tuple[str, str], str], records: PersonRecords) -> None:
+        self._names, self._review, self._records = names, review, records
+        self._said: dict[tuple[str, tuple[tuple[str, InvolvementRole, str | None, str | None], ...]], str] = {}
+
+    def of(self, entry: ChronologyEntry) -> str:
+        key = (
+            entry.source.agency,
+            tuple((p.agency_person_id, p.role, p.subject_id, p.returned_for) for p in entry.people),
+        )
+        if (words := self._said.get(key)) is None:
+            words = self._said[key] = _people(entry, self._names, self._review, self._records)
+        return words
 
 
 def under_review(links: Sequence[CandidateLink]) -> dict[tuple[str, str], str]:
@@ -571,21 +613,27 @@ def build(
         cells.setdefault(check.subject_id, {})[check.agency] = _cell(check, now)
     children = []
     review = under_review(_latest(chronologies).links if chronologies else [])
+    people = _PeopleWords(names, review, records)
     for chronology in sorted(chronologies, key=lambda item: item.child_subject_id):
         related = adults_related_to(chronology.child_subject_id, chronology.household)
-        rows = [
-            EntryRow(
-                when=format_when(entry),
-                category=_words(entry.category.value),
-                summary=entry.summary,
-                source=agency_words(entry.source.agency),
-                people=_people(entry, names, review, records),
-                sensitivity=entry.sensitivity.value,
-                through=_through(entry, chronology.child_subject_id, related, names),
-                record=f"{entry.source.agency} {entry.source.record_id}",
+        through: dict[tuple[str | None, ...], str] = {}
+        rows = []
+        for entry in chronology.entries:
+            involved = tuple(person.subject_id for person in entry.people)
+            if (how := through.get(involved)) is None:
+                how = through[involved] = _through(entry, chronology.child_subject_id, related, names)
+            rows.append(
+                EntryRow(
+                    when=format_when(entry),
+                    category=_CATEGORY_WORDS[entry.category],
+                    summary=entry.summary,
+                    source=agency_words(entry.source.agency),
+                    people=people.of(entry),
+                    sensitivity=str(entry.sensitivity),
+                    through=how,
+                    record=f"{entry.source.agency} {entry.source.record_id}",
+                )
             )
-            for entry in chronology.entries
-        ]
         children.append(
             ChildHistory(
                 subject_id=chronology.child_subject_id,
