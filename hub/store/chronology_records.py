@@ -7,6 +7,8 @@ version read is audited, and so is a read that found nothing.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import overload
 
@@ -41,6 +43,58 @@ def _chronology_content(chronology: Chronology) -> bytes:
             "checks": [check.model_dump(mode="json") for check in chronology.checks],
         }
     )
+
+
+class ParsedChronologies:
+    """The last few chronology versions read, as parsed models, keyed by the row and its ciphertext's digest.
+
+    Why: a referral page reads each child's newest version on every view, and parsing a history of
+    1,000 entries (about 440 KB of JSON into pydantic models) was the largest single cost of the page
+    (12 ms a child; issue 14). A version never changes once written, so the parse is kept for reuse.
+
+    What is not skipped: on every read the row is still checked against the audit log (`_check_bound`),
+    still decrypted and authenticated under its key (AES-GCM: a row altered, moved or whose key was
+    destroyed fails here, whatever is held), and still audited. Only the JSON parse of a plaintext that
+    has just been verified is skipped, and only when the key — object id, key id and the SHA-256 record
+    digest of the ciphertext the log vouched for — is exactly one parsed before: any change to the
+    stored row (new version, re-encryption, tampering) is a different key and misses. A tampered row
+    therefore never reaches the held models.
+
+    The trade-off: personal data (the parsed chronologies) stays in the web process's memory between
+    requests, up to `size` versions, longer than one request would hold it. It is never written to disk
+    or logged, is held in this process only, and goes when evicted (least recently used) or when the
+    process ends; a version erased from the store stays held until then but can no longer be served,
+    as no row leads to it. Models are frozen and no reader changes a chronology's lists, so one parsed
+    version may be shared by concurrent requests.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._held: OrderedDict[tuple[str, str, str], Chronology] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parsed(self, key: tuple[str, str, str], document: bytes) -> Chronology:
+        """The version `document` (just decrypted and authenticated) holds, parsed once per `key`."""
+        with self._lock:
+            held = self._held.get(key)
+            if held is not None:
+                self._held.move_to_end(key)
+                return held
+        chronology = Chronology.model_validate_json(document)
+        with self._lock:
+            self._held[key] = chronology
+            self._held.move_to_end(key)
+            while len(self._held) > self._size:
+                self._held.popitem(last=False)
+        return chronology
+
+    def clear(self) -> None:
+        with self._lock:
+            self._held.clear()
+
+
+PARSED = ParsedChronologies()
+"""The process's parsed versions (see `ParsedChronologies` for what is held, and why that is safe)."""
 
 
 class ChronologyRecords(AuditedStore):
@@ -194,21 +248,26 @@ class ChronologyRecords(AuditedStore):
         selects each child's newest version, `requested` otherwise.
         """
         with self._audited(actor, purpose) as (session, access, now):
-            documents: list[bytes] = []
+            documents: list[tuple[tuple[str, str, str], bytes]] = []
             rows = list(session.scalars(query))
-            _check_bound(session, referral_id, rows, None if newest else requested)
+            digests = _check_bound(session, referral_id, rows, None if newest else requested)
             for row in rows:
                 aad = row_aad("chronology", row.referral_id, row.child_subject_id, row.version)
-                documents.append(decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad))
-                object_id = f"{row.referral_id}/{row.child_subject_id}/v{row.version}"
+                document = decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad)
+                object_id = chronology_object_id(row.referral_id, row.child_subject_id, row.version)
+                documents.append(((object_id, row.key_id, digests[object_id]), document))
                 self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, object_id, referral_id)
             if not documents:
                 self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, requested, referral_id)
-        return [Chronology.model_validate_json(document) for document in documents]
+        return [PARSED.parsed(key, document) for key, document in documents]
 
 
-def _check_bound(session: Session, referral_id: str, rows: list[ChronologyVersionRow], requested: str | None) -> None:
+def _check_bound(
+    session: Session, referral_id: str, rows: list[ChronologyVersionRow], requested: str | None
+) -> dict[str, str]:
     """Raise `RecordTampered` unless `rows` are exactly what the audit log says was last written.
+
+    Returns each row's record digest (object id -> digest), as the log has it: what `PARSED` is keyed by.
 
     For one `requested` version: its row matches its write event (or both are absent). For the newest
     versions (`requested` None): besides, each child the log wrote has a row, and it is the newest
@@ -224,7 +283,7 @@ def _check_bound(session: Session, referral_id: str, rows: list[ChronologyVersio
     }
     if requested is not None:
         check_written(log, action, requested, stored.get(requested))
-        return
+        return stored
     newest: dict[str, int] = {}
     for object_id in log:
         child, version = chronology_version(object_id)
@@ -232,3 +291,4 @@ def _check_bound(session: Session, referral_id: str, rows: list[ChronologyVersio
     expected = {chronology_object_id(referral_id, child, version) for child, version in newest.items()}
     for object_id in sorted(expected | set(stored)):
         check_written(log, action, object_id, stored.get(object_id))
+    return stored
