@@ -157,8 +157,6 @@ def test_screenshots(office: Office) -> None:
         shoot(page, "reviews")
         page.click("a[href^='/reviews/']")
         shoot(page, "review", full=True)
-        shoot(page, "review", width=390)
-        page.set_viewport_size({"width": 1280, "height": 800})
         page.check("#decision-2")
         page.fill("#reason", "Different child: the birth date is a month out and school knows only one Amara.")
         page.click("text=Record decision")
