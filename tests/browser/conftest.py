@@ -8,7 +8,8 @@ Why like this:
   a free loopback port, the same `serve` and `seed` as tests/hub/web), a fresh browser context per test.
 - Every page a test looks at goes through `Browsing.check`: a full-page screenshot kept as an artifact
   (`$BROWSER_ARTIFACTS`, by default test-artifacts/browser/), axe-core's WCAG 2.2 AA rules with no serious or
-  critical violation, no Content-Security-Policy violation in the console, and no uncaught script error.
+  critical violation, error summary links that lead to their fields, no Content-Security-Policy violation in
+  the console, and no uncaught script error.
   A failing test's report names its screenshots' folder.
 - The cookies are the production ones (Secure, `__Host-`): Chromium keeps Secure cookies on http://127.0.0.1.
 """
@@ -165,6 +166,7 @@ class Browsing:
         if self.javascript:  # axe-core is JavaScript: it checks these pages in a tab with JavaScript on
             self.assert_accessible(name)
         self.assert_no_csp_violation()
+        self.assert_error_links_lead_somewhere(name)
         assert not self.script_errors, "uncaught script errors (GOV.UK's scripts must start cleanly):\n" + "\n".join(
             self.script_errors
         )
@@ -195,6 +197,17 @@ class Browsing:
         ]
         assert not report, f"axe-core on {name} ({self.page.url}):\n" + "\n".join(report)
         _AUDITED.add(key)
+
+    def assert_error_links_lead_somewhere(self, name: str) -> None:
+        """Each error summary link names an element on the page (GOV.UK's summary moves focus to it): axe-core
+        does not follow in-page links."""
+        links = self.page.locator(".govuk-error-summary a[href^='#']")
+        broken = []
+        for number in range(links.count()):
+            target = str(links.nth(number).get_attribute("href"))[1:]
+            if self.page.locator(f"[id='{target}']").count() == 0:
+                broken.append(f"{links.nth(number).inner_text()!r} links to #{target}, which is not on the page")
+        assert not broken, f"error summary on {name}:\n" + "\n".join(broken)
 
     def assert_no_csp_violation(self) -> None:
         violations = [text for text in self.console if any(words in text for words in _CSP_WORDS)]
