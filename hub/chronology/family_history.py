@@ -419,11 +419,15 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 """English month abbreviations, as `strftime("%b")` gives them in the C locale the hub runs in."""
 
 
+_YEAR, _MONTH = DatePrecision.YEAR, DatePrecision.MONTH
+"""Looked up once: reaching an enum member through its class is slow in Python 3.11, and done per entry."""
+
+
 def _day(day: date, precision: DatePrecision) -> str:
     """One date as precisely as the agency gave it: "2014", "Mar 2014", "07 Mar 2014"."""
-    if precision is DatePrecision.YEAR:
+    if precision is _YEAR:
         return str(day.year)
-    if precision is DatePrecision.MONTH:
+    if precision is _MONTH:
         return f"{_MONTHS[day.month - 1]} {day.year}"
     return f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
 

@@ -78,17 +78,23 @@ def day_words(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+_YEAR, _MONTH = DatePrecision.YEAR, DatePrecision.MONTH
+"""Looked up once: reaching an enum member through its class is slow in Python 3.11, and done per row."""
+
+
+def _one_day(day: date, precision: DatePrecision) -> str:
+    if precision is _YEAR:
+        return str(day.year)
+    if precision is _MONTH:
+        return f"{_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
 def when_words(entry: ChronologyEntry) -> str:
     """An entry's date or period as precisely as the agency gave it: "2 Nov 2026", "Nov 2026", "2026 to 2027"."""
-
-    def one(day: date) -> str:
-        if entry.date_precision is DatePrecision.YEAR:
-            return str(day.year)
-        if entry.date_precision is DatePrecision.MONTH:
-            return f"{_MONTHS[day.month - 1]} {day.year}"
-        return day_words(day)
-
-    return one(entry.occurred_on) + (f" to {one(entry.ended_on)}" if entry.ended_on else "")
+    precision = entry.date_precision
+    shown = _one_day(entry.occurred_on, precision)
+    return f"{shown} to {_one_day(entry.ended_on, precision)}" if entry.ended_on else shown
 
 
 def is_key(entry: ChronologyEntry) -> bool:
