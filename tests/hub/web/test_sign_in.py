@@ -26,7 +26,7 @@ def test_signing_in_starts_a_session_and_sends_each_role_home(served: Served) ->
         sign_in(browser, IG)
         assert browser.get("/").headers["location"] == "/audit"
         page = browser.get("/audit")
-        assert page.status_code == 200 and '<h1 class="govuk-heading-l">Audit</h1>' in page.text
+        assert page.status_code == 200 and '<h1 class="govuk-heading-l">Search the audit trail</h1>' in page.text
         # An IG officer holds no referral list: the inbox is refused with the guard's words, and audited.
         refused = browser.get("/referrals")
         assert refused.status_code == 403 and "You cannot do that" in refused.text
