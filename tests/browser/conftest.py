@@ -63,7 +63,7 @@ def _install_chromium() -> str | None:
     """apt-get install chromium (apt-get update first if the package is unknown); None, or why it could not."""
     if os.geteuid() != 0:
         return f"Chromium is not at {CHROMIUM}, and installing it needs root: run `apt-get install -y chromium`."
-    install = ("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium")
+    install = ("apt-get", "install", "-y", "-qq", "chromium")
     if _quietly(*install).returncode == 0:
         return None
     if _quietly("apt-get", "update", "-qq").returncode != 0:
