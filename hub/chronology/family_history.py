@@ -479,6 +479,14 @@ def _people(
     return "; ".join(dict.fromkeys(parts))
 
 
+_Involved = tuple[str, tuple[tuple[str, InvolvementRole, str | None, str | None], ...]]
+"""An entry's agency and involvements: all that its people's words, and how it reaches a child, depend on."""
+
+
+def _involved(entry: ChronologyEntry) -> _Involved:
+    return entry.source.agency, tuple((p.agency_person_id, p.role, p.subject_id, p.returned_for) for p in entry.people)
+
+
 class _PeopleWords:
     """`_people` for each entry of one history, worked out once for each distinct set of people.
 
@@ -489,15 +497,12 @@ class _PeopleWords:
 
     def __init__(self, names: dict[str, str], review: Mapping[tuple[str, str], str], records: PersonRecords) -> None:
         self._names, self._review, self._records = names, review, records
-        self._said: dict[tuple[str, tuple[tuple[str, InvolvementRole, str | None, str | None], ...]], str] = {}
+        self._said: dict[_Involved, str] = {}
 
-    def of(self, entry: ChronologyEntry) -> str:
-        key = (
-            entry.source.agency,
-            tuple((p.agency_person_id, p.role, p.subject_id, p.returned_for) for p in entry.people),
-        )
-        if (words := self._said.get(key)) is None:
-            words = self._said[key] = _people(entry, self._names, self._review, self._records)
+    def of(self, involved: _Involved, entry: ChronologyEntry) -> str:
+        """The people of `entry`, whose `_involved` is `involved`."""
+        if (words := self._said.get(involved)) is None:
+            words = self._said[involved] = _people(entry, self._names, self._review, self._records)
         return words
 
 
@@ -620,21 +625,22 @@ def build(
     people = _PeopleWords(names, review, records)
     for chronology in sorted(chronologies, key=lambda item: item.child_subject_id):
         related = adults_related_to(chronology.child_subject_id, chronology.household)
-        through: dict[tuple[str | None, ...], str] = {}
+        said: dict[_Involved, tuple[str, str]] = {}
         rows = []
         for entry in chronology.entries:
-            involved = tuple(person.subject_id for person in entry.people)
-            if (how := through.get(involved)) is None:
-                how = through[involved] = _through(entry, chronology.child_subject_id, related, names)
+            involved = _involved(entry)
+            if (words := said.get(involved)) is None:
+                how = _through(entry, chronology.child_subject_id, related, names)
+                words = said[involved] = (people.of(involved, entry), how)
             rows.append(
                 EntryRow(
                     when=format_when(entry),
                     category=_CATEGORY_WORDS[entry.category],
                     summary=entry.summary,
                     source=agency_words(entry.source.agency),
-                    people=people.of(entry),
+                    people=words[0],
                     sensitivity=str(entry.sensitivity),
-                    through=how,
+                    through=words[1],
                     record=f"{entry.source.agency} {entry.source.record_id}",
                 )
             )

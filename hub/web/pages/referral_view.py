@@ -448,7 +448,8 @@ def _child_view(
 ) -> ChildView:
     applied = filters if not filters.errors else Filters()
     pairs = zip(chronology.entries, child.rows, strict=True)
-    rows = [_row(entry, shown) for entry, shown in pairs if not applied.active or applied.keeps(entry)]
+    keeps = applied.keeps if applied.active else None
+    rows = [_row(entry, shown) for entry, shown in pairs if keeps is None or keeps(entry)]
     if applied.sort is Sort.NEWEST:
         rows.reverse()
     return ChildView(
