@@ -11,7 +11,8 @@ practitioner signs in through the sign-in form; the page is served by uvicorn on
 requests are timed from the client: each one is a full page (every audit event written, the
 household diagram drawn, every entry rendered). A filtered request is timed as well.
 
-Prints p50 and p95 in milliseconds, and the machine's load average (a busy machine inflates p95);
+Prints p50 and p95 in milliseconds, and the machine's load average (a busy machine inflates p95), with
+the CPU time each request took in this process (client and server), which a busy machine hardly moves;
 exits 1 if p95 of the unfiltered page is over --target (300 ms).
 """
 
@@ -147,15 +148,22 @@ def signed_in(client: httpx.Client) -> None:
     assert answer.status_code == 303, answer.status_code
 
 
-def timed(client: httpx.Client, path: str, params: dict[str, str], requests: int) -> list[float]:
+def timed(client: httpx.Client, path: str, params: dict[str, str], requests: int) -> tuple[list[float], list[float]]:
+    """Each request's wall time and the CPU time this process spent on it, in milliseconds.
+
+    The CPU time (`time.process_time`, the client's and the server's threads together, as both run here)
+    hardly moves when other work shares the machine, so it compares runs on a busy machine; wall time,
+    what a practitioner waits, is what the target is for.
+    """
     client.get(path, params=params)  # warm: templates compiled, connections opened
-    times = []
+    times, cpu = [], []
     for _ in range(requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path, params=params)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         assert response.status_code == 200, response.status_code
-    return times
+    return times, cpu
 
 
 def percentile(times: list[float], share: float) -> float:
@@ -185,12 +193,13 @@ def main() -> int:
                 filtered = timed(client, path, {"agency": "police", "significance": "key"}, options.requests)
     print(f"Referral page, {shown} chronology entries in the subject child's history, {size / 1024:.0f} KiB of HTML")
     print(f"  load average over the last minute {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    for name, times in (("whole history", full), ("filtered (police, key concerns)", filtered)):
+    for name, (times, cpu) in (("whole history", full), ("filtered (police, key concerns)", filtered)):
         print(
             f"  {name}: {len(times)} requests, p50 {statistics.median(times):.0f} ms, "
-            f"p95 {percentile(times, 0.95):.0f} ms, max {max(times):.0f} ms"
+            f"p95 {percentile(times, 0.95):.0f} ms, max {max(times):.0f} ms; "
+            f"CPU p50 {statistics.median(cpu):.0f} ms a request (client and server)"
         )
-    over = percentile(full, 0.95) > options.target
+    over = percentile(full[0], 0.95) > options.target
     if over:
         print(f"p95 is over the target of {options.target:.0f} ms")
     return 1 if over else 0
