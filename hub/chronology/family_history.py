@@ -415,21 +415,33 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-"""English month abbreviations, as `strftime("%b")` gives them in the C locale the hub runs in."""
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""English month abbreviations, as `strftime("%b")` gives them in the C locale, whatever the process's locale."""
 
 
 _YEAR, _MONTH = DatePrecision.YEAR, DatePrecision.MONTH
 """Looked up once: reaching an enum member through its class is slow in Python 3.11, and done per entry."""
 
 
-def _day(day: date, precision: DatePrecision) -> str:
-    """One date as precisely as the agency gave it: "2014", "Mar 2014", "07 Mar 2014"."""
+def _day(day: date, precision: DatePrecision, padded: bool) -> str:
+    """One date as precisely as the agency gave it: "2014", "Mar 2014", "07 Mar 2014" ("7 Mar 2014")."""
     if precision is _YEAR:
         return str(day.year)
+    month = f"{MONTHS[day.month - 1]} {day.year}"
     if precision is _MONTH:
-        return f"{_MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
+        return month
+    return f"{day.day:02d} {month}" if padded else f"{day.day} {month}"
+
+
+def period_words(entry: ChronologyEntry, *, padded: bool = True) -> str:
+    """An entry's date or period as precisely as the agency gave it: "07 Mar 2014", "Mar 2014 to 2015".
+
+    Without `strftime`, which a history of 1,000 entries called thousands of times a page (issue 14).
+    `padded` days are two digits, as `strftime("%d")` wrote them; GOV.UK style (the web pages) is not.
+    """
+    precision = entry.date_precision
+    shown = _day(entry.occurred_on, precision, padded)
+    return f"{shown} to {_day(entry.ended_on, precision, padded)}" if entry.ended_on else shown
 
 
 _CATEGORY_WORDS = {category: _words(category.value) for category in EntryCategory}
@@ -437,15 +449,8 @@ _CATEGORY_WORDS = {category: _words(category.value) for category in EntryCategor
 
 
 def format_when(entry: ChronologyEntry) -> str:
-    """The entry's date or period: "07 Mar 2014", "Mar 2014 to 2015".
-
-    Formatted without `strftime`, which a history of 1,000 entries called a thousand times and more per
-    page (issue 14): the words are the same as `strftime`'s "%d %b %Y", "%b %Y" and "%Y" in the C locale,
-    and no longer depend on the process's locale.
-    """
-    precision = entry.date_precision
-    shown = _day(entry.occurred_on, precision)
-    return f"{shown} to {_day(entry.ended_on, precision)}" if entry.ended_on else shown
+    """The entry's date or period for the terminal, reports and PDF: "07 Mar 2014", "Mar 2014 to 2015"."""
+    return period_words(entry)
 
 
 def unlinked_words(

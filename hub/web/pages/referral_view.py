@@ -20,11 +20,13 @@ from enum import StrEnum
 
 from hub.chronology.check_states import STATE_TONES, STATE_WORDS
 from hub.chronology.family_history import (
+    MONTHS,
     OUTCOME_WORDS,
     CheckCell,
     ChildHistory,
     EntryRow,
     FamilyHistory,
+    period_words,
 )
 from hub.chronology.household import adults_related_to
 from hub.chronology.record_words import agency_words
@@ -32,7 +34,6 @@ from schemas import (
     CheckState,
     Chronology,
     ChronologyEntry,
-    DatePrecision,
     EntryCategory,
     LinkOutcome,
     Sensitivity,
@@ -69,32 +70,14 @@ def words(code: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-"""English month abbreviations, whatever the process's locale (and without strftime, once per row)."""
-
-
 def day_words(day: date) -> str:
-    """GOV.UK style: "2 Nov 2026"."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-_YEAR, _MONTH = DatePrecision.YEAR, DatePrecision.MONTH
-"""Looked up once: reaching an enum member through its class is slow in Python 3.11, and done per row."""
-
-
-def _one_day(day: date, precision: DatePrecision) -> str:
-    if precision is _YEAR:
-        return str(day.year)
-    if precision is _MONTH:
-        return f"{_MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    """GOV.UK style: "2 Nov 2026" (English month names whatever the process's locale, without strftime)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def when_words(entry: ChronologyEntry) -> str:
     """An entry's date or period as precisely as the agency gave it: "2 Nov 2026", "Nov 2026", "2026 to 2027"."""
-    precision = entry.date_precision
-    shown = _one_day(entry.occurred_on, precision)
-    return f"{shown} to {_one_day(entry.ended_on, precision)}" if entry.ended_on else shown
+    return period_words(entry, padded=False)
 
 
 def is_key(entry: ChronologyEntry) -> bool:
