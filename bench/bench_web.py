@@ -14,6 +14,13 @@ household diagram drawn, every entry rendered). A filtered request is timed as w
 Prints p50 and p95 in milliseconds, and the machine's load average (a busy machine inflates p95), with
 the CPU time each request took in this process (client and server), which a busy machine hardly moves;
 exits 1 if p95 of the unfiltered page is over --target (300 ms).
+
+Where p95 comes from (issue 14, measured on the 2-core development machine): p50 is the page's own
+work, about 100 ms of CPU; p95 is p50 plus one full collection of Python's garbage collector, which
+walks every object the web process holds (about 200,000, 120 ms here) and comes every ten or so
+requests, as each page's 1,500 rows survive long enough to be promoted. `gc.freeze()` once the
+application has started (not done here, as a benchmark should run what production runs) took those
+collections to about 1 ms.
 """
 
 from __future__ import annotations
