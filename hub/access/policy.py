@@ -78,8 +78,15 @@ def decide(
         False,
         "none",
         f"You are not allocated to referral {referral_id}, so you cannot {WHAT[permission]} for it. Ask a manager "
-        f"to allocate it to you; if a child may be at risk now, use `hub access break-glass {referral_id} "
-        "--reason CODE --note TEXT` (IG and your manager are told, and it is reviewed).",
+        f"to allocate it to you; {break_glass_hint(referral_id)}",
+    )
+
+
+def break_glass_hint(referral_id: str) -> str:
+    """The terminal's way to break the glass, as the refusal says it (the web application says its own)."""
+    return (
+        f"if a child may be at risk now, use `hub access break-glass {referral_id} --reason CODE --note TEXT` "
+        "(IG and your manager are told, and it is reviewed)."
     )
 
 

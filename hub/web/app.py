@@ -7,6 +7,7 @@ and shared by every request (SQLAlchemy's pool); roles.yaml is read again whenev
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,6 +34,19 @@ class _Folders(StaticFiles):
         self.all_directories = [str(folder) for folder in folders]
 
 
+def settle_long_lived_objects() -> None:
+    """Move what start-up made (modules, templates, the store's engine) out of the garbage collector's sight.
+
+    Python's collector periodically walks every tracked object; a page of 1,500 rows triggers a full
+    walk about once in ten requests, and walking start-up's ~200,000 objects took about 120 ms on the
+    2-core test machine: most of the referral page's p95. `gc.freeze()` (the documented idiom for
+    long-running servers) leaves those objects out of every later walk; they live as long as the
+    process anyway. Objects made by requests are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: HubSettings, *, assets: Assets | None = None, cookies: CookiePolicy | None = None) -> FastAPI:
     """The application for this `$HUB_HOME`; `assets` installs (once per machine) if not given.
 
@@ -44,6 +58,7 @@ def create_app(settings: HubSettings, *, assets: Assets | None = None, cookies: 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        settle_long_lived_objects()
         yield
         store.close()
 

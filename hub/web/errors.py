@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from hub.access.guard import AccessRefused
 from hub.access.permissions import Permission
+from hub.access.policy import break_glass_hint
 from hub.errors import UserError
 from hub.web.rendering import ERRORS, Pages
 from hub.web.security import CsrfRefused
@@ -24,6 +25,12 @@ from hub.web.web_sessions import SESSION_COOKIE, cookie_policy
 CSRF_ADVICE = (
     "The form was out of date, or was not sent from this service's own page. Go back, reload the page, and try again."
 )
+
+
+BROWSER_BREAK_GLASS_HINT = (
+    "if a child may be at risk now, open it below (IG and your manager are told, and it is reviewed)."
+)
+"""The refusal's advice in the browser, where break-glass is a button on the page, not a command."""
 
 
 def break_glass_offer(request: Request) -> str | None:
@@ -66,7 +73,12 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
         return error_page(request, 403, explanation=CSRF_ADVICE)
 
     async def access_refused(request: Request, error: Exception) -> Response:
-        return error_page(request, 403, explanation=str(error), break_glass=break_glass_offer(request))
+        offer = break_glass_offer(request)
+        explanation = str(error)
+        referral_id = request.path_params.get("referral_id")
+        if offer is not None and isinstance(referral_id, str):
+            explanation = explanation.replace(break_glass_hint(referral_id), BROWSER_BREAK_GLASS_HINT)
+        return error_page(request, 403, explanation=explanation, break_glass=offer)
 
     async def user_error(request: Request, _: Exception) -> Response:
         return error_page(request, 400)

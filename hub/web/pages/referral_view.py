@@ -276,7 +276,8 @@ def _key_events(inputs: ConcernInputs) -> list[KeyConcern]:
         latest = max(entries, key=lambda entry: entry.occurred_on)
         sources = ", ".join(sorted({agency_words(entry.source.agency) for entry in entries}))
         times = f"{len(entries)} record" + ("s" if len(entries) > 1 else "")
-        found.append(KeyConcern(words(category.value), f"{times} ({sources}), the most recent {when_words(latest)}."))
+        summary = f"{times} from {sources}, the most recent {when_words(latest)}."
+        found.append(KeyConcern(words(category.value), summary))
     return found
 
 

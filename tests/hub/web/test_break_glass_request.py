@@ -103,5 +103,6 @@ def test_the_refusal_of_a_referral_not_allocated_offers_break_glass(office: Offi
     with office.client(OTHER) as browser:
         refused = browser.get("/referrals/REF-2026-000501")  # sam.patel's
     assert refused.status_code == 403 and 'href="/open-referral/REF-2026-000501"' in refused.text
+    assert "hub access break-glass" not in refused.text and "open it below" in refused.text  # the browser's words
     with office.client(IG) as browser:
         assert "/open-referral/" not in browser.get("/referrals/REF-2026-000501").text  # IG cannot break the glass
