@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,26 @@ class _Collect(logging.Handler):
         self.lines.append(self.format(record) + (f"\n{record.exc_text}" if record.exc_text else ""))
 
 
+WEB_LOGGERS = ("hub.web.access", "hub.web.errors")
+"""The web application's own logs: what an operator would see, so what no personal data may reach."""
+
+
+@contextmanager
+def collected_logs(*names: str) -> Iterator[list[str]]:
+    """Every line the named loggers (the web application's, by default) write while the block runs."""
+    lines: list[str] = []
+    handler = _Collect(lines)
+    loggers = [logging.getLogger(name) for name in names or WEB_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
 def seed(store: HubStore) -> None:
     """Four staff, and two referrals (one carrying the marker name), one allocated to each practitioner."""
     add_staff_accounts(
@@ -100,19 +121,12 @@ def served(hub_home: Path, web_assets: Assets) -> Iterator[Served]:
     app = create_app(settings, assets=web_assets, cookies=CookiePolicy(secure=False))
     store: HubStore = app.state.store
     seed(store)
-    lines: list[str] = []
-    handler = _Collect(lines)
-    loggers = [logging.getLogger(name) for name in ("hub.web.access", "hub.web.errors")]
-    for logger in loggers:
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    try:
-        for url in serve(app):
-            yield Served(url, app, store, settings, lines)
-    finally:
-        for logger in loggers:
-            logger.removeHandler(handler)
-        store.close()
+    with collected_logs() as lines:
+        try:
+            for url in serve(app):
+                yield Served(url, app, store, settings, lines)
+        finally:
+            store.close()
 
 
 def over_https(app: FastAPI, client: tuple[str, int] = ("192.0.2.10", 50000)) -> TestClient:

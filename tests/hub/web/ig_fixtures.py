@@ -14,7 +14,6 @@ that changes something (a decision, a tampered row) uses what no other test look
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -38,7 +37,7 @@ from tests.hub.web.conftest import (
     OTHERS_REFERRAL,
     PRACTITIONER,
     Served,
-    _Collect,
+    collected_logs,
     seed,
     serve,
 )
@@ -158,18 +157,11 @@ def ig_served(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> I
         days = seed_trail(settings)
         app: FastAPI = create_app(settings, assets=web_assets, cookies=CookiePolicy(secure=False))
         store: HubStore = app.state.store
-        lines: list[str] = []
-        handler = _Collect(lines)
-        loggers = [logging.getLogger(name) for name in ("hub.web.access", "hub.web.errors")]
-        for logger in loggers:
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
-        try:
-            for url in serve(app):
-                served = IgServed(url, app, store, settings, lines)
-                served.days = days
-                yield served
-        finally:
-            for logger in loggers:
-                logger.removeHandler(handler)
-            store.close()
+        with collected_logs() as lines:
+            try:
+                for url in serve(app):
+                    served = IgServed(url, app, store, settings, lines)
+                    served.days = days
+                    yield served
+            finally:
+                store.close()

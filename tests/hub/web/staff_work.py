@@ -12,7 +12,6 @@ The council's mail goes to an SMTP server on loopback, so a break-glass notice i
 
 from __future__ import annotations
 
-import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +31,17 @@ from hub.web.assets import Assets
 from hub.web.web_sessions import CookiePolicy, digest
 from schemas import CheckPhase, CheckProgress, Referral
 from tests.hub.builders import ASSEMBLED_AT, example_referral, household_replies
-from tests.hub.web.conftest import IG, MANAGER, OTHER, PRACTITIONER, Served, _Collect, serve, sign_in
+from tests.hub.web.conftest import (
+    IG,
+    MANAGER,
+    OTHER,
+    PRACTITIONER,
+    WEB_LOGGERS,
+    Served,
+    collected_logs,
+    serve,
+    sign_in,
+)
 from tests.smtp import Inbox, council_mail_through, free_port
 from tests.staff import add_staff_accounts
 
@@ -110,10 +119,7 @@ def office(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> Iter
     council_mail_through(config, port)
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    lines: list[str] = []
-    handler = _Collect(lines)
-    loggers = [logging.getLogger(name) for name in ("hub.web.access", "hub.web.errors", "hub.access.notify")]
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, collected_logs(*WEB_LOGGERS, "hub.access.notify") as lines:
         patch.setenv("HUB_HOME", str(root / "hub-home"))
         patch.setenv("HUB_CONFIG_DIR", str(config))
         patch.delenv("HUB_DATABASE_URL", raising=False)
@@ -121,15 +127,10 @@ def office(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> Iter
         app = create_app(settings, assets=web_assets, cookies=CookiePolicy(secure=False))
         store: HubStore = app.state.store
         seed_office(store)
-        for logger in loggers:
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
         try:
             for url in serve(app):
                 yield Office(Served(url, app, store, settings, lines), inbox)
         finally:
-            for logger in loggers:
-                logger.removeHandler(handler)
             store.close()
             controller.stop()
 

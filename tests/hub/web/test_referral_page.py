@@ -8,7 +8,6 @@ except the exports, which add audit events that no other test counts.
 from __future__ import annotations
 
 import io
-import logging
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -31,7 +30,7 @@ from tests.hub.web.conftest import (
     OTHERS_REFERRAL,
     PRACTITIONER,
     Served,
-    _Collect,
+    collected_logs,
     form_token,
     seed,
     serve,
@@ -53,19 +52,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, web_assets: Assets) -> Iterat
         store: HubStore = app.state.store
         seed(store)
         seed_histories(store)
-        lines: list[str] = []
-        handler = _Collect(lines)
-        loggers = [logging.getLogger(name) for name in ("hub.web.access", "hub.web.errors")]
-        for logger in loggers:
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
-        try:
-            for url in serve(app):
-                yield Served(url, app, store, settings, lines)
-        finally:
-            for logger in loggers:
-                logger.removeHandler(handler)
-            store.close()
+        with collected_logs() as lines:
+            try:
+                for url in serve(app):
+                    yield Served(url, app, store, settings, lines)
+            finally:
+                store.close()
 
 
 @pytest.fixture(scope="module")
