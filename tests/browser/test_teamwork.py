@@ -89,3 +89,35 @@ def test_break_glass_is_asked_for_then_reviewed_by_ig(open_page: OpenPage) -> No
     expect(ig.page.get_by_role("alert").or_(ig.page.locator(".govuk-notification-banner"))).to_contain_text(
         "appropriate"
     )
+
+
+def test_a_manager_sorts_the_allocation_table_by_rag_and_the_inbox_by_due_time(open_page: OpenPage) -> None:
+    manager = open_page()
+    manager.sign_in(MANAGER)
+    manager.goto("/allocation", "allocation-before-sorting")
+    table = manager.page.get_by_role("table", name=re.compile("^Referrals and who they are allocated to"))
+    heading = table.get_by_role("columnheader", name="RAG and checks due")
+    heading.get_by_role("button").click()
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+    manager.check("allocation-sorted-by-rag")
+    rags = table.locator("tbody tr td:nth-of-type(1) .govuk-tag").all_inner_texts()
+    ranks = [("RED", "AMBER", "GREEN").index(rag.strip().upper()) for rag in rags]
+    assert ranks == sorted(ranks) and ranks[0] == 0, rags
+    heading.get_by_role("button").click()
+    expect(heading).to_have_attribute("aria-sort", "descending")
+    rags = table.locator("tbody tr td:nth-of-type(1) .govuk-tag").all_inner_texts()
+    assert rags[0].strip().upper() == "GREEN" and rags[-1].strip().upper() == "RED", rags
+    practitioner = open_page()
+    practitioner.sign_in(PRACTITIONER)
+    inbox = practitioner.page.get_by_role("table", name=re.compile("^Referrals allocated to you"))
+    due = inbox.get_by_role("columnheader", name="Checks due")
+    due.get_by_role("button").click()
+    expect(due).to_have_attribute("aria-sort", "ascending")
+    practitioner.check("inbox-sorted-by-due")
+    times = [
+        int(value)
+        for value in inbox.locator("tbody td[data-sort-value]:nth-of-type(3)").evaluate_all(
+            "cells => cells.map(cell => cell.dataset.sortValue)"
+        )
+    ]
+    assert times == sorted(times) and len(times) >= 2, times

@@ -34,6 +34,12 @@ LIST_PURPOSE = "referral list"
 """As `hub referral list`: the audit trail shows the same purpose whichever way the list was read."""
 
 RAG_TAGS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
+RAG_RANKS = {"red": 1, "amber": 2, "green": 3}
+
+
+def rag_rank(rag: str) -> int:
+    """A RAG rating's place when a table sorts by it (`data-sort-value`): red, then amber, then green, then unknown."""
+    return RAG_RANKS.get(rag, len(RAG_RANKS) + 1)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,10 @@ class InboxRow:
     @property
     def rag_class(self) -> str:
         return RAG_TAGS.get(self.rag, "govuk-tag--grey")
+
+    @property
+    def rag_rank(self) -> int:
+        return rag_rank(self.rag)
 
 
 def agency_progress(name: str, checks: Sequence[CheckProgress], now: datetime) -> AgencyProgress:

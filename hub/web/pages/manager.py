@@ -23,6 +23,7 @@ from hub.access.allocation import ALLOCATE_PURPOSE, allocatable, allocate_referr
 from hub.access.permissions import Permission
 from hub.chronology.reading import council_time_zone
 from hub.deadlines.config import load_deadlines
+from hub.web.pages.inbox import LIST_PURPOSE, RAG_TAGS, rag_rank
 from hub.web.rendering import Pages
 from hub.web.security import checked_form
 from hub.web.signed_in import SignedInUser, WebUser
@@ -30,10 +31,7 @@ from hub.web.signed_in import SignedInUser, WebUser
 router = APIRouter()
 CheckedForm = Annotated[FormData, Depends(checked_form)]
 
-LIST_PURPOSE = "referral list"
-"""As `hub referral list` and the inbox: the trail shows one purpose however the list was read."""
 TEAM_PURPOSE = "team view"
-RAG_TAGS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green"}
 
 
 def _pages(request: Request) -> Pages:
@@ -60,6 +58,7 @@ def _allocation_page(
         people=allocatable(user.signed),
         zone=council_time_zone(user.settings),
         rag_tags=RAG_TAGS,
+        rag_rank=rag_rank,
         error=error,
         allocated=just,
     )
