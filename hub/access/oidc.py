@@ -177,6 +177,9 @@ class OidcIdentity:
     """Hub role names, mapped through `role_map`; never empty."""
     claims_roles: frozenset[str]
     """The roles claim's raw values, mapped or not (for an administrator checking a mapping)."""
+    auth_time: int | None = None
+    """When the person last proved themselves to the provider (Unix seconds, the ID token's `auth_time`), if
+    it said: the web application's re-authentication before break-glass needs it recent."""
 
 
 @dataclass(frozen=True)
@@ -248,12 +251,15 @@ def sign_in(settings: OidcSettings, *, open_url: Callable[[str], None], timeout:
 
 
 def authorization_request(
-    settings: OidcSettings, provider: ProviderMetadata, *, redirect_uri: str
+    settings: OidcSettings, provider: ProviderMetadata, *, redirect_uri: str, fresh_sign_in: bool = False
 ) -> tuple[str, SignInSecrets]:
     """The provider's sign-in address to send the person to, and the secrets its answer must match.
 
     The CLI redirects to its loopback listener; the web application to its own `/signin/callback`.
+    `fresh_sign_in` asks the provider to make the person prove themselves again even if it remembers them
+    (`prompt=login`, `max_age=0`: OpenID Connect Core 1.0 section 3.1.2.1), for re-authentication.
     """
+    fresh = {"prompt": "login", "max_age": "0"} if fresh_sign_in else {}
     sent = SignInSecrets.new()
     url = prepare_grant_uri(
         provider.authorization_endpoint,
@@ -265,6 +271,7 @@ def authorization_request(
         nonce=sent.nonce,
         code_challenge=create_s256_code_challenge(sent.code_verifier),
         code_challenge_method="S256",
+        **fresh,
     )
     return str(url), sent
 
@@ -390,6 +397,7 @@ def identity_from_id_token(
         display_name=_first_text(profile, "name") or username,
         roles=roles,
         claims_roles=claims_roles,
+        auth_time=claims["auth_time"] if type(claims.get("auth_time")) is int else None,
     )
 
 

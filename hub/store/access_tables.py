@@ -142,3 +142,36 @@ class WebSignInFlowRow(Base):
     nonce: Mapped[str] = mapped_column(String(128))
     code_verifier: Mapped[str] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebReAuthenticationRow(Base):
+    """A re-authentication at the identity provider in progress: beside its `WebSignInFlowRow` (same `state`),
+    which browser session it is for and where to go once it has passed.
+
+    The provider's redirect back is a navigation another site began, so it carries no SameSite=Strict session
+    cookie: the session is found from here instead.
+    """
+
+    __tablename__ = "web_re_authentications"
+
+    state_digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    session_digest: Mapped[str] = mapped_column(DIGEST)
+    return_to: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebPendingSignInRow(Base):
+    """A sign-in (or a re-authentication) whose password was right, waiting for the authenticator code.
+
+    Not a session: it opens nothing. Keyed by the digest of a random token in the browser's cookie, used
+    once (each code attempt takes it; a wrong code gets a new token, with the same start and one more
+    attempt), and worthless after a few minutes. `session_digest` is the session re-authenticating, if any.
+    """
+
+    __tablename__ = "web_pending_sign_ins"
+
+    token_digest: Mapped[str] = mapped_column(DIGEST, primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff_users.username"))
+    session_digest: Mapped[str | None] = mapped_column(DIGEST)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

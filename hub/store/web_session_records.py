@@ -2,8 +2,8 @@
 
 A mixin of `HubStore` (see `hub.store.audited` for why), beside `AccessRecords`, whose staff accounts
 these sessions belong to. Starting and ending a session is audited like a `hub login` session; the
-throttle and the sign-ins in progress hold no personal data (digests, random values and times), so
-they are not.
+throttle and the sign-ins in progress hold no personal data (digests, random values, usernames and
+times), so they are not: a sign-in is audited when it is refused and when its session starts.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from sqlalchemy import delete, update
 
 from hub.audit import AuditAction
 from hub.store.access_records import clear_sign_in_failures
-from hub.store.access_tables import SignInThrottleRow, WebSessionRow, WebSignInFlowRow
+from hub.store.access_tables import (
+    SignInThrottleRow,
+    WebPendingSignInRow,
+    WebReAuthenticationRow,
+    WebSessionRow,
+    WebSignInFlowRow,
+)
 from hub.store.audited import AuditedStore
 from hub.store.engine import take_write_lock
 
@@ -30,6 +36,30 @@ class WebSession:
     authenticated_at: datetime
     expires_at: datetime
     ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SignInFlow:
+    """A sign-in through the identity provider, taken on the browser's return: what its answer must match.
+
+    `session_digest` and `return_to` are set when it re-authenticates a session rather than starting one.
+    """
+
+    nonce: str
+    code_verifier: str
+    started_at: datetime
+    session_digest: str | None = None
+    return_to: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """A password proved, waiting for the authenticator code (`WebPendingSignInRow`)."""
+
+    username: str
+    session_digest: str | None
+    started_at: datetime
+    attempts: int
 
 
 def _web_session(row: WebSessionRow) -> WebSession:
@@ -116,22 +146,92 @@ class WebSessionRecords(AuditedStore):
 
     # Sign-ins through the identity provider, between the redirect out and the browser's return
 
-    def save_sign_in_flow(self, state_digest: str, *, nonce: str, code_verifier: str, now: datetime) -> None:
+    def save_sign_in_flow(
+        self,
+        state_digest: str,
+        *,
+        nonce: str,
+        code_verifier: str,
+        now: datetime,
+        re_authenticating: tuple[str, str] | None = None,
+    ) -> None:
+        """Keep a flow until the browser returns; `re_authenticating` is (session digest, where to go after)."""
         with self._sessions() as session, session.begin():
             session.add(
                 WebSignInFlowRow(state_digest=state_digest, nonce=nonce, code_verifier=code_verifier, started_at=now)
             )
+            if re_authenticating is not None:
+                session_digest, return_to = re_authenticating
+                session.add(
+                    WebReAuthenticationRow(
+                        state_digest=state_digest, session_digest=session_digest, return_to=return_to, started_at=now
+                    )
+                )
 
-    def take_sign_in_flow(self, state_digest: str, *, max_age: timedelta, now: datetime) -> tuple[str, str] | None:
-        """The (nonce, code verifier) of a sign-in begun at most `max_age` ago, used once: it is deleted, with
-        every other flow older than that."""
+    def take_sign_in_flow(self, state_digest: str, *, max_age: timedelta, now: datetime) -> SignInFlow | None:
+        """The sign-in begun at most `max_age` ago under this `state`, used once: it is deleted, with every
+        other flow older than that."""
         with self._sessions() as session, session.begin():
             take_write_lock(session)
             row = session.get(WebSignInFlowRow, state_digest)
-            found = None if row is None or now - row.started_at > max_age else (row.nonce, row.code_verifier)
+            again = session.get(WebReAuthenticationRow, state_digest)
+            found = None
+            if row is not None and now - row.started_at <= max_age:
+                found = SignInFlow(
+                    row.nonce,
+                    row.code_verifier,
+                    row.started_at,
+                    again.session_digest if again else None,
+                    again.return_to if again else None,
+                )
+            for table in (WebSignInFlowRow, WebReAuthenticationRow):
+                session.execute(
+                    delete(table).where((table.state_digest == state_digest) | (table.started_at < now - max_age))
+                )
+            return found
+
+    # Sign-ins whose password was right, waiting for the authenticator code
+
+    def begin_pending_sign_in(
+        self,
+        token_digest: str,
+        *,
+        username: str,
+        session_digest: str | None,
+        started_at: datetime,
+        attempts: int = 0,
+    ) -> None:
+        with self._sessions() as session, session.begin():
+            session.add(
+                WebPendingSignInRow(
+                    token_digest=token_digest,
+                    username=username,
+                    session_digest=session_digest,
+                    started_at=started_at,
+                    attempts=attempts,
+                )
+            )
+
+    def pending_sign_in(self, token_digest: str, *, max_age: timedelta, now: datetime) -> PendingSignIn | None:
+        """A pending sign-in begun at most `max_age` ago, left in place (for showing the code page)."""
+        with self._sessions() as session:
+            row = session.get(WebPendingSignInRow, token_digest)
+            return None if row is None or now - row.started_at > max_age else _pending(row)
+
+    def take_pending_sign_in(self, token_digest: str, *, max_age: timedelta, now: datetime) -> PendingSignIn | None:
+        """A pending sign-in begun at most `max_age` ago, used once: it is deleted, with every one older."""
+        with self._sessions() as session, session.begin():
+            take_write_lock(session)
+            row = session.get(WebPendingSignInRow, token_digest)
+            found = None if row is None or now - row.started_at > max_age else _pending(row)
             session.execute(
-                delete(WebSignInFlowRow).where(
-                    (WebSignInFlowRow.state_digest == state_digest) | (WebSignInFlowRow.started_at < now - max_age)
+                delete(WebPendingSignInRow).where(
+                    (WebPendingSignInRow.token_digest == token_digest)
+                    | (WebPendingSignInRow.started_at < now - max_age)
                 )
             )
             return found
+
+
+def _pending(row: WebPendingSignInRow) -> PendingSignIn:
+    return PendingSignIn(row.username, row.session_digest, row.started_at, row.attempts)

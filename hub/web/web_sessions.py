@@ -14,6 +14,7 @@ cookie of its own that is Lax (`OIDC_FLOW_COOKIE`), the one cookie another site'
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,9 @@ FORM_COOKIE: Final = "hub-form"
 """Before sign-in: a random value the sign-in form's CSRF token is made from (login CSRF)."""
 OIDC_FLOW_COOKIE: Final = "hub-oidc"
 """Binds a sign-in through the identity provider to the browser that began it (SameSite=Lax, ten minutes)."""
+PENDING_COOKIE: Final = "hub-pending"
+"""A sign-in whose password was right, waiting for the authenticator code (Strict, five minutes, used once)."""
+_OWN_PATH = re.compile(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*)?")
 
 
 @dataclass(frozen=True)
@@ -135,3 +139,18 @@ def csrf_key(request: Request) -> str | None:
     """What this browser's form token is made from: its session cookie, or else its form cookie."""
     policy = cookie_policy(request)
     return policy.read(request, SESSION_COOKIE) or policy.read(request, FORM_COOKIE)
+
+
+def address_digest(request: Request) -> str:
+    """The client address as a digest: enough to count failed sign-ins by, without keeping the address."""
+    address = request.client.host if request.client else "unknown"
+    return hashlib.sha256(f"sign-in address\x00{address}".encode()).hexdigest()
+
+
+def own_path(value: str, default: str = "/") -> str:
+    """`value` if it is a path of this hub's own (`/open-referral/REF-2026-000417`), else `default`.
+
+    Where to go after signing in again comes back from a form, so it must never send the browser to another
+    site: no scheme, no `//host`, no backslash, no `.` or `..` segment, no query, at most 200 characters.
+    """
+    return value if len(value) <= 200 and _OWN_PATH.fullmatch(value) else default

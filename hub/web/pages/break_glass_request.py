@@ -3,11 +3,13 @@
 The same access as `hub access break-glass` (`hub.access.break_glass.open_break_glass`: a reason from
 roles.yaml, the person's note, the audited `access.break_glass` with basis `break-glass:<n>`, and the
 email to IG and managers), with one more step the terminal's fresh `hub login` makes unnecessary: the
-person proves who they are again if they last did more than `REAUTHENTICATE_WITHIN` ago (password and
-code, `re_authenticate`, audited and counted like a sign-in; someone signed in through the identity
-provider is told to sign in there again). It starts from the 403 page of a referral the person is not
-allocated to, or from `/open-referral`, where they type the referral's id. Once open, the person goes to
-the referral's page.
+person proves who they are again if they last did more than `REAUTHENTICATE_WITHIN` ago. With a local
+account that is the password on the form (`re_authenticate`), then, for an account with an authenticator,
+the code on a page of its own (`/open-referral/{id}/code`, the same second step as signing in), both
+audited and counted like a sign-in; the reason and note ride along in the code page's form. Someone signed
+in through the identity provider confirms it there first (`/signin/again`, which comes back to this page),
+and then sees the form. It starts from the 403 page of a referral the person is not allocated to, or from
+`/open-referral`, where they type the referral's id. Once open, the person goes to the referral's page.
 """
 
 from __future__ import annotations
@@ -28,7 +30,19 @@ from hub.chronology.reading import council_time_zone
 from hub.errors import UserError
 from hub.web.rendering import Pages
 from hub.web.security import checked_form
-from hub.web.signed_in import SignedInUser, WebUser, re_authenticate, recently_authenticated
+from hub.web.signed_in import (
+    CodeNeeded,
+    SignedInUser,
+    WebUser,
+    answer_code,
+    hold_for_code,
+    keep_pending,
+    mark_re_authenticated,
+    re_authenticate,
+    recently_authenticated,
+)
+from hub.web.signin import code_page
+from hub.web.web_sessions import PENDING_COOKIE, address_digest, cookie_policy
 from schemas.models import OPAQUE_ID_PATTERN
 
 router = APIRouter()
@@ -39,6 +53,8 @@ REAUTHENTICATE_WITHIN = timedelta(minutes=5)
 who they are this recently (OWASP ASVS 5.0 V7.5: re-authentication before a sensitive operation)."""
 NOTE_LIMIT = 2000
 PASSWORD = "password"  # noqa: S105 (the form field's name, not a password)
+CONFIRM = "confirm"
+"""The field (the button) of the "Confirm it is you" step for someone signed in through the identity provider."""
 PURPOSE = "break-glass request"
 """The purpose of a refusal recorded before a reason is chosen (the page itself reads nothing personal)."""
 
@@ -94,35 +110,99 @@ def break_glass_form(referral_id: str, request: Request, user: SignedInUser) -> 
 @router.post("/open-referral/{referral_id}")
 def request_access(referral_id: str, request: Request, user: SignedInUser, form: CheckedForm) -> Response:
     """Check the form and the person, open the access (audited, IG and managers emailed), go to the referral."""
+    given = _given(user, referral_id, form)
+    errors = _form_errors(user, given)
+    must_prove = not recently_authenticated(user, REAUTHENTICATE_WITHIN)
+    if must_prove and user.principal.method == "oidc":
+        errors[CONFIRM] = "More than 5 minutes have passed since you confirmed it is you. Confirm it again"
+    elif must_prove and not errors:
+        password = str(form.get(PASSWORD) or "")
+        if not password:
+            errors[PASSWORD] = "Enter your password"
+        else:
+            try:
+                re_authenticate(user, password)
+            except CodeNeeded:
+                username, session_digest = user.principal.username, user.session.digest
+                token = hold_for_code(user.store, username, session_digest=session_digest, now=_now())
+                return keep_pending(request, _code_page(request, referral_id, given), token)
+            except UserError as refusal:
+                errors[PASSWORD] = str(refusal)
+    if errors:
+        return _form_page(request, user, referral_id, errors=errors, given=given)
+    return _open(user, referral_id, given)
+
+
+@router.post("/open-referral/{referral_id}/code")
+def request_access_code(referral_id: str, request: Request, user: SignedInUser, form: CheckedForm) -> Response:
+    """The authenticator code after the password: the person proved again, then the access opened as above."""
+    given = _given(user, referral_id, form)
+    policy = cookie_policy(request)
+    now = _now()
+    answer = answer_code(
+        user.store,
+        user.signed.config,
+        policy.read(request, PENDING_COOKIE),
+        str(form.get("code") or ""),
+        session_digest=user.session.digest,
+        address=address_digest(request),
+        now=now,
+    )
+    if answer.retry_token is not None:
+        return keep_pending(request, _code_page(request, referral_id, given, error=answer.error), answer.retry_token)
+    if answer.principal is None:
+        response = _form_page(request, user, referral_id, errors={PASSWORD: answer.error}, given=given)
+    else:
+        mark_re_authenticated(user, answer.principal, now)
+        errors = _form_errors(user, given)
+        if errors:
+            response = _form_page(request, user, referral_id, errors=errors, given=given)
+        else:
+            response = _open(user, referral_id, given)
+    policy.clear(response, PENDING_COOKIE)
+    return response
+
+
+def _given(user: WebUser, referral_id: str, form: FormData) -> dict[str, str]:
+    """The reason and note posted for a referral this person may ask break-glass for (403 or 404 otherwise)."""
     _may_request(user)
     if not user.store.referral_exists(referral_id):
         raise HTTPException(404)
-    reasons = user.signed.config.break_glass.reasons
-    given = {name: str(form.get(name) or "") for name in ("reason", "note")}
+    return {name: str(form.get(name) or "")[: NOTE_LIMIT * 2] for name in ("reason", "note")}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _form_errors(user: WebUser, given: dict[str, str]) -> dict[str, str]:
+    """What is wrong with the reason and the note, by field."""
     errors: dict[str, str] = {}
-    if given["reason"] not in reasons:
+    if given["reason"] not in user.signed.config.break_glass.reasons:
         errors["reason"] = "Select why you need to open this referral"
     note = given["note"].strip()
     if len(note) < NOTE_AT_LEAST:
         errors["note"] = "Say why in your own words, in at least a sentence: whoever reviews the access reads it"
     elif len(note) > NOTE_LIMIT:
         errors["note"] = f"The note must be {NOTE_LIMIT} characters or fewer"
-    must_prove = not recently_authenticated(user, REAUTHENTICATE_WITHIN)
-    if must_prove and user.principal.method == "oidc":
-        errors[PASSWORD] = "Sign out, then sign in again through your organisation, and ask again within 5 minutes"
-    elif must_prove and not errors:
-        password, code = str(form.get("password") or ""), str(form.get("code") or "")
-        if not password:
-            errors[PASSWORD] = "Enter your password"
-        else:
-            try:
-                re_authenticate(user, password, code)
-            except UserError as refusal:
-                errors[PASSWORD] = str(refusal)
-    if errors:
-        return _form_page(request, user, referral_id, errors=errors, given=given)
+    return errors
+
+
+def _code_page(request: Request, referral_id: str, given: dict[str, str], *, error: str = "") -> Response:
+    """The code step of re-authentication, carrying the reason and note the person already gave."""
+    return code_page(
+        request,
+        action=f"/open-referral/{referral_id}/code",
+        error=error,
+        hidden={"reason": given["reason"], "note": given["note"]},
+        back=f"/open-referral/{referral_id}",
+    )
+
+
+def _open(user: WebUser, referral_id: str, given: dict[str, str]) -> Response:
+    """Open the access (audited, IG and managers emailed) and go to the referral's page."""
     try:
-        opened = open_break_glass(user.signed, referral_id, reason=given["reason"], note=note)
+        opened = open_break_glass(user.signed, referral_id, reason=given["reason"], note=given["note"].strip())
     except AccessRefused:
         raise
     except UserError:  # allocated meanwhile, or an access already open: the form page says which

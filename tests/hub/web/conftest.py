@@ -143,8 +143,13 @@ def form_token(html: str) -> str:
 
 
 def sign_in(client: httpx.Client, username: str, password: str = PASSWORD, code: str = "") -> httpx.Response:
-    """Sign in as a person at a browser would: the form (and its cookie), then the post."""
+    """Sign in as a person at a browser would: the form (and its cookie), then the post; with `code`, the
+    authenticator code on the page the password leads to (`/signin/code`)."""
     page = client.get("/signin")
     assert page.status_code == 200
-    data = {"csrf_token": form_token(page.text), "username": username, "password": password, "code": code}
-    return client.post("/signin", data=data)
+    data = {"csrf_token": form_token(page.text), "username": username, "password": password}
+    answer = client.post("/signin", data=data)
+    if not code or answer.headers.get("location") != "/signin/code":
+        return answer
+    step = client.get("/signin/code")
+    return client.post("/signin/code", data={"csrf_token": form_token(step.text), "code": code})
