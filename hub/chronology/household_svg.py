@@ -20,6 +20,23 @@ not justify a layout engine; Graphviz would also add a system binary):
 - bars that would overlap are put on separate levels, and a dot marks where a line joins its bar,
   so a line that only crosses another is not mistaken for joining it.
 
+A row wider than `max_width` (by default `MAX_WIDTH`, A4 portrait's content width, which the web
+page's column also shows at natural size) wraps onto further lines of even length, never parting
+partners where moving the break helps; children's lines go downwards, adults' lines upwards (the
+first adults, parents and partners, on the line nearest the children). The space above and below
+each line is a "channel": a line joins a box at the edge facing the channel it uses (a bus: an
+adult's bottom edge and a child's top edge; a bracket: above adults, below children), so a leg
+never passes another box. A line whose people meet more than one channel (siblings on two lines,
+a bus to children on two lines, a parent on an adults' line above another) has one bar in each of
+those channels, and the bars are joined by a vertical "spine" in a gutter left of every box: one
+connected line, with a dot where each bar meets the spine, and its number on every bar, so each
+piece can be traced to the legend without following the whole line. We chose this over repeating
+a bracket on each line (which would look like separate groups) and over running legs between the
+boxes of the lines in between (which meet boxes, or each other, depending on names' lengths).
+Spines that share no channel share a track; where two spines' bars share a channel, the bar of
+the spine further out lies further from the other spine's run, so spines cross bars rarely.
+A row that fits is drawn exactly as before wrapping existed.
+
 Meaning never rests on colour: each line has a number and a legend entry, line styles differ by
 kind (solid for family, dashed for shares a home, dotted for other relatives), the subject child's
 box has a heavy border and says "subject child", and someone the referral does not name has a
@@ -67,6 +84,15 @@ NAME_CHARS = 22
 """How much of a name fits a box in bold 15px Arial; a longer one is shortened there, and given in full
 in the box's title, the legend and the text list."""
 MIN_WIDTH = 660
+"""The narrowest the diagram is drawn (and so the least `max_width` can be): the legend's reading width."""
+MAX_WIDTH = 680
+"""The widest the diagram is drawn unless a caller asks otherwise: A4 portrait's content width (182 mm is
+688 px at 96 px to the inch), so the printed page shows it at its natural size, 14px text as 10.5pt, and
+the web page's column (960 px at most) shows it at its natural size too. A wider row wraps."""
+TRACK = 16
+"""Distance between two spines in the left gutter (a wrapped line's vertical run, see the module docstring)."""
+GUTTER_PAD = 8
+"""Space between the innermost spine and the nearest box."""
 LEGEND_WIDTH = 900
 """The legend wraps at a reading width, however wide the rows are."""
 
@@ -413,11 +439,142 @@ class _Box:
 
 
 @dataclass(frozen=True)
+class _End:
+    """Where a line meets a person: the box, the edge it leaves by, and the channel that edge faces."""
+
+    node: str
+    side: str
+    """"top" or "bottom"."""
+    channel: int
+    """Channel k runs above line k (channel 0 above the first line; the last one below the last line)."""
+
+
+@dataclass(frozen=True)
+class _Bar:
+    """One horizontal stretch of a line, in one channel, with the legs that join it to boxes on that channel."""
+
+    y: float
+    legs: tuple[tuple[float, float], ...]
+    """(x where the line leaves a box, y of that box edge), one per person this bar reaches."""
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True)
 class _Placed:
     connector: _Connector
-    legs: tuple[tuple[float, float], ...]
-    """(x where the line leaves a box, y of that box edge), one per member."""
-    bar_y: float
+    bars: tuple[_Bar, ...]
+    spine: float | None
+    """x of the spine in the left gutter that joins the bars, when the line's people are on more than one channel."""
+
+    @property
+    def spine_ys(self) -> tuple[float, float]:
+        return min(bar.y for bar in self.bars), max(bar.y for bar in self.bars)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The boxes in lines, and where every line meets them: everything the drawing needs but y positions."""
+
+    lines: tuple[tuple[str, ...], ...]
+    line_of: dict[str, int]
+    beside: tuple[_Connector, ...]
+    connectors: tuple[_Connector, ...]
+    ends: dict[int, tuple[_End, ...]]
+    tracks: dict[int, int]
+    """Each spine's track in the gutter, 0 nearest the boxes."""
+
+    @property
+    def track_count(self) -> int:
+        return 1 + max(self.tracks.values(), default=-1)
+
+
+def _gutter(tracks: int) -> float:
+    return tracks * TRACK + GUTTER_PAD if tracks else 0
+
+
+def _wrap(row: Sequence[str], per_line: int, partners: set[frozenset[str]]) -> list[tuple[str, ...]]:
+    """A row in as few lines as fit, of even lengths (8 in threes: 3, 3, 2), never parting partners if a move helps."""
+    if not row:
+        return []
+    count = -(-len(row) // per_line)
+    base, extra = divmod(len(row), count)
+    breaks = list(itertools.accumulate(base + (index < extra) for index in range(count)))[:-1]
+    for index, at in enumerate(breaks):
+        if frozenset(row[at - 1 : at + 1]) in partners:
+            before = at - (breaks[index - 1] if index else 0)
+            after = (breaks[index + 1] if index + 1 < len(breaks) else len(row)) - at
+            if before < per_line and after > 1:
+                breaks[index] = at + 1
+            elif after < per_line and before > 1:
+                breaks[index] = at - 1
+    return [tuple(row[start:end]) for start, end in itertools.pairwise([0, *breaks, len(row)])]
+
+
+def _ends(connector: _Connector, line_of: dict[str, int]) -> tuple[_End, ...]:
+    """Adults join a bus by their bottom edge and children by their top; brackets go above adults, below children."""
+    ends = []
+    for node in connector.upper:
+        side = "top" if connector.row == 0 else "bottom"
+        ends.append(_End(node, side, line_of[node] + (side == "bottom")))
+    ends.extend(_End(node, "top", line_of[node]) for node in connector.lower)
+    return tuple(ends)
+
+
+def _tracks(reach: dict[int, tuple[int, int]]) -> dict[int, int]:
+    """Spines whose channels do not meet share a track (first fit, top down), so the gutter stays narrow."""
+    last: list[int] = []
+    tracks = {}
+    for number, (first, final) in sorted(reach.items(), key=lambda item: (item[1], item[0])):
+        track = next((index for index, end in enumerate(last) if end < first), len(last))
+        if track == len(last):
+            last.append(final)
+        else:
+            last[track] = final
+        tracks[number] = track
+    return tracks
+
+
+def _layout(top: Sequence[str], bottom: Sequence[str], every: Sequence[_Connector], max_width: float) -> _Layout:
+    """Wrap the rows into lines no wider than `max_width`, leaving a gutter wide enough for the spines wrapping needs.
+
+    The spines depend on the lines and the lines on the gutter, so: lay out with the gutter the last
+    try needed, until a try needs no more (each try needs at least as many tracks as the one before,
+    and there are never more tracks than lines, so this ends).
+    """
+    partners = {
+        frozenset(connector.upper)
+        for connector in every
+        if connector.relationship is Relationship.PARTNER and connector.row is not None and len(connector.upper) == 2
+    }
+    reserved = 0
+    while True:
+        room = max_width - 2 * MARGIN - _gutter(reserved)
+        per_line = max(1, int((room + GAP_X) // (BOX_WIDTH + GAP_X)))
+        # Adults stack upwards from the children (the first adults, parents and partners, nearest them).
+        lines = (*reversed(_wrap(top, per_line, partners)), *_wrap(bottom, per_line, partners))
+        line_of = {node: index for index, line in enumerate(lines) for node in line}
+        position = {node: index for line in lines for index, node in enumerate(line)}
+        beside = tuple(
+            connector
+            for connector in every
+            if connector.relationship is Relationship.PARTNER
+            and len(connector.upper) == 2
+            and connector.row is not None
+            and line_of[connector.upper[0]] == line_of[connector.upper[1]]
+            and abs(position[connector.upper[0]] - position[connector.upper[1]]) == 1
+        )
+        connectors = tuple(connector for connector in every if connector not in beside)
+        ends = {connector.number: _ends(connector, line_of) for connector in connectors}
+        reach = {
+            number: (min(end.channel for end in found), max(end.channel for end in found))
+            for number, found in ends.items()
+            if len({end.channel for end in found}) > 1
+        }
+        layout = _Layout(lines, line_of, beside, connectors, ends, _tracks(reach))
+        if layout.track_count <= reserved or per_line == 1:
+            return layout
+        reserved = layout.track_count
 
 
 def _assign_levels(spans: Sequence[tuple[float, float]]) -> list[int]:
@@ -434,17 +591,16 @@ def _assign_levels(spans: Sequence[tuple[float, float]]) -> list[int]:
     return levels
 
 
-def _anchors(connectors: Sequence[_Connector], boxes: dict[str, _Box]) -> dict[tuple[int, str], float]:
+def _anchors(layout: _Layout, boxes: dict[str, _Box], spines: dict[int, float]) -> dict[tuple[int, str], float]:
     """Where each line leaves each box: spread along the edge it uses, ordered by where the line goes."""
     edges: dict[tuple[str, str], list[tuple[float, int]]] = {}
-    for connector in connectors:
-        ends = (*connector.upper, *connector.lower)
-        towards = sum(boxes[node].centre for node in ends) / len(ends)
-        for node in connector.upper:
-            side = "bottom" if connector.row is None else ("top" if connector.row == 0 else "bottom")
-            edges.setdefault((node, side), []).append((towards, connector.number))
-        for node in connector.lower:
-            edges.setdefault((node, "top"), []).append((towards, connector.number))
+    for connector in layout.connectors:
+        found = layout.ends[connector.number]
+        for end in found:
+            towards = [boxes[other.node].centre for other in found if other.channel == end.channel]
+            if connector.number in spines:
+                towards.append(spines[connector.number])
+            edges.setdefault((end.node, end.side), []).append((sum(towards) / len(towards), connector.number))
     anchors: dict[tuple[int, str], float] = {}
     for (node, _side), uses in edges.items():
         for index, (_towards, number) in enumerate(sorted(uses)):
@@ -459,6 +615,7 @@ def household_diagram(
     on: date,
     title_id: str,
     records: PersonRecords | None = None,
+    max_width: float = MAX_WIDTH,
 ) -> HouseholdDiagram:
     """The household of `referral` as an accessible inline SVG, and its relationships as text.
 
@@ -466,11 +623,14 @@ def household_diagram(
     the day ages are given for, `records` the history's words for agency records (`FamilyHistory.records`,
     so a person the referral does not name is called what the history's tables call them), and
     `title_id` a page-unique id for the SVG's title (its desc takes
-    `<title_id>-desc`), so that `aria-labelledby` names the image. The output depends on nothing
-    else: the same inputs give the same bytes.
+    `<title_id>-desc`), so that `aria-labelledby` names the image. `max_width` is the widest the SVG
+    may be (at least `MIN_WIDTH`): a row of boxes that would be wider wraps onto further lines. The
+    output depends on nothing else: the same inputs give the same bytes.
     """
     if not _ID.match(title_id):
         raise ValueError("title_id must be an HTML id: a letter, then letters, digits, '-' or '_'")
+    if max_width < MIN_WIDTH:
+        raise ValueError(f"max_width must be at least {MIN_WIDTH} (the legend's reading width)")
     pairs = pair_relationships(list(household))
     records = records or PersonRecords()
     people = _people(referral, pairs, on, records)
@@ -496,7 +656,7 @@ def household_diagram(
         for connector in connectors
         for pair in connector.pairs
     )
-    svg = _draw(people, by_id, top, bottom, connectors, statements, title_id)
+    svg = _draw(people, by_id, top, bottom, connectors, statements, title_id, max_width)
     return HouseholdDiagram(svg=svg, people=tuple(by_id[node] for node in [*top, *bottom]), rows=statements)
 
 
@@ -507,9 +667,10 @@ def household_svg(
     on: date,
     title_id: str,
     records: PersonRecords | None = None,
+    max_width: float = MAX_WIDTH,
 ) -> Markup:
     """Only the SVG of `household_diagram`: place `household_diagram(...).html` (or `.rows`) beside it."""
-    return household_diagram(referral, household, on=on, title_id=title_id, records=records).svg
+    return household_diagram(referral, household, on=on, title_id=title_id, records=records, max_width=max_width).svg
 
 
 def _draw(
@@ -520,66 +681,106 @@ def _draw(
     every: Sequence[_Connector],
     statements: Sequence[RelationshipStatement],
     title_id: str,
+    max_width: float,
 ) -> Markup:
-    row_width = max(len(row) * BOX_WIDTH + max(len(row) - 1, 0) * GAP_X for row in (top, bottom))
-    width = max(row_width + 2 * MARGIN, MIN_WIDTH)
+    layout = _layout(top, bottom, every, max_width)
+    lines = layout.lines
 
-    def row_x(row: Sequence[str]) -> dict[str, float]:
-        start = (width - (len(row) * BOX_WIDTH + max(len(row) - 1, 0) * GAP_X)) / 2
-        return {node: start + index * (BOX_WIDTH + GAP_X) for index, node in enumerate(row)}
+    def line_width(line: Sequence[str]) -> float:
+        return len(line) * BOX_WIDTH + max(len(line) - 1, 0) * GAP_X
 
-    xs = {**row_x(top), **row_x(bottom)}
-    positions = {node: index for row in (top, bottom) for index, node in enumerate(row)}
-    beside = [
-        connector
-        for connector in every
-        if connector.relationship is Relationship.PARTNER
-        and len(connector.upper) == 2
-        and connector.row is not None
-        and abs(positions[connector.upper[0]] - positions[connector.upper[1]]) == 1
-    ]
-    connectors = [connector for connector in every if connector not in beside]
-    provisional = {node: _Box(x, 0) for node, x in xs.items()}
-    anchors = _anchors(connectors, provisional)
+    gutter = _gutter(layout.track_count)
+    width = max(max((line_width(line) for line in lines), default=0) + 2 * MARGIN + gutter, MIN_WIDTH)
+    left = MARGIN + gutter
+    xs = {
+        node: left + (width - MARGIN - left - line_width(line)) / 2 + index * (BOX_WIDTH + GAP_X)
+        for line in lines
+        for index, node in enumerate(line)
+    }
+    first_box = min(xs.values(), default=left)
+    spines = {number: first_box - GUTTER_PAD - (track + 0.5) * TRACK for number, track in layout.tracks.items()}
+    anchors = _anchors(layout, {node: _Box(x, 0) for node, x in xs.items()}, spines)
 
-    def span(connector: _Connector) -> tuple[float, float]:
-        points = [anchors[(connector.number, node)] for node in (*connector.upper, *connector.lower)]
+    def channels(number: int) -> list[int]:
+        return sorted({end.channel for end in layout.ends[number]})
+
+    def span(number: int, channel: int) -> tuple[float, float]:
+        points = [anchors[(number, end.node)] for end in layout.ends[number] if end.channel == channel]
+        if number in spines:
+            points.append(spines[number])
         return min(points), max(points)
 
-    groups: dict[str, list[_Connector]] = {"above": [], "between": [], "below": []}
-    for connector in connectors:
-        key = "between" if connector.row is None else ("above" if connector.row == 0 else "below")
-        groups[key].append(connector)
-    levels: dict[int, int] = {}
-    for group in groups.values():
-        ordered = sorted(group, key=span)
-        for connector, level in zip(ordered, _assign_levels([span(c) for c in ordered]), strict=True):
-            levels[connector.number] = level
-    count = {key: 1 + max((levels[c.number] for c in group), default=-1) for key, group in groups.items()}
+    def comes_from(number: int, channel: int) -> int:
+        """0: only from the line above; 1: both; 2: only from the line below (bars stack in that order)."""
+        sides = {end.side for end in layout.ends[number] if end.channel == channel}
+        return 0 if sides == {"bottom"} else 2 if sides == {"top"} else 1
 
-    above = count["above"] * LEVEL + (ROW_PAD if count["above"] else 0)
-    top_y = MARGIN + above
-    between = count["between"] * LEVEL + 2 * ROW_PAD
-    bottom_y = top_y + BOX_HEIGHT + between if top and bottom else top_y
-    below_end = bottom_y + BOX_HEIGHT + (count["below"] * LEVEL + ROW_PAD if count["below"] else 0)
-    boxes = {node: _Box(xs[node], top_y if by_id[node].row == 0 else bottom_y) for node in xs}
+    def nesting(number: int, channel: int) -> tuple[int, int]:
+        """Wrapped lines nest: a bar whose spine is further out lies further from the other spine's run."""
+        if number not in spines:
+            return (1, 0)
+        reached, track = channels(number), layout.tracks[number]
+        if channel == reached[-1]:  # the spine comes down to this bar: the outer spine's bar lower
+            return (0, track)
+        if channel == reached[0]:  # the spine leaves this bar downwards: the outer spine's bar higher
+            return (0, track) if channel == 0 else (2, -track)  # channel 0's levels count upwards
+        return (1, 0)
 
-    placed = []
-    for connector in connectors:
-        level = levels[connector.number]
-        if connector.row is None:
-            bar_y = top_y + BOX_HEIGHT + ROW_PAD + level * LEVEL + LEVEL / 2
-            legs = tuple(
-                [(anchors[(connector.number, n)], boxes[n].y + BOX_HEIGHT) for n in connector.upper]
-                + [(anchors[(connector.number, n)], boxes[n].y) for n in connector.lower]
+    # Levels in each channel: bars reached only from above on top, only from below at the bottom, so a
+    # leg never crosses a bar it does not join unless its own bar is reached from both sides.
+    levels: dict[tuple[int, int], int] = {}
+    count: dict[int, int] = {}
+    using: dict[int, list[int]] = {}
+    for connector in layout.connectors:
+        for channel in channels(connector.number):
+            using.setdefault(channel, []).append(connector.number)
+    for channel, numbers in using.items():
+        offset = 0
+        for kind in (0, 1, 2):
+            group = sorted(
+                (n for n in numbers if comes_from(n, channel) == kind),
+                key=lambda n: (nesting(n, channel), span(n, channel), n),
             )
-        elif connector.row == 0:
-            bar_y = top_y - ROW_PAD - level * LEVEL
-            legs = tuple((anchors[(connector.number, n)], boxes[n].y) for n in connector.upper)
-        else:
-            bar_y = bottom_y + BOX_HEIGHT + ROW_PAD + level * LEVEL
-            legs = tuple((anchors[(connector.number, n)], boxes[n].y + BOX_HEIGHT) for n in connector.upper)
-        placed.append(_Placed(connector, legs, bar_y))
+            stacked = _assign_levels([span(n, channel) for n in group])
+            for number, level in zip(group, stacked, strict=True):
+                levels[(number, channel)] = offset + level
+            offset += 1 + max(stacked, default=-1)
+        count[channel] = offset
+
+    last = len(lines)
+    line_y: list[float] = []
+    channel_top: dict[int, float] = {}
+    y: float = MARGIN + (count.get(0, 0) * LEVEL + ROW_PAD if count.get(0) else 0)
+    for index in range(last):
+        if index:
+            channel_top[index] = y
+            y += count.get(index, 0) * LEVEL + 2 * ROW_PAD
+        line_y.append(y)
+        y += BOX_HEIGHT
+    channel_top[last] = y
+    below_end = y + (count.get(last, 0) * LEVEL + ROW_PAD if count.get(last) else 0)
+
+    def bar_y(channel: int, level: int) -> float:
+        if channel == 0:
+            return line_y[0] - ROW_PAD - level * LEVEL
+        if channel == last:
+            return channel_top[last] + ROW_PAD + level * LEVEL
+        return channel_top[channel] + ROW_PAD + level * LEVEL + LEVEL / 2
+
+    boxes = {node: _Box(x, line_y[layout.line_of[node]]) for node, x in xs.items()}
+    placed = []
+    for connector in layout.connectors:
+        bars = []
+        for channel in channels(connector.number):
+            legs = tuple(
+                (anchors[(connector.number, end.node)], boxes[end.node].y + (BOX_HEIGHT if end.side == "bottom" else 0))
+                for end in layout.ends[connector.number]
+                if end.channel == channel
+            )
+            bars.append(
+                _Bar(bar_y(channel, levels[(connector.number, channel)]), legs, *span(connector.number, channel))
+            )
+        placed.append(_Placed(connector, tuple(bars), spines.get(connector.number)))
 
     legend, legend_height = _legend(every, width, below_end + ROW_PAD)
     height = below_end + ROW_PAD + legend_height + MARGIN
@@ -598,18 +799,20 @@ def _draw(
     parts.append('<g class="relationships">')
     for item in placed:
         parts.append(_draw_connector(item, placed))
-    for connector in beside:  # partners side by side, joined the genogram's way
-        left, right = sorted((boxes[node] for node in connector.upper), key=lambda box: box.x)
-        y = left.y + BOX_HEIGHT / 2
+    for connector in layout.beside:  # partners side by side, joined the genogram's way
+        left_box, right_box = sorted((boxes[node] for node in connector.upper), key=lambda box: box.x)
+        middle = left_box.y + BOX_HEIGHT / 2
         parts.append(
             f'<g class="line line-partner" data-line="{connector.number}">'
-            f'<line x1="{_n(left.x + BOX_WIDTH)}" y1="{_n(y)}" x2="{_n(right.x)}" y2="{_n(y)}" '
-            f"{_stroke(connector.relationship)}/>{_badge(connector.number, (left.x + BOX_WIDTH + right.x) / 2, y)}</g>"
+            f'<line x1="{_n(left_box.x + BOX_WIDTH)}" y1="{_n(middle)}" x2="{_n(right_box.x)}" y2="{_n(middle)}" '
+            f"{_stroke(connector.relationship)}/>"
+            f"{_badge(connector.number, (left_box.x + BOX_WIDTH + right_box.x) / 2, middle)}</g>"
         )
     parts.append("</g>")
     parts.append('<g class="people">')
-    for node in [*top, *bottom]:
-        parts.append(_draw_person(by_id[node], boxes[node]))
+    for line in lines:
+        for node in line:
+            parts.append(_draw_person(by_id[node], boxes[node]))
     parts.append("</g>")
     parts.append(legend)
     parts.append("</svg>")
@@ -634,34 +837,47 @@ def _badge(number: int, x: float, y: float) -> str:
 
 
 def _draw_connector(item: _Placed, everything: Sequence[_Placed]) -> str:
+    """Legs, bars and the dots where they join; a spine joining the bars of a wrapped line; a number on every bar."""
     connector = item.connector
     stroke = _stroke(connector.relationship)
-    xs = sorted(x for x, _ in item.legs)
-    lo, hi = xs[0], xs[-1]
     shapes = [f'<g class="line line-{connector.relationship.value}" data-line="{connector.number}">']
-    for x, y in item.legs:
-        shapes.append(f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x)}" y2="{_n(item.bar_y)}" {stroke}/>')
-    if hi > lo:
-        shapes.append(f'<line x1="{_n(lo)}" y1="{_n(item.bar_y)}" x2="{_n(hi)}" y2="{_n(item.bar_y)}" {stroke}/>')
-    for x, _y in item.legs:
-        shapes.append(f'<circle cx="{_n(x)}" cy="{_n(item.bar_y)}" r="3.5" fill="{LINE}"/>')
-    # The badge goes in the widest free stretch of the bar, clear of every line that meets or crosses it.
-    crossing = sorted(
-        {
-            x
-            for other in everything
-            for x, y in other.legs
-            if min(y, other.bar_y) <= item.bar_y <= max(y, other.bar_y) and lo <= x <= hi
-        }
-    )
-    if hi - lo >= 2 * BADGE_RADIUS + 8:
-        gaps = [(b - a, (a + b) / 2) for a, b in itertools.pairwise(crossing)]
-        _width, badge_x = max(gaps)
-        shapes.append(_badge(connector.number, badge_x, item.bar_y))
-    else:
-        shapes.append(_badge(connector.number, lo + BADGE_RADIUS + 8, item.bar_y))
+    for bar in item.bars:
+        for x, y in bar.legs:
+            shapes.append(f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x)}" y2="{_n(bar.y)}" {stroke}/>')
+        if bar.hi > bar.lo:
+            shapes.append(f'<line x1="{_n(bar.lo)}" y1="{_n(bar.y)}" x2="{_n(bar.hi)}" y2="{_n(bar.y)}" {stroke}/>')
+        ends = [x for x, _y in bar.legs] + ([item.spine] if item.spine is not None else [])
+        for x in ends:
+            shapes.append(f'<circle cx="{_n(x)}" cy="{_n(bar.y)}" r="3.5" fill="{LINE}"/>')
+    if item.spine is not None:
+        first, final = item.spine_ys
+        shapes.append(f'<line x1="{_n(item.spine)}" y1="{_n(first)}" x2="{_n(item.spine)}" y2="{_n(final)}" {stroke}/>')
+    for bar in item.bars:
+        shapes.append(_badge(connector.number, _badge_x(bar, everything), bar.y))
     shapes.append("</g>")
     return "".join(shapes)
+
+
+def _badge_x(bar: _Bar, everything: Sequence[_Placed]) -> float:
+    """The middle of the bar's widest stretch clear of every leg and spine that meets or crosses it."""
+    crossing = {
+        x
+        for other in everything
+        for other_bar in other.bars
+        for x, y in other_bar.legs
+        if min(y, other_bar.y) <= bar.y <= max(y, other_bar.y) and bar.lo <= x <= bar.hi
+    }
+    crossing |= {
+        other.spine
+        for other in everything
+        if other.spine is not None
+        and other.spine_ys[0] <= bar.y <= other.spine_ys[1]
+        and bar.lo <= other.spine <= bar.hi
+    }
+    if bar.hi - bar.lo < 2 * BADGE_RADIUS + 8:
+        return bar.lo + BADGE_RADIUS + 8
+    _width, middle = max((b - a, (a + b) / 2) for a, b in itertools.pairwise(sorted(crossing)))
+    return middle
 
 
 def _draw_person(person: DiagramPerson, box: _Box) -> str:
