@@ -46,10 +46,37 @@ PERSONAL = ("pat.example", "Pat Example", "Payroll.Viewer", "MASH.Practitioner")
 
 @dataclass
 class Provider:
-    """The running provider, and what its token endpoint was sent (for the PKCE and client-auth checks)."""
+    """The running provider, and what its token endpoint was sent (for the PKCE and client-auth checks).
+
+    oidc-provider-mock 0.3 asks for the person every time and puts no `auth_time` in its ID tokens, so this
+    provider adds one, modelling a provider that remembers a sign-in (`remembered_since`, Unix seconds):
+    asked with `prompt=login` or `max_age=0` it signs the person in afresh (`auth_time` is now), otherwise it
+    vouches for the remembered sign-in. `ignores_prompt` makes it reuse that sign-in even when asked not to,
+    and `omits_auth_time` leaves the claim out, as some providers do. `authorize_requests` is what each
+    authorization request asked for.
+    """
 
     issuer: str
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    authorize_requests: list[dict[str, str]] = field(default_factory=list)
+    remembered_since: int | None = None
+    ignores_prompt: bool = False
+    omits_auth_time: bool = False
+    auth_times: dict[str, int | None] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        """Forget how an earlier test made the provider behave (the provider is shared by a module)."""
+        self.remembered_since, self.ignores_prompt, self.omits_auth_time = None, False, False
+        self.authorize_requests.clear()
+
+    def auth_time_now(self, asked: dict[str, str]) -> int | None:
+        """The `auth_time` for a code issued now, for an authorization request that asked `asked`."""
+        if self.omits_auth_time:
+            return None
+        fresh = asked.get("prompt") == "login" or asked.get("max_age") == "0"
+        if self.remembered_since is not None and (self.ignores_prompt or not fresh):
+            return self.remembered_since
+        return int(time.time())
 
     def add_user(self, sub: str, claims: dict[str, Any]) -> None:
         response = httpx.put(f"{self.issuer}/users/{quote(sub, safe='')}", json=claims)
@@ -69,18 +96,42 @@ def provider() -> Iterator[Provider]:
         grant = oidc_provider_mock._app.AuthorizationCodeGrant
         if "none" not in grant.TOKEN_ENDPOINT_AUTH_METHODS:
             patch.setattr(grant, "TOKEN_ENDPOINT_AUTH_METHODS", ["client_secret_basic", "client_secret_post", "none"])
-        yield from _running_provider()
+        running = Provider(issuer="")
+        issue_code = grant.save_authorization_code
+
+        def save_authorization_code(self: Any, code: str, request: Any) -> None:
+            issue_code(self, code, request)
+            running.auth_times[code] = running.auth_time_now(dict(flask.request.args))
+
+        patch.setattr(grant, "save_authorization_code", save_authorization_code)
+        patch.setattr(
+            oidc_provider_mock._storage.AuthorizationCode,
+            "get_auth_time",
+            lambda self: running.auth_times.get(self.code),
+        )
+        # authlib stamps `auth_time` with the token's own time unless the code has one: only the code's, here.
+        extension = oidc_provider_mock._app.OpenIDCode
+        claims_of = extension.get_compatible_claims
+
+        def without_default_auth_time(self: Any, request: Any) -> dict[str, Any]:
+            claims: dict[str, Any] = claims_of(self, request)
+            claims.pop("auth_time", None)
+            return claims
+
+        patch.setattr(extension, "get_compatible_claims", without_default_auth_time)
+        yield from _running_provider(running)
 
 
-def _running_provider() -> Iterator[Provider]:
+def _running_provider(running: Provider) -> Iterator[Provider]:
     app = oidc_provider_mock.app(require_nonce=True)
-    running = Provider(issuer="")
 
     def record_token_request() -> None:
         if flask.request.path == "/oauth2/token":
             running.token_requests.append(
                 {**flask.request.form, "authorization": flask.request.headers.get("Authorization", "")}
             )
+        if flask.request.path == "/oauth2/authorize" and flask.request.method == "POST":
+            running.authorize_requests.append(dict(flask.request.args))
 
     app.before_request(record_token_request)
 
