@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pyotp
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Browsing, OpenPage
+from tests.browser.conftest import Browsing, OpenPage, Server
 from tests.hub.web.conftest import MY_REFERRAL, OTHERS_REFERRAL, PRACTITIONER
+from tests.staff import add_staff
 
 pytestmark = pytest.mark.browser
 
@@ -69,11 +73,11 @@ def test_the_keyboard_reaches_the_skip_link_first_and_focus_is_always_visible(op
     expect(page).to_have_url(tab.base_url + "/signin#main-content")
     expect(page.locator("#main-content")).to_be_focused()
     reached = []
-    for _ in range(5):  # from the main content on: the form's fields and buttons, each showing where focus is
+    for _ in range(4):  # from the main content on: the form's fields and buttons, each showing where focus is
         page.keyboard.press("Tab")
         reached.append(page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()"))
         assert focus_indicator(tab) != "none", f"no visible focus on {reached[-1]!r}"
-    assert reached[:2] == ["username", "password"] and "code" in reached, reached
+    assert reached[:2] == ["username", "password"] and "code" not in reached, reached  # the code comes second
     tab.check("focus-in-the-form")
 
 
@@ -115,3 +119,30 @@ def test_the_checks_on_every_page_catch_a_csp_violation_and_an_accessibility_fai
     tab.page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/x.png\">')")
     with pytest.raises(AssertionError, match=r"image-alt \(critical\)"):
         tab.assert_accessible("sign-in with an image without alt text")
+
+
+def test_an_account_with_an_authenticator_gives_its_code_on_a_page_of_its_own(
+    open_page: OpenPage, server: Server
+) -> None:
+    secret = add_staff(server.store, "tess.totp", "practitioner", totp=True)
+    assert secret is not None
+    tab = open_page()
+    tab.sign_in("tess.totp")
+    tab.check("code-step")
+    expect(tab.page).to_have_url(tab.base_url + "/signin/code")
+    expect(tab.page).to_have_title("Enter the code from your authenticator app – MASH Hub")
+    field = tab.page.get_by_label("Enter the code from your authenticator app")
+    expect(field).to_have_attribute("autocomplete", "one-time-code")
+    expect(field).to_have_attribute("inputmode", "numeric")
+    expect(tab.page.get_by_role("button", name="Sign out")).to_have_count(0)  # not signed in yet
+    field.fill("12345")
+    tab.page.get_by_role("button", name="Continue").click()
+    tab.check("code-step-error")
+    expect(tab.page.locator(".govuk-error-summary")).to_be_focused()
+    expect(tab.page.locator("#code-error")).to_contain_text("Enter the code as 6 digits")
+    tab.page.get_by_label("Enter the code from your authenticator app").fill(
+        pyotp.TOTP(secret).at(datetime.now(UTC) + timedelta(seconds=0))
+    )
+    tab.page.get_by_role("button", name="Continue").click()
+    tab.check("inbox-after-code")
+    expect(tab.page).to_have_url(tab.base_url + "/referrals")
