@@ -13,10 +13,12 @@ every agency answered for every person.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar
 
 from hub.chronology.check_states import STATE_TONES, STATE_WORDS
 from hub.chronology.family_history import (
@@ -30,10 +32,12 @@ from hub.chronology.family_history import (
 )
 from hub.chronology.household import adults_related_to
 from hub.chronology.record_words import agency_words
+from hub.web.pages.filter_tags import Selected, selected_filters
 from schemas import (
     CheckState,
     Chronology,
     ChronologyEntry,
+    DatePrecision,
     EntryCategory,
     LinkOutcome,
     Sensitivity,
@@ -92,6 +96,13 @@ class Sort(StrEnum):
     OLDEST = "oldest"
 
 
+class Layout(StrEnum):
+    """How the chronology is shown: the table (as printed, and as the PDF has it) or MoJ's timeline."""
+
+    TABLE = "table"
+    TIMELINE = "timeline"
+
+
 class Significance(StrEnum):
     """What the significance filter offers: key concerns, and the agencies' own sensitivity marks."""
 
@@ -120,6 +131,7 @@ class Filters:
     until: date | None = None
     significance: frozenset[Significance] = frozenset()
     sort: Sort = Sort.NEWEST
+    layout: Layout = Layout.TABLE
     raw_since: str = ""
     raw_until: str = ""
     errors: tuple[tuple[str, str], ...] = ()
@@ -128,6 +140,20 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.agencies or self.categories or self.people or self.since or self.until or self.significance)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The filters applied, as the query string's (name, value) pairs: codes, ids and dates only."""
+        pairs = [("agency", code) for code in sorted(self.agencies)]
+        pairs += [("significance", mark.value) for mark in Significance if mark in self.significance]
+        pairs += [("person", code) for code in sorted(self.people)]
+        pairs += [("category", code) for code in sorted(self.categories)]
+        pairs += [(name, day.isoformat()) for name, day in (("from", self.since), ("to", self.until)) if day]
+        return pairs
+
+    def view_pairs(self) -> list[tuple[str, str]]:
+        """The order and layout when not the defaults: kept when a filter is removed."""
+        pairs = [("sort", self.sort.value)] if self.sort is not Sort.NEWEST else []
+        return pairs + ([("layout", self.layout.value)] if self.layout is not Layout.TABLE else [])
 
     def keeps(self, entry: ChronologyEntry) -> bool:
         """Whether an entry passes every filter (each filter passes anything when nothing is chosen in it)."""
@@ -191,6 +217,13 @@ def parse_filters(query: Mapping[str, Sequence[str]], *, agencies: Iterable[str]
             errors.append(("filter-sort", "Choose newest first or oldest first"))
         else:
             sort = Sort(sort_values[0])
+    layout_values = [value for value in query.get("layout", ()) if value]
+    layout = Layout.TABLE
+    if layout_values:
+        if len(layout_values) > 1 or layout_values[0] not in {item.value for item in Layout}:
+            errors.append(("filter-layout", "Choose to show the chronology as a table or a timeline"))
+        else:
+            layout = Layout(layout_values[0])
     dates: dict[str, date | None] = {}
     raw: dict[str, str] = {}
     for name, label in (("from", "The from date"), ("to", "The to date")):
@@ -212,10 +245,99 @@ def parse_filters(query: Mapping[str, Sequence[str]], *, agencies: Iterable[str]
         until=dates["to"],
         significance=frozenset(Significance(mark) for mark in marks),
         sort=sort,
+        layout=layout,
         raw_since=raw["from"],
         raw_until=raw["to"],
         errors=tuple(errors),
     )
+
+
+# Periods with nothing recorded
+
+QUIET_MONTHS = 12
+"""Two entries further apart than this (in whole calendar months) have a period with nothing recorded between."""
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class QuietPeriod:
+    """A stretch of a chronology in which no agency recorded anything (that the filters keep).
+
+    Nothing recorded is not nothing happened: the words say only what the records hold.
+    """
+
+    quiet: ClassVar[bool] = True
+    start: date
+    end: date
+    words: str
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1 → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _earliest(entry: ChronologyEntry) -> date:
+    """The first day the entry may have begun, as precisely as the agency gave it."""
+    day = entry.occurred_on
+    if entry.date_precision is DatePrecision.YEAR:
+        return date(day.year, 1, 1)
+    return day.replace(day=1) if entry.date_precision is DatePrecision.MONTH else day
+
+
+def _latest(entry: ChronologyEntry) -> date:
+    """The last day the entry (or its period) may have lasted to, as precisely as the agency gave it."""
+    day = entry.ended_on or entry.occurred_on
+    if entry.date_precision is DatePrecision.YEAR:
+        return date(day.year, 12, 31)
+    if entry.date_precision is DatePrecision.MONTH:
+        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day
+
+
+def _month_words(day: date, precision: DatePrecision) -> str:
+    return str(day.year) if precision is DatePrecision.YEAR else f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def length_words(start: date, end: date) -> str:
+    """Whole months from `start` to `end` in words, "more than" when days are left over: "2 years 3 months"."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    years, rest = divmod(months, 12)
+    parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
+    parts += [f"{rest} month{'s' if rest != 1 else ''}"] if rest else []
+    return ("more than " if add_months(start, months) < end else "") + " ".join(parts)
+
+
+_QUICK = timedelta(days=365)
+"""Never more than 12 months: a cheap first test before the calendar's."""
+
+
+def quiet_periods(entries: Sequence[ChronologyEntry], *, filtered: bool) -> list[tuple[int, QuietPeriod]]:
+    """Each stretch of more than `QUIET_MONTHS` with nothing recorded, between entries given oldest first.
+
+    (index of the entry after it, the period). A period runs from the last day the entries so far may have
+    lasted to (an entry's end, or the end of its month or year when the agency gave no day) to the first
+    day the next may have begun, so a partial date never makes a gap that may not be there.
+    """
+    found: list[tuple[int, QuietPeriod]] = []
+    latest: date | None = None
+    latest_precision = DatePrecision.DAY
+    who = "that matches these filters" if filtered else "by any agency"
+    for index, entry in enumerate(entries):
+        start = _earliest(entry)
+        if latest is not None and start - latest > _QUICK and start > add_months(latest, QUIET_MONTHS):
+            span = f"{_month_words(latest, latest_precision)} to {_month_words(start, entry.date_precision)}"
+            words = f"Nothing recorded {who} for {length_words(latest, start)} ({span})"
+            found.append((index, QuietPeriod(latest, start, words)))
+        end = _latest(entry)
+        if latest is None or end > latest:
+            latest, latest_precision = end, entry.date_precision
+    return found
 
 
 # The page's view
@@ -323,6 +445,7 @@ class PersonChecks:
 
 @dataclass(frozen=True)
 class RowView:
+    quiet: ClassVar[bool] = False
     when: str
     category: str
     summary: str
@@ -331,6 +454,8 @@ class RowView:
     through: str
     tags: tuple[Tag, ...]
     occurred_on: date
+    stamp: str = ""
+    """The date for `<time datetime>`, as precisely as the agency gave it: "2026-11-02", "2026-11", "2026"."""
 
 
 @dataclass(frozen=True)
@@ -344,6 +469,8 @@ class ChildView:
     rows: list[RowView]
     gaps: list[str]
     """Agencies that have not answered for this child or an adult in their household: what may be missing."""
+    items: list[RowView | QuietPeriod] = field(default_factory=list)
+    """The rows in the order shown, with a `QuietPeriod` between two entries more than 12 months apart."""
 
 
 @dataclass(frozen=True)
@@ -364,6 +491,13 @@ class ReferralView:
     children: list[ChildView]
     filters: Filters
     options: dict[str, list[Option]] = field(default_factory=dict)
+    selected: Selected | None = None
+    """The MoJ filter's "Selected filters" (each a link removing it), when any filter is applied."""
+
+    @property
+    def layout(self) -> Layout:
+        """The layout asked for; the table when a filter has an error (nothing asked for is applied then)."""
+        return self.filters.layout if not self.filters.errors else Layout.TABLE
 
     @property
     def all_clear_words(self) -> str | None:
@@ -421,7 +555,14 @@ def _row(entry: ChronologyEntry, shown: EntryRow) -> RowView:
         through=shown.through,
         tags=_entry_tags(entry),
         occurred_on=entry.occurred_on,
+        stamp=_stamp(entry.occurred_on, entry.date_precision),
     )
+
+
+def _stamp(day: date, precision: DatePrecision) -> str:
+    if precision is DatePrecision.YEAR:
+        return f"{day.year:04d}"
+    return f"{day.year:04d}-{day.month:02d}" if precision is DatePrecision.MONTH else day.isoformat()
 
 
 def _child_view(
@@ -433,9 +574,18 @@ def _child_view(
     applied = filters if not filters.errors else Filters()
     pairs = zip(chronology.entries, child.rows, strict=True)
     keeps = applied.keeps if applied.active else None
-    rows = [_row(entry, shown) for entry, shown in pairs if keeps is None or keeps(entry)]
+    kept = [(entry, shown) for entry, shown in pairs if keeps is None or keeps(entry)]
+    rows = [_row(entry, shown) for entry, shown in kept]
+    items: list[RowView | QuietPeriod] = []
+    done = 0
+    for index, period in quiet_periods([entry for entry, _ in kept], filtered=applied.active):
+        items += rows[done:index]
+        items.append(period)
+        done = index
+    items += rows[done:]
     if applied.sort is Sort.NEWEST:
         rows.reverse()
+        items.reverse()
     return ChildView(
         subject_id=child.subject_id,
         name=child.name,
@@ -445,6 +595,7 @@ def _child_view(
         total=len(chronology.entries),
         rows=rows,
         gaps=gaps,
+        items=items,
     )
 
 
@@ -518,7 +669,47 @@ def referral_view(
             Option(Sort.NEWEST.value, "Newest first", filters.sort is Sort.NEWEST),
             Option(Sort.OLDEST.value, "Oldest first", filters.sort is Sort.OLDEST),
         ],
+        "layout": [
+            Option(Layout.TABLE.value, "Table (as printed)", filters.layout is Layout.TABLE),
+            Option(Layout.TIMELINE.value, "Timeline", filters.layout is Layout.TIMELINE),
+        ],
     }
     return ReferralView(
-        history, concerns, unanswered, people_checks, list(agency_names.values()), children, filters, options
+        history,
+        concerns,
+        unanswered,
+        people_checks,
+        list(agency_names.values()),
+        children,
+        filters,
+        options,
+        _selected(history.referral_id, filters, options),
+    )
+
+
+def _selected(referral_id: str, filters: Filters, options: Mapping[str, list[Option]]) -> Selected | None:
+    """The applied filters as MoJ's removable tags, each a link to the page without it (order and layout kept)."""
+    if filters.errors or not filters.active:
+        return None
+
+    def chosen(name: str) -> Callable[[str], str]:
+        texts = {option.value: option.text for option in options[name]}
+        return lambda value: texts.get(value, value)
+
+    def dated(label: str) -> Callable[[str], str]:
+        return lambda value: f"{label} {day_words(date.fromisoformat(value))}"
+
+    return selected_filters(
+        f"/referrals/{referral_id}",
+        filters.pairs(),
+        {
+            "agency": ("Agency", chosen("agency")),
+            "significance": ("Significance", chosen("significance")),
+            "person": ("Person", chosen("person")),
+            "category": ("Kind of event", chosen("category")),
+            "from": ("Dates", dated("From")),
+            "to": ("Dates", dated("To")),
+        },
+        kept=filters.view_pairs(),
+        fragment="#chronology",
     )

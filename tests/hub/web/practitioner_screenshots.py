@@ -149,6 +149,8 @@ def test_screenshots(office: Office) -> None:
         shoot_between(page, "referral-checks", "#checks", "#chronology")
         page.goto(f"{url}{PAGE}?sort=oldest&agency=police&agency=health&agency=education&agency=housing")
         shoot_between(page, "referral-chronology", "#chronology", "#versions")
+        page.goto(f"{url}{PAGE}?sort=oldest&layout=timeline")
+        shoot_between(page, "referral-timeline", "#chronology", "#versions")
         page.goto(f"{url}{PAGE}/versions?from=1&to=2#compare")
         shoot(page, "versions")
         shoot_between(page, "versions-compare", "#compare", None)

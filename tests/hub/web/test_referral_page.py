@@ -247,3 +247,71 @@ def test_the_pdf_download_needs_the_form_token_and_is_audited(site: Served, prac
         if event.action == AuditAction.CHRONOLOGY_EXPORT
     ]
     assert exports and {(event.purpose, event.basis) for event in exports} == {("strategy_discussion", "allocated")}
+
+
+def quiet_rows(response: httpx.Response, child: str = "S1") -> list[str]:
+    html = response.text
+    start = html.index(f'id="child-{child}"')
+    found = re.findall(r'class="[^"]*hub-quiet[^"]*">(.*?)</(?:tr|div>\s*</div)>', html[start:], flags=re.S)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in found]
+
+
+def test_a_year_with_nothing_recorded_is_shown_between_the_entries_in_either_order(practitioner: httpx.Client) -> None:
+    newest = practitioner.get(PAGE)
+    (quiet,) = quiet_rows(newest)
+    assert quiet.startswith("Nothing recorded Nothing recorded by any agency for more than 1 year")
+    assert "(February 2023 to May 2024)" in quiet and "does not mean nothing happened" in quiet
+    html = newest.text[newest.text.index('id="child-S1"') :]
+    assert html.index("10 May 2024") < html.index("hub-quiet") < html.index("1 Feb 2023")  # newest first
+    oldest = practitioner.get(PAGE, params={"sort": "oldest"})
+    assert quiet_rows(oldest) == [quiet]
+    html = oldest.text[oldest.text.index('id="child-S1"') :]
+    assert html.index("1 Feb 2023") < html.index("hub-quiet") < html.index("10 May 2024")
+    filtered = quiet_rows(practitioner.get(PAGE, params={"agency": "police"}))
+    assert all("that matches these filters" in row for row in filtered)
+
+
+def test_the_timeline_layout_shows_each_entry_with_its_source_and_the_unanswered_agencies_first(
+    practitioner: httpx.Client,
+) -> None:
+    page = practitioner.get(PAGE, params={"layout": "timeline"})
+    assert page.status_code == 200
+    html = page.text[page.text.index('id="child-S1"') :]
+    timeline = html[html.index('class="moj-timeline hub-timeline"') :]
+    assert "<table" not in html[: html.index('class="moj-timeline hub-timeline"')]
+    items = re.findall(r'<div class="moj-timeline__item( [^"]*)?">', timeline.split('id="child-S2"')[0])
+    assert items[0] == " hub-gap" and " hub-quiet" in items  # housing has not answered: first
+    assert 'class="moj-timeline__byline">by ' in timeline and '<time datetime="2024-05-10">' in timeline
+    assert "Included through" in text(page) or "moj-timeline__description" in timeline
+    assert 'name="layout" type="radio" value="timeline" checked' in page.text
+    assert chronology_rows(practitioner.get(PAGE, params={"layout": "table"}))
+
+
+def test_a_bad_layout_is_an_error_beside_its_field_and_the_table_is_shown(practitioner: httpx.Client) -> None:
+    page = practitioner.get(PAGE, params={"layout": "sideways"})
+    assert page.status_code == 400
+    assert '<a href="#filter-layout">Choose to show the chronology as a table or a timeline</a>' in page.text
+    assert "sideways" not in page.text and chronology_rows(page)
+
+
+def test_selected_filters_are_tags_each_removing_just_that_filter(practitioner: httpx.Client) -> None:
+    page = practitioner.get(
+        PAGE, params={"agency": ["health", "education"], "significance": "key", "layout": "timeline"}
+    )
+    tags = dict(
+        (" ".join(unescape(re.sub(r"<[^>]+>", " ", words)).split()), unescape(href))
+        for href, words in re.findall(r'<a class="moj-filter__tag" href="([^"]+)">(.*?)</a>', page.text, flags=re.S)
+    )
+    assert set(tags) == {
+        "Remove this filter Education",
+        "Remove this filter Health (NHS)",
+        "Remove this filter Key concerns",
+    }, tags
+    without_key = tags["Remove this filter Key concerns"]
+    assert without_key == f"/referrals/{MY_REFERRAL}?agency=education&agency=health&layout=timeline#chronology"
+    assert (
+        "Clear filters</a>" in page.text and f'href="/referrals/{MY_REFERRAL}?layout=timeline#chronology"' in page.text
+    )
+    for href in tags.values():
+        assert MARKER not in href and "Okafor" not in href
+    assert "moj-filter__tag" not in practitioner.get(PAGE).text  # nothing selected, no tags
