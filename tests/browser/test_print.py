@@ -5,7 +5,9 @@ occurrences to run over several pages. The page is printed as a person would pri
 Chromium's own PDF), read back with pypdf, and looked at page by page: the protective marking at the
 top and bottom and "Page N of M" on every page, the referral at the top of every page, the
 chronology's header on every page its table spans, each child's chronology from a new page, every
-child printed (not only the open tab), and nothing to press or fill in.
+child printed (not only the open tab), and nothing to press or fill in. Page 1 is the PDF's cover (the
+marking, the referral, who produced it and when, the handling words) and the history starts on page 2;
+on screen the cover is neither shown nor read out.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from jinja2 import Template
 from pypdf import PdfReader
 
 from hub.chronology.assembly import assemble
-from hub.chronology.report import PROTECTIVE_MARKING, css_string
+from hub.chronology.report import HANDLING, PROTECTIVE_MARKING, css_string
 from hub.store import HubStore
 from hub.web.assets import STATIC_FOLDER, Assets
 from schemas import EntryCategory, InvolvementRole
@@ -96,8 +98,26 @@ def printed_pages(open_page: OpenPage) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
-def test_the_printed_referral_page_has_the_pdfs_marking_page_numbers_and_headers(open_page: OpenPage) -> None:
+def assert_cover(pages: list[str]) -> None:
+    """Page 1 is the cover, as the PDF's: the marking, the referral, who produced it, the handling words; no history."""
+    cover, first = pages[0], pages[1]
+    for words in (
+        f"{PROTECTIVE_MARKING} Family history for referral {MY_REFERRAL}",
+        f"Referral {MY_REFERRAL}, received",
+        "Subjects Amara",
+        f"Produced by user:{PRACTITIONER}",
+        "Chronologies Amara",
+        f"{PROTECTIVE_MARKING}: {HANDLING}",
+    ):
+        assert words in cover, f"the cover lacks {words!r}\n{cover}"
+    for history in ("Key concerns", "Checks due", "Lines and who says so", "Police record"):
+        assert history not in cover, f"the cover prints {history!r}: the history must start on page 2\n{cover}"
+    assert "Family history" in first and "Checks due" in first, f"page 2 is not the history's start\n{first}"
+
+
+def test_the_printed_referral_page_has_the_pdfs_cover_marking_page_numbers_and_headers(open_page: OpenPage) -> None:
     pages = printed_pages(open_page)
+    assert_cover(pages)
     total = len(pages)
     assert total > 2, f"a long history prints on {total} page(s)"
     for number, text in enumerate(pages, start=1):
@@ -119,6 +139,18 @@ def test_the_printed_referral_page_has_the_pdfs_marking_page_numbers_and_headers
     joined = " ".join(pages)
     for name in CHILDREN:
         assert name in joined
+
+
+def test_the_cover_is_neither_shown_nor_read_out_on_screen(open_page: OpenPage) -> None:
+    tab = open_page()
+    tab.sign_in(PRACTITIONER)
+    tab.goto(f"/referrals/{MY_REFERRAL}", "referral")
+    cover = tab.page.locator(".hub-print-cover")
+    assert cover.count() == 1 and cover.is_hidden()
+    assert tab.page.get_by_role("region", name="Cover page").count() == 0  # not in the accessibility tree
+    assert not tab.page.get_by_text("Printed from the referral page").is_visible()
+    tab.page.emulate_media(media="print")
+    assert cover.is_visible()
 
 
 def test_the_print_stylesheet_is_the_pdfs_page() -> None:
