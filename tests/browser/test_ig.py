@@ -40,6 +40,12 @@ def test_an_ig_officer_searches_the_audit_trail_with_filters_and_pages(open_page
     expect(events).to_have_count(4)
     for row in events.all():
         expect(row).to_contain_text(OTHER)
+    tab.page.get_by_role("link", name=f"Remove this filter {MY_REFERRAL}").click()  # MoJ's selected-filter tag
+    tab.check("audit-search-one-filter-removed")
+    expect(tab.page.get_by_label("Who")).to_have_value(OTHER)
+    expect(tab.page.get_by_label("Referral")).to_have_value("")
+    expect(tab.page.get_by_role("link", name=f"Remove this filter {OTHER}")).to_be_visible()
+    tab.page.get_by_label("Referral").fill(MY_REFERRAL)
     tab.page.get_by_label("From").fill("not a date")
     tab.page.get_by_role("button", name="Search").click()
     tab.check("audit-search-bad-date")

@@ -91,6 +91,7 @@ def _render(
         "audit.html",
         status_code=status_code,
         filters=filters,
+        selected=filters.selected(),
         zone=zone,
         actions=sorted(ACTION_WORDS.items()),
         outcomes=OUTCOMES,

@@ -9,7 +9,7 @@ carries no child's personal data. Events are shown in plain words (`describe_eve
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from urllib.parse import urlencode
@@ -23,6 +23,7 @@ from hub.audit.search import (
     council_moment,
 )
 from hub.errors import UserError
+from hub.web.pages.filter_tags import Selected, selected_filters
 from schemas.models import OPAQUE_ID_PATTERN
 
 FIELDS = ("user", "action", "referral", "outcome", "purpose", "from", "to")
@@ -125,11 +126,30 @@ class Filters:
     def error_for(self, name: str) -> str | None:
         return next((message for field_name, message in self.errors if field_name == name), None)
 
+    def selected(self) -> Selected | None:
+        """The filters given, as MoJ's removable tags (a link each to the search without it); none with errors."""
+        pairs = [(name, self.values[name]) for name in FIELDS if self.values.get(name)]
+        if self.errors or not pairs:
+            return None
+        return selected_filters("/audit", pairs, {name: (heading, say) for name, heading, say in _TAG_WORDS})
+
     def query_string(self, **extra: str | int) -> str:
         """The filters (only those given) and `extra` as a query string: ids and codes, nothing personal."""
         pairs = [(name, self.values[name]) for name in FIELDS if self.values.get(name)]
         pairs += [(name, str(value)) for name, value in extra.items()]
         return urlencode(pairs)
+
+
+_TAG_WORDS: tuple[tuple[str, str, Callable[[str], str]], ...] = (
+    ("user", "Who", str),
+    ("action", "What", lambda code: f"{code}: {action_words(code)}"),
+    ("referral", "Referral", str),
+    ("outcome", "Outcome", lambda value: OUTCOMES.get(value, value)),
+    ("purpose", "Purpose", str),
+    ("from", "From", str),
+    ("to", "To", str),
+)
+"""Each field's heading among the selected filters, and how its value reads."""
 
 
 def read_filters(given: Mapping[str, str], zone: tzinfo) -> Filters:

@@ -185,3 +185,22 @@ def test_no_personal_data_in_addresses_or_logs(ig_served: IgServed) -> None:
 
 def test_the_query_matches_what_the_web_asked_for() -> None:
     assert AuditQuery(allowed=True).describe() == "allowed"
+
+
+def test_selected_filters_are_tags_each_a_link_to_the_search_without_it(ig_served: IgServed) -> None:
+    with signed_in(ig_served, IG) as browser:
+        page = browser.get("/audit", params={"user": OTHER, "referral": MY_REFERRAL, "outcome": "denied"})
+        plain = browser.get("/audit").text
+        bad = browser.get("/audit", params={"user": OTHER, "from": "not a date"}).text
+    tags = {
+        " ".join(re.sub(r"<[^>]+>", " ", words).split()): unescape(href)
+        for href, words in re.findall(r'<a class="moj-filter__tag" href="([^"]+)">(.*?)</a>', page.text, flags=re.S)
+    }
+    assert tags == {
+        f"Remove this filter {OTHER}": f"/audit?referral={MY_REFERRAL}&outcome=denied",
+        f"Remove this filter {MY_REFERRAL}": f"/audit?user={OTHER}&outcome=denied",
+        "Remove this filter Refused": f"/audit?user={OTHER}&referral={MY_REFERRAL}",
+    }
+    assert 'href="/audit">Clear filters</a>' in page.text and 'class="moj-filter-layout' in page.text
+    assert "moj-filter__tag" not in plain and "moj-filter__tag" not in bad  # nothing chosen; or an error to fix
+    assert "From must be a date such as 2026-03-01" in bad
