@@ -68,6 +68,7 @@ from hub.web.web_sessions import (
     SESSION_COOKIE,
     address_digest,
     cookie_policy,
+    csrf_key,
     digest,
     new_token,
     own_path,
@@ -180,7 +181,7 @@ def sign_in_code_form(request: Request) -> Response:
         if token
         else None
     )
-    key = policy.read(request, FORM_COOKIE)
+    key = csrf_key(request)  # the form cookie's, or an earlier session's if this browser had one
     if pending is None or pending.session_digest is not None or key is None:
         return RedirectResponse("/signin", status_code=303)
     request.state.csrf_token = csrf_token(key)
@@ -204,7 +205,7 @@ def sign_in_code(request: Request, form: CheckedForm) -> Response:
     if answer.principal is not None:
         response = _signed_in(request, store, config, answer.principal, RedirectResponse("/", status_code=303))
     elif answer.retry_token is not None:
-        request.state.csrf_token = csrf_token(policy.read(request, FORM_COOKIE) or "")
+        request.state.csrf_token = csrf_token(csrf_key(request) or "")
         return keep_pending(request, code_page(request, action="/signin/code", error=answer.error), answer.retry_token)
     else:
         response = _sign_in_page(request, errors={"": answer.error}, status_code=400)

@@ -249,3 +249,15 @@ def test_wrong_codes_count_towards_the_address_throttle(hub_home: Path, config_c
         throttled = sign_in(browser, TOTP_USER)
         assert throttled.status_code == 429 and "Too many failed sign-ins from this computer" in throttled.text
     app.state.store.close()
+
+
+def test_signing_in_with_a_code_over_an_earlier_session_ends_that_session(served: Served) -> None:
+    secret = _with_totp(served)
+    with served.client() as browser:
+        sign_in(browser, PRACTITIONER)
+        earlier = browser.cookies["hub-session"]
+        assert sign_in(browser, TOTP_USER, code=_code(secret)).headers["location"] == "/"
+        assert browser.cookies["hub-session"] != earlier
+    with served.client() as replay:
+        replay.cookies.set("hub-session", earlier)
+        assert replay.get("/referrals").headers["location"] == "/signin?ended=1"
