@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
@@ -15,6 +17,7 @@ from rich.text import Text
 
 from hub.chronology.check_states import STATE_TONES, state_class
 from hub.chronology.family_history import FamilyHistory
+from hub.frontend import GOVUK_STYLESHEET, installed_packages
 from hub.settings import write_private
 from hub.terminal import shown
 
@@ -224,7 +227,7 @@ def render_html(
     return _templates.get_template("family_history.html.j2").render(
         history=history,
         empty_chronology=empty_chronology_words(history),
-        report_css=_STYLESHEET,
+        report_css=package_colours() + "\n" + _STYLESHEET,
         print_css=print_css,
         marking=PROTECTIVE_MARKING,
         handling=HANDLING,
@@ -235,6 +238,103 @@ def render_html(
 
 
 _STYLESHEET = (files("hub.chronology") / "templates" / "report.css").read_text(encoding="utf-8")
+
+WARNING_COLOUR = "--hub-warning-colour"
+"""The one colour the report needs that GOV.UK Frontend has no custom property for: amber, for a check to
+chase and an AMBER rating. It is the text colour of GOV.UK's orange tag, which GOV.UK chose to be legible
+on white."""
+REQUIRED_COLOURS = (
+    "--govuk-text-colour",
+    "--govuk-error-colour",
+    "--govuk-success-colour",
+    "--govuk-border-colour",
+    "--govuk-surface-background-colour",
+)
+"""The package's custom properties report.css and print.css.j2 use (tests check the two lists agree)."""
+
+
+def package_colours(node_modules: Path | None = None) -> str:
+    """GOV.UK Frontend's colours as CSS custom properties, read from the installed package's stylesheet.
+
+    The report is one file that works offline, so it cannot link GOV.UK's stylesheet, and inlining all of it
+    (124 KB, most of it components the report does not use) would bloat every copy. So the report carries
+    the package's own colour declarations, about a kilobyte: its `:root` custom properties, screen and
+    print (GOV.UK prints text black), and `--hub-warning-colour` from its orange tag. report.css and
+    print.css.j2 name only these (`var(--govuk-error-colour)`), so a new govuk-frontend in
+    web/package-lock.json changes the report's colours with no edit. `node_modules` defaults to the
+    packages installed for the committed lock file (`hub.frontend`: installed once per machine).
+    A `RuntimeError` if the stylesheet no longer has what the report needs: a new version to look at.
+    """
+    return _package_colours((node_modules or installed_packages()) / GOVUK_STYLESHEET)
+
+
+@functools.cache
+def _package_colours(stylesheet: Path) -> str:
+    screen: list[str] = []
+    printed: list[str] = []
+    version = warning = ""
+    for prelude, body in _rules(stylesheet.read_text(encoding="utf-8")):
+        if prelude == ":root":
+            for name, value in _declarations(body):
+                if name == "--govuk-frontend-version":
+                    version = value.strip('"')
+                elif name.startswith("--govuk-") and name.endswith("-colour"):
+                    screen.append(f"{name}:{value}")
+        elif prelude == "@media print":
+            printed += [
+                f"{name}:{value}"
+                for inner, inner_body in _rules(body)
+                if inner == ":root"
+                for name, value in _declarations(inner_body)
+                if name.endswith("-colour")
+            ]
+        elif prelude == ".govuk-tag--orange":
+            warning = next((value for name, value in _declarations(body) if name == "color"), warning)
+    defined = {declaration.partition(":")[0] for declaration in screen}
+    missing = [name for name in REQUIRED_COLOURS if name not in defined] + ([] if warning else [WARNING_COLOUR])
+    if missing:
+        raise RuntimeError(f"{stylesheet} does not define {', '.join(missing)}: see hub.chronology.report")
+    lines = [
+        f"/* GOV.UK Frontend {version or '(version not stated)'}'s colours, from its installed stylesheet. */",
+        ":root{" + ";".join([*screen, f"{WARNING_COLOUR}:{warning}"]) + "}",
+    ]
+    if printed:
+        lines.append("@media print{:root{" + ";".join(printed) + "}}")
+    return "\n".join(lines)
+
+
+def _rules(css: str) -> Iterator[tuple[str, str]]:
+    """(prelude, body) of each top-level rule of a stylesheet: braces inside strings and comments skipped."""
+    depth, start, prelude_end, index = 0, 0, 0, 0
+    while index < len(css):
+        char = css[index]
+        if char in "\"'":
+            index = css.find(char, index + 1)
+            if index < 0:
+                return
+        elif css.startswith("/*", index):
+            index = css.find("*/", index + 2) + 1
+            if index <= 0:
+                return
+        elif char == "{":
+            if depth == 0:
+                prelude_end = index
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                yield css[start:prelude_end].strip(), css[prelude_end + 1 : index]
+                start = index + 1
+        elif char == ";" and depth == 0:  # a statement such as @charset
+            start = index + 1
+        index += 1
+
+
+def _declarations(body: str) -> Iterator[tuple[str, str]]:
+    for declaration in body.split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon and name.strip():
+            yield name.strip(), value.strip()
 
 
 def write_html(history: FamilyHistory, path: Path, *, produced_by: str = "") -> Path:

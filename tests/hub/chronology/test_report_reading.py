@@ -78,7 +78,8 @@ def test_every_class_the_report_emits_for_a_check_is_styled_and_failed_is_red() 
     assert {state for _, state in emitted} == {state.value for state in CheckState}
     assert {name for names, _ in emitted for name in names.split()} <= styled_classes()
     failed = {names for names, state in emitted if state == "failed"}
-    assert failed == {"check-alert"} and re.search(r"\.check-alert \{ color: #d4351c;", html)
+    assert failed == {"check-alert"} and re.search(r"\.check-alert \{ color: var\(--govuk-error-colour\);", html)
+    assert re.search(r"--govuk-error-colour:#[0-9a-f]{3,6}[;}]", html)  # GOV.UK's error red, from its package
 
 
 def issue_household() -> list[AgencyReply]:
