@@ -125,6 +125,93 @@ def _header(cookies: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
+class Visitor:
+    """One person in a browser on the demo's web application: cookies kept by hand, each form's CSRF token read
+    from the page that shows the form, as a browser posts it."""
+
+    def __init__(self, client: httpx.Client, username: str, password: str) -> None:
+        self.client = client
+        self.cookies: dict[str, str] = {}
+        form = self.get("/signin")
+        signed_in = self.post("/signin", form, {"username": username, "password": password})
+        assert signed_in.status_code == 303, signed_in.text[-2000:]
+
+    def _keep(self, response: httpx.Response) -> httpx.Response:
+        self.cookies.update(_cookies(response))
+        return response
+
+    def get(self, path: str) -> httpx.Response:
+        return self._keep(self.client.get(path, headers={"Cookie": _header(self.cookies)}))
+
+    def post(self, path: str, form_page: httpx.Response, data: dict[str, str]) -> httpx.Response:
+        token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form_page.text)
+        assert token, form_page.text[-2000:]
+        posted = {"csrf_token": token.group(1), **data}
+        return self._keep(self.client.post(path, data=posted, headers={"Cookie": _header(self.cookies)}))
+
+
+def test_in_the_demo_a_manager_and_an_ig_officer_each_do_their_whole_job_in_the_web_application(
+    running_demo: RunningDemo,
+) -> None:
+    """With nothing but `hub demo` and the accounts it prints: the manager sees the team and allocates, opens the
+    referral by break-glass and downloads it; the IG officer reviews that break-glass, finds it in the trail and
+    the reports, verifies the trail and exports it."""
+    output = running_demo.output()
+    found = re.search(r"The web application is at (http://127\.0\.0\.1:\d+/)", output)
+    assert found, output[-3000:]
+    accounts = dict(re.findall(r"^ +(demo\.\w+) +(?:practitioner|manager|ig officer) +password (\S+)$", output, re.M))
+    referral = "REF-2026-000417"
+    with httpx.Client(base_url=found.group(1), timeout=60, follow_redirects=False) as client:
+        manager = Visitor(client, "demo.manager", accounts["demo.manager"])
+        team = manager.get("/team")
+        assert team.status_code == 200 and "demo.practitioner" in team.text
+        allocation = manager.get("/allocation")
+        assert allocation.status_code == 200 and referral in allocation.text
+        taken = manager.post(f"/allocation/{referral}", allocation, {"to": "demo.manager"})
+        assert taken.status_code == 303, taken.text[-2000:]
+        assert referral in manager.get("/referrals").text
+        given_back = manager.post(f"/allocation/{referral}", manager.get("/allocation"), {"to": "demo.practitioner"})
+        assert given_back.status_code == 303, given_back.text[-2000:]
+        refused = manager.get(f"/referrals/{referral}")
+        assert refused.status_code == 403 and f'href="/open-referral/{referral}"' in refused.text
+        request_form = manager.get(f"/open-referral/{referral}")
+        note = "Police report a new incident tonight; checking the history before the strategy discussion."
+        opened = manager.post(f"/open-referral/{referral}", request_form, {"reason": "immediate_risk", "note": note})
+        # The demo has no mail server: the page says the email to IG and managers was not sent, and leads on.
+        assert opened.headers.get("location") == f"/open-referral/{referral}?email=not-sent", opened.text[-2000:]
+        notice = manager.get(opened.headers["location"])
+        assert "could not be sent" in notice.text and f'href="/referrals/{referral}"' in notice.text
+        history = manager.get(f"/referrals/{referral}")
+        assert history.status_code == 200 and "Family history" in history.text and "Agency checks" in history.text
+        pdf = manager.post(f"/referrals/{referral}/export", history, {})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+        ig = Visitor(client, "demo.ig", accounts["demo.ig"])
+        assert ig.get(f"/referrals/{referral}").status_code == 403  # IG reads the trail, not the history
+        queue = ig.get("/break-glass")
+        number = re.search(r'action="/break-glass/(\d+)"', queue.text)
+        assert queue.status_code == 200 and number, queue.text[-2000:]
+        decision = {"decision": "appropriate", "note": "An immediate risk reported by police; proportionate."}
+        reviewed = ig.post(f"/break-glass/{number.group(1)}", queue, decision)
+        assert reviewed.status_code == 303, reviewed.text[-2000:]
+        assert "No break-glass accesses are awaiting review" in ig.get("/break-glass").text
+        search = ig.get(f"/audit?user=demo.manager&referral={referral}")
+        assert search.status_code == 200 and "demo.manager" in search.text and "break-glass" in search.text.lower()
+        reports = ig.get("/audit/reports")
+        unallocated = reports.text.split('id="unallocated"', 1)[1].split('id="break-glass"', 1)[0]
+        assert reports.status_code == 200 and "demo.manager" in unallocated and referral in unallocated
+        verify_page = ig.get("/audit/verify")
+        assert ig.post("/audit/verify", verify_page, {}).status_code == 303
+        assert "Intact" in ig.get("/audit/verify").text
+        export_form = ig.get("/audit/export")
+        csv_export = ig.post("/audit/export", export_form, {"format": "csv", "referral": referral})
+        assert csv_export.status_code == 200 and "demo.manager" in csv_export.text and "break_glass" in csv_export.text
+        fhir_export = ig.post("/audit/export", export_form, {"format": "fhir", "referral": referral})
+        bundle = fhir_export.json()
+        assert bundle["resourceType"] == "Bundle" and bundle["entry"]
+        assert {entry["resource"]["resourceType"] for entry in bundle["entry"]} == {"AuditEvent"}
+
+
 def test_demo_prints_a_family_history_with_all_four_agencies(
     demo_run: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
