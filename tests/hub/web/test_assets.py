@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from hub.errors import UserError
-from hub.web.assets import CACHE_ENV, Assets, ensure_assets, lock_file
+from hub.web.assets import CACHE_ENV, STATIC_FOLDER, Assets, ensure_assets, lock_file
 
 
 def test_the_install_is_keyed_by_the_lock_file_and_reused(web_assets: Assets) -> None:
@@ -31,3 +32,18 @@ def test_an_unreachable_registry_is_one_line_saying_what_to_do(tmp_path: Path, m
     assert message.startswith("Cannot install the web application's front-end packages: the npm registry could not")
     assert said and said[0].startswith("Installing the web application's front-end packages with npm")
     assert not any(path.name.endswith(".complete") for path in (tmp_path / "assets").rglob("*"))
+
+
+HAND_COPIED_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(")
+CUSTOM_PROPERTY = re.compile(r"var\((--[\w-]+)")
+
+
+@pytest.mark.parametrize("stylesheet", sorted(path.name for path in STATIC_FOLDER.glob("hub/*.css")))
+def test_the_hubs_own_stylesheets_take_every_colour_from_gov_uk_frontend(web_assets: Assets, stylesheet: str) -> None:
+    """No colour is copied by hand: each is a custom property the installed govuk-frontend defines, so a new
+    version in web/package-lock.json recolours the pages with no edit (tints are mixed from them)."""
+    css = re.sub(r"/\*.*?\*/", "", (STATIC_FOLDER / "hub" / stylesheet).read_text(encoding="utf-8"), flags=re.S)
+    assert not HAND_COPIED_COLOUR.findall(css), f"{stylesheet} writes a colour itself"
+    package = (web_assets.govuk / "govuk-frontend.min.css").read_text(encoding="utf-8")
+    for name in CUSTOM_PROPERTY.findall(css):
+        assert f"{name}:" in package, f"{stylesheet} uses {name}, which GOV.UK Frontend does not define"
