@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from hub.settings import HubSettings
 from hub.store.home import open_store
 from schemas import CheckPhase, CheckProgress, ChecksStage, Referral
 from tests.conftest import SAMPLE_REFERRAL
+from tests.event_loops import run_apart
 from tests.smtp import Inbox
 
 
@@ -36,7 +36,7 @@ def planned(settings: HubSettings) -> Referral:
 
 def fire(referral_id: object) -> None:
     """As Airflow's triggerer calls it: the run's context, with the run's conf inside."""
-    asyncio.run(run_past_deadline(context={"dag_run": {"conf": {"referral_id": referral_id}}, "deadline": {}}))
+    run_apart(run_past_deadline(context={"dag_run": {"conf": {"referral_id": referral_id}}, "deadline": {}}))
 
 
 def test_a_run_with_checks_still_open_is_escalated(settings: HubSettings, smtp_server: tuple[Inbox, int]) -> None:

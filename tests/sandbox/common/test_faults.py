@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import socket
@@ -26,6 +25,7 @@ from pydantic import ValidationError
 from sandbox.common.api import new_app, read_fields
 from sandbox.common.faults import FaultConfig, FaultInjector, LatencyConfig
 from sandbox.server import ServerThread
+from tests.event_loops import run_apart
 
 NATIVE_ERROR_TYPE = "application/vnd.test-agency+json"
 SEARCH_BODY = {"surname": "Okafor", "forenames": "Ada"}
@@ -212,7 +212,7 @@ def test_drop_without_uvicorns_transport_falls_back_to_a_native_502() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=injector), base_url="http://sandbox") as client:
             return await client.get("/ping")
 
-    response = asyncio.run(call())
+    response = run_apart(call())
     assert response.status_code == 502
     assert response.json()["fault"]["code"] == "bad_gateway"
 
