@@ -50,6 +50,7 @@ from schemas import (
     AgencyPerson,
     ChronologyEntry,
     EntryCategory,
+    EntryFacts,
     Identifiers,
     Involvement,
     InvolvementRole,
@@ -64,9 +65,9 @@ from schemas import (
 AGENCY = "education"
 CTF_XSD = Path(schemas.__file__).resolve().parent / "xsd" / "ctf-sandbox.xsd"
 SEARCH_PATH = "/pupils/search"
-PERSISTENT_ABSENCE_BELOW = 90.0
-"""DfE: a pupil missing 10% or more of possible sessions is persistently absent."""
-SEVERE_ABSENCE_BELOW = 50.0
+PERSISTENT_ABSENCE_AT_MOST = 90.0
+"""DfE: a pupil missing 10% or more of possible sessions is persistently absent, so attendance of exactly 90% is."""
+SEVERE_ABSENCE_AT_MOST = 50.0
 """DfE: a pupil missing 50% or more of possible sessions is severely absent."""
 NOTABLE_FALL = 5.0
 """A fall in attendance of this many percentage points from the previous term is worth saying."""
@@ -314,9 +315,9 @@ def _attendance_end(year: etree._Element, start: date) -> date | None:
 
 
 def _absence_level(percent: float) -> str | None:
-    if percent < SEVERE_ABSENCE_BELOW:
+    if percent <= SEVERE_ABSENCE_AT_MOST:
         return "severely absent"
-    return "persistently absent" if percent < PERSISTENT_ABSENCE_BELOW else None
+    return "persistently absent" if percent <= PERSISTENT_ABSENCE_AT_MOST else None
 
 
 def _attendance_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry]:
@@ -343,6 +344,7 @@ def _attendance_entries(upn: str, pupil: etree._Element) -> list[ChronologyEntry
                     absence,
                     f"down from {previous:.0f}% the term before" if fall >= NOTABLE_FALL else None,
                 ),
+                facts=EntryFacts(sessions_possible=possible, sessions_attended=attended),
             )
         )
         previous = percent
@@ -489,7 +491,7 @@ class EducationConnector(Connector):
     lawful_basis = SAFEGUARDING_BASIS
     returns = ReturnedFields(
         person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.upn"}),
-        entry=frozenset({"ended_on", "sensitivity"}),
+        entry=frozenset({"ended_on", "sensitivity", "facts.sessions_possible", "facts.sessions_attended"}),
         categories=frozenset(
             {
                 EntryCategory.SCHOOL_ENROLMENT,

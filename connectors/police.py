@@ -39,7 +39,10 @@ from schemas import (
     Address,
     AgencyPerson,
     ChronologyEntry,
+    DashRisk,
     EntryCategory,
+    EntryFacts,
+    ExploitationKind,
     Identifiers,
     Involvement,
     InvolvementRole,
@@ -108,6 +111,12 @@ CONCERNS = {
     "missing": "missing person",
 }
 CSE_FLAG = "cse_concern"
+MARAC_FLAG = "marac"
+EXPLOITATION = {
+    "child_sexual_exploitation": ExploitationKind.SEXUAL,
+    "child_criminal_exploitation": ExploitationKind.CRIMINAL,
+}
+"""Occurrence types and PPN concerns that are an exploitation concern, and which kind."""
 MAX_ALIAS_NAMES = 1000
 """Every alias surname is paired with every alias forename: past this many names, a nominal is malformed
 (a few kilobytes of aliases would otherwise become millions of names)."""
@@ -218,6 +227,25 @@ def _sensitivity(category: EntryCategory, flags: Any) -> Sensitivity:
     return SENSITIVITY.get(category, Sensitivity.STANDARD)
 
 
+def _dash_risk(value: object) -> DashRisk | None:
+    """The DASH level as the force graded it; a grade outside standard/medium/high is left to the words."""
+    return DashRisk(str(value)) if value in set(DashRisk) else None
+
+
+def occurrence_facts(occurrence: dict[str, Any]) -> EntryFacts | None:
+    """What the hub's indicators read from an occurrence: its DASH level, MARAC referral and exploitation kind."""
+    flags = set(occurrence.get("flags") or ())
+    kinds = {EXPLOITATION[kind]} if (kind := str(occurrence["type"])) in EXPLOITATION else set()
+    if CSE_FLAG in flags:
+        kinds.add(ExploitationKind.SEXUAL)
+    facts = EntryFacts(
+        dash_risk=_dash_risk(occurrence.get("dash_risk")),
+        marac=True if MARAC_FLAG in flags else None,
+        exploitation=sorted(kinds),
+    )
+    return facts if facts != EntryFacts() else None
+
+
 def occurrence_to_entry(occurrence: dict[str, Any]) -> ChronologyEntry:
     category = CATEGORIES.get(occurrence["type"], EntryCategory.POLICE_OCCURRENCE)
     people = [
@@ -234,6 +262,7 @@ def occurrence_to_entry(occurrence: dict[str, Any]) -> ChronologyEntry:
         source=SourceRef(agency=AGENCY, record_id=occurrence["occurrence_id"]),
         people=people,
         sensitivity=_sensitivity(category, occurrence.get("flags")),
+        facts=occurrence_facts(occurrence),
     )
 
 
@@ -270,6 +299,7 @@ def ppn_to_entry(notice: dict[str, Any]) -> ChronologyEntry:
         source=SourceRef(agency=AGENCY, record_id=notice["ppn_id"]),
         people=[Involvement(agency_person_id=notice["nominal_id"], role=InvolvementRole.SUBJECT)],
         sensitivity=Sensitivity.RESTRICTED if restricted else Sensitivity.SENSITIVE,
+        facts=EntryFacts(exploitation=[EXPLOITATION[notice["concern"]]]) if notice["concern"] in EXPLOITATION else None,
     )
 
 
@@ -304,7 +334,9 @@ class PoliceConnector(Connector):
     lawful_basis = f"{SAFEGUARDING_BASIS}; DPA 2018 Sch 8 para 4 for the force's law-enforcement data"
     returns = ReturnedFields(
         person=frozenset({"aliases", "birth_date", "sex", "address", "identifiers.police_nominal_id"}),
-        entry=frozenset({"ended_on", "action_taken", "sensitivity"}),
+        entry=frozenset(
+            {"ended_on", "action_taken", "sensitivity", "facts.dash_risk", "facts.marac", "facts.exploitation"}
+        ),
         categories=frozenset(
             {
                 EntryCategory.DOMESTIC_ABUSE_INCIDENT,

@@ -16,8 +16,10 @@ from schemas.vocabulary import (
     CheckPhase,
     CheckState,
     ConcernCategory,
+    DashRisk,
     DatePrecision,
     EntryCategory,
+    ExploitationKind,
     InvolvementRole,
     LinkOutcome,
     Rag,
@@ -206,6 +208,35 @@ class Involvement(Model):
     )
 
 
+class EntryFacts(Model):
+    """Facts an agency states in its own fields, carried beside the entry's words for the hub's indicators.
+
+    The summary says them in words for the reader; the safeguarding indicators (`config/indicators.yaml`)
+    must not read words back, so the few facts they rest on travel typed. Each connector fills in only the
+    ones its agency records, declared in its allow-list (`facts.dash_risk`, ...). None means not stated.
+    """
+
+    dash_risk: DashRisk | None = Field(default=None, description="Police: the DASH risk level of the incident.")
+    marac: bool | None = Field(default=None, description="Police: the incident was referred to MARAC.")
+    exploitation: list[ExploitationKind] = Field(
+        default_factory=list, description="Police: the record raises a child sexual or criminal exploitation concern."
+    )
+    sessions_possible: int | None = Field(
+        default=None, ge=0, description="Education: the attendance period's possible sessions (CTF)."
+    )
+    sessions_attended: int | None = Field(
+        default=None, ge=0, description="Education: the sessions attended in that period (CTF)."
+    )
+
+    @model_validator(mode="after")
+    def _attended_within_possible(self) -> EntryFacts:
+        if (self.sessions_possible is None) != (self.sessions_attended is None):
+            raise ValueError("sessions_possible and sessions_attended go together")
+        if self.sessions_possible is not None and (self.sessions_attended or 0) > self.sessions_possible:
+            raise ValueError("sessions_attended cannot exceed sessions_possible")
+        return self
+
+
 class ChronologyEntry(Model):
     occurred_on: date = Field(description="Start of the event; read with date_precision.")
     date_precision: DatePrecision = DatePrecision.DAY
@@ -216,6 +247,9 @@ class ChronologyEntry(Model):
     source: SourceRef
     people: list[Involvement] = Field(min_length=1)
     sensitivity: Sensitivity = Sensitivity.STANDARD
+    facts: EntryFacts | None = Field(
+        default=None, description="Facts the agency states in fields of their own, for the hub's indicators."
+    )
 
     def sort_key(self) -> tuple[date, str, str, str]:
         return (self.occurred_on, self.source.agency, self.source.record_id, self.category.value)

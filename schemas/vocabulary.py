@@ -212,3 +212,26 @@ class Sensitivity(StrEnum):
     STANDARD = "standard"
     SENSITIVE = "sensitive"
     RESTRICTED = "restricted"
+
+
+class DashRisk(StrEnum):
+    """A domestic abuse incident's risk level from the DASH risk checklist (SafeLives), as the police graded it.
+
+    High risk is the threshold for a MARAC referral; the levels are ordered, lowest first.
+    """
+
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """Its place in the order standard < medium < high, to find the highest of several."""
+        return list(DashRisk).index(self)
+
+
+class ExploitationKind(StrEnum):
+    """Which exploitation an agency's record raises a concern about: sexual (CSE) or criminal (CCE)."""
+
+    SEXUAL = "sexual"
+    CRIMINAL = "criminal"

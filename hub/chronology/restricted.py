@@ -53,6 +53,7 @@ class Clearance:
                 "summary": f"A restricted {agency} record exists. To learn more, ask {whom}.",
                 "action_taken": None,
                 "ended_on": None,
+                "facts": None,  # what the agency's fields say (a DASH level, an exploitation concern) is restricted too
                 "source": entry.source.model_copy(update={"record_id": f"{WITHHELD_RECORD_ID}-{number}"}),
                 # Who else it names, and as what (victim, suspect), is part of what is restricted.
                 "people": [
