@@ -7,11 +7,13 @@ the same wherever it is made. Messages never quote a value that could be a secre
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _WORDING = (
     ("Value error, ", ""),
@@ -63,3 +65,14 @@ def describe_problems(error: ValidationError, *, first_only: bool = False) -> st
         f"{field_path(detail['loc'])}: {problem_message(detail)}" if detail["loc"] else problem_message(detail)
         for detail in details
     )
+
+
+def read_config_model(path: Path, model: type[ModelT], *, hint: str) -> ModelT:
+    """A YAML file validated as `model`; a `ConfigFileError`, one line naming the file and the first wrong field."""
+    raw = read_yaml(path, hint=hint)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        detail = error.errors()[0]
+        field = field_path(detail["loc"]) or "(top level)"
+        raise ConfigFileError(f"{path}: field '{field}': {problem_message(detail)}.") from None

@@ -40,6 +40,8 @@ ATTEMPTED = {
     Permission.CONNECTORS_MANAGE: AuditAction.REPLIES_READ,
     Permission.LINKAGE_MANAGE: AuditAction.REPLIES_READ,
     Permission.USERS_MANAGE: AuditAction.USER_ADD,
+    Permission.DECISION_RECORD: AuditAction.DECISION_RECORD,
+    Permission.DECISION_SIGN_OFF: AuditAction.DECISION_SIGN_OFF,
 }
 """The action a refused attempt is recorded as."""
 

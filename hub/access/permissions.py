@@ -20,3 +20,5 @@ class Permission(StrEnum):
     CONNECTORS_MANAGE = "connectors.manage"
     LINKAGE_MANAGE = "linkage.manage"
     USERS_MANAGE = "users.manage"
+    DECISION_RECORD = "decision.record"
+    DECISION_SIGN_OFF = "decision.sign_off"

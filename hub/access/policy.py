@@ -32,6 +32,8 @@ WHAT = {
     Permission.CONNECTORS_MANAGE: "manage connectors",
     Permission.LINKAGE_MANAGE: "tune identity linkage from review decisions",
     Permission.USERS_MANAGE: "manage staff accounts",
+    Permission.DECISION_RECORD: "record the MASH decision",
+    Permission.DECISION_SIGN_OFF: "sign off MASH decisions",
 }
 
 

@@ -48,6 +48,11 @@ class AuditAction(StrEnum):
     BREAK_GLASS_REVIEW = "access.review"
     AUDIT_READ = "audit.read"
     AUDIT_EXPORT = "audit.export"
+    # The MASH decision (docs/practitioners.md): recorded by the allocated practitioner, signed off by a manager.
+    DECISION_RECORD = "decision.record"
+    DECISION_SIGN_OFF = "decision.sign_off"
+    DECISION_READ = "decision.read"
+    """Reading a referral's decisions with their sealed rationale and managers' notes."""
 
     @property
     def object_type(self) -> str:
@@ -79,6 +84,9 @@ _OBJECT_TYPES = {
     AuditAction.BREAK_GLASS_REVIEW: "break_glass",
     AuditAction.AUDIT_READ: "audit_trail",
     AuditAction.AUDIT_EXPORT: "audit_trail",
+    AuditAction.DECISION_RECORD: "mash_decision",
+    AuditAction.DECISION_SIGN_OFF: "mash_decision",
+    AuditAction.DECISION_READ: "mash_decision",
 }
 
 

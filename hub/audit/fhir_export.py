@@ -106,6 +106,9 @@ KINDS: dict[str, EventKind] = {
     AuditAction.BREAK_GLASS_REVIEW: UPDATE,
     AuditAction.AUDIT_READ: AUDIT_LOG_USED,
     AuditAction.AUDIT_EXPORT: EXPORT,
+    AuditAction.DECISION_RECORD: CREATE,
+    AuditAction.DECISION_SIGN_OFF: UPDATE,
+    AuditAction.DECISION_READ: READ,
 }
 
 _SECURITY_OBJECTS = frozenset({"user", "session", "allocation", "break_glass"})

@@ -44,6 +44,8 @@ RECORD_ACTIONS = frozenset(
         AuditAction.CHRONOLOGY_EXPORT,  # A history taken out as a PDF or HTML is a use of it, and the weightiest.
         AuditAction.CALLBACK_RECEIVE,
         AuditAction.CALLBACK_READ,
+        AuditAction.DECISION_RECORD,
+        AuditAction.DECISION_READ,  # The rationale is the practitioner's account of the child's situation.
     }
 )
 """Actions on a referral's records (its personal data), as opposed to accounts, allocations and the trail."""

@@ -24,6 +24,8 @@ _KINDS = {
     AuditAction.REFERRAL_CREATE: "referral",
     AuditAction.REPLY_WRITE: "agency reply",
     AuditAction.CHRONOLOGY_WRITE: "chronology version",
+    AuditAction.DECISION_RECORD: "MASH decision",
+    AuditAction.DECISION_SIGN_OFF: "MASH decision sign-off",
 }
 
 

@@ -29,6 +29,7 @@ from hub.store.audit_reading import AuditReading
 from hub.store.bound_rows import check_written, referral_digest, written
 from hub.store.check_ledger import CheckLedger
 from hub.store.chronology_records import ChronologyRecords
+from hub.store.decision_records import DecisionRecords
 from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
@@ -55,6 +56,7 @@ class HubStore(
     AccessRecords,
     WebSessionRecords,
     AuditReading,
+    DecisionRecords,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 

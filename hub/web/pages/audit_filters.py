@@ -57,6 +57,9 @@ ACTION_WORDS: dict[str, str] = {
     AuditAction.BREAK_GLASS_REVIEW: "reviewed a break-glass access",
     AuditAction.AUDIT_READ: "read the audit trail",
     AuditAction.AUDIT_EXPORT: "exported the audit trail",
+    AuditAction.DECISION_RECORD: "recorded the MASH decision",
+    AuditAction.DECISION_SIGN_OFF: "signed off the MASH decision",
+    AuditAction.DECISION_READ: "read the MASH decision and its rationale",
 }
 """Each action as a sentence's verb phrase: an IG officer reads "sam.patel read a child's chronology"."""
 
