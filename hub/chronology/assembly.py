@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from hub.chronology.check_states import state_of
-from hub.chronology.household import adults_related_to, household_graph
+from hub.chronology.household import household_graph, reaches, related_to
+from hub.chronology.minimisation import MinimisationPolicy
 from hub.crypto.digest import canonical_json
 from hub.linkage import Judgement, Linker, Outcome, default_linker, from_person
 from hub.store.person_index import IndexedSubject
@@ -281,12 +282,15 @@ def assemble(
     decisions: Mapping[PairKey, bool] | None = None,
     prior: Sequence[PriorReferral] = (),
     progress: Sequence[CheckProgress] = (),
+    policy: MinimisationPolicy | None = None,
 ) -> list[Chronology]:
     """One chronology per child (subject child and siblings), with version 1 as a placeholder.
 
-    A child's chronology holds the events that involve the child, or an adult related to the child
-    by a stated relationship (`hub.chronology.household`), as linked by the identity check; events of rejected
-    candidates are left out. Each chronology carries the household graph it was assembled with.
+    A child's chronology holds the events that involve the child, and those of someone related to the
+    child by a stated relationship in the kinds of record the minimisation policy (`policy`, else
+    `config/minimisation.yaml`) includes for that relationship (`hub.chronology.household.related_to`),
+    as linked by the identity check; events of rejected candidates are left out. Each chronology carries
+    the household graph it was assembled with.
     `checks` covers every agency and every subject, with the agency's status, the check's state as the
     ledger (`progress`) and the replies show it, and the number of linked events.
     """
@@ -310,14 +314,14 @@ def assemble(
     household = household_graph(referral, ordered, links)
     chronologies = []
     for child in referral.children:
-        relevant = {child.subject_id, *adults_related_to(child.subject_id, household)}
+        related = related_to(child.subject_id, household, policy)
         chronologies.append(
             Chronology(
                 referral_id=referral.referral_id,
                 child_subject_id=child.subject_id,
                 version=1,
                 assembled_at=assembled_at,
-                entries=[entry for entry in entries if any(p.subject_id in relevant for p in entry.people)],
+                entries=[entry for entry in entries if reaches(entry, child.subject_id, related)],
                 checks=checks,
                 links=decided,
                 prior_referrals=list(prior),

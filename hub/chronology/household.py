@@ -9,17 +9,23 @@ Edges come from two kinds of statement:
   person such a record lists whom the referral does not name joins the graph too, as the agency's
   record (`<agency>:<person id>`): an unknown adult in a child's home is worth a question.
 
-The graph decides what reaches a child's chronology: an adult's record only through a relationship
-stated between that adult and the child, which the chronology then shows beside the record.
+The graph decides what reaches a child's chronology, as the minimisation policy says
+(`hub.chronology.minimisation`, `config/minimisation.yaml`): someone else's record only through a
+relationship stated between that person and the child, which the chronology then shows beside the
+record, and only in the kinds of record the policy lists for that relationship. When several sources
+state different relationships for one pair, the closest decides (`related_to`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from itertools import permutations
 
+from hub.chronology.minimisation import Kinship, MinimisationPolicy, default_policy
 from schemas import (
     AgencyReply,
+    ChronologyEntry,
     EntryCategory,
     HouseholdEdge,
     InvolvementRole,
@@ -33,8 +39,6 @@ REFERRAL = "referral"
 HOME_RECORDS = frozenset({EntryCategory.TENANCY, EntryCategory.HOMELESSNESS})
 """Records whose people share a home."""
 HOME_ROLES = frozenset({InvolvementRole.TENANT, InvolvementRole.HOUSEHOLD_MEMBER, InvolvementRole.APPLICANT})
-CHILD_RELATIONSHIPS = frozenset({Relationship.SIBLING, Relationship.CHILD})
-"""Relationships to other children: a sibling's own records stay in the sibling's chronology."""
 
 
 def _as_stated_by_referral(subject: Subject, related: Subject) -> Relationship:
@@ -172,10 +176,112 @@ def household_graph(
     return [*referral_edges(referral), *stated_edges(replies, links), *agency_edges(replies, links)]
 
 
-def adults_related_to(child_id: str, edges: Iterable[HouseholdEdge]) -> dict[str, list[HouseholdEdge]]:
-    """The people whose records reach this child's chronology, each with the edges that let them."""
-    related: dict[str, list[HouseholdEdge]] = {}
+@dataclass(frozen=True)
+class Relation:
+    """What someone is to a child, by the closest relationship stated, and what of theirs reaches the child.
+
+    `edges` are the relationships stated directly between the child and that person, the closest first:
+    the first is the one the chronology names beside their records ("Included through ...").
+    """
+
+    kind: Kinship
+    edges: tuple[HouseholdEdge, ...]
+    included: frozenset[EntryCategory]
+
+
+_KIND_OF = {
+    Relationship.PARENT_CARER: Kinship.PARENT_CARER,
+    Relationship.SIBLING: Kinship.SIBLING,
+    Relationship.CHILD: Kinship.OWN_CHILD,
+    Relationship.PARTNER: Kinship.PARTNER,
+    Relationship.OTHER_ADULT: Kinship.OTHER_ADULT,
+    Relationship.CO_RESIDENT: Kinship.OTHER_ADULT,
+    Relationship.RELATIVE: Kinship.RELATIVE,
+}
+"""A relationship stated between the child and someone → the policy's kind (lives-with: see `_kind`)."""
+
+
+def _kind(edge: HouseholdEdge, household_children: frozenset[str]) -> Kinship:
+    """The kind one edge states: "lives with" is another child only for a household member's child."""
+    if edge.relationship is Relationship.CO_RESIDENT and edge.related_subject_id in household_children:
+        return Kinship.OTHER_CHILD
+    return _KIND_OF[edge.relationship]
+
+
+def related_to(
+    child_id: str, edges: Iterable[HouseholdEdge], policy: MinimisationPolicy | None = None
+) -> dict[str, Relation]:
+    """Everyone whose records the policy lets into this child's chronology, by their closest relationship.
+
+    Only someone with a relationship stated directly with the child counts (the edge the chronology names).
+    Of the kinds every source states for the pair, the closest decides: a sibling a tenancy also shows
+    living with the child is a sibling, so the tenancy never widens what the sibling's records contribute.
+    Being a partner of one of the child's parents or carers (as an agency record states) counts too.
+    Someone whose kind the policy gives no records is left out, with nothing of theirs to show.
+    """
+    policy = policy or default_policy()
+    edges = list(edges)
+    direct: dict[str, list[HouseholdEdge]] = {}
     for edge in edges:
-        if edge.subject_id == child_id and edge.relationship not in CHILD_RELATIONSHIPS:
-            related.setdefault(edge.related_subject_id, []).append(edge)
+        if edge.subject_id == child_id and edge.related_subject_id != child_id:
+            direct.setdefault(edge.related_subject_id, []).append(edge)
+    parents = {person for person, stated in direct.items() if any(_is_parent(edge) for edge in stated)}
+    partners_of_parents = {
+        other
+        for edge in edges
+        if edge.relationship is Relationship.PARTNER
+        for person, other in ((edge.subject_id, edge.related_subject_id), (edge.related_subject_id, edge.subject_id))
+        if person in parents
+    }
+    household_children = _household_members_children(edges, direct)
+    related = {}
+    for person, stated in direct.items():
+        ranked = sorted(stated, key=lambda edge: _kind(edge, household_children).closeness)  # stable: sources' order
+        kinds = [_kind(edge, household_children) for edge in ranked]
+        if person in partners_of_parents:
+            kinds.append(Kinship.PARTNER_OF_PARENT)
+        kind = min(kinds, key=lambda item: item.closeness)
+        if included := policy.included(kind):
+            related[person] = Relation(kind, tuple(ranked), included)
     return related
+
+
+def _household_members_children(
+    edges: list[HouseholdEdge], direct: Mapping[str, list[HouseholdEdge]]
+) -> frozenset[str]:
+    """Children of the child's household (a tenancy's "child" household member): stated to be the child of
+    someone the child lives with or is cared for by, and stated to be nobody's parent or carer.
+
+    An adult whose own mother the NHS records is her child, but she lives elsewhere, so that never counts.
+    """
+    members = {person for person, stated in direct.items() if any(e.relationship in _IN_THE_HOME for e in stated)}
+    children = {e.related_subject_id for e in edges if e.relationship is Relationship.CHILD and e.subject_id in members}
+    parents = {edge.related_subject_id for edge in edges if _is_parent(edge)}
+    return frozenset(children - parents)
+
+
+_IN_THE_HOME = frozenset({Relationship.PARENT_CARER, Relationship.OTHER_ADULT, Relationship.CO_RESIDENT})
+
+
+def _is_parent(edge: HouseholdEdge) -> bool:
+    return edge.relationship is Relationship.PARENT_CARER
+
+
+def adults_related_to(
+    child_id: str, edges: Iterable[HouseholdEdge], policy: MinimisationPolicy | None = None
+) -> dict[str, list[HouseholdEdge]]:
+    """The people whose records reach this child's chronology (`related_to`), each with its edges, closest first.
+
+    Kept by this name for the readers that name the relationship beside a record; under the default
+    policy these are adults, since another child's own records stay in their own chronology.
+    """
+    return {person: list(relation.edges) for person, relation in related_to(child_id, edges, policy).items()}
+
+
+def reaches(entry: ChronologyEntry, child_id: str, related: Mapping[str, Relation]) -> bool:
+    """Whether an entry belongs in this child's chronology: it involves the child, or is a kind of record
+    the policy includes for someone it involves (each such entry names them: "Included through ...")."""
+    involved = {person.subject_id for person in entry.people if person.subject_id is not None}
+    return child_id in involved or any(
+        entry.category in related[person].included for person in involved if person in related
+    )
