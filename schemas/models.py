@@ -125,9 +125,20 @@ class Person(Model):
         return self.name.display if self.name is not None else NAME_NOT_RECORDED
 
 
+NARRATIVE_MAX_CHARACTERS = 20_000
+"""A referral's narrative states the concern, the risk and what has been tried: a thorough one is one to three
+pages (about 6,000 characters). 20,000 characters (about 3,000 words) leave room for an officer's full
+account; what agencies hold is gathered by the checks, not pasted in here."""
+ORGANISATION_MAX_CHARACTERS = 200
+"""The longest council, trust or force names run to about 100 characters."""
+SUBJECTS_MAX = 50
+"""A household with its extended family is well under 50 people; each subject is checked with every agency,
+so the bound also bounds the checks one referral starts (50 people, four agencies: 200 checks)."""
+
+
 class Referrer(Model):
     kind: ReferrerKind
-    organisation: NonEmpty
+    organisation: NonEmpty = Field(max_length=ORGANISATION_MAX_CHARACTERS)
 
 
 class Subject(Model):
@@ -162,8 +173,8 @@ class Referral(Model):
     referrer: Referrer
     concern_categories: list[ConcernCategory] = Field(min_length=1)
     rag: Rag
-    narrative: NonEmpty
-    subjects: list[Subject] = Field(min_length=1)
+    narrative: NonEmpty = Field(max_length=NARRATIVE_MAX_CHARACTERS)
+    subjects: list[Subject] = Field(min_length=1, max_length=SUBJECTS_MAX)
 
     @model_validator(mode="after")
     def _household_is_coherent(self) -> Referral:

@@ -1,52 +1,34 @@
-"""Referral intake: read a referral file, validate it, store it encrypted and trigger its checks.
+"""Referral intake from a file: `hub referral submit` and the demo read a referral through here.
 
-A bad file is refused before anything is stored or triggered, with a message that names the field
-and never echoes its value (the value may be a child's name).
+A thin wrapper over `hub.intake.validation.check_referral_bytes`, the check every channel shares. A file
+over the size limit is refused from its size on disk, before it is read, and then read with a bound, so
+a file that grows meanwhile, or a pipe with no size, is never read whole.
 """
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from hub.errors import UserError
+from hub.intake.json_document import MAX_BYTES, too_large
+from hub.intake.problems import ReferralRefused
+from hub.intake.validation import check_referral_bytes
 from schemas import Referral
 
 
-def _location(parts: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def describe_validation_error(error: ValidationError) -> str:
-    problems = error.errors(include_input=False, include_url=False)
-    first = problems[0]
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{_location(tuple(first['loc']))}: {message}{more}"
-
-
-def read_referral(path: Path) -> Referral:
+def read_referral(path: Path, *, now: datetime | None = None) -> Referral:
+    """The referral in the file at `path`, or a `UserError` (`ReferralRefused` for its content) saying what to mend."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ReferralRefused([too_large(size)], source=str(path))
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise UserError(f"No such file: {path}. Check the path; an example is config/examples/referral.json.") from None
-    except (OSError, UnicodeDecodeError):
-        raise UserError(f"Cannot read {path} as UTF-8 text. Check the file and its permissions.") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). Fix the file and try again."
-        ) from None
-    try:
-        return Referral.model_validate(raw)
-    except ValidationError as exc:
-        raise UserError(
-            f"{path} is not a valid referral: {describe_validation_error(exc)}. "
-            "See schemas/json/referral.v1.schema.json and config/examples/referral.json."
-        ) from None
+    except OSError:
+        raise UserError(f"Cannot read {path}. Check that it is a file and its permissions.") from None
+    if len(data) > MAX_BYTES:  # it grew since, or is a pipe: how much more is not known, and not read
+        raise ReferralRefused([too_large()], source=str(path))
+    return check_referral_bytes(data, source=str(path), now=now)
