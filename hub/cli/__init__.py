@@ -22,6 +22,7 @@ from hub.cli import (
     callbacks,
     chronology,
     connectors,
+    decision,
     demo,
     linkage,
     referral,
@@ -56,6 +57,7 @@ app.add_typer(airflow.app, name="airflow")
 app.add_typer(callbacks.app, name="callbacks")
 app.add_typer(linkage.app, name="linkage")
 app.add_typer(web.app, name="web")
+app.add_typer(decision.app, name="decision")
 
 
 def main() -> None:

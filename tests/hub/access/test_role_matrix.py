@@ -122,6 +122,28 @@ COMMANDS = (
     Command("audit search", lambda user, n: ["audit", "search", "--referral", REFERRAL_ID], always("ig_officer")),
     Command("audit report", lambda user, n: ["audit", "report"], always("ig_officer")),
     Command("audit export", lambda user, n: ["audit", "export", "--format", "csv"], always("ig_officer")),
+    Command(
+        "decision record",
+        lambda user, n: [
+            "decision",
+            "record",
+            REFERRAL_ID,
+            "--outcome",
+            "early_help",
+            "--level",
+            "2",
+            "--rationale-file",
+            "-",
+        ],
+        when_allocated("practitioner", "manager"),
+        stdin="Parents ask for help with the child's school attendance; no risk of significant harm is indicated.",
+    ),
+    Command(
+        "decision show",
+        lambda user, n: ["decision", "show", REFERRAL_ID],
+        lambda role, allocated: role == "manager" or (role == "practitioner" and allocated),
+    ),
+    Command("decision sign-off", lambda user, n: ["decision", "sign-off", REFERRAL_ID, "--agree"], always("manager")),
     # Last: a granted break-glass opens the referral to its holder for the rest of the scenario.
     Command(
         "access break-glass",
