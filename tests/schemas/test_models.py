@@ -26,6 +26,7 @@ from schemas import (
 )
 from schemas.export import EXPORTED, JSON_DIR, render
 from schemas.identifiers import is_valid_nhs_number, is_valid_upn, nhs_number_check_digit, upn_check_letter
+from schemas.models import NARRATIVE_MAX_CHARACTERS, ORGANISATION_MAX_CHARACTERS, SUBJECTS_MAX
 
 SAMPLE = Path(__file__).resolve().parents[2] / "config" / "examples" / "referral.json"
 
@@ -97,6 +98,9 @@ def test_exported_schema_validates_the_sample_shape() -> None:
         (lambda r: r.update(surprise="field"), "surprise"),
         (lambda r: r.update(referral_id="has spaces/and slashes"), "referral_id"),
         (lambda r: r["subjects"][0]["person"]["name"].update(given_names=[]), "at least one given name"),
+        (lambda r: r.update(narrative="x" * (NARRATIVE_MAX_CHARACTERS + 1)), "narrative"),
+        (lambda r: r["referrer"].update(organisation="x" * (ORGANISATION_MAX_CHARACTERS + 1)), "organisation"),
+        (lambda r: r.update(subjects=r["subjects"] * (SUBJECTS_MAX // 4 + 1)), "at most 50 items"),
     ],
 )
 def test_invalid_referrals_are_refused(change: object, field: str) -> None:
