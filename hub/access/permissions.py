@@ -22,5 +22,3 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     DECISION_RECORD = "decision.record"
     DECISION_SIGN_OFF = "decision.sign_off"
-    DECISION_RECORD = "decision.record"
-    DECISION_SIGN_OFF = "decision.sign_off"

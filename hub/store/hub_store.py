@@ -30,7 +30,6 @@ from hub.store.bound_rows import check_written, referral_digest, written
 from hub.store.check_ledger import CheckLedger
 from hub.store.chronology_records import ChronologyRecords
 from hub.store.decision_records import DecisionRecords
-from hub.store.decision_records import DecisionRecords
 from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
