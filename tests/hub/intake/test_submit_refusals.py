@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from hub.settings import HubSettings
+from tests.conftest import SAMPLE_REFERRAL
+from tests.hub.checks.airflow_double import FakeAirflow, Runs
 from tests.hub.cli.test_bad_input import nothing_stored, run_hub, sample, write
 from tests.markers import sample_family_markers
 from tests.staff import signed_in_home
@@ -74,3 +77,23 @@ def test_a_50_mb_narrative_is_refused_before_it_is_read(tmp_path: Path, home: Pa
         "(1 MiB). Fix the file and try again."
     ]
     assert nothing_stored(home)
+
+
+def test_with_airflow_answering_a_refused_referral_triggers_nothing(tmp_path: Path, home: Path) -> None:
+    """Airflow is up (a stand-in api-server over real HTTP): the refused file reaches it not once, the sample does."""
+    settings = HubSettings.from_env({"HUB_HOME": str(home)})
+    raw = sample()
+    raw["subjects"][0]["person"]["birth_date"] = "1990-01-01"  # type: ignore[index]  # an adult as the child
+    with FakeAirflow(Runs()) as airflow:
+        airflow.api.save(settings.airflow_api_file)
+        result = run_hub("referral", "submit", str(write(tmp_path, json.dumps(raw))), home=home)
+        assert refused(result.stderr, result.returncode)[0].endswith(
+            "subjects[0].person.birth_date: makes them 18 or over when the referral was received, but the role "
+            "'subject_child' is for a child under 18 (an adult in the home is 'other_adult'). "
+            "See schemas/json/referral.v1.schema.json and config/examples/referral.json."
+        )
+        assert airflow.calls == [] and airflow.runs.runs == {}
+        assert nothing_stored(home)
+        accepted = run_hub("referral", "submit", str(SAMPLE_REFERRAL), home=home)
+    assert accepted.returncode == 0, accepted.stderr
+    assert airflow.count("trigger") == 1 and not nothing_stored(home)
