@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from hub.chronology.check_states import check_words, gaps, is_all_clear, state_at
 from hub.chronology.household import REFERRAL, adults_related_to, is_agency_node
+from hub.chronology.indicator_rules import IndicatorRules, load_indicators
+from hub.chronology.indicators import Concern, entry_key, find, suggestion_words
 from hub.chronology.record_words import PersonRecords, agency_words, records_words
 from schemas import (
     CandidateLink,
@@ -58,6 +60,10 @@ class EntryRow:
     """For an adult's record: the stated relationship that brings it into this child's chronology."""
     record: str = ""
     """The agency's own id for the record ("police OCC-3"): for the JSON document and IG, never the reading."""
+    highlight: str = ""
+    """How the safeguarding indicators mark it, if at all: "Key concern: Domestic abuse" (`chronology.indicators`)."""
+    significance: str = ""
+    """The mark's strength, a `Significance` value ("high" or "medium"), or "" when unmarked."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,12 @@ class FamilyHistory:
     """Fields left out of agency records because their values were unusable (the records were still used)."""
     records: PersonRecords = field(default_factory=PersonRecords)
     """The words for every agency person record the history mentions (not part of its JSON document)."""
+    key_concerns: list[Concern] = field(default_factory=list)
+    """What the safeguarding indicators found in the records the reader may see, high significance first."""
+    suggestion: str = ""
+    """The threshold level the hub suggests from those records, in words that say the practitioner decides."""
+    checks_complete: bool = False
+    """Every check has the agency's answer, so no reply to come can add a key concern."""
 
 
 OUTCOME_WORDS = {
@@ -611,11 +623,13 @@ def build(
     stage: ChecksStage | None = None,
     now: datetime | None = None,
     returned: Sequence[ReturnedRecord] | None = None,
+    indicators: IndicatorRules | None = None,
 ) -> FamilyHistory:
     """The history as of `now`: chronologies as stored, checks as the ledger (`progress`) has them now.
 
     `returned` are the records agencies returned that are not linked (`hub.chronology.returned`),
     when asked for: built here so that they are named as every other table of the history names them.
+    `indicators` are the safeguarding indicators' rules (`config/indicators.yaml` unless given).
     """
     now = now or datetime.now(UTC)
     names = {subject.subject_id: subject.name.display for subject in referral.subjects}
@@ -625,6 +639,7 @@ def build(
     cells: dict[str, dict[str, CheckCell]] = {subject.subject_id: {} for subject in referral.subjects}
     for check in checks:
         cells.setdefault(check.subject_id, {})[check.agency] = _cell(check, now)
+    findings = find(indicators or load_indicators(), chronologies, referral.subjects, when=_gov_uk_when)
     children = []
     review = under_review(_latest(chronologies).links if chronologies else [])
     people = _PeopleWords(names, review, records)
@@ -637,6 +652,7 @@ def build(
             if (words := said.get(involved)) is None:
                 how = _through(entry, chronology.child_subject_id, related, names)
                 words = said[involved] = (people.of(involved, entry), how)
+            mark = findings.highlights.get(entry_key(entry))
             rows.append(
                 EntryRow(
                     when=format_when(entry),
@@ -647,6 +663,8 @@ def build(
                     sensitivity=str(entry.sensitivity),
                     through=words[1],
                     record=f"{entry.source.agency} {entry.source.record_id}",
+                    highlight=mark.words if mark is not None else "",
+                    significance=mark.significance.value if mark is not None else "",
                 )
             )
         children.append(
@@ -659,6 +677,7 @@ def build(
                 partial=bool(chronology.outstanding),
             )
         )
+    complete = _complete(checks, now)
     return FamilyHistory(
         referral_id=referral.referral_id,
         received_at=referral.received_at,
@@ -681,7 +700,31 @@ def build(
         if returned is None
         else [dataclasses.replace(row, label=records.label(row.agency, row.record)) for row in returned],
         records=records,
+        key_concerns=findings.concerns,
+        suggestion=suggestion_words(findings.suggestion, complete=complete),
+        checks_complete=complete,
     )
+
+
+def no_concerns_words(history: FamilyHistory) -> str:
+    """What an empty "Key concerns" says: never an all-clear while a check has not answered."""
+    if history.checks_complete:
+        return "No key concerns recorded in the agencies' answers so far."
+    return "Not an all-clear: none found in the answers received so far, but not every check has answered."
+
+
+def _gov_uk_when(entry: ChronologyEntry) -> str:
+    """An entry's date as the key concerns say it: "1 Nov 2026" (GOV.UK style, as the web page dates rows)."""
+    return period_words(entry, padded=False)
+
+
+ANSWERED = frozenset({CheckState.RECORDS_FOUND, CheckState.RECORDS_RETURNED_NONE_LINKED, CheckState.NO_RECORD})
+"""An agency answered: whatever it said, nothing more is to come for this check."""
+
+
+def _complete(checks: Sequence[CheckResult], now: datetime) -> bool:
+    """Every check has the agency's answer: nothing more is to come that could change what was found."""
+    return bool(checks) and all(state_at(check, now) in ANSWERED for check in checks)
 
 
 def _person_records(chronologies: list[Chronology], returned: Sequence[ReturnedRecord]) -> PersonRecords:

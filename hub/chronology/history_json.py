@@ -36,7 +36,7 @@ def history_document(history: FamilyHistory) -> dict[str, Any]:
         for agency in history.agencies
         if (cell := history.checks.get(member.subject_id, {}).get(agency)) is not None
     ]
-    for name in ("household", "relationships", "links", "prior_referrals", "children"):
+    for name in ("household", "relationships", "links", "prior_referrals", "children", "key_concerns"):
         document[name] = [dataclasses.asdict(item) for item in document[name]]
     if history.returned is not None:  # null unless asked for: `hub chronology show --returned`
         document["returned"] = [dataclasses.asdict(item) for item in history.returned]

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hub.chronology.check_states import STATE_TONES, state_class
-from hub.chronology.family_history import FamilyHistory
+from hub.chronology.family_history import FamilyHistory, no_concerns_words
 from hub.frontend import GOVUK_STYLESHEET, installed_packages
 from hub.settings import write_private
 from hub.terminal import shown
@@ -72,6 +72,8 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
 
     if history.re_referral:
         console.print(shown(history.re_referral), style="bold red")
+
+    print_key_concerns(history, console)
 
     household = Table(title="Household", title_justify="left", expand=False)
     for column in ("Id", "Name", "Role", "Born"):
@@ -163,10 +165,32 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
             people = shown(row.people)
             if row.through:
                 people.append_text(_line("\n[italic]through [/]", shown(row.through)))
-            table.add_row(row.when, row.category, shown(row.summary), shown(row.source), people)
+            event = Text(row.category)
+            if row.highlight:
+                event.append_text(Text("\n" + row.highlight, style=HIGHLIGHT_STYLES.get(row.significance, "")))
+            table.add_row(row.when, event, shown(row.summary), shown(row.source), people)
         if not child.rows:
             table.add_row("", "", empty_chronology_words(history), "", "")
         console.print(table)
+
+
+HIGHLIGHT_STYLES = {"high": "bold red", "medium": "yellow"}
+"""The terminal's style for a marked entry and a key concern, by significance (the report's classes match)."""
+
+
+def print_key_concerns(history: FamilyHistory, console: Console) -> None:
+    """ "Key concerns", first after the referral: each with what was found and its sources, then the suggestion."""
+    console.print("[bold]Key concerns[/]")
+    if not history.key_concerns:
+        console.print(no_concerns_words(history), style="" if history.checks_complete else "yellow")
+    for concern in history.key_concerns:
+        style = HIGHLIGHT_STYLES.get(concern.significance, "")
+        console.print(_line(f"[{style}]{concern.tag}:[/] ", shown(concern.label), " - ", shown(concern.detail)))
+        for source in concern.sources:
+            console.print(_line("    ", shown(source.words)))
+    if history.key_concerns and not history.checks_complete:
+        console.print("There may be more: not every check has answered.", style="yellow")
+    console.print(shown(history.suggestion), style="italic")
 
 
 def print_returned(history: FamilyHistory, console: Console) -> None:
@@ -227,6 +251,7 @@ def render_html(
     return _templates.get_template("family_history.html.j2").render(
         history=history,
         empty_chronology=empty_chronology_words(history),
+        no_concerns=no_concerns_words(history),
         report_css=package_colours() + "\n" + _STYLESHEET,
         print_css=print_css,
         marking=PROTECTIVE_MARKING,

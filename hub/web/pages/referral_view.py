@@ -5,15 +5,17 @@ chronologies the reader may see), so the page and its tests need no server to re
 work on the stored entries (agency ids, category codes, subject ids, dates), never on the words shown,
 and the query string carries only those codes: never a name.
 
-Key concerns are what the history already flags, each from one small function in `KEY_CONCERN_FINDERS`
-so that issue 15 (DASH risk, MARAC, CSE indicators) adds a function rather than a branch. The page never
-says there are no key concerns while a check has not answered: an empty list is an all-clear only when
-every agency answered for every person.
+Key concerns are what the history already flags, each from one small function in `KEY_CONCERN_FINDERS`.
+The safeguarding indicators (`config/indicators.yaml`, applied by `hub.chronology.indicators` when the
+history is built) are one of them, and mark the rows: the terminal, the report, the PDF and this page
+read the same findings. The page never says there are no key concerns while a check has not answered:
+an empty list is an all-clear only when every agency answered for every person.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,6 +24,7 @@ from typing import ClassVar
 
 from hub.chronology.check_states import STATE_TONES, STATE_WORDS
 from hub.chronology.family_history import (
+    ANSWERED,
     MONTHS,
     OUTCOME_WORDS,
     CheckCell,
@@ -31,6 +34,7 @@ from hub.chronology.family_history import (
     period_words,
 )
 from hub.chronology.household import adults_related_to
+from hub.chronology.indicator_rules import Significance as IndicatorSignificance
 from hub.chronology.record_words import agency_words
 from hub.web.pages.filter_tags import Selected, selected_filters
 from schemas import (
@@ -43,9 +47,6 @@ from schemas import (
     Sensitivity,
 )
 
-ANSWERED = frozenset({CheckState.RECORDS_FOUND, CheckState.RECORDS_RETURNED_NONE_LINKED, CheckState.NO_RECORD})
-"""An agency answered: whatever it said, nothing more is to come for this check."""
-
 TAG_CLASSES = {
     "alert": "govuk-tag--red",
     "warning": "govuk-tag--yellow",
@@ -53,19 +54,6 @@ TAG_CLASSES = {
     "clear": "govuk-tag--green",
 }
 """A check state's tone (`STATE_TONES`) as a GOV.UK tag colour; the tag always carries the state's words."""
-
-KEY_CATEGORIES: tuple[EntryCategory, ...] = (
-    EntryCategory.CHILD_PROTECTION_PLAN,
-    EntryCategory.LOOKED_AFTER,
-    EntryCategory.CHILD_EXPLOITATION_CONCERN,
-    EntryCategory.DOMESTIC_ABUSE_INCIDENT,
-    EntryCategory.MISSING_EPISODE,
-    EntryCategory.PUBLIC_PROTECTION_NOTICE,
-    EntryCategory.EMERGENCY_ATTENDANCE,
-    EntryCategory.CHILD_MISSING_EDUCATION,
-    EntryCategory.EXCLUSION,
-)
-"""Events a MASH practitioner reads first (local chronology guidance), in the order they are listed."""
 
 
 def words(code: str) -> str:
@@ -84,8 +72,9 @@ def when_words(entry: ChronologyEntry) -> str:
     return period_words(entry, padded=False)
 
 
-def is_key(entry: ChronologyEntry) -> bool:
-    return entry.category in KEY_CATEGORIES or entry.sensitivity is Sensitivity.RESTRICTED
+def is_key(entry: ChronologyEntry, significance: str) -> bool:
+    """A key concern: marked so by the indicators (`EntryRow.significance` "high"), or a restricted record."""
+    return significance == IndicatorSignificance.HIGH.value or entry.sensitivity is Sensitivity.RESTRICTED
 
 
 # Filters
@@ -155,8 +144,11 @@ class Filters:
         pairs = [("sort", self.sort.value)] if self.sort is not Sort.NEWEST else []
         return pairs + ([("layout", self.layout.value)] if self.layout is not Layout.TABLE else [])
 
-    def keeps(self, entry: ChronologyEntry) -> bool:
-        """Whether an entry passes every filter (each filter passes anything when nothing is chosen in it)."""
+    def keeps(self, entry: ChronologyEntry, significance: str = "") -> bool:
+        """Whether an entry passes every filter (each filter passes anything when nothing is chosen in it).
+
+        `significance` is how the indicators marked it (`EntryRow.significance`), for the "Key concerns" filter.
+        """
         if self.agencies and entry.source.agency not in self.agencies:
             return False
         if self.categories and entry.category.value not in self.categories:
@@ -168,13 +160,13 @@ class Filters:
             return False
         if self.until is not None and entry.occurred_on > self.until:
             return False
-        return not self.significance or any(_significant(entry, mark) for mark in self.significance)
+        return not self.significance or any(_significant(entry, mark, significance) for mark in self.significance)
 
 
-def _significant(entry: ChronologyEntry, mark: Significance) -> bool:
+def _significant(entry: ChronologyEntry, mark: Significance, significance: str) -> bool:
     match mark:
         case Significance.KEY:
-            return is_key(entry)
+            return is_key(entry, significance)
         case Significance.SENSITIVE:
             return entry.sensitivity is Sensitivity.SENSITIVE
         case Significance.RESTRICTED:
@@ -356,6 +348,8 @@ class KeyConcern:
     heading: str
     detail: str
     tag: Tag | None = None
+    sources: tuple[str, ...] = ()
+    """Each record it rests on, in the history's words ("Police: domestic abuse incident, 1 Nov 2026")."""
 
 
 @dataclass(frozen=True)
@@ -389,18 +383,24 @@ def _restricted(inputs: ConcernInputs) -> list[KeyConcern]:
     return found
 
 
-def _key_events(inputs: ConcernInputs) -> list[KeyConcern]:
-    found = []
-    for category in KEY_CATEGORIES:
-        entries = [entry for entry in inputs.entries if entry.category is category]
-        if not entries:
-            continue
-        latest = max(entries, key=lambda entry: entry.occurred_on)
-        sources = ", ".join(sorted({agency_words(entry.source.agency) for entry in entries}))
-        times = f"{len(entries)} record" + ("s" if len(entries) > 1 else "")
-        summary = f"{times} from {sources}, the most recent {when_words(latest)}."
-        found.append(KeyConcern(words(category.value), summary))
-    return found
+CONCERN_TAGS = {
+    IndicatorSignificance.HIGH.value: "govuk-tag--red",
+    IndicatorSignificance.MEDIUM.value: "govuk-tag--yellow",
+}
+"""The GOV.UK tag colour for an indicator's significance: red for a key concern, yellow for one of note."""
+
+
+def _indicators(inputs: ConcernInputs) -> list[KeyConcern]:
+    """What the safeguarding indicators found (`FamilyHistory.key_concerns`), each with its sources."""
+    return [
+        KeyConcern(
+            concern.label,
+            concern.detail,
+            Tag(concern.tag, CONCERN_TAGS[concern.significance]),
+            tuple(source.words for source in concern.sources),
+        )
+        for concern in inputs.history.key_concerns
+    ]
 
 
 def _awaiting_review(inputs: ConcernInputs) -> list[KeyConcern]:
@@ -421,10 +421,10 @@ def _awaiting_review(inputs: ConcernInputs) -> list[KeyConcern]:
 KEY_CONCERN_FINDERS: tuple[Callable[[ConcernInputs], list[KeyConcern]], ...] = (
     _re_referral,
     _restricted,
-    _key_events,
+    _indicators,
     _awaiting_review,
 )
-"""Each finds one kind of key concern; add one here for a new indicator (DASH, MARAC, CSE: issue 15)."""
+"""Each finds one kind of key concern; a new safeguarding indicator is a rule in `config/indicators.yaml`."""
 
 
 @dataclass(frozen=True)
@@ -518,27 +518,19 @@ def _check_view(cell: CheckCell, agency_name: str) -> CheckView:
     return CheckView(agency_name, tag, detail, state in ANSWERED)
 
 
-def _tags(sensitivity: Sensitivity, key: bool) -> tuple[Tag, ...]:
-    tags = []
-    if sensitivity is Sensitivity.RESTRICTED:
-        tags.append(Tag("Restricted", "govuk-tag--purple"))
-    elif sensitivity is Sensitivity.SENSITIVE:
-        tags.append(Tag("Sensitive", "govuk-tag--grey"))
-    if key:
-        tags.append(Tag("Key concern", "govuk-tag--red"))
-    return tuple(tags)
-
-
-_TAGS = {
-    (sensitivity, category): _tags(sensitivity, category in KEY_CATEGORIES)
-    for sensitivity in Sensitivity
-    for category in EntryCategory
+SENSITIVITY_TAGS = {
+    Sensitivity.RESTRICTED: (Tag("Restricted", "govuk-tag--purple"),),
+    Sensitivity.SENSITIVE: (Tag("Sensitive", "govuk-tag--grey"),),
+    Sensitivity.STANDARD: (),
 }
-"""Every row's tags by its sensitivity and category, made once: a page of 1,500 rows asked 1,500 times."""
 
 
-def _entry_tags(entry: ChronologyEntry) -> tuple[Tag, ...]:
-    return _TAGS[(entry.sensitivity, entry.category)]
+@functools.cache
+def _tags(sensitivity: Sensitivity, highlight: str, significance: str) -> tuple[Tag, ...]:
+    """A row's tags: the agency's sensitivity mark, then the indicators' (made once per kind of row: a page of
+    1,500 rows asked 1,500 times)."""
+    marked = (Tag(highlight, CONCERN_TAGS[significance]),) if highlight else ()
+    return SENSITIVITY_TAGS[sensitivity] + marked
 
 
 _CATEGORY_WORDS = {category: words(category.value) for category in EntryCategory}
@@ -553,7 +545,7 @@ def _row(entry: ChronologyEntry, shown: EntryRow) -> RowView:
         source=shown.source,
         people=shown.people,
         through=shown.through,
-        tags=_entry_tags(entry),
+        tags=_tags(entry.sensitivity, shown.highlight, shown.significance),
         occurred_on=entry.occurred_on,
         stamp=_stamp(entry.occurred_on, entry.date_precision),
     )
@@ -574,7 +566,7 @@ def _child_view(
     applied = filters if not filters.errors else Filters()
     pairs = zip(chronology.entries, child.rows, strict=True)
     keeps = applied.keeps if applied.active else None
-    kept = [(entry, shown) for entry, shown in pairs if keeps is None or keeps(entry)]
+    kept = [(entry, shown) for entry, shown in pairs if keeps is None or keeps(entry, shown.significance)]
     rows = [_row(entry, shown) for entry, shown in kept]
     items: list[RowView | QuietPeriod] = []
     done = 0
