@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.chronology.indicator_rules import SHIPPED, IndicatorRules, load_indicators, read_indicators_file
+from hub.chronology.indicator_rules import SHIPPED, IndicatorRules, Significance, load_indicators, read_indicators_file
 from hub.chronology.indicators import (
     Findings,
-    Significance,
     age_on,
     find,
     suggestion_words,
