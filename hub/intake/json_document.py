@@ -36,6 +36,11 @@ numbers and UPNs are strings, so leading zeros survive); 30 characters hold any 
 version might add, and refuse long before Python's conversion grows slow (it is quadratic in the digits)
 or is refused (4,300 digits)."""
 
+MAX_ITEMS = 100
+"""A list holds at most 100 items and an object at most 100 fields. The format's longest list is the subjects
+(50 at most) and its largest object has 8 fields; without a bound, a 1 MiB file of 500,000 wrong items
+would be checked one by one, seconds of work for each submission."""
+
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[{]|[\]}]', re.DOTALL)
 """A string (skipped whole, so brackets inside it do not count; an unterminated one runs to the end,
 never backtracking), or a bracket. Every match moves forward, so the scan is linear in the text."""
@@ -45,7 +50,7 @@ _CLOSING = frozenset("]}")
 
 @dataclass(frozen=True)
 class _Refused:
-    """Stands in for a value the parser would not convert (a number too long, NaN): its problem is reported once."""
+    """Stands in for a value not converted or not checked (a number too long, NaN, a list too long): reported once."""
 
     message: str
 
@@ -68,7 +73,7 @@ class ParsedDocument:
 def too_large(size: int | None = None) -> Problem:
     """The one wording for a document over the size limit, whether found by its size on disk or by reading."""
     actual = f"{size:,} bytes" if size is not None else f"more than {MAX_BYTES:,} bytes"
-    return document_problem(f"is too large for a referral: {actual}, where the limit is {MAX_BYTES:,} bytes (1 MiB)")
+    return document_problem(f"is too large: {actual}, where a referral may be at most {MAX_BYTES:,} bytes (1 MiB)")
 
 
 def nesting_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
@@ -88,7 +93,9 @@ def nesting_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def _object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+def _object(pairs: list[tuple[str, Any]]) -> _JsonObject | _Refused:
+    if len(pairs) > MAX_ITEMS:
+        return _Refused(f"has more than {MAX_ITEMS} fields")
     parsed = _JsonObject(pairs)
     if len(parsed) != len(pairs):
         counts = Counter(key for key, _ in pairs)
@@ -113,22 +120,29 @@ def _constant(_text: str) -> _Refused:
     return _Refused("is NaN or Infinity, which JSON does not allow")
 
 
-def _problems_in(value: Any) -> tuple[list[Problem], set[Path]]:
-    """Every duplicate key and unconverted value with its path, walked with a stack (the depth is bounded anyway)."""
+def _checked(value: Any) -> tuple[Any, list[Problem], set[Path]]:
+    """Every duplicate key and unconverted value with its path, walked with a stack (the depth is bounded anyway).
+
+    A list too long is replaced by a stand-in as it is found, so the format is never checked item by item
+    on it: half a million wrong items would take pydantic seconds and say nothing more.
+    """
     problems: list[Problem] = []
     refused: set[Path] = set()
-    stack: list[tuple[Path, Any]] = [((), value)]
+    root: list[Any] = [value]
+    stack: list[tuple[Path, Any, Any, int | str]] = [((), value, root, 0)]
     while stack:
-        path, item = stack.pop()
+        path, item, parent, key = stack.pop()
+        if isinstance(item, list) and len(item) > MAX_ITEMS:
+            item = parent[key] = _Refused(f"has more than {MAX_ITEMS} items")
         if isinstance(item, _Refused):
             problems.append(Problem(path, item.message))
             refused.add(path)
         elif isinstance(item, _JsonObject):
-            problems.extend(Problem((*path, key), "is given more than once") for key in item.duplicates)
-            stack.extend(((*path, key), child) for key, child in reversed(item.items()))
+            problems.extend(Problem((*path, name), "is given more than once") for name in item.duplicates)
+            stack.extend(((*path, name), child, item, name) for name, child in reversed(item.items()))
         elif isinstance(item, list):
-            stack.extend(((*path, index), child) for index, child in reversed(list(enumerate(item))))
-    return problems, refused
+            stack.extend(((*path, index), child, item, index) for index, child in reversed(list(enumerate(item))))
+    return root[0], problems, refused
 
 
 def parse_document(data: bytes) -> ParsedDocument | Problem:
@@ -151,5 +165,4 @@ def parse_document(data: bytes) -> ParsedDocument | Problem:
         )
     except json.JSONDecodeError as error:
         return document_problem(f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})")
-    problems, refused = _problems_in(value)
-    return ParsedDocument(value, problems, refused)
+    return ParsedDocument(*_checked(value))

@@ -30,7 +30,7 @@ def test_a_large_file_is_refused_from_its_size_on_disk(tmp_path: Path) -> None:
     with pytest.raises(ReferralRefused) as refused:
         read_referral(big, now=NOW)
     assert str(refused.value) == (
-        f"{big} is too large for a referral: 62,914,560 bytes, where the limit is {MAX_BYTES:,} bytes (1 MiB). "
+        f"{big} is too large: 62,914,560 bytes, where a referral may be at most {MAX_BYTES:,} bytes (1 MiB). "
         "Fix the file and try again."
     )
 
@@ -56,7 +56,7 @@ def test_a_pipe_with_no_size_is_read_no_further_than_the_limit(tmp_path: Path) -
         read_referral(pipe, now=NOW)
     writer.join(timeout=10)
     assert not writer.is_alive()
-    assert f"is too large for a referral: more than {MAX_BYTES:,} bytes" in str(refused.value)
+    assert f"is too large: more than {MAX_BYTES:,} bytes" in str(refused.value)
     assert sum(written) < 8 * MAX_BYTES
 
 

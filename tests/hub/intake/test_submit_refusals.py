@@ -73,7 +73,7 @@ def test_a_50_mb_narrative_is_refused_before_it_is_read(tmp_path: Path, home: Pa
     file = write(tmp_path, json.dumps(raw))
     result = run_hub("referral", "submit", str(file), home=home)
     assert refused(result.stderr, result.returncode) == [
-        f"{file} is too large for a referral: {file.stat().st_size:,} bytes, where the limit is 1,048,576 bytes "
+        f"{file} is too large: {file.stat().st_size:,} bytes, where a referral may be at most 1,048,576 bytes "
         "(1 MiB). Fix the file and try again."
     ]
     assert nothing_stored(home)

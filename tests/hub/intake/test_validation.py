@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from hub.errors import UserError
-from hub.intake.json_document import MAX_BYTES, MAX_DEPTH, MAX_NUMBER_CHARACTERS, nesting_depth_exceeds
+from hub.intake.json_document import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_ITEMS,
+    MAX_NUMBER_CHARACTERS,
+    nesting_depth_exceeds,
+)
 from hub.intake.problems import MAX_LISTED, UNKNOWN_KEY, Problem, ReferralRefused
 from hub.intake.validation import check_referral_bytes
 from schemas.models import NARRATIVE_MAX_CHARACTERS, SUBJECTS_MAX
@@ -70,7 +76,10 @@ def test_a_50_mb_narrative_is_refused_by_the_documents_size() -> None:
     raw["narrative"] = "x" * (50 * 1024 * 1024)
     refused = refusal(encoded(raw))
     assert [problem.whole_document for problem in refused.problems] == [True]
-    assert "too large for a referral" in str(refused) and f"{MAX_BYTES:,} bytes" in str(refused)
+    assert str(refused) == (
+        f"The referral is too large: {len(encoded(raw)):,} bytes, where a referral may be at most {MAX_BYTES:,} "
+        "bytes (1 MiB). Fix the file and try again."
+    )
 
 
 def test_a_narrative_over_its_limit_in_a_small_file_is_refused_by_the_schema() -> None:
@@ -222,12 +231,33 @@ def test_a_key_that_could_not_be_a_field_is_not_echoed() -> None:
 
 def test_a_document_that_is_not_a_referral_lists_a_hundred_problems_and_says_how_many_more() -> None:
     raw = sample()
-    raw["concern_categories"] = ["not one"] * (MAX_LISTED + 50)
+    raw["subjects"] = [{"subject_id": "not an id", "role": "lodger", "person": 1}] * SUBJECTS_MAX  # 3 problems each
     refused = refusal(encoded(raw))
-    assert len(refused.problems) == MAX_LISTED + 50  # every one is there for a channel to show
+    assert len(refused.problems) == 3 * SUBJECTS_MAX  # every one is there for a channel to show
     shown = str(refused).splitlines()
     assert len(shown) == 1 + MAX_LISTED + 1 + 1
     assert shown[-2] == "  ... and 50 more: is this file a referral at all?"
+
+
+@pytest.mark.parametrize(
+    ("container", "message"),
+    [
+        ([0] * 500_000, f"has more than {MAX_ITEMS} items"),
+        ({f"k{i}": 0 for i in range(90_000)}, f"has more than {MAX_ITEMS} fields"),
+    ],
+    ids=["list", "object"],
+)
+def test_a_list_or_object_too_long_is_one_problem_found_quickly(container: object, message: str) -> None:
+    """Half a million wrong items would otherwise be checked one by one: seconds for each submission."""
+    raw = sample()
+    raw["subjects"][0]["person"]["aliases"] = container
+    data = json.dumps(raw, separators=(",", ":")).encode()
+    assert len(data) <= MAX_BYTES
+    started = datetime.now(UTC)
+    assert lines(refusal(data)) == [f"subjects[0].person.aliases: {message}"]
+    assert (datetime.now(UTC) - started).total_seconds() < 2
+    raw["subjects"][0]["person"]["aliases"] = [{"family_name": f"Alias{i}"} for i in range(MAX_ITEMS)]
+    assert check_referral_bytes(encoded(raw), now=NOW).subjects[0].person.aliases[-1].family_name == "Alias99"
 
 
 @pytest.mark.parametrize(
