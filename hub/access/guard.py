@@ -31,6 +31,8 @@ ATTEMPTED = {
     Permission.REFERRAL_SUBMIT: AuditAction.REFERRAL_CREATE,
     Permission.REFERRAL_LIST: AuditAction.REFERRAL_READ,
     Permission.REFERRAL_ALLOCATE: AuditAction.REFERRAL_ALLOCATE,
+    Permission.REFERRAL_FEEDBACK: AuditAction.QUALITY_READ,
+    Permission.REFERRAL_QUALITY: AuditAction.QUALITY_REPORT,
     Permission.HISTORY_READ: AuditAction.CHRONOLOGY_READ,
     Permission.REVIEW_DECIDE: AuditAction.LINK_REVIEW_DECIDE,
     Permission.BREAK_GLASS_REQUEST: AuditAction.BREAK_GLASS,

@@ -11,6 +11,8 @@ class Permission(StrEnum):
     REFERRAL_SUBMIT = "referral.submit"
     REFERRAL_LIST = "referral.list"
     REFERRAL_ALLOCATE = "referral.allocate"
+    REFERRAL_FEEDBACK = "referral.feedback"
+    REFERRAL_QUALITY = "referral.quality"
     HISTORY_READ = "history.read"
     REVIEW_DECIDE = "review.decide"
     BREAK_GLASS_REQUEST = "break_glass.request"

@@ -23,6 +23,8 @@ WHAT = {
     Permission.REFERRAL_SUBMIT: "submit referrals",
     Permission.REFERRAL_LIST: "list referrals",
     Permission.REFERRAL_ALLOCATE: "allocate referrals",
+    Permission.REFERRAL_FEEDBACK: "read a referral's quality assessment and feedback note",
+    Permission.REFERRAL_QUALITY: "see referral quality per referrer",
     Permission.HISTORY_READ: "read family histories",
     Permission.REVIEW_DECIDE: "decide identity reviews",
     Permission.BREAK_GLASS_REQUEST: "use break-glass access",

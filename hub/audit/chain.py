@@ -37,6 +37,12 @@ class AuditAction(StrEnum):
     """A family history taken out of the hub as a document (a PDF for a strategy discussion), with its purpose."""
     CALLBACK_RECEIVE = "callback.receive"
     CALLBACK_READ = "callback.read"
+    # Referral quality (docs/practitioners.md, docs/managers.md): a referral checked against the checklist.
+    QUALITY_WRITE = "quality.write"
+    QUALITY_READ = "quality.read"
+    """Reading one referral's quality assessment, or the feedback note made from it."""
+    QUALITY_REPORT = "quality.report"
+    """The per-referrer quality report: scores and gap ids only, no referral's content."""
     # Accountable access (docs/information-governance.md): who may read what, and why.
     USER_ADD = "user.add"
     USER_CHANGE = "user.change"
@@ -68,6 +74,9 @@ _OBJECT_TYPES = {
     AuditAction.RECORDING_READ: "agency_recording",
     AuditAction.CALLBACK_RECEIVE: "agency_callback",
     AuditAction.CALLBACK_READ: "agency_callback",
+    AuditAction.QUALITY_WRITE: "referral_quality",
+    AuditAction.QUALITY_READ: "referral_quality",
+    AuditAction.QUALITY_REPORT: "referral_quality",
     AuditAction.PRIOR_PERSON_READ: "indexed_person",
     AuditAction.LINK_REVIEW_PROPOSE: "link_review",
     AuditAction.LINK_REVIEW_DECIDE: "link_review",

@@ -42,6 +42,7 @@ RECORD_ACTIONS = frozenset(
         AuditAction.CHRONOLOGY_WRITE,
         AuditAction.CHRONOLOGY_READ,
         AuditAction.CHRONOLOGY_EXPORT,  # A history taken out as a PDF or HTML is a use of it, and the weightiest.
+        AuditAction.QUALITY_READ,  # One referral's quality assessment, or the feedback note made from it.
         AuditAction.CALLBACK_RECEIVE,
         AuditAction.CALLBACK_READ,
         AuditAction.DECISION_RECORD,

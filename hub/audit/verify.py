@@ -28,7 +28,9 @@ from hub.audit.checkpoint import Checkpoint
 from hub.audit.merkle import NODE_PREFIX, Frontier
 from hub.audit.note import NoteError, Verifier
 
-WRITE_ACTIONS = frozenset({AuditAction.REFERRAL_CREATE, AuditAction.REPLY_WRITE, AuditAction.CHRONOLOGY_WRITE})
+WRITE_ACTIONS = frozenset(
+    {AuditAction.REFERRAL_CREATE, AuditAction.REPLY_WRITE, AuditAction.CHRONOLOGY_WRITE, AuditAction.QUALITY_WRITE}
+)
 """Writes whose rows are bound to the log by their `record_digest`."""
 
 MAX_WITNESS_LAG = 1
@@ -233,5 +235,6 @@ def _kind(action: str) -> str:
     return {
         AuditAction.REFERRAL_CREATE: "referral",
         AuditAction.REPLY_WRITE: "agency reply",
+        AuditAction.QUALITY_WRITE: "quality assessment",
         AuditAction.CHRONOLOGY_WRITE: "chronology version",
     }.get(AuditAction(action), action)

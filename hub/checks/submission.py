@@ -11,6 +11,7 @@ from rich.console import Console
 from hub.checks.airflow_api import AirflowApi, AirflowClient, DagRunStatus
 from hub.errors import UserError
 from hub.intake.reader import read_referral
+from hub.quality.records import assess_on_intake
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from schemas import CheckPhase, ChecksStage
@@ -50,6 +51,7 @@ def submit_referral(
     created = store.save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE, for_checks=True)
     if created and allocate_to is not None:
         store.allocate(referral.referral_id, allocate_to, actor=actor, purpose=ALLOCATED_AS_SUBMITTER)
+    quality = assess_on_intake(settings, store, referral, actor=actor)  # Kept even if the trigger fails.
     state = "stored" if created else "already stored (identical), so its checks run again"
     try:
         run_id = client.trigger(referral.referral_id, f"referral__{referral.referral_id}__{time.time_ns()}")
@@ -61,6 +63,7 @@ def submit_referral(
         ) from None
     store.mark_checks(referral.referral_id, ChecksStage.TRIGGERED, run_id=run_id, trigger_attempt=True)
     console.print(f"Referral [bold]{referral.referral_id}[/] {state}; Airflow run [bold]{run_id}[/] triggered.")
+    console.print(quality, markup=False)
     return referral.referral_id, run_id, client
 
 

@@ -1,7 +1,8 @@
-"""`hub referral ...`: store a referral and trigger its checks."""
+"""`hub referral ...`: check, submit, list and allocate referrals; their feedback notes and quality per referrer."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -88,3 +89,83 @@ def list_referrals(
             holders[summary.referral_id] or "[yellow]not allocated[/]",
         )
     console.print(table)
+
+
+@app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="Referral JSON (see config/examples/referral.json).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the assessment as JSON, for scripts.")] = False,
+) -> None:
+    """Check a referral before sending it: the same validation as submit, then its quality. Stores nothing.
+
+    Exits 0 for a valid referral, whatever its score; non-zero, with one line per problem, if it is refused.
+    """
+    import json
+
+    from hub.cli.referral_quality import print_assessment
+    from hub.intake.reader import read_referral
+    from hub.quality.assessment import assess
+    from hub.quality.checklist import load_checklist
+    from hub.settings import HubSettings
+
+    referral = read_referral(file)
+    checklist = load_checklist(HubSettings.from_env())
+    assessment = assess(referral, checklist)
+    if as_json:
+        typer.echo(json.dumps({"valid": True, "stored": False, **assessment.model_dump(mode="json")}, indent=2))
+        return
+    console.print(f"Referral {referral.referral_id} is valid. Nothing has been stored.\n", markup=False)
+    print_assessment(console, assessment, checklist)
+
+
+@app.command("feedback")
+def feedback(referral_id: Annotated[str, typer.Argument(help="The referral's id.")]) -> None:
+    """Print the feedback note for the referrer: plain text for a letter or an email (allocated practitioner,
+    or a manager)."""
+    from hub.errors import UserError
+    from hub.quality.feedback import feedback_note
+    from hub.quality.records import FEEDBACK_PURPOSE, stored_assessment
+
+    signed = signed_in()
+    if not signed.store.referral_exists(referral_id):
+        raise UserError(f"No referral {referral_id} is stored. Check the id with `hub referral list`.")
+    with signed.permit(Permission.REFERRAL_FEEDBACK, referral_id, purpose=FEEDBACK_PURPOSE):
+        assessment = stored_assessment(signed.store, referral_id, actor=signed.actor)
+    if assessment is None:
+        raise UserError(
+            f"Referral {referral_id} has no quality assessment: it was stored before assessments began, or the "
+            "checklist had a mistake when it arrived. `hub referral check FILE` assesses a referral file."
+        )
+    typer.echo(feedback_note(assessment), nl=False)
+
+
+@app.command("quality")
+def quality(
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Referrals received on or after this day.")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Referrals received on or before this day.")
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV, for a spreadsheet.")] = False,
+) -> None:
+    """Referral quality per referrer: referrals, mean score and the most common gaps (managers and IG; no
+    personal data)."""
+    from hub.cli.referral_quality import print_report
+    from hub.errors import UserError
+    from hub.quality.by_referrer import as_csv as report_csv
+    from hub.quality.checklist import load_checklist
+    from hub.quality.records import REPORT_PURPOSE, referrer_report
+
+    first, last = (start.date() if start else None), (end.date() if end else None)
+    if first is not None and last is not None and last < first:
+        raise UserError("--to must be the same day as --from or later.")
+    signed = signed_in()
+    labels = load_checklist(signed.settings).labels()
+    with signed.permit(Permission.REFERRAL_QUALITY, purpose=REPORT_PURPOSE):
+        rows = referrer_report(signed.store, actor=signed.actor, received_from=first, received_to=last)
+    if as_csv:
+        typer.echo(report_csv(rows, labels), nl=False)
+        return
+    period = f"received {first or 'any time'} to {last or 'today'}" if first or last else "received at any time"
+    print_report(console, rows, labels, period)

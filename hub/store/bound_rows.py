@@ -23,6 +23,7 @@ from hub.store.tables import AuditEventRow
 _KINDS = {
     AuditAction.REFERRAL_CREATE: "referral",
     AuditAction.REPLY_WRITE: "agency reply",
+    AuditAction.QUALITY_WRITE: "quality assessment",
     AuditAction.CHRONOLOGY_WRITE: "chronology version",
     AuditAction.DECISION_RECORD: "MASH decision",
     AuditAction.DECISION_SIGN_OFF: "MASH decision sign-off",
@@ -48,6 +49,20 @@ def reply_digest(
 
 def chronology_digest(referral_id: str, child_subject_id: str, version: int, ciphertext: bytes) -> str:
     return record_digest("chronology", (referral_id, child_subject_id, version), ciphertext)
+
+
+def quality_digest(
+    referral_id: str,
+    checklist_version: str,
+    score: int,
+    referrer_kind: str,
+    referrer_organisation: str | None,
+    gap_ids: str,
+    ciphertext: bytes,
+) -> str:
+    """A quality assessment's sealed document and every plain column shown beside it."""
+    fields = (referral_id, checklist_version, score, referrer_kind, referrer_organisation, gap_ids)
+    return record_digest("quality", fields, ciphertext)
 
 
 def reply_object_id(referral_id: str, agency: str, subject_id: str) -> str:
@@ -102,6 +117,10 @@ STREAM = {"stream_results": True, "max_row_buffer": 500}
 _REFERRALS = "SELECT referral_id, ciphertext FROM referrals"
 _REPLIES = "SELECT referral_id, agency, subject_id, status, record_count, error_code, ciphertext FROM agency_replies"
 _VERSIONS = "SELECT referral_id, child_subject_id, version, ciphertext FROM chronology_versions"
+_QUALITY = (
+    "SELECT referral_id, checklist_version, score, referrer_kind, referrer_organisation, gap_ids, ciphertext "
+    "FROM referral_quality"
+)
 
 
 def stored_rows(connection: Connection) -> Iterator[StoredRow]:
@@ -116,3 +135,8 @@ def stored_rows(connection: Connection) -> Iterator[StoredRow]:
     for referral_id, child, version, ciphertext in connection.exec_driver_sql(_VERSIONS, execution_options=STREAM):
         digest = chronology_digest(referral_id, child, version, bytes(ciphertext))
         yield StoredRow(AuditAction.CHRONOLOGY_WRITE, chronology_object_id(referral_id, child, version), digest)
+    for referral_id, version, score, kind, organisation, gaps, ciphertext in connection.exec_driver_sql(
+        _QUALITY, execution_options=STREAM
+    ):
+        digest = quality_digest(referral_id, version, score, kind, organisation, gaps, bytes(ciphertext))
+        yield StoredRow(AuditAction.QUALITY_WRITE, referral_id, digest)

@@ -35,6 +35,7 @@ from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
 from hub.store.pending_jobs import CallbackDeliveries, StoredJobBook
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
+from hub.store.quality_records import QualityRecords
 from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
 from hub.store.review_queue import ReviewQueue
@@ -50,6 +51,7 @@ def _token(index_key: bytes, blocking_key: str) -> str:
 class HubStore(
     ReplyRecords,
     ReviewQueue,
+    QualityRecords,
     ChronologyRecords,
     CheckLedger,
     CallbackDeliveries,
