@@ -58,6 +58,10 @@ class DecisionTiming:
         return False if self.over > timedelta(0) else None
 
     @property
+    def over_words(self) -> str:
+        return working_words(self.over, self.day_length)
+
+    @property
     def words(self) -> str:
         taken = working_words(self.taken, self.day_length)
         if self.decided_at is None:
@@ -107,6 +111,11 @@ class DecisionFigures:
     median_taken: timedelta | None
     """The median working time from receipt to decision, over the decided referrals."""
     day_length: timedelta
+
+    @property
+    def undecided_late(self) -> int:
+        """Past the due time without a decision (the rest of `missed` were decided late)."""
+        return self.missed - (self.decided - self.met)
 
     @property
     def share_met(self) -> float | None:

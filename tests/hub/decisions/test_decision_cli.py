@@ -1,4 +1,4 @@
-"""`hub decision record|sign-off|show` as staff use them: the rationale from stdin, refusals audited, the clock shown."""
+"""`hub decision record|sign-off|show` as staff use them: rationale from stdin, refusals audited, the clock shown."""
 
 from __future__ import annotations
 
@@ -93,7 +93,9 @@ def test_a_manager_cannot_sign_off_their_own_and_a_returned_one_is_recorded_agai
     assert own.actor == "user:maya.manager"
     as_user(team, "lee.manager")
     assert "verdict" in refusal(hub_command("decision", "sign-off", REFERRAL_ID, "--agree", "--return"))
-    returned = hub_command("decision", "sign-off", REFERRAL_ID, "--return", "--note-file", "-", stdin="Weigh the school.")
+    returned = hub_command(
+        "decision", "sign-off", REFERRAL_ID, "--return", "--note-file", "-", stdin="Weigh the school."
+    )
     assert "returned to be recorded again" in success(returned)
     as_user(team, "maya.manager")
     assert "Decision 2" in success(hub_command(*_record("--rationale", RATIONALE)))
