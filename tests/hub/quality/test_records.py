@@ -97,3 +97,29 @@ def test_the_report_per_referrer_in_a_period(store: HubStore) -> None:
     )
     assert [(row.referrals, row.mean_score) for row in autumn] == [(1, 100.0)]
     assert store.audit_trail(action="quality.report")[-1].referral_id is None
+
+
+def test_on_intake_the_assessment_is_kept_and_a_broken_checklist_never_holds_up_the_referral(
+    store: HubStore, tmp_path: Path
+) -> None:
+    from hub.quality.records import assess_on_intake
+    from hub.settings import HubSettings
+
+    settings = HubSettings.from_env({"HUB_HOME": str(tmp_path / "home")})
+    made = referral()
+    store.save_referral(made, **WHO)
+    line = assess_on_intake(settings, store, made, actor=WHO["actor"])
+    assert line == (
+        "Referral quality: 20 out of 100, 8 gaps against the checklist. "
+        "The note for the referrer: hub referral feedback REF-2026-000417"
+    )
+    broken = tmp_path / "config"
+    broken.mkdir()
+    (broken / CHECKLIST_FILE).write_text("version: '1'\nitems: {}\n", encoding="utf-8")
+    other = good_referral()
+    store.save_referral(other, **WHO)
+    settings = HubSettings.from_env({"HUB_HOME": str(tmp_path / "home"), "HUB_CONFIG_DIR": str(broken)})
+    line = assess_on_intake(settings, store, other, actor=WHO["actor"])
+    assert line.startswith("Referral quality was not assessed: ") and "field 'levels'" in line
+    assert store.referral_exists(other.referral_id)
+    assert stored_assessment(store, other.referral_id, actor=WHO["actor"]) is None
