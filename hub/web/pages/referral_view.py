@@ -35,6 +35,7 @@ from hub.chronology.family_history import (
 )
 from hub.chronology.household import adults_related_to
 from hub.chronology.indicator_rules import Significance as IndicatorSignificance
+from hub.chronology.indicators import SIGNIFICANCE_WORDS as SIGNIFICANCE_WORDS_OF_MARKS
 from hub.chronology.record_words import agency_words
 from hub.web.pages.filter_tags import Selected, selected_filters
 from schemas import (
@@ -526,10 +527,12 @@ SENSITIVITY_TAGS = {
 
 
 @functools.cache
-def _tags(sensitivity: Sensitivity, highlight: str, significance: str) -> tuple[Tag, ...]:
-    """A row's tags: the agency's sensitivity mark, then the indicators' (made once per kind of row: a page of
-    1,500 rows asked 1,500 times)."""
-    marked = (Tag(highlight, CONCERN_TAGS[significance]),) if highlight else ()
+def _tags(sensitivity: Sensitivity, significance: str) -> tuple[Tag, ...]:
+    """A row's tags: the agency's sensitivity mark, then the indicators' ("Key concern", "Of note"), short enough
+    for the table's narrow column; the key concerns above name each indicator. Made once per kind of row (a page
+    of 1,500 rows asked 1,500 times)."""
+    mark = IndicatorSignificance(significance) if significance else None
+    marked = (Tag(SIGNIFICANCE_WORDS_OF_MARKS[mark], CONCERN_TAGS[mark.value]),) if mark else ()
     return SENSITIVITY_TAGS[sensitivity] + marked
 
 
@@ -545,7 +548,7 @@ def _row(entry: ChronologyEntry, shown: EntryRow) -> RowView:
         source=shown.source,
         people=shown.people,
         through=shown.through,
-        tags=_tags(entry.sensitivity, shown.highlight, shown.significance),
+        tags=_tags(entry.sensitivity, shown.significance),
         occurred_on=entry.occurred_on,
         stamp=_stamp(entry.occurred_on, entry.date_precision),
     )

@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from rich.console import Console
 from sqlalchemy import create_engine, text
 
 from hub.checks.steps import plan_checks, run_check
 from hub.chronology.family_history import FamilyHistory
 from hub.chronology.history_json import history_document
+from hub.chronology.pdf import history_pdf
 from hub.chronology.reading import read_history
 from hub.chronology.report import print_family_history, render_html
 from hub.chronology.restricted import Clearance
@@ -134,5 +136,9 @@ def test_the_sample_family_gives_the_expected_key_concerns_in_every_view(
     html = render_html(history)
     assert html.index("<h2>Key concerns</h2>") < html.index("<h2>Household</h2>")
     assert "Possession of the family home sought" in html and 'class="marked-high"' in html
+    pages = PdfReader(io.BytesIO(history_pdf(history, produced_by="user:test"))).pages
+    printed = " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
+    assert "Key concerns" in printed and "highest DASH risk level: medium" in printed
+    assert "Of note: Suspensions from school" in printed  # the entry's mark, in the printed chronology
     document = history_document(history)
     assert [item["indicator"] for item in document["key_concerns"]] == list(EXPECTED)

@@ -151,6 +151,43 @@ def test_every_check_answered_with_nothing_is_the_only_all_clear(practitioner: h
     assert "No record" in words
 
 
+def key_concerns_section(page: httpx.Response) -> str:
+    """The words of the "Key concerns" section only (up to the household)."""
+    html = page.text
+    start = html.index('id="key-concerns"')
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html[start : html.index('id="household"', start)])).split())
+
+
+def test_key_concerns_come_from_the_indicators_each_with_its_sources_in_words(practitioner: httpx.Client) -> None:
+    section = key_concerns_section(practitioner.get(PAGE))
+    assert "Key concern Domestic abuse 1 record, the most recent 1 Nov 2026; DASH risk level not recorded." in section
+    assert f"Police: domestic abuse incident, 1 Nov 2026 (about Amara Joy {MARKER})" in section
+    assert "Key concern Permanent exclusion from school 1 record, the most recent 3 Mar 2025." in section
+    assert "Education: exclusion, 3 Mar 2025" in section
+    assert "OCC-1" not in section and "EXC-1" not in section  # sources in words, never the agency's ids
+    assert "Attended A&E" not in section and "Emergency attendance" not in section  # Amara was ten, not under two
+    assert "There may be more" in section  # police failed for one adult and housing never answered
+
+
+def test_the_suggested_level_is_a_suggestion_and_says_it_may_change_while_checks_are_out(
+    practitioner: httpx.Client,
+) -> None:
+    section = key_concerns_section(practitioner.get(PAGE))
+    assert "Suggested by the hub from the records found: level 3, Child in need" in section
+    assert "The practitioner decides. Not every check has answered, so this may change." in section
+    clear = key_concerns_section(practitioner.get(f"/referrals/{CLEAR_REFERRAL}"))
+    assert "The hub suggests no level of need" in clear and "may change" not in clear
+
+
+def test_each_entry_an_indicator_matches_is_tagged_with_it_in_the_chronology(practitioner: httpx.Client) -> None:
+    rows = chronology_rows(practitioner.get(PAGE))
+    incident = next(row for row in rows if "Domestic incident at the family home" in row)
+    assert "Key concern" in incident
+    excluded = next(row for row in rows if "Fixed-term exclusion" in row)
+    assert "Key concern" in excluded
+    assert not any("Key concern" in row for row in rows if "Health visitor contact" in row or "wrist injury" in row)
+
+
 def test_each_filter_narrows_the_rows_and_sorting_reverses_them(practitioner: httpx.Client) -> None:
     everything = chronology_rows(practitioner.get(PAGE))
     assert len(everything) >= 6
