@@ -36,6 +36,7 @@ from hub.chronology.report import STRATEGY_DISCUSSION
 from hub.deadlines.config import DeadlinesConfig, load_deadlines
 from hub.settings import HubSettings
 from hub.web.pages.decision import decision_section
+from hub.web.pages.referral_quality import quality_section
 from hub.web.pages.referral_versions import VersionsForm, child_versions, diff_view, parse_versions
 from hub.web.pages.referral_view import parse_filters, referral_view
 from hub.web.rendering import Pages
@@ -117,6 +118,7 @@ def referral_page(referral_id: str, request: Request, user: SignedInUser) -> Res
         holder = user.store.allocated_to(referral_id)
         checks = user.store.referral_checks(referral_id)
         decision = decision_section(user, referral_id, purpose=purpose)
+        quality = quality_section(user, referral_id, purpose=purpose)
     history = read.history
     zone = where.zone
     agency_names = {agency: agency_words(agency) for agency in history.agencies}
@@ -147,6 +149,7 @@ def referral_page(referral_id: str, request: Request, user: SignedInUser) -> Res
         or where.deadlines.referral_due_at(read.referral.received_at, read.referral.rag),
         referral_id=referral_id,
         decision=decision,
+        quality=quality,
     )
 
 
