@@ -62,15 +62,28 @@ class DecisionTiming:
         return working_words(self.over, self.day_length)
 
     @property
+    def detail(self) -> str:
+        """What happened, for beside a tag that already says met, missed or within the target so far."""
+        taken = working_words(self.taken, self.day_length)
+        if self.decided_at is None:
+            if self.met is None:
+                return f"no decision yet, {taken} since receipt"
+            return f"by {self.over_words}, and no decision yet"
+        if self.met:
+            return f"decided {taken} after receipt"
+        return f"by {self.over_words}: decided {taken} after receipt"
+
+    @property
     def words(self) -> str:
+        """The whole sentence, for where there is no tag (the terminal)."""
         taken = working_words(self.taken, self.day_length)
         if self.decided_at is None:
             if self.met is None:
                 return f"No decision yet: {taken} since receipt, within the target so far"
-            return f"No decision yet: the target was missed by {working_words(self.over, self.day_length)}"
+            return f"No decision yet: the target was missed by {self.over_words}"
         if self.met:
             return f"Target met: decided {taken} after receipt"
-        return f"Target missed by {working_words(self.over, self.day_length)}: decided {taken} after receipt"
+        return f"Target missed by {self.over_words}: decided {taken} after receipt"
 
 
 def measure(
