@@ -64,6 +64,7 @@ def test_screenshots_of_the_section(office: Office) -> None:
             page.click("button[type=submit]")
             page.goto(f"{office.served.url}/referrals/{ASSESSED}")
             page.click("#referral-quality ~ details summary")
+            page.evaluate("window.scrollTo(0, 0)")  # the clip is in page coordinates, measured from the top
             top = page.locator("#referral-quality").bounding_box()
             bottom = page.locator("#key-concerns").bounding_box()
             assert top and bottom
