@@ -162,3 +162,20 @@ def test_the_listing_carries_no_words(store: HubStore) -> None:
     [decision] = store.decision_listing()
     assert decision.rationale is None and decision.sign_off is not None and decision.sign_off.note is None
     assert decision.sign_off.verdict is Verdict.RETURNED
+
+
+def test_two_people_deciding_at_once_store_one_decision(store: HubStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _stored(store)
+
+    def attempt(actor: str) -> str:
+        try:
+            return f"stored {_record(store, actor=actor)}"
+        except DecisionRefused:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = sorted(pool.map(attempt, [f"user:worker{n}" for n in range(4)]))
+    assert results == ["refused", "refused", "refused", "stored 1"]
+    assert _count(store, "mash_decisions") == 1 and len(store.audit_trail(action="decision.record")) == 1
