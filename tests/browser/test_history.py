@@ -18,7 +18,7 @@ from tests.hub.web.conftest import MY_REFERRAL, PRACTITIONER, seed
 from tests.hub.web.referral_fixtures import seed_histories
 
 pytestmark = pytest.mark.browser
-EDUCATION_ENTRY = "Fixed-term exclusion for two days."
+EDUCATION_ENTRY = "Permanently excluded from Larch Primary School."
 HEALTH_ENTRY = "A&E attendance with a wrist injury."
 
 

@@ -53,7 +53,7 @@ def later_replies(store: Office) -> None:
                     "2026-03-03",
                     [("E-1", ROLE.PUPIL)],
                     category=EntryCategory.EXCLUSION,
-                    summary="Fixed-term exclusion for two days after a fight in the playground.",
+                    summary="Permanently excluded after repeated assaults in the playground.",
                 ),
                 entry(
                     "education",

@@ -128,7 +128,7 @@ def my_replies(referral: Referral, *, first: bool) -> list[AgencyReply]:
                     "2025-03-03",
                     [("E-1", ROLE.PUPIL)],
                     category=EntryCategory.EXCLUSION,
-                    summary="Fixed-term exclusion for two days.",
+                    summary="Permanently excluded from Larch Primary School.",
                 ),
             ],
         ),

@@ -183,7 +183,7 @@ def test_each_entry_an_indicator_matches_is_tagged_with_it_in_the_chronology(pra
     rows = chronology_rows(practitioner.get(PAGE))
     incident = next(row for row in rows if "Domestic incident at the family home" in row)
     assert "Key concern" in incident
-    excluded = next(row for row in rows if "Fixed-term exclusion" in row)
+    excluded = next(row for row in rows if "Permanently excluded" in row)
     assert "Key concern" in excluded
     assert not any("Key concern" in row for row in rows if "Health visitor contact" in row or "wrist injury" in row)
 
