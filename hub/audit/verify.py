@@ -29,7 +29,14 @@ from hub.audit.merkle import NODE_PREFIX, Frontier
 from hub.audit.note import NoteError, Verifier
 
 WRITE_ACTIONS = frozenset(
-    {AuditAction.REFERRAL_CREATE, AuditAction.REPLY_WRITE, AuditAction.CHRONOLOGY_WRITE, AuditAction.QUALITY_WRITE}
+    {
+        AuditAction.REFERRAL_CREATE,
+        AuditAction.REPLY_WRITE,
+        AuditAction.CHRONOLOGY_WRITE,
+        AuditAction.QUALITY_WRITE,
+        AuditAction.DECISION_RECORD,
+        AuditAction.DECISION_SIGN_OFF,
+    }
 )
 """Writes whose rows are bound to the log by their `record_digest`."""
 
@@ -237,4 +244,6 @@ def _kind(action: str) -> str:
         AuditAction.REPLY_WRITE: "agency reply",
         AuditAction.QUALITY_WRITE: "quality assessment",
         AuditAction.CHRONOLOGY_WRITE: "chronology version",
+        AuditAction.DECISION_RECORD: "MASH decision",
+        AuditAction.DECISION_SIGN_OFF: "MASH decision sign-off",
     }.get(AuditAction(action), action)

@@ -1,4 +1,5 @@
-"""Rows bound to the audit log: referrals, agency replies and chronology versions, each by its record digest.
+"""Rows bound to the audit log: referrals, agency replies, chronology versions, quality assessments and MASH
+decisions with their sign-offs, each by its record digest.
 
 Every write event carries a digest of what it wrote (`hub.audit.records`). A row is good only if it
 matches the newest write event of its object, and an object the log records writing must still
@@ -65,6 +66,23 @@ def quality_digest(
     return record_digest("quality", fields, ciphertext)
 
 
+def decision_digest(
+    referral_id: str, number: int, outcome: str, level: int, recorded_by: str, ciphertext: bytes
+) -> str:
+    """A MASH decision's sealed rationale and every plain column shown beside it."""
+    return record_digest("mash-decision", (referral_id, number, outcome, level, recorded_by), ciphertext)
+
+
+def sign_off_digest(referral_id: str, number: int, verdict: str, signed_by: str, ciphertext: bytes | None) -> str:
+    """A manager's sign-off of a decision: the verdict, who, and the sealed note if there is one."""
+    return record_digest("mash-decision-sign-off", (referral_id, number, verdict, signed_by), ciphertext or b"")
+
+
+def decision_object_id(referral_id: str, number: int) -> str:
+    """A decision's object id in the audit trail (its sign-off's too, under its own action)."""
+    return f"{referral_id}/decision/{number}"
+
+
 def reply_object_id(referral_id: str, agency: str, subject_id: str) -> str:
     return f"{referral_id}/{agency}/{subject_id}"
 
@@ -122,6 +140,9 @@ _QUALITY = (
     "FROM referral_quality"
 )
 
+_DECISIONS = "SELECT referral_id, number, outcome, level, recorded_by, rationale_ciphertext FROM mash_decisions"
+_SIGN_OFFS = "SELECT referral_id, number, verdict, signed_by, note_ciphertext FROM mash_decision_sign_offs"
+
 
 def stored_rows(connection: Connection) -> Iterator[StoredRow]:
     """Every bound row with its digest, streamed (for `hub audit verify`; plain SQL, as it runs per verification)."""
@@ -140,3 +161,14 @@ def stored_rows(connection: Connection) -> Iterator[StoredRow]:
     ):
         digest = quality_digest(referral_id, version, score, kind, organisation, gaps, bytes(ciphertext))
         yield StoredRow(AuditAction.QUALITY_WRITE, referral_id, digest)
+    for referral_id, number, outcome, level, recorded_by, ciphertext in connection.exec_driver_sql(
+        _DECISIONS, execution_options=STREAM
+    ):
+        digest = decision_digest(referral_id, number, outcome, level, recorded_by, bytes(ciphertext))
+        yield StoredRow(AuditAction.DECISION_RECORD, decision_object_id(referral_id, number), digest)
+    for referral_id, number, verdict, signed_by, ciphertext in connection.exec_driver_sql(
+        _SIGN_OFFS, execution_options=STREAM
+    ):
+        note = None if ciphertext is None else bytes(ciphertext)
+        digest = sign_off_digest(referral_id, number, verdict, signed_by, note)
+        yield StoredRow(AuditAction.DECISION_SIGN_OFF, decision_object_id(referral_id, number), digest)

@@ -21,11 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.audit.records import record_digest
 from hub.crypto import decrypt, encrypt, row_aad
 from hub.errors import UserError
 from hub.store.audited import AuditedStore
-from hub.store.bound_rows import check_written, written
+from hub.store.bound_rows import check_written, decision_digest, decision_object_id, sign_off_digest, written
 from hub.store.decision_tables import MashDecisionRow, MashDecisionSignOffRow
 from hub.store.errors import StoreError, UnknownReferral
 from hub.store.tables import ReferralRow
@@ -75,18 +74,14 @@ class StoredDecision:
         return DecisionStatus.AGREED if self.sign_off.verdict is Verdict.AGREED else DecisionStatus.RETURNED
 
 
-def decision_object_id(referral_id: str, number: int) -> str:
-    return f"{referral_id}/decision/{number}"
-
-
 def _decision_digest(row: MashDecisionRow) -> str:
-    fields = (row.referral_id, row.number, row.outcome, row.level, row.recorded_by)
-    return record_digest("mash-decision", fields, row.rationale_ciphertext)
+    return decision_digest(
+        row.referral_id, row.number, row.outcome, row.level, row.recorded_by, row.rationale_ciphertext
+    )
 
 
 def _sign_off_digest(row: MashDecisionSignOffRow) -> str:
-    fields = (row.referral_id, row.number, row.verdict, row.signed_by)
-    return record_digest("mash-decision-sign-off", fields, row.note_ciphertext or b"")
+    return sign_off_digest(row.referral_id, row.number, row.verdict, row.signed_by, row.note_ciphertext)
 
 
 def _decision_aad(referral_id: str, number: int) -> bytes:

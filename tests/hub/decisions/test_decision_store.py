@@ -155,6 +155,24 @@ def test_an_edited_or_deleted_decision_is_refused_not_shown(store: HubStore) -> 
         store.read_decisions(REFERRAL_ID, actor=MANAGER, purpose="management_oversight")
 
 
+def test_hub_audit_verify_catches_an_edited_decision_and_a_deleted_sign_off(store: HubStore) -> None:
+    """Verification checks every decision row and sign-off against the log, not only the rows a read shows."""
+    _stored(store)
+    _record(store)
+    sign_off_decision(store, CONFIG, REFERRAL_ID, 1, verdict="return", note="Weigh the school's view.", actor=MANAGER)
+    assert store.verify_audit_trail().ok
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE mash_decisions SET level = 1"))
+    edited = store.verify_audit_trail()
+    assert not edited.ok and f"MASH decision {REFERRAL_ID}/decision/1" in " ".join(edited.problems)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE mash_decisions SET level = 4"))
+        connection.execute(text("DELETE FROM mash_decision_sign_offs"))
+    deleted = store.verify_audit_trail()
+    assert not deleted.ok and "MASH decision sign-off" in " ".join(deleted.problems)
+    assert RATIONALE not in " ".join(edited.problems + deleted.problems)
+
+
 def test_the_listing_carries_no_words(store: HubStore) -> None:
     _stored(store)
     _record(store)
