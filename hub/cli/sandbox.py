@@ -57,6 +57,59 @@ def linkage_cases(
     )
 
 
+@app.command("referrals")
+def referrals(
+    year: Annotated[int, typer.Option(help="Calendar year of the referrals (2017 to 2027, the world's ten years).")],
+    out: Annotated[Path, typer.Option(help="Folder to write (new or empty; see --force).")],
+    seed: Annotated[
+        int, typer.Option(help="Seed: the same population, year, seed and scale write the same bytes.")
+    ] = 2026,
+    scale: Annotated[
+        float, typer.Option(help="Times England's rate of referrals per child (about 5 a year per 100 children).")
+    ] = 1.0,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Population folder from `hub sandbox generate` (default: the one `hub sandbox up` serves)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it already holds files.")] = False,
+) -> None:
+    """Generate a year of referrals about the population's children, from many referrers of differing quality."""
+    _write_referral_year(year=year, out=out, seed=seed, scale=scale, data=data, force=force)
+
+
+def _write_referral_year(*, year: int, out: Path, seed: int, scale: float, data: Path | None, force: bool) -> None:
+    """Refuse bad options in one line before reading anything, show progress by day, then print the figures."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from hub.errors import UserError
+    from hub.runtime.sandboxes import open_population
+    from sandbox.population.dataset import DatasetError
+    from sandbox.referrals.writer import ReferralYearError, check_request, write_year
+    from sandbox.world.default import DEFAULT_PEOPLE, DEFAULT_SEED
+
+    try:
+        request = check_request(year, seed, scale)
+    except ReferralYearError as error:
+        raise UserError(f"Cannot generate referrals: {error}.") from None
+    dataset = open_population(HubSettings.from_env(), data, people=DEFAULT_PEOPLE, seed=DEFAULT_SEED, console=console)
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("generating days", total=366)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            report = write_year(dataset, request, out, force=force, on_progress=advance)
+        except ReferralYearError as error:
+            raise UserError(str(error)) from None
+        except DatasetError as error:
+            raise UserError(str(error)) from None
+    for line in report.summary():
+        console.print(line)
+    console.print(f"Submit one with: hub referral submit {out}/<referral_id>.json; manifest.csv lists them all.")
+
+
 @app.command("up")
 def up(
     data: Annotated[
