@@ -59,6 +59,8 @@ class AuditAction(StrEnum):
     DECISION_SIGN_OFF = "decision.sign_off"
     DECISION_READ = "decision.read"
     """Reading a referral's decisions with their sealed rationale and managers' notes."""
+    # Referrer insight (docs/managers.md): counts by referrer, outcome and time, from plain columns only.
+    INSIGHT_REPORT = "insight.report"
 
     @property
     def object_type(self) -> str:
@@ -96,6 +98,7 @@ _OBJECT_TYPES = {
     AuditAction.DECISION_RECORD: "mash_decision",
     AuditAction.DECISION_SIGN_OFF: "mash_decision",
     AuditAction.DECISION_READ: "mash_decision",
+    AuditAction.INSIGHT_REPORT: "referrer_insight",
 }
 
 

@@ -112,6 +112,7 @@ KINDS: dict[str, EventKind] = {
     AuditAction.DECISION_RECORD: CREATE,
     AuditAction.DECISION_SIGN_OFF: UPDATE,
     AuditAction.DECISION_READ: READ,
+    AuditAction.INSIGHT_REPORT: READ,
 }
 
 _SECURITY_OBJECTS = frozenset({"user", "session", "allocation", "break_glass"})

@@ -24,6 +24,7 @@ from hub.cli import (
     connectors,
     decision,
     demo,
+    insight,
     linkage,
     referral,
     review,
@@ -58,6 +59,7 @@ app.add_typer(callbacks.app, name="callbacks")
 app.add_typer(linkage.app, name="linkage")
 app.add_typer(web.app, name="web")
 app.add_typer(decision.app, name="decision")
+app.add_typer(insight.app, name="insight")
 
 
 def main() -> None:

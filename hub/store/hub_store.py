@@ -32,6 +32,7 @@ from hub.store.chronology_records import ChronologyRecords
 from hub.store.decision_records import DecisionRecords
 from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
+from hub.store.insight_records import InsightRecords
 from hub.store.keys import data_key, referral_key_id
 from hub.store.pending_jobs import CallbackDeliveries, StoredJobBook
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
@@ -59,6 +60,7 @@ class HubStore(
     WebSessionRecords,
     AuditReading,
     DecisionRecords,
+    InsightRecords,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 
@@ -127,6 +129,7 @@ class HubStore(
             )
         )
         self._index_subjects(session, referral, key_id, key, now)
+        self._record_insight(session, now, referral)  # The insight reports' plain facts, in the same transaction.
         written_digest = referral_digest(referral.referral_id, ciphertext)
         action = AuditAction.REFERRAL_CREATE
         self._audit(session, access, now, action, referral.referral_id, referral.referral_id, written_digest)

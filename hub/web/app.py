@@ -20,7 +20,7 @@ from hub.store.home import open_store
 from hub.web import signin
 from hub.web.assets import Assets, ensure_assets
 from hub.web.errors import install_error_pages
-from hub.web.pages import audit, break_glass_request, decision, inbox, manager, referral, reviews, start
+from hub.web.pages import audit, break_glass_request, decision, inbox, insight, manager, referral, reviews, start
 from hub.web.rendering import Pages
 from hub.web.security import SecurityMiddleware
 from hub.web.web_sessions import CookiePolicy
@@ -81,6 +81,7 @@ def create_app(settings: HubSettings, *, assets: Assets | None = None, cookies: 
         manager.router,
         break_glass_request.router,
         decision.router,
+        insight.router,
     ):
         app.include_router(router)
     install_error_pages(app, pages)

@@ -63,6 +63,7 @@ ACTION_WORDS: dict[str, str] = {
     AuditAction.DECISION_RECORD: "recorded the MASH decision",
     AuditAction.DECISION_SIGN_OFF: "signed off the MASH decision",
     AuditAction.DECISION_READ: "read the MASH decision and its rationale",
+    AuditAction.INSIGHT_REPORT: "read a referrer insight report",
 }
 """Each action as a sentence's verb phrase: an IG officer reads "sam.patel read a child's chronology"."""
 
