@@ -36,6 +36,8 @@ from schemas import ConcernCategory, Rag, Referral, ReferrerKind
 LONDON = ZoneInfo("Europe/London")
 RE_REFERRAL = 0.22
 """England, 2023-24: 22% of referrals were about a child referred within the previous 12 months."""
+RE_REFERRAL_LOOKS = 400
+"""Children already referred looked at for one the organisation knows (a school's own pupils are few of them)."""
 EVIDENCE_LED = 0.7
 """The chance a referral's main concern is one the household's records point to, when they point to one."""
 SECOND_CONCERN = 0.3
@@ -195,8 +197,8 @@ class ReferralYear:
         """A child for the organisation on `day`, and whether it is a re-referral within 12 months."""
         pool, rng = self._pool(organisation), self._rng
         if self._referred and rng.random() < RE_REFERRAL:
-            sample = [self._referred[rng.randrange(len(self._referred))] for _ in range(20)]
-            fits = [i for i in sample if i in pool.index and self._eligible(i, day)]
+            sample = (self._referred[rng.randrange(len(self._referred))] for _ in range(RE_REFERRAL_LOOKS))
+            fits = [i for i in sample if i in pool.index and self._eligible(i, day)][:20]
             if fits:
                 return rng.choices(fits, [self.families.children[i].weight for i in fits])[0], True
         for _ in range(40):
