@@ -3,6 +3,7 @@
     DIR/<referral_id>.json     one referral each, as `hub referral submit` reads it
     DIR/manifest.csv           one row per referral: non-personal facts for tests and reports
     DIR/organisations.csv      every referrer organisation: type, name, quality profile, pupils on roll
+    DIR/schools.csv            the schools register (`dfe_number,name,pupils`), as `hub insight load-schools` reads it
 
 File names are the referrals' opaque ids, never a name; neither CSV holds anything about a person.
 The folder is written beside its final place and renamed into it at the end, so an interrupted run
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox.population.dataset import Dataset
-from sandbox.referrals.families import read_families
+from sandbox.referrals.families import School, read_families
 from sandbox.referrals.referrers import Organisation
 from sandbox.referrals.year import MANIFEST_COLUMNS, ReferralYear, YearRequest
 
@@ -30,6 +31,7 @@ FIRST_YEAR, LAST_YEAR = 2017, 2027
 """The world's records cover the ten years to 2 November 2026 (`sandbox.model.truth.REFERENCE_DATE`)."""
 MAX_SCALE = 100.0
 ORGANISATION_COLUMNS = ("org_id", "referrer_kind", "name", "sort", "quality_profile", "refers", "pupils")
+REGISTER_COLUMNS = ("dfe_number", "name", "pupils")
 
 
 class ReferralYearError(ValueError):
@@ -93,6 +95,14 @@ def _write_organisations(path: Path, organisations: list[Organisation]) -> None:
             writer.writerow((org.org_id, org.kind.value, org.name, org.sort, org.profile, refers, pupils))
 
 
+def _write_register(path: Path, schools: list[School]) -> None:
+    """Every school of the world with its roll, referring or not: what a council exports from GIAS."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(REGISTER_COLUMNS)
+        writer.writerows((school.dfe_number, school.name, school.pupils) for school in schools)
+
+
 def write_year(
     dataset: Dataset,
     request: YearRequest,
@@ -105,7 +115,8 @@ def write_year(
     """Generate `request`'s year from the population in `dataset` into the folder `out`."""
     _check_out(out, force)
     started = time.perf_counter()
-    year = ReferralYear(read_families(dataset, request.year), request)
+    families = read_families(dataset, request.year)
+    year = ReferralYear(families, request)
     now = now or datetime.now(UTC)
     report = YearReport(out, expected=year.expected)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -126,6 +137,7 @@ def write_year(
                 report.in_future += referral.received_at > now
                 children.add(generated.child_key)
         _write_organisations(staging / "organisations.csv", year.organisations)
+        _write_register(staging / "schools.csv", list(families.schools.values()))
         staging.chmod(0o755)
         if out.exists():
             shutil.rmtree(out)

@@ -17,6 +17,7 @@ from statistics import mean
 
 import pytest
 
+from hub.insight.schools_register import read_register
 from hub.intake.reader import read_referral
 from sandbox.model.truth import TruePerson
 from sandbox.population.dataset import Dataset
@@ -233,6 +234,14 @@ def test_many_organisations_refer_and_some_schools_never_do(
     assert not silent & set(referring)
     assert all(int(org["pupils"]) > 0 for org in schools.values())
     assert any(org_id.startswith("gp-") for org_id in referring)
+
+
+def test_the_schools_register_lists_every_school_with_its_roll_and_loads_as_the_councils(
+    year_dir: Path, organisations: dict[str, dict[str, str]]
+) -> None:
+    register = read_register(year_dir / "schools.csv")  # what `hub insight load-schools` reads
+    schools = {org["name"]: int(org["pupils"]) for org in organisations.values() if org["referrer_kind"] == "education"}
+    assert {school.name: school.pupils for school in register} == schools
 
 
 def test_about_one_in_five_is_a_re_referral(manifest: list[dict[str, str]]) -> None:
