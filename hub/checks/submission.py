@@ -9,15 +9,15 @@ from pathlib import Path
 from rich.console import Console
 
 from hub.checks.airflow_api import AirflowApi, AirflowClient, DagRunStatus
+from hub.checks.intake import INTAKE_PURPOSE as INTAKE_PURPOSE  # what the CLI and the demo permit under
+from hub.checks.intake import receive_referral
 from hub.errors import UserError
 from hub.intake.reader import read_referral
-from hub.quality.records import assess_on_intake
 from hub.settings import HubSettings
 from hub.store.home import open_store
-from schemas import CheckPhase, ChecksStage
+from schemas import CheckPhase
 
-INTAKE_PURPOSE = "referral_intake"
-ALLOCATED_AS_SUBMITTER = "allocated to the referral's submitter"
+CLI_CHANNEL = "cli"
 NOT_ANSWERING = "  Airflow is not answering; still waiting (retrying)"
 MINIMUM_WAIT = timedelta(minutes=10)
 
@@ -31,7 +31,8 @@ def submit_referral(
     api: AirflowApi | None = None,
     allocate_to: str | None = None,
 ) -> tuple[str, str, AirflowClient]:
-    """Validate, check Airflow is reachable, store, then trigger: a bad file stores and triggers nothing.
+    """Validate, check Airflow is reachable, then the shared intake (`hub.checks.intake`): a bad file stores and
+    triggers nothing, and at the terminal a referral is stored only while Airflow answers.
 
     `allocate_to`: the person a newly stored referral is allocated to (its submitter, where the
     council's roles.yaml says so), in the same breath as storing it, so it is never left unallocated.
@@ -47,23 +48,26 @@ def submit_referral(
             f"Airflow at {client.api.base_url} is not answering or has not loaded the DAG yet. "
             "Start it with `hub airflow up`, wait for it to be ready, then try again."
         )
-    store = open_store(settings)
-    created = store.save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE, for_checks=True)
-    if created and allocate_to is not None:
-        store.allocate(referral.referral_id, allocate_to, actor=actor, purpose=ALLOCATED_AS_SUBMITTER)
-    quality = assess_on_intake(settings, store, referral, actor=actor)  # Kept even if the trigger fails.
-    state = "stored" if created else "already stored (identical), so its checks run again"
-    try:
-        run_id = client.trigger(referral.referral_id, f"referral__{referral.referral_id}__{time.time_ns()}")
-    except UserError as error:
+    received = receive_referral(
+        settings,
+        open_store(settings),
+        referral,
+        actor=actor,
+        channel=CLI_CHANNEL,
+        trigger=client.trigger,
+        allocate_to=allocate_to,
+        read_assessment=False,
+    )
+    state = "stored" if received.created else "already stored (identical), so its checks run again"
+    if received.run_id is None:
         raise UserError(
-            f"Referral {referral.referral_id} {state}, but its checks have not started: {error} "
+            f"Referral {referral.referral_id} {state}, but its checks have not started: {received.not_started_because} "
             "The hub's housekeeping starts them within five minutes of Airflow answering again; "
             f"`hub chronology show {referral.referral_id}` says so until then."
-        ) from None
-    store.mark_checks(referral.referral_id, ChecksStage.TRIGGERED, run_id=run_id, trigger_attempt=True)
+        )
+    run_id = received.run_id
     console.print(f"Referral [bold]{referral.referral_id}[/] {state}; Airflow run [bold]{run_id}[/] triggered.")
-    console.print(quality, markup=False)
+    console.print(received.quality_line, markup=False)
     return referral.referral_id, run_id, client
 
 

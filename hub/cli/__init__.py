@@ -18,6 +18,7 @@ from rich.text import Text
 from hub.cli import (
     access,
     airflow,
+    api_clients,
     audit,
     callbacks,
     chronology,
@@ -60,6 +61,7 @@ app.add_typer(linkage.app, name="linkage")
 app.add_typer(web.app, name="web")
 app.add_typer(decision.app, name="decision")
 app.add_typer(insight.app, name="insight")
+app.add_typer(api_clients.app, name="api-clients")
 
 
 def main() -> None:

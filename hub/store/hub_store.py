@@ -33,6 +33,7 @@ from hub.store.decision_records import DecisionRecords
 from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.insight_records import InsightRecords
+from hub.store.intake_records import IntakeRecords
 from hub.store.keys import data_key, referral_key_id
 from hub.store.pending_jobs import CallbackDeliveries, StoredJobBook
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
@@ -60,6 +61,7 @@ class HubStore(
     WebSessionRecords,
     AuditReading,
     DecisionRecords,
+    IntakeRecords,
     InsightRecords,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
@@ -69,16 +71,21 @@ class HubStore(
 
     # Referrals
 
-    def save_referral(self, referral: Referral, *, actor: str, purpose: str, for_checks: bool = False) -> bool:
+    def save_referral(
+        self, referral: Referral, *, actor: str, purpose: str, for_checks: bool = False, channel: str | None = None
+    ) -> bool:
         """Store a referral; True if new, False if this exact referral is already stored.
 
         Raises `ReferralConflict` if the id is taken by different content: referrals are never
         overwritten, so what was received stays what is on record. With `for_checks`, the same
         transaction records its checks as not started, so a referral stored but never triggered (the
-        process died, Airflow refused) is found and triggered by the reconciler, never forgotten.
+        process died, Airflow refused) is found and triggered by the reconciler, never forgotten. With
+        `channel`, a new referral's submitter (`actor`) and channel are noted in the same transaction.
         """
         with self._audited(actor, purpose) as (session, access, now):
             created = self._save_referral(session, access, now, referral)
+            if created and channel is not None:
+                self._note_submission(session, referral.referral_id, actor, channel, now)
             if for_checks:
                 values = {
                     "referral_id": referral.referral_id,

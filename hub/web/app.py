@@ -18,6 +18,8 @@ from starlette.staticfiles import StaticFiles
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from hub.web import signin
+from hub.web.api.app import PREFIX as API_PREFIX
+from hub.web.api.app import create_api
 from hub.web.assets import Assets, ensure_assets
 from hub.web.errors import install_error_pages
 from hub.web.pages import audit, break_glass_request, decision, inbox, insight, manager, referral, reviews, start
@@ -71,6 +73,7 @@ def create_app(settings: HubSettings, *, assets: Assets | None = None, cookies: 
     app.state.cookies = cookies or CookiePolicy()
     app.state.assets = assets
     app.mount("/assets", _Folders(assets.served_folders()), name="assets")
+    app.mount(API_PREFIX, create_api(settings, store), name="api")
     for router in (
         signin.router,
         start.router,

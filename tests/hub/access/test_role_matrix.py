@@ -1,8 +1,8 @@
 """Every command against every role, with and without allocation: no unauthorised success, every refusal audited.
 
 The expectations below are written from the roles the hub promises (practitioner, manager, IG officer,
-integration engineer, administrator), not read from `config/roles.yaml`: the test checks the shipped
-configuration and the code together against that promise.
+integration engineer, administrator, professional referrer), not read from `config/roles.yaml`: the test
+checks the shipped configuration and the code together against that promise.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
 from tests.staff import PASSWORD, add_staff, sign_in_as
 
-ROLES = ("practitioner", "manager", "ig_officer", "integration_engineer", "administrator")
+ROLES = ("practitioner", "manager", "ig_officer", "integration_engineer", "administrator", "referrer")
 PIPELINE = {"actor": "service:pipeline", "purpose": "mash_checks"}
 
 
@@ -91,7 +91,7 @@ COMMANDS = (
     Command(
         "referral submit",
         lambda user, n: ["referral", "submit", str(SAMPLE_REFERRAL)],
-        always("practitioner", "manager"),
+        always("practitioner", "manager", "referrer"),
     ),
     Command("access list", lambda user, n: ["access", "list"], always("manager", "ig_officer")),
     Command(
