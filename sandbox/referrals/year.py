@@ -188,10 +188,11 @@ class ReferralYear:
             members = [i for i, age in enumerate(self._ages) if low <= age <= high]
         return _Pool(members, [children[i].weight for i in members])
 
-    def _choose_organisation(self, kind: ReferrerKind) -> Organisation:
+    def _choose_organisation(self, kind: ReferrerKind) -> Organisation | None:
+        """An organisation of the type, by propensity; None in a world without one (a tiny world has no school)."""
         candidates = [org for org in self.organisations if org.kind is kind and org.propensity > 0]
         weights = [org.propensity * (org.pupils or 1) for org in candidates]
-        return self._rng.choices(candidates, weights)[0]
+        return self._rng.choices(candidates, weights)[0] if candidates else None
 
     def _choose_child(self, organisation: Organisation, day: date) -> tuple[int, bool] | None:
         """A child for the organisation on `day`, and whether it is a re-referral within 12 months."""
@@ -310,7 +311,8 @@ class ReferralYear:
                 mean = self.expected * share * day_weight(kind, day, self.calendar, end_of_term) / totals[kind]
                 for _ in range(poisson(rng, mean)):
                     received = datetime.combine(day, time_of_day(rng, kind), LONDON)
-                    slots.append((received, self._choose_organisation(kind)))
+                    if (organisation := self._choose_organisation(kind)) is not None:
+                        slots.append((received, organisation))
             slots.sort(key=lambda slot: (slot[0], slot[1].org_id))
             for received, organisation in slots:
                 generated = self._referral(number + 1, received, organisation)

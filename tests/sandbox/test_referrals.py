@@ -21,9 +21,11 @@ from hub.insight.schools_register import read_register
 from hub.intake.reader import read_referral
 from sandbox.model.truth import TruePerson
 from sandbox.population.dataset import Dataset
+from sandbox.referrals.families import read_families
 from sandbox.referrals.referrers import SHARES
 from sandbox.referrals.school_year import SchoolYearCalendar
 from sandbox.referrals.writer import ReferralYearError, check_request, write_year
+from sandbox.referrals.year import ReferralYear, YearRequest
 from schemas import Referral, Subject, SubjectRole
 from schemas.identifiers import is_valid_nhs_number, is_valid_upn
 
@@ -242,6 +244,14 @@ def test_the_schools_register_lists_every_school_with_its_roll_and_loads_as_the_
     register = read_register(year_dir / "schools.csv")  # what `hub insight load-schools` reads
     schools = {org["name"]: int(org["pupils"]) for org in organisations.values() if org["referrer_kind"] == "education"}
     assert {school.name: school.pupils for school in register} == schools
+
+
+def test_a_world_without_schools_has_no_school_referrals_and_the_rest(dataset: Dataset) -> None:
+    families = read_families(dataset, YEAR)
+    families.schools.clear()
+    year = ReferralYear(families, YearRequest(YEAR, SEED, 2.0))
+    kinds = Counter(generated.referral.referrer.kind.value for generated in year.referrals())
+    assert kinds["police"] > 0 and "education" not in kinds
 
 
 def test_about_one_in_five_is_a_re_referral(manifest: list[dict[str, str]]) -> None:
