@@ -100,7 +100,7 @@ def test_each_report_on_a_generated_year_matches_the_manifest(loaded: tuple[HubS
 
     # Referrals by referrer type and month.
     _, rows = run("referrers")
-    got = Counter()
+    got: Counter[tuple[str, str]] = Counter()
     for row in rows:
         got[(row["period_start"][:7], row["referrer_type"])] += int(row["referrals"])
     expected = Counter((_month(row["received_at"]).isoformat()[:7], row["referrer_kind"]) for row in manifest)
@@ -120,7 +120,7 @@ def test_each_report_on_a_generated_year_matches_the_manifest(loaded: tuple[HubS
 
     # Quality per referrer: every referral assessed once, counted under its type.
     _, rows = run("quality")
-    per_type = Counter()
+    per_type: Counter[str] = Counter()
     for row in rows:
         per_type[row["referrer_type"]] += int(row["referrals"])
     assert per_type == Counter(row["referrer_kind"] for row in manifest)
