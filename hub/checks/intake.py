@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hub.access.permissions import Permission
+from hub.access.roles import load_access_config
 from hub.checks.airflow_api import AirflowApi, AirflowClient, retry_policy
 from hub.errors import UserError
 from hub.quality.assessment import QualityAssessment
@@ -72,7 +74,9 @@ def receive_referral(
     `trigger` None means Airflow could not even be located: the referral is stored for housekeeping.
     `trigger_again` False leaves an identical referral already stored as it is (an API client's retry
     after a lost answer must not run the checks twice); the CLI runs them again, as it always has.
-    `allocate_to` is allocated to a newly stored referral in the same breath, so it is never left unallocated.
+    `allocate_to` is allocated to a newly stored referral in the same breath, so it is never left unallocated,
+    if their role may read family histories (`may_hold`): a referrer's own submission goes to managers to
+    allocate, as any unallocated referral does, since a police officer or teacher must not read what agencies hold.
     `read_assessment` reads the stored assessment back for the submitter (audited `quality.read`: the trail
     shows the feedback was given); the CLI, which prints only the line, does not.
     """
@@ -81,7 +85,7 @@ def receive_referral(
     for_checks = trigger_again or not store.referral_exists(referral_id)
     created = store.save_referral(referral, actor=actor, purpose=INTAKE_PURPOSE, for_checks=for_checks, channel=channel)
     submission = store.submission(referral_id)
-    if created and allocate_to is not None:
+    if created and allocate_to is not None and may_hold(settings, store, allocate_to):
         store.allocate(referral_id, allocate_to, actor=actor, purpose=ALLOCATED_AS_SUBMITTER)
     if created or trigger_again:
         quality_line = assess_on_intake(settings, store, referral, actor=actor)  # kept even if the trigger fails
@@ -97,6 +101,15 @@ def receive_referral(
         started = checks is not None and checks.stage is not ChecksStage.NOT_STARTED
         run_id = checks.run_id if checks is not None else None
     return Received(referral_id, created, submission, started, run_id, why_not, quality_line, assessment)
+
+
+def may_hold(settings: HubSettings, store: HubStore, username: str) -> bool:
+    """Whether a referral may be allocated to `username`: an active account whose role may read family histories
+    (roles.yaml `history.read`), the same rule a manager's allocation checks (`hub.access.allocation`)."""
+    person = store.staff_user(username)
+    if person is None or not person.active:
+        return False
+    return load_access_config(settings).scope(person.role, Permission.HISTORY_READ) is not None
 
 
 def _trigger(store: HubStore, referral_id: str, trigger: Trigger | None) -> tuple[str | None, str | None]:
