@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -111,25 +112,11 @@ class SecurityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception as error:
-            # Logged by type and request id only: the message and traceback may quote personal data.
-            error_log.error("internal error %s request=%s", type(error).__name__, request_id)
-            if os.environ.get("HUB_DEBUG"):
-                error_log.exception("HUB_DEBUG is set: the traceback follows (it may contain personal data)")
-            if response_started:
-                raise
-            body = self.render_error(500, request_id)
-            await send_with_headers(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"text/html; charset=utf-8"),
-                        (b"content-length", str(len(body)).encode("ascii")),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        except Exception as error:  # noqa: BLE001 - the last resort: any failure is a 500, logged by its type
+            log_internal_error(error, request_id)
+            if not response_started:  # else the server cuts the answer short; re-raising would log a traceback
+                body = self.render_error(500, request_id)
+                await send_internal_error(send_with_headers, body, b"text/html; charset=utf-8")
         finally:
             access_log.info(
                 "%s %s %d %.0fms request=%s",
@@ -147,13 +134,67 @@ class SecurityMiddleware:
         return ASSET_CACHE if query == f"v={self.asset_version}" else ASSET_REVALIDATE
 
 
+def log_internal_error(error: Exception, request_id: str) -> None:
+    """Logged by type and request id only: the message and traceback may quote personal data."""
+    error_log.error("internal error %s request=%s", type(error).__name__, request_id)
+    if os.environ.get("HUB_DEBUG"):
+        error_log.exception("HUB_DEBUG is set: the traceback follows (it may contain personal data)")
+
+
+async def send_internal_error(send: Send, body: bytes, media_type: bytes) -> None:
+    """A complete 500 answer (the exception is not raised on: the server would log its traceback)."""
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode("ascii"))]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class JsonLastResort:
+    """The REST API's last resort: an exception nobody handled becomes a JSON 500 inside the API.
+
+    A mounted application has Starlette's own error middleware outermost, which would answer in plain text
+    and raise the exception on to the server, whose log would then hold the traceback (and whatever
+    personal data its message quotes). Added to the API, this catches it first, as `SecurityMiddleware`
+    does for the pages, and answers with the same words a program can read, and the request id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:  # noqa: BLE001 - the last resort: any failure is a 500, logged by its type
+            request_id = str(scope.get("state", {}).get("request_id", "-"))
+            log_internal_error(error, request_id)
+            if not started:
+                detail = (
+                    "The hub could not answer because of an internal error. Try again later; if it keeps "
+                    f"happening, give the hub's administrators this request id: {request_id}."
+                )
+                body = json.dumps({"detail": detail, "request_id": request_id}).encode("utf-8")
+                await send_internal_error(send, body, b"application/json")
+
+
 def _route_template(scope: Scope) -> str:
     """The matched route's template (`/referrals/{referral_id}`), `/assets/...`, or `(no route)`: never values."""
     if str(scope.get("path", "")).startswith(ASSETS_PREFIX):
         return "/assets/..."
     route = scope.get("route")
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return template if isinstance(template, str) else "(no route)"
+    if not isinstance(template, str):
+        return "(no route)"
+    # A mounted application's route (the REST API's) is matched below the mount's path, kept in root_path.
+    return str(scope.get("root_path", "")) + template
 
 
 # CSRF

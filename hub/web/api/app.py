@@ -22,6 +22,7 @@ from hub.web.api import models
 from hub.web.api.auth import ApiRefusal
 from hub.web.api.limits import RateLimit
 from hub.web.api.referrals import API_VERSION, ProblemsFound, router
+from hub.web.security import JsonLastResort
 from schemas import Referral
 
 PREFIX = "/api/v1"
@@ -87,6 +88,7 @@ def create_api(settings: HubSettings, store: HubStore, *, rate_limit: RateLimit 
     api.add_exception_handler(ProblemsFound, _problems)
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(HTTPException, _http)
+    api.add_middleware(JsonLastResort)
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document, with the referral's own schema for the body the route reads itself (bounded)."""

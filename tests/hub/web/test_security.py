@@ -8,8 +8,11 @@ from html import unescape
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.routing import Mount
 
+from hub.web.api.app import PREFIX as API_PREFIX
 from hub.web.security import CONTENT_SECURITY_POLICY, HEADERS, checked_form
 from tests.hub.web.conftest import MARKER, MY_REFERRAL, OTHERS_REFERRAL, PRACTITIONER, Served, form_token, sign_in
 
@@ -117,6 +120,30 @@ def test_personal_data_never_reaches_a_url_a_log_or_an_error_page(served: Served
     assert all(MARKER not in line and "2015-03-14" not in line for line in served.log), served.log
     assert any(line.startswith("internal error ValueError request=") for line in served.log)
     assert any("GET (no route) 404" in line for line in served.log)
+
+
+def test_an_internal_error_in_the_api_is_json_for_the_program_and_logged_by_its_route(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A program calling the REST API gets JSON it can read, not the GOV.UK page; nothing of the error leaks."""
+
+    def boom() -> None:
+        raise ValueError(f"could not read {MARKER}, born 2015-03-14")
+
+    [api] = [route.app for route in served.app.routes if isinstance(route, Mount) and route.path == API_PREFIX]
+    assert isinstance(api, FastAPI)
+    api.add_api_route("/boom", boom)
+    with served.client() as program:
+        failed = program.get(f"{API_PREFIX}/boom")
+    assert failed.status_code == 500 and failed.headers["content-type"] == "application/json"
+    answer = failed.json()
+    assert answer["request_id"] == failed.headers["x-request-id"] and answer["request_id"] in answer["detail"]
+    assert MARKER not in failed.text and "ValueError" not in failed.text
+    assert_secured(failed.headers)
+    assert any(f"GET {API_PREFIX}/boom 500" in line for line in served.log), served.log
+    assert all(MARKER not in line for line in served.log)
+    # No logger at all (the server's included) was handed the exception, whose traceback would quote it.
+    assert not [record for record in caplog.records if record.exc_info or MARKER in record.getMessage()]
 
 
 @pytest.mark.parametrize("path", ["/referrals", "/audit"])
