@@ -13,13 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 
 from hub.access.permissions import Permission
 from hub.deadlines.calendar import Weekday
 from hub.errors import UserError
 from hub.settings import HubSettings
-from schemas.config_files import ConfigFileError, field_path, problem_message, read_yaml
+from schemas.config_files import ConfigFileError, read_config_model
 from schemas.vocabulary import Rag
 
 
@@ -158,13 +158,7 @@ def roles_file(settings: HubSettings) -> Path:
 
 def read_access_config(path: Path) -> AccessConfig:
     """Read and validate `roles.yaml`; a `ConfigFileError`, one line naming the file and field, if it is wrong."""
-    raw = read_yaml(path, hint="Set HUB_CONFIG_DIR to the folder holding roles.yaml.")
-    try:
-        return AccessConfig.model_validate(raw)
-    except ValidationError as error:
-        detail = error.errors()[0]
-        field = field_path(detail["loc"]) or "(top level)"
-        raise ConfigFileError(f"{path}: field '{field}': {problem_message(detail)}.") from None
+    return read_config_model(path, AccessConfig, hint="Set HUB_CONFIG_DIR to the folder holding roles.yaml.")
 
 
 def load_access_config(settings: HubSettings) -> AccessConfig:

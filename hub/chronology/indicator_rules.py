@@ -14,12 +14,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hub.errors import UserError
 from hub.settings import REPO_ROOT, HubSettings
 from schemas import DashRisk, EntryCategory, ExploitationKind
-from schemas.config_files import ConfigFileError, field_path, problem_message, read_yaml
+from schemas.config_files import ConfigFileError, read_config_model
 
 INDICATORS_FILE = "indicators.yaml"
 Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -126,13 +126,8 @@ class IndicatorRules(Strict):
 
 def read_indicators_file(path: Path) -> IndicatorRules:
     """The rules in `path`; a `ConfigFileError`, one line naming the file and the setting, if they are wrong."""
-    raw = read_yaml(path, hint=f"Set HUB_CONFIG_DIR to the folder holding {INDICATORS_FILE}.")
-    try:
-        return IndicatorRules.model_validate(raw)
-    except ValidationError as error:
-        detail = error.errors()[0]
-        where = field_path(detail["loc"]) or "(top level)"
-        raise ConfigFileError(f"{path}: setting '{where}': {problem_message(detail)}.") from None
+    hint = f"Set HUB_CONFIG_DIR to the folder holding {INDICATORS_FILE}."
+    return read_config_model(path, IndicatorRules, hint=hint)
 
 
 @functools.cache

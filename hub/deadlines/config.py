@@ -23,7 +23,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
-    ValidationError,
     model_validator,
 )
 
@@ -31,7 +30,7 @@ from hub.deadlines.calendar import MONDAY_TO_FRIDAY, Nation, Weekday, WorkingCal
 from hub.deadlines.duration import WorkingDuration
 from hub.errors import UserError
 from hub.settings import HubSettings
-from schemas.config_files import ConfigFileError, field_path, problem_message, read_yaml
+from schemas.config_files import ConfigFileError, read_config_model
 from schemas.vocabulary import Rag
 
 _CLOCK = re.compile(r"^(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
@@ -249,13 +248,7 @@ class DeadlinesConfig(Section):
 
 def read_deadlines_file(path: Path) -> DeadlinesConfig:
     """Read and validate `deadlines.yaml`; a `ConfigFileError`, one line naming the file and field, if it is wrong."""
-    raw = read_yaml(path, hint="Set HUB_CONFIG_DIR to the folder holding deadlines.yaml.")
-    try:
-        config = DeadlinesConfig.model_validate(raw)
-    except ValidationError as error:
-        detail = error.errors()[0]
-        field = field_path(detail["loc"]) or "(top level)"
-        raise ConfigFileError(f"{path}: field '{field}': {problem_message(detail)}.") from None
+    config = read_config_model(path, DeadlinesConfig, hint="Set HUB_CONFIG_DIR to the folder holding deadlines.yaml.")
     _check_urgent_first(path, config)
     return config
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from types import NoneType, UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hub.errors import UserError
 from hub.settings import HubSettings
 from schemas import Referral
-from schemas.config_files import ConfigFileError, field_path, problem_message, read_yaml
+from schemas.config_files import ConfigFileError, read_config_model
 from schemas.vocabulary import SubjectRole
 
 CHECKLIST_FILE = "referral_quality.yaml"
@@ -250,14 +250,7 @@ def values_at(referral: Referral, path: FieldPath) -> Iterator[object]:
 
 def read_checklist(path: Path) -> Checklist:
     """Read and validate the checklist; a `ConfigFileError`, one line naming the file and setting, if it is wrong."""
-    raw = read_yaml(path, hint=f"Set HUB_CONFIG_DIR to the folder holding {CHECKLIST_FILE}.")
-    try:
-        return Checklist.model_validate(raw)
-    except ValidationError as error:
-        detail = error.errors()[0]
-        raise ConfigFileError(
-            f"{path}: field '{field_path(detail['loc']) or '(top level)'}': {problem_message(detail)}."
-        ) from None
+    return read_config_model(path, Checklist, hint=f"Set HUB_CONFIG_DIR to the folder holding {CHECKLIST_FILE}.")
 
 
 def load_checklist(settings: HubSettings) -> Checklist:
