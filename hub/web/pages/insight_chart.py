@@ -54,13 +54,15 @@ class Drawn:
 
 
 def _nice_top(largest: float) -> float:
-    if largest <= 0:
-        return 1.0
-    magnitude = 10.0 ** math.floor(math.log10(largest))
+    """The value axis' end for counts: four equal steps of a whole, round number (1, 2, 2.5 or 5 times a power
+    of ten, 2.5 only from 25 up), so every tick is a whole count: 3 referrals reach 4, 23 reach 40."""
+    need = max(largest, 1.0) / 4
+    magnitude = 10.0 ** math.floor(math.log10(need)) if need >= 1 else 1.0
     for step in (1, 2, 2.5, 5, 10):
-        if largest <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        size = step * magnitude
+        if size >= need and size == int(size):
+            return 4 * size
+    return 40 * magnitude
 
 
 def _figure(value: float) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,33 +18,21 @@ from hub.deadlines.config import load_deadlines
 from hub.decisions.config import load_decisions
 from hub.insight.period import parse_period
 from hub.insight.reports import NAMES, run_report
-from hub.quality.checklist import load_checklist
-from hub.quality.records import record_assessment
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.insight_records import RegisteredSchool
 from schemas import Referral
-from tests.hub.cli.test_bad_input import run_hub
+from tests.hub.insight.year import ACTOR, generate_year, movable_clock, store_year
+from tests.hub.insight.year import manifest as read_manifest
 from tests.markers import sample_family_markers
 
 LONDON = ZoneInfo("Europe/London")
 YEAR = 2025
-ACTOR = "cli:insight-test"
 
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("year")
-    out = root / "referrals"
-    result = run_hub("sandbox", "referrals", "--year", str(YEAR), "--out", str(out), "--scale", "10", "--seed", "7",
-                     home=root / "home")  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return out
-
-
-def _manifest(year: Path) -> list[dict[str, str]]:
-    with (year / "manifest.csv").open(encoding="utf-8") as file:
-        return list(csv.DictReader(file))
+    return generate_year(tmp_path_factory.mktemp("year") / "referrals", year=YEAR, scale=10)
 
 
 def _schools(year: Path) -> dict[str, RegisteredSchool]:
@@ -60,24 +48,11 @@ def _schools(year: Path) -> dict[str, RegisteredSchool]:
 @pytest.fixture
 def loaded(year: Path, database_url: str, key_provider: LocalKeyProvider) -> Iterator[tuple[HubStore, HubSettings]]:
     """The year stored, assessed and decided (each decision recorded at the manifest's time), schools registered."""
-    moment = [datetime.now(UTC)]
-    clock: Callable[[], datetime] = lambda: moment[0]  # noqa: E731
+    moment, clock = movable_clock()
     store = HubStore(database_url, key_provider, clock=clock)
     store.create_schema()
     settings = HubSettings.from_env()
-    referrals = [Referral.model_validate_json(path.read_text("utf-8")) for path in sorted(year.glob("*.json"))]
-    assert store.save_referrals(referrals, actor=ACTOR, purpose="test") == (len(referrals), 0)
-    checklist = load_checklist(settings)
-    for referral in referrals:
-        record_assessment(store, referral, checklist, actor=ACTOR)
-    for row in _manifest(year):
-        moment[0] = datetime.fromisoformat(row["decided_at"])
-        store.record_decision(
-            row["referral_id"], outcome=row["outcome"], level=int(row["level"]), rationale="r" * 60,
-            actor="user:practitioner", purpose="test",
-        )  # fmt: skip
-    moment[0] = datetime.now(UTC)
-    store.replace_school_register(_schools(year).values())
+    store_year(store, settings, year, moment)
     yield store, settings
     store.close()
 
@@ -88,7 +63,7 @@ def _month(moment: str) -> date:
 
 def test_each_report_on_a_generated_year_matches_the_manifest(loaded: tuple[HubStore, HubSettings], year: Path) -> None:
     store, settings = loaded
-    manifest = _manifest(year)
+    manifest = read_manifest(year)
     period = parse_period(f"{YEAR}-01-01", f"{YEAR}-12-31", "month", today=date(YEAR + 1, 6, 1), zone=LONDON)
     now = datetime.now(UTC)
 
