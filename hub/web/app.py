@@ -22,7 +22,18 @@ from hub.web.api.app import PREFIX as API_PREFIX
 from hub.web.api.app import create_api
 from hub.web.assets import Assets, ensure_assets
 from hub.web.errors import install_error_pages
-from hub.web.pages import audit, break_glass_request, decision, inbox, insight, manager, referral, reviews, start
+from hub.web.pages import (
+    audit,
+    break_glass_request,
+    decision,
+    inbox,
+    insight,
+    manager,
+    refer,
+    referral,
+    reviews,
+    start,
+)
 from hub.web.rendering import Pages
 from hub.web.security import SecurityMiddleware
 from hub.web.web_sessions import CookiePolicy
@@ -85,6 +96,7 @@ def create_app(settings: HubSettings, *, assets: Assets | None = None, cookies: 
         break_glass_request.router,
         decision.router,
         insight.router,
+        refer.router,
     ):
         app.include_router(router)
     install_error_pages(app, pages)

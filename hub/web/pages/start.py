@@ -11,7 +11,11 @@ from hub.web.signed_in import SignedInUser
 
 router = APIRouter()
 
-HOMES = ((Permission.REFERRAL_LIST, "/referrals"), (Permission.AUDIT_READ, "/audit"))
+HOMES = (
+    (Permission.REFERRAL_LIST, "/referrals"),
+    (Permission.AUDIT_READ, "/audit"),
+    (Permission.REFERRAL_SUBMIT, "/refer"),
+)
 """The first permission a role holds decides its home, so a new role needs no change here."""
 
 
