@@ -49,15 +49,14 @@ STAGE_WORDS = {
 }
 
 
-async def _bounded_form(request: Request) -> FormData:
-    """The posted form, refused (413) before it is read if larger than a referral may be (the intake's limit)."""
+def within_limit(request: Request) -> None:
+    """Refuse (413) a post larger than a referral may be (the intake's limit) before its form is read."""
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > MAX_BYTES:
         raise HTTPException(413)
-    return await checked_form(request)
 
 
-ReferralForm = Annotated[FormData, Depends(_bounded_form)]
+ReferralForm = Annotated[FormData, Depends(checked_form)]
 
 
 def _pages(request: Request) -> Pages:
@@ -87,7 +86,7 @@ def blank_form(request: Request, user: SignedInUser) -> Response:
     return _form_page(request, Answers())
 
 
-@router.post("/refer/new")
+@router.post("/refer/new", dependencies=[Depends(within_limit)])
 def posted_form(request: Request, user: SignedInUser, form: ReferralForm) -> Response:
     """One of the form's buttons: add or remove a person, go back to change an answer, or continue to check."""
     _may_refer(user)
@@ -107,7 +106,7 @@ def posted_form(request: Request, user: SignedInUser, form: ReferralForm) -> Res
     return _pages(request).render(request, "refer_check.html", rows=summary_rows(answers), posted=answers.posted())
 
 
-@router.post("/refer/send")
+@router.post("/refer/send", dependencies=[Depends(within_limit)])
 def send(request: Request, user: SignedInUser, form: ReferralForm) -> Response:
     """Check everything again (a post is never trusted), then the one intake, then the confirmation."""
     _may_refer(user)
