@@ -20,6 +20,8 @@ LABEL_LEFT = 230
 """A horizontal chart's room for category names (referrer types, schools) at the left."""
 ROW = 26
 MAX_LABELS = 14
+CHARACTER = 6.5
+"""About the width of a character of a 12px label: a category's label is written only where it fits."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ def _up(chart: Chart, top: float) -> Drawn:
     count = max(len(chart.categories), 1)
     slot = plot_w / count
     bars, labels, ticks = [], [], []
-    every = max(1, math.ceil(count / MAX_LABELS))
+    longest = max((len(category) for category in chart.categories), default=1) * CHARACTER + 8
+    every = max(1, math.ceil(count / MAX_LABELS), math.ceil(longest / slot))
     for index, category in enumerate(chart.categories):
         base = float(TOP + plot_h)
         for number, series in enumerate(chart.series):

@@ -43,3 +43,11 @@ def test_every_count_from_0_to_2000_gets_whole_ticks_reaching_it() -> None:
 
 def test_a_share_ends_at_100() -> None:
     assert _ticks((37.5,), horizontal=True, top=100.0) == ["0", "25", "50", "75", "100"]
+
+
+def test_week_labels_under_columns_are_thinned_so_none_overlaps() -> None:
+    weeks = tuple(f"w/c {day} Jan 2025" for day in range(1, 54))
+    chart = Chart("t", "d", weeks, (Series("s", tuple(1.0 for _ in weeks)),), "referrals")
+    shown = sorted(label.x for label in draw(chart).labels if label.text in weeks)
+    assert 4 <= len(shown) <= 14
+    assert all(right - left >= len(weeks[0]) * 6.5 for left, right in zip(shown, shown[1:], strict=False))

@@ -22,7 +22,7 @@ from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.insight_records import RegisteredSchool
 from schemas import Referral
-from tests.hub.insight.year import ACTOR, generate_year, movable_clock, store_year
+from tests.hub.insight.year import ACTOR, generate_year, store_year
 from tests.hub.insight.year import manifest as read_manifest
 from tests.markers import sample_family_markers
 
@@ -48,11 +48,10 @@ def _schools(year: Path) -> dict[str, RegisteredSchool]:
 @pytest.fixture
 def loaded(year: Path, database_url: str, key_provider: LocalKeyProvider) -> Iterator[tuple[HubStore, HubSettings]]:
     """The year stored, assessed and decided (each decision recorded at the manifest's time), schools registered."""
-    moment, clock = movable_clock()
-    store = HubStore(database_url, key_provider, clock=clock)
+    store = HubStore(database_url, key_provider)
     store.create_schema()
     settings = HubSettings.from_env()
-    store_year(store, settings, year, moment)
+    store_year(store, settings, year)
     yield store, settings
     store.close()
 

@@ -5,8 +5,7 @@ and assessed, each decision recorded at the manifest's time, and the schools reg
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from hub.insight.schools_register import read_register
@@ -33,26 +32,24 @@ def manifest(year: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def store_year(store: HubStore, settings: HubSettings, year: Path, moment: list[datetime]) -> int:
-    """Save, assess and decide every referral in `year`; `moment` is the store's clock, moved to each decision's
-    time and back to now. How many referrals."""
+def store_year(store: HubStore, settings: HubSettings, year: Path) -> int:
+    """Save, assess and decide every referral in `year`, each decision stamped at the manifest's time (the
+    store's clock is moved for it, as the decision's time is the clock's). How many referrals."""
     referrals = [Referral.model_validate_json(path.read_text("utf-8")) for path in sorted(year.glob("*.json"))]
     assert store.save_referrals(referrals, actor=ACTOR, purpose="test") == (len(referrals), 0)
     checklist = load_checklist(settings)
     for referral in referrals:
         record_assessment(store, referral, checklist, actor=ACTOR)
-    for row in manifest(year):
-        moment[0] = datetime.fromisoformat(row["decided_at"])
-        store.record_decision(
-            row["referral_id"], outcome=row["outcome"], level=int(row["level"]), rationale="r" * 60,
-            actor="user:practitioner", purpose="test",
-        )  # fmt: skip
-    moment[0] = datetime.now(UTC)
+    clock = store._clock
+    try:
+        for row in manifest(year):
+            decided_at = datetime.fromisoformat(row["decided_at"])
+            store._clock = lambda moment=decided_at: moment  # type: ignore[misc]
+            store.record_decision(
+                row["referral_id"], outcome=row["outcome"], level=int(row["level"]), rationale="r" * 60,
+                actor="user:practitioner", purpose="test",
+            )  # fmt: skip
+    finally:
+        store._clock = clock
     store.replace_school_register(read_register(year / "schools.csv"))
     return len(referrals)
-
-
-def movable_clock() -> tuple[list[datetime], Callable[[], datetime]]:
-    """A clock for a `HubStore` that `store_year` can move."""
-    moment = [datetime.now(UTC)]
-    return moment, lambda: moment[0]
