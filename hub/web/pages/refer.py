@@ -12,6 +12,7 @@ checks as counts: never anything an agency holds, and never anyone else's.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated
@@ -129,8 +130,20 @@ def send(request: Request, user: SignedInUser, form: ReferralForm) -> Response:
         again=False,
         received=received,
         checks=checks_words(received),
-        feedback=(received.feedback or "").split("\n\n"),
+        feedback=[unwrapped(paragraph) for paragraph in (received.feedback or "").split("\n\n")],
     )
+
+
+def unwrapped(paragraph: str) -> str:
+    """A paragraph of the feedback note (plain text wrapped for a letter) as lines for a web page: a wrapped
+    line joins the one before; an item (`- ...`) or a heading line (`To: ...`) starts its own."""
+    lines: list[str] = []
+    for line in paragraph.splitlines():
+        if lines and not re.match(r"^(- |[A-Z][a-z]+: )", line):
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line.strip())
+    return "\n".join(lines)
 
 
 def _receive(user: WebUser, referral: Referral) -> Received:
