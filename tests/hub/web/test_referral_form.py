@@ -282,7 +282,7 @@ def test_a_referrer_sees_only_their_own_referrals_and_no_family_history(
     assert listing.status_code == 200 and mine in listing.text
     assert reference_in(theirs.text) not in listing.text and MY_REFERRAL not in listing.text
     assert CHILD_FAMILY not in listing.text and "Amelie" not in listing.text
-    assert "0 of 0" in listing.text or "of" in listing.text
+    assert "None asked yet" in listing.text  # the stand-in Airflow plans no checks
     for path in (f"/referrals/{mine}", f"/referrals/{MY_REFERRAL}", "/referrals", "/allocation", "/audit"):
         assert referrer.get(path).status_code == 403, path
     assert MARKER not in referrer.get(f"/referrals/{MY_REFERRAL}").text
