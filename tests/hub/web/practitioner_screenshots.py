@@ -103,13 +103,13 @@ def signed_in(browser: Browser, url: str, who: str) -> Page:
     return page
 
 
-def shoot(page: Page, name: str, *, width: int = 1280, full: bool = False) -> None:
+def shoot(page: Page, name: str, *, width: int = 1280, full: bool = False, folder: Path = OUT) -> None:
     """The page at `width`: the first screenful, or all of it when `full`."""
     page.set_viewport_size({"width": width, "height": 800})
-    page.screenshot(path=str(OUT / f"{name}-{width}.png"), full_page=full)
+    page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=full)
 
 
-def shoot_between(page: Page, name: str, start: str, end: str | None, *, pad: int = 16) -> None:
+def shoot_between(page: Page, name: str, start: str, end: str | None, *, pad: int = 16, folder: Path = OUT) -> None:
     """The part of the page from the element `start` to the element `end` (or the main content's end)."""
     top = page.locator(start).first.bounding_box()
     bottom = page.locator(end).first.bounding_box() if end else page.locator("main").bounding_box()
@@ -117,7 +117,7 @@ def shoot_between(page: Page, name: str, start: str, end: str | None, *, pad: in
     y = max(top["y"] - pad, 0)
     stop = bottom["y"] - pad if end else bottom["y"] + bottom["height"]
     page.screenshot(
-        path=str(OUT / f"{name}-1280.png"), full_page=True, clip={"x": 0, "y": y, "width": 1280, "height": stop - y}
+        path=str(folder / f"{name}-1280.png"), full_page=True, clip={"x": 0, "y": y, "width": 1280, "height": stop - y}
     )
 
 
