@@ -17,6 +17,7 @@ from datetime import datetime
 
 from hub.access.guard import SignedIn
 from hub.access.permissions import Permission
+from hub.access.roles import AccessConfig
 from hub.deadlines.config import DeadlinesConfig
 from hub.errors import UserError
 from hub.store import HubStore
@@ -30,16 +31,19 @@ CLOSED_PHASES = frozenset({CheckPhase.ANSWERED, CheckPhase.GAVE_UP})
 RAGS = ("red", "amber", "green")
 
 
+def may_hold(person: StaffUser | None, config: AccessConfig) -> bool:
+    """Whether a referral may be allocated to `person`: an active account whose role may read family histories.
+
+    The one rule for a manager's allocation, the allocation page's list and intake's allocation of the
+    person who submits (a referrer, or an IG officer, submits but never holds a referral).
+    """
+    return person is not None and person.active and config.scope(person.role, Permission.HISTORY_READ) is not None
+
+
 def allocatable(signed: SignedIn) -> list[StaffUser]:
     """Active accounts whose role may read family histories (the only people a referral can go to), by name."""
-    return sorted(
-        (
-            person
-            for person in signed.store.staff_users()
-            if person.active and signed.config.scope(person.role, Permission.HISTORY_READ) is not None
-        ),
-        key=lambda person: person.username,
-    )
+    people = (person for person in signed.store.staff_users() if may_hold(person, signed.config))
+    return sorted(people, key=lambda person: person.username)
 
 
 def allocate_referral(signed: SignedIn, referral_id: str, to: str) -> StaffUser:
@@ -48,7 +52,7 @@ def allocate_referral(signed: SignedIn, referral_id: str, to: str) -> StaffUser:
         person = signed.store.staff_user(to)
         if person is None or not person.active:
             raise UserError(f"There is no active account called '{to[:64]}'. See `hub users list` (administrators).")
-        if signed.config.scope(person.role, Permission.HISTORY_READ) is None:
+        if not may_hold(person, signed.config):
             raise UserError(
                 f"{to} holds the {person.role} role, which cannot read family histories; allocate it to a practitioner."
             )

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hub.access.permissions import Permission
+from hub.access import allocation
 from hub.access.roles import load_access_config
 from hub.checks.airflow_api import AirflowApi, AirflowClient, retry_policy
 from hub.errors import UserError
@@ -106,10 +106,7 @@ def receive_referral(
 def may_hold(settings: HubSettings, store: HubStore, username: str) -> bool:
     """Whether a referral may be allocated to `username`: an active account whose role may read family histories
     (roles.yaml `history.read`), the same rule a manager's allocation checks (`hub.access.allocation`)."""
-    person = store.staff_user(username)
-    if person is None or not person.active:
-        return False
-    return load_access_config(settings).scope(person.role, Permission.HISTORY_READ) is not None
+    return allocation.may_hold(store.staff_user(username), load_access_config(settings))
 
 
 def _trigger(store: HubStore, referral_id: str, trigger: Trigger | None) -> tuple[str | None, str | None]:
