@@ -21,6 +21,7 @@ from hub.access.permissions import Permission
 from hub.agencies import registered_agencies
 from hub.chronology.check_states import STATE_WORDS
 from hub.chronology.reading import council_time_zone
+from hub.chronology.record_words import agency_words
 from hub.deadlines.config import load_deadlines
 from hub.store import HubStore
 from hub.store.access_records import ReferralSummary
@@ -135,7 +136,7 @@ def inbox(request: Request, user: SignedInUser) -> Response:
         checks = store.referral_checks(summary.referral_id)
         planned = checks.due_at if checks is not None else None
         due[summary.referral_id] = planned or deadlines.referral_due_at(summary.received_at, Rag(summary.rag))
-    agencies = [(agency.id, agency.name) for agency in registered_agencies(settings)]
+    agencies = [(agency.id, agency_words(agency.id)) for agency in registered_agencies(settings)]
     rows = inbox_rows(store, summaries, holders, agencies=agencies, due=due, now=datetime.now(UTC))
     zone: tzinfo = council_time_zone(settings)
     pages: Pages = request.app.state.pages
