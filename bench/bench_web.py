@@ -75,12 +75,19 @@ AGENCY_CATEGORIES = {
 
 
 def replies(referral: Referral, entries: int) -> list[AgencyReply]:
-    """Each agency's reply about the subject child (S1) and the parent (S3), with `entries` events between them."""
+    """Each agency's reply about the subject child (S1) and the parent (S3), with `entries` events between them.
+
+    Every event reaches the child's chronology under the default minimisation policy (config/minimisation.yaml):
+    a school's records are the child's alone, since a parent's would not be included.
+    """
     child, parent = referral.subject("S1"), referral.subject("S3")
     per_agency = entries // len(AGENCY_CATEGORIES)
     found = []
     for agency, categories in AGENCY_CATEGORIES.items():
-        for subject, record in ((child, f"{agency[:1].upper()}-1"), (parent, f"{agency[:1].upper()}-3")):
+        people = [(child, f"{agency[:1].upper()}-1"), (parent, f"{agency[:1].upper()}-3")]
+        if agency == "education":
+            people = people[:1]
+        for subject, record in people:
             events = [
                 ChronologyEntry(
                     occurred_on=date(2014, 1, 1) + timedelta(days=(number * 37) % 4300),
@@ -90,7 +97,7 @@ def replies(referral: Referral, entries: int) -> list[AgencyReply]:
                     source=SourceRef(agency=agency, record_id=f"{agency[:3].upper()}-{subject.subject_id}-{number}"),
                     people=[Involvement(agency_person_id=record, role=InvolvementRole.SUBJECT)],
                 )
-                for number in range(per_agency // 2)
+                for number in range(per_agency // len(people))
             ]
             found.append(
                 AgencyReply(
