@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from hub.checks.steps import ReplyAwaited, plan_checks, run_check
 from hub.runtime.sandboxes import record_sandboxes
@@ -26,7 +25,6 @@ from sandbox.common.settings import SandboxSettings
 from sandbox.server import SandboxCluster
 from schemas import CheckPhase, ChecksStage, CheckState, Referral
 from tests.conftest import SAMPLE_REFERRAL
-from tests.hub.conftest import BACKENDS, POSTGRES_URL
 
 AGENCIES = ("health", "police", "education", "housing")
 POLICE_REPLY_DELAY = 0.1
@@ -53,26 +51,13 @@ def police_later(signing_keys_parsed_once: None) -> Iterator[SandboxCluster]:
         yield cluster
 
 
-@pytest.fixture(params=BACKENDS)
-def settings(
-    request: pytest.FixtureRequest, hub_home: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[HubSettings]:
+@pytest.fixture
+def settings(database_url: str, hub_home: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch) -> HubSettings:
     """The hub's settings on SQLite, and on a PostgreSQL schema of its own (`police_defers_at_once`)."""
     police_defers_at_once(config_copy)
-    if request.param == "sqlite":
-        yield HubSettings.from_env()
-        return
-    schema = f"hub_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    monkeypatch.setenv("HUB_DATABASE_URL", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    try:
-        yield HubSettings.from_env()
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    if database_url.startswith("postgresql"):
+        monkeypatch.setenv("HUB_DATABASE_URL", database_url)
+    return HubSettings.from_env()
 
 
 def police_defers_at_once(config: Path) -> None:

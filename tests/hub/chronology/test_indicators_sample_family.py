@@ -11,14 +11,12 @@ is not an infant's. No MARAC, no exploitation, no missing episode, no CP-IS flag
 from __future__ import annotations
 
 import io
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from rich.console import Console
-from sqlalchemy import create_engine, text
 
 from hub.checks.steps import plan_checks, run_check
 from hub.chronology.family_history import FamilyHistory
@@ -36,7 +34,6 @@ from sandbox.server import SandboxCluster
 from schemas import Referral
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.checks.test_partial_history import police_defers_at_once
-from tests.hub.conftest import BACKENDS, POSTGRES_URL
 
 AGENCIES = ("health", "police", "education", "housing")
 EXPECTED = {
@@ -65,25 +62,13 @@ def answering_at_once(signing_keys_parsed_once: None) -> Iterator[SandboxCluster
         yield cluster
 
 
-@pytest.fixture(params=BACKENDS)
-def settings(
-    request: pytest.FixtureRequest, hub_home: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[HubSettings]:
-    police_defers_at_once(config_copy)  # no client-side rate limits either: the checks run back to back
-    if request.param == "sqlite":
-        yield HubSettings.from_env()
-        return
-    schema = f"hub_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    monkeypatch.setenv("HUB_DATABASE_URL", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    try:
-        yield HubSettings.from_env()
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+@pytest.fixture
+def settings(database_url: str, hub_home: Path, config_copy: Path, monkeypatch: pytest.MonkeyPatch) -> HubSettings:
+    """The hub's settings on SQLite, and on a PostgreSQL schema of its own (`police_defers_at_once`)."""
+    police_defers_at_once(config_copy)
+    if database_url.startswith("postgresql"):
+        monkeypatch.setenv("HUB_DATABASE_URL", database_url)
+    return HubSettings.from_env()
 
 
 def checked_sample(settings: HubSettings, cluster: SandboxCluster) -> FamilyHistory:
