@@ -15,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 from tests.hub.web.conftest import MANAGER, PRACTITIONER, web_assets
-from tests.hub.web.practitioner_screenshots import optimise, signed_in
+from tests.hub.web.practitioner_screenshots import optimise, shoot_between, signed_in
 from tests.hub.web.staff_work import Office, office
 
 __all__ = ["office", "web_assets"]
@@ -29,15 +29,9 @@ RATIONALE = (
 NOTE = "Agree the level; first check with the health visitor about the baby's A&E attendance last month."
 
 
-def section(page: Page, name: str, start: str = "#decision", end: str | None = "#versions", pad: int = 16) -> None:
-    top = page.locator(start).first.bounding_box()
-    bottom = page.locator(end).first.bounding_box() if end else page.locator("main").bounding_box()
-    assert top and bottom
-    y = max(top["y"] - pad, 0)
-    stop = bottom["y"] - pad if end else bottom["y"] + bottom["height"]
-    page.screenshot(
-        path=str(OUT / f"{name}-1280.png"), full_page=True, clip={"x": 0, "y": y, "width": 1280, "height": stop - y}
-    )
+def section(page: Page, name: str) -> None:
+    """The MASH decision section of the referral page (from its heading to the versions)."""
+    shoot_between(page, name, "#decision", "#versions", folder=OUT)
 
 
 def test_screenshots(office: Office) -> None:
