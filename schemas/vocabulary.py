@@ -154,6 +154,9 @@ class ChecksStage(StrEnum):
     """The run failed before asking any agency."""
     COMPLETE = "complete"
     """Every check ended: answered, or given up."""
+    IMPORTED = "imported"
+    """Imported history: the hub did not check the agencies (a past referral from the council's earlier
+    system, `hub referral import-history`). Never triggered, never live work, never read as "no record"."""
 
 
 class DatePrecision(StrEnum):

@@ -44,6 +44,8 @@ ATTEMPTED = {
     Permission.USERS_MANAGE: AuditAction.USER_ADD,
     Permission.DECISION_RECORD: AuditAction.DECISION_RECORD,
     Permission.DECISION_SIGN_OFF: AuditAction.DECISION_SIGN_OFF,
+    Permission.REFERRAL_IMPORT_HISTORY: AuditAction.REFERRAL_CREATE,
+    Permission.REFERRAL_INSIGHT: AuditAction.INSIGHT_REPORT,
 }
 """The action a refused attempt is recorded as."""
 

@@ -24,3 +24,5 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     DECISION_RECORD = "decision.record"
     DECISION_SIGN_OFF = "decision.sign_off"
+    REFERRAL_IMPORT_HISTORY = "referral.import_history"
+    REFERRAL_INSIGHT = "referral.insight"

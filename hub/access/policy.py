@@ -36,6 +36,8 @@ WHAT = {
     Permission.USERS_MANAGE: "manage staff accounts",
     Permission.DECISION_RECORD: "record the MASH decision",
     Permission.DECISION_SIGN_OFF: "sign off MASH decisions",
+    Permission.REFERRAL_IMPORT_HISTORY: "import past referrals",
+    Permission.REFERRAL_INSIGHT: "see referrer insight",
 }
 
 

@@ -34,7 +34,7 @@ def _run(name: str, first: str | None, last: str | None, step: str, as_csv: bool
     signed = signed_in()
     zone = load_deadlines(signed.settings).working_calendar.zone
     period = parse_period(first, last, step, today=datetime.now(zone).date(), zone=zone)
-    with signed.permit(Permission.REFERRAL_QUALITY, purpose=PURPOSE):
+    with signed.permit(Permission.REFERRAL_INSIGHT, purpose=PURPOSE):
         report, unrecorded = run_report(
             name, signed.store, signed.settings, period, actor=signed.actor, now=datetime.now(UTC)
         )
@@ -98,7 +98,7 @@ def load_schools(
     from hub.insight.schools_register import read_register
 
     signed = signed_in()
-    with signed.permit(Permission.REFERRAL_QUALITY, purpose=PURPOSE):
+    with signed.permit(Permission.REFERRAL_INSIGHT, purpose=PURPOSE):
         schools = read_register(file)
         count = signed.store.replace_school_register(schools)
     console.print(

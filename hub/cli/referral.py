@@ -169,3 +169,46 @@ def quality(
         return
     period = f"received {first or 'any time'} to {last or 'today'}" if first or last else "received at any time"
     print_report(console, rows, labels, period)
+
+
+@app.command("import-history")
+def import_history(
+    directory: Annotated[Path, typer.Argument(help="A folder of past referrals, one JSON file each.")],
+    decisions: Annotated[
+        Path | None,
+        typer.Option(
+            "--decisions",
+            help="A CSV of their decisions: referral_id, outcome, level, decided_at (and optionally decided_by); "
+            "`hub sandbox referrals`' manifest.csv as it is.",
+        ),
+    ] = None,
+) -> None:
+    """Import past referrals from the council's earlier system, for the insight reports and re-referrals
+    (managers). Each is checked as on intake and assessed; the agencies are not checked for them. Everything is
+    checked first: one bad file stores nothing. Running it again stores nothing twice."""
+    from rich.progress import Progress
+
+    from hub.checks.history import IMPORT_PURPOSE
+    from hub.checks.history import import_history as run_import
+
+    signed = signed_in()
+    with (
+        signed.permit(Permission.REFERRAL_IMPORT_HISTORY, purpose=IMPORT_PURPOSE),
+        Progress(console=console, transient=True) as bar,
+    ):
+        task = bar.add_task("Importing past referrals", total=None)
+        report = run_import(
+            signed.settings, signed.store, directory, decisions, actor=signed.actor,
+            progress=lambda done, of: bar.update(task, completed=done, total=of),
+        )  # fmt: skip
+    console.print(
+        f"Imported {report.stored:,} past referral{'s' if report.stored != 1 else ''} as history "
+        f"({report.skipped:,} already imported, skipped). The hub did not check the agencies for them.",
+        markup=False,
+    )
+    if decisions is not None:
+        console.print(
+            f"Decisions: {report.decisions_stored:,} recorded as agreed at their past times "
+            f"({report.decisions_skipped:,} already on record).",
+            markup=False,
+        )

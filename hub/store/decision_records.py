@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -28,6 +28,10 @@ from hub.store.bound_rows import check_written, decision_digest, decision_object
 from hub.store.decision_tables import MashDecisionRow, MashDecisionSignOffRow
 from hub.store.errors import StoreError, UnknownReferral
 from hub.store.tables import ReferralRow
+
+IMPORTED_BY = "imported"
+"""Who signed off a decision imported from the council's earlier system (`import_decision`)."""
+IMPORTED_RATIONALE = "Imported from the council's earlier system: the rationale is held there."
 
 
 class Verdict(StrEnum):
@@ -84,12 +88,27 @@ def _sign_off_digest(row: MashDecisionSignOffRow) -> str:
     return sign_off_digest(row.referral_id, row.number, row.verdict, row.signed_by, row.note_ciphertext)
 
 
+def _same_moment(stored: datetime, given: datetime) -> bool:
+    """Whether two times are the same instant; SQLite gives back a stored time without its zone (UTC)."""
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=UTC)
+    return stored == given
+
+
 def _decision_aad(referral_id: str, number: int) -> bytes:
     return row_aad("mash-decision", referral_id, number)
 
 
 def _note_aad(referral_id: str, number: int) -> bytes:
     return row_aad("mash-decision-note", referral_id, number)
+
+
+def _referral_and_newest(session: Session, referral_id: str) -> tuple[ReferralRow, MashDecisionRow | None]:
+    """The stored referral (`UnknownReferral` if none) and its newest decision, before a decision is written."""
+    referral = session.get(ReferralRow, referral_id)
+    if referral is None:
+        raise UnknownReferral(referral_id)
+    return referral, _newest(session, referral_id)
 
 
 def _newest(session: Session, referral_id: str) -> MashDecisionRow | None:
@@ -105,10 +124,7 @@ class DecisionRecords(AuditedStore):
     ) -> StoredDecision:
         """Store a decision (the rationale sealed) as the referral's next, or refuse where one stands or waits."""
         with self._audited(actor, purpose) as (session, access, now):
-            referral = session.get(ReferralRow, referral_id)
-            if referral is None:
-                raise UnknownReferral(referral_id)
-            newest = _newest(session, referral_id)
+            referral, newest = _referral_and_newest(session, referral_id)
             if newest is not None:
                 sign_off = session.get(MashDecisionSignOffRow, (referral_id, newest.number))
                 if sign_off is None:
@@ -169,6 +185,59 @@ class DecisionRecords(AuditedStore):
             digest = _sign_off_digest(row)
             self._audit(session, access, now, AuditAction.DECISION_SIGN_OFF, object_id, referral_id, digest)
             return _stored(newest, row, rationale=None, note=note or None)
+
+    def import_decision(
+        self, referral_id: str, *, outcome: str, level: int, decided_at: datetime, decided_by: str, actor: str,
+        purpose: str,
+    ) -> bool:  # fmt: skip
+        """A past decision from the council's earlier system, recorded and agreed at `decided_at` in one write.
+
+        Only `hub referral import-history` calls this (no page and no other command): a decision made and
+        signed off before the hub existed is on record as it was, so the outcomes and timeliness reports
+        count it. Both rows are audited as any decision's are, with the importer as the actor, and the
+        sign-off is by `IMPORTED_BY`. True if stored; False if the referral already has this very decision
+        (an import run again); `DecisionRefused` if it has any other.
+        """
+        with self._audited(actor, purpose) as (session, access, now):
+            referral, newest = _referral_and_newest(session, referral_id)
+            if newest is not None:
+                same = (newest.number, newest.outcome, newest.level, newest.recorded_by) == (
+                    1, outcome, level, decided_by
+                )  # fmt: skip
+                if same and _same_moment(newest.recorded_at, decided_at):
+                    return False
+                raise DecisionRefused(
+                    f"Referral {referral_id} already has a different decision on record; the imported one was "
+                    "not stored."
+                )
+            key = self._stored_key(session, referral.key_id)
+            row = MashDecisionRow(
+                referral_id=referral_id,
+                number=1,
+                outcome=outcome,
+                level=level,
+                recorded_by=decided_by,
+                recorded_at=decided_at,
+                key_id=referral.key_id,
+                rationale_ciphertext=encrypt(key, IMPORTED_RATIONALE.encode("utf-8"), _decision_aad(referral_id, 1)),
+            )
+            sign_off = MashDecisionSignOffRow(
+                referral_id=referral_id,
+                number=1,
+                verdict=Verdict.AGREED.value,
+                signed_by=IMPORTED_BY,
+                signed_at=decided_at,
+                key_id=referral.key_id,
+                note_ciphertext=None,
+            )
+            session.add_all([row, sign_off])
+            object_id = decision_object_id(referral_id, 1)
+            self._audit(
+                session, access, now, AuditAction.DECISION_RECORD, object_id, referral_id, _decision_digest(row)
+            )
+            digest = _sign_off_digest(sign_off)
+            self._audit(session, access, now, AuditAction.DECISION_SIGN_OFF, object_id, referral_id, digest)
+            return True
 
     def read_decisions(self, referral_id: str, *, actor: str, purpose: str) -> list[StoredDecision]:
         """Every decision on a referral, oldest first, with the rationale and notes (audited once as a read)."""

@@ -39,7 +39,7 @@ def _read(name: str, request: Request, user: SignedInUser) -> tuple[dict[str, st
         raise HTTPException(status_code=404)
     given = {field: (request.query_params.get(field) or "").strip()[:40] for field in FIELDS}
     zone = load_deadlines(user.settings).working_calendar.zone
-    with user.permit(Permission.REFERRAL_QUALITY, purpose=PURPOSE):
+    with user.permit(Permission.REFERRAL_INSIGHT, purpose=PURPOSE):
         try:
             period = parse_period(given["from"], given["to"], given["step"], today=datetime.now(zone).date(), zone=zone)
         except PeriodError as error:

@@ -8,6 +8,7 @@ checks the shipped configuration and the code together against that promise.
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +32,8 @@ from tests.staff import PASSWORD, add_staff, sign_in_as
 
 ROLES = ("practitioner", "manager", "ig_officer", "integration_engineer", "administrator", "referrer")
 PIPELINE = {"actor": "service:pipeline", "purpose": "mash_checks"}
+HISTORY = Path(tempfile.mkdtemp(prefix="hub-role-matrix-history-"))
+"""A folder of one past referral for `referral import-history` (written by the `populated` fixture)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ COMMANDS = (
         lambda role, allocated: role == "manager" or (role == "practitioner" and allocated),
     ),
     Command("decision sign-off", lambda user, n: ["decision", "sign-off", REFERRAL_ID, "--agree"], always("manager")),
+    Command("referral import-history", lambda user, n: ["referral", "import-history", str(HISTORY)], always("manager")),
+    Command("insight referrers", lambda user, n: ["insight", "referrers", "--csv"], always("manager", "ig_officer")),
     # Last: a granted break-glass opens the referral to its holder for the rest of the scenario.
     Command(
         "access break-glass",
@@ -166,6 +171,8 @@ def populated(hub_home: Path) -> HubStore:
     """The example household checked and assembled, a link review waiting, and one break-glass to review."""
     store = open_store(HubSettings.from_env())
     store.save_referral(example_referral(), **PIPELINE)
+    past = example_referral().model_copy(update={"referral_id": "REF-2025-000001"})
+    (HISTORY / "REF-2025-000001.json").write_text(past.model_dump_json(), encoding="utf-8")
     for reply in household_replies():
         store.save_reply(reply, actor="service:pipeline")
     store_chronologies(store, REFERRAL_ID, ASSEMBLED_AT, **PIPELINE)

@@ -60,10 +60,11 @@ def test_a_bad_period_is_named_and_a_practitioner_is_refused(served: Served) -> 
         assert client.get("/insight/nonsense").status_code == 404
     with served.client() as client:
         sign_in(client, PRACTITIONER)
-        assert client.get("/insight/referrers").status_code == 403
+        refused = client.get("/insight/referrers")
+        assert refused.status_code == 403 and "cannot see referrer insight" in refused.text
         assert client.get("/insight/referrers/csv").status_code == 403
     assert ("insight.report", "insight:police", "success") not in _events(served, MANAGER)  # nothing read
-    assert _events(served, PRACTITIONER).count(("quality.report", "referral.quality", "denied")) == 2
+    assert _events(served, PRACTITIONER).count(("insight.report", "referral.insight", "denied")) == 2
 
 
 def test_each_read_is_audited_once_naming_the_report(served: Served) -> None:
