@@ -357,6 +357,13 @@ class CheckResult(Model):
     review_candidates: int = Field(
         default=0, ge=0, description="Of the unmatched, those waiting for a practitioner to confirm or reject."
     )
+    minimised: int = Field(
+        default=0,
+        ge=0,
+        description="Of the entries tied to this person, those the minimisation policy (config/minimisation.yaml) "
+        "kept out of every child's chronology: counted, so a check that found records never looks as if its "
+        "records were lost.",
+    )
     state: CheckState | None = Field(
         default=None,
         description="The check's state when the chronology was assembled (absent in versions stored before "

@@ -7,6 +7,7 @@ processed in a fixed order, and ties are broken on content. The caller supplies 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -312,20 +313,47 @@ def assemble(
     checks = _checks(referral, ordered, progress, counts, links, decided)
 
     household = household_graph(referral, ordered, links)
-    chronologies = []
-    for child in referral.children:
-        related = related_to(child.subject_id, household, policy)
-        chronologies.append(
-            Chronology(
-                referral_id=referral.referral_id,
-                child_subject_id=child.subject_id,
-                version=1,
-                assembled_at=assembled_at,
-                entries=[entry for entry in entries if reaches(entry, child.subject_id, related)],
-                checks=checks,
-                links=decided,
-                prior_referrals=list(prior),
-                household=household,
-            )
+    relations = {child.subject_id: related_to(child.subject_id, household, policy) for child in referral.children}
+    shown = {
+        child_id: [entry for entry in entries if reaches(entry, child_id, related)]
+        for child_id, related in relations.items()
+    }
+    checks = _with_minimised(checks, entries, shown)
+    return [
+        Chronology(
+            referral_id=referral.referral_id,
+            child_subject_id=child_id,
+            version=1,
+            assembled_at=assembled_at,
+            entries=child_entries,
+            checks=checks,
+            links=decided,
+            prior_referrals=list(prior),
+            household=household,
         )
-    return chronologies
+        for child_id, child_entries in shown.items()
+    ]
+
+
+def _with_minimised(
+    checks: list[CheckResult], entries: Sequence[ChronologyEntry], shown: Mapping[str, list[ChronologyEntry]]
+) -> list[CheckResult]:
+    """Each check with how many of its person's entries reached no child's chronology (`CheckResult.minimised`).
+
+    The policy keeps, say, a parent's GP registration out of the children's chronologies; the check still
+    found it, so its cell says how many were left out, and the records are never taken to be lost.
+    """
+    reached = {id(entry) for child_entries in shown.values() for entry in child_entries}
+    left_out: Counter[tuple[str, str]] = Counter()
+    for entry in entries:
+        if id(entry) not in reached:
+            for subject_id in {person.subject_id for person in entry.people if person.subject_id is not None}:
+                left_out[(entry.source.agency, subject_id)] += 1
+    if not left_out:
+        return checks
+    return [
+        check.model_copy(update={"minimised": left_out[(check.agency, check.subject_id)]})
+        if (check.agency, check.subject_id) in left_out
+        else check
+        for check in checks
+    ]

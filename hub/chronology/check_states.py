@@ -175,6 +175,14 @@ def _clock(moment: datetime, now: datetime) -> str:
     return f"{local:%H:%M on %d %b %Y} {local.tzname() or ''}".rstrip()
 
 
+def minimised_words(left_out: int) -> str:
+    """What the minimisation policy kept out of every chronology, counted (its content is nobody's here)."""
+    if not left_out:
+        return ""
+    records = "1 record" if left_out == 1 else f"{left_out} records"
+    return f"{records} of a kind the minimisation policy leaves out of the children's chronologies"
+
+
 def check_words(result: CheckResult, now: datetime | None = None) -> str:
     """One check in a practitioner's words: its state, then what matters about it."""
     now = now or datetime.now(UTC)
@@ -187,6 +195,7 @@ def check_words(result: CheckResult, now: datetime | None = None) -> str:
                 parts[0] += ", not yet confirmed"
             others = result.unmatched_candidates - result.review_candidates
             parts.append(f"{others} more not this person" if others else "")
+            parts.append(minimised_words(result.minimised))
             return "; ".join([words, *(part for part in parts if part)])
         case CheckState.RECORDS_RETURNED_NONE_LINKED if result.unmatched_candidates:
             return f"{words}: {result.unmatched_candidates}"  # how many to open (`hub chronology show --returned`)
@@ -243,6 +252,10 @@ def _agency_gaps(agency: str, checks: list[CheckResult], names: Mapping[str, str
     return lines
 
 
+IMPORTED_HISTORY = "Imported history: the hub did not check the agencies for this referral."
+"""An imported past referral (`hub referral import-history`, `ChecksStage.IMPORTED`), in place of its checks."""
+
+
 def gaps(
     checks: Sequence[CheckResult],
     names: Mapping[str, str],
@@ -255,6 +268,8 @@ def gaps(
     "housing could not be checked for 2 people after 4 attempts: the agency was unavailable (503) ...".
     """
     now = now or datetime.now(UTC)
+    if stage is ChecksStage.IMPORTED:  # no agency was ever asked: said once, never as checks still to come
+        return [IMPORTED_HISTORY]
     lines = []
     if stage is ChecksStage.COULD_NOT_START:
         lines.append(

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from hub.chronology.assembly import assemble
+from hub.chronology.check_states import check_words
 from hub.chronology.family_history import build
 from hub.chronology.household import related_to
 from hub.chronology.minimisation import (
@@ -298,6 +299,19 @@ def test_each_childs_chronology_holds_their_own_records_and_the_significant_ones
     related = related_to(AMARA, amara.household, shipped())
     assert TYLER not in related  # a sibling, though the tenancy shows him living with her
     assert related[GRACE].kind is Kinship.PARENT_CARER and related[LIAM].kind is Kinship.PARTNER_OF_PARENT
+
+
+def test_a_check_says_how_many_of_its_records_the_policy_kept_out_of_every_chronology() -> None:
+    """Grace's GP registration and Liam's A&E attendance are found but reach no child: their checks count them,
+    in words, so records found are never taken to be lost; a record that reached a chronology is not counted."""
+    amara, tyler = assemble(example_referral(), household(), assembled_at=ASSEMBLED_AT, policy=shipped())
+    minimised = {(check.agency, check.subject_id): check.minimised for check in amara.checks}
+    assert minimised[("health", GRACE)] == 1 and minimised[("health", LIAM)] == 1
+    assert {key: count for key, count in minimised.items() if count} == {("health", GRACE): 1, ("health", LIAM): 1}
+    assert tyler.checks == amara.checks
+    grace_health = next(check for check in amara.checks if (check.agency, check.subject_id) == ("health", GRACE))
+    words = check_words(grace_health, ASSEMBLED_AT)
+    assert words.startswith("records found") and "1 record of a kind the minimisation policy leaves out" in words
 
 
 def test_each_record_from_someone_else_says_why_it_is_there_and_shared_events_say_who_was_there() -> None:
