@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from hub.chronology.check_states import IMPORTED_HISTORY
 from hub.decisions.config import DecisionsConfig, load_decisions
 from hub.errors import UserError
 from hub.intake.problems import ReferralRefused
@@ -35,7 +36,7 @@ from hub.store.decision_records import IMPORTED_BY
 from schemas import ChecksStage, Referral
 
 IMPORT_PURPOSE = "import of past referrals"
-IMPORTED_WORDS = "Imported history: the hub did not check the agencies for this referral."
+IMPORTED_WORDS = IMPORTED_HISTORY
 """What every page and command shows for an imported referral instead of any state of its checks."""
 DECISION_COLUMNS = ("referral_id", "outcome", "level", "decided_at")
 MAX_DECISIONS_BYTES = 50 * 1024 * 1024

@@ -178,6 +178,9 @@ class FamilyHistory:
     """Records agencies returned that are not linked to the person checked, when asked for (`--returned`)."""
     set_aside: list[str] = field(default_factory=list)
     """Fields left out of agency records because their values were unusable (the records were still used)."""
+    imported: bool = False
+    """Imported history (`ChecksStage.IMPORTED`): the hub did not check the agencies, so no check state is shown,
+    only `gaps`' one sentence saying so."""
     records: PersonRecords = field(default_factory=PersonRecords)
     """The words for every agency person record the history mentions (not part of its JSON document)."""
     key_concerns: list[Concern] = field(default_factory=list)
@@ -695,6 +698,7 @@ def build(
         gaps=gaps(checks, names, stage=stage, now=now),
         all_clear=is_all_clear(checks, now),
         read_at=now,
+        imported=stage is ChecksStage.IMPORTED,
         set_aside=list(dict.fromkeys(records.note(note) for check in checks for note in check.set_aside)),
         returned=None
         if returned is None

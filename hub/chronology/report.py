@@ -90,17 +90,10 @@ def print_family_history(history: FamilyHistory, console: Console) -> None:
             graph.add_row(shown(edge.person), edge.relationship, shown(edge.of), shown(edge.stated_by))
         console.print(graph)
 
-    checks = Table(title="Agency checks", title_justify="left")
-    checks.add_column("Person")
-    for agency in history.agencies:
-        checks.add_column(agency)
-    names = {member.subject_id: member.name for member in history.household}
-    for subject_id in history.checks:
-        cells = (_check_cell(history, subject_id, agency) for agency in history.agencies)
-        checks.add_row(shown(names.get(subject_id, subject_id)), *cells)
-    console.print(checks)
-    for gap in history.gaps:
-        console.print(_line("[bold red]Not yet known:[/] ", shown(gap)))
+    if history.imported:  # no check was made: one sentence says so, never a grid of "not asked"
+        console.print(_line("[bold]Agency checks:[/] ", " ".join(history.gaps)))
+    else:
+        _print_checks(console, history)
     for note in history.set_aside:
         console.print(_line("[bold yellow]Left out as unusable:[/] ", shown(note)))
 
@@ -365,3 +358,18 @@ def _declarations(body: str) -> Iterator[tuple[str, str]]:
 def write_html(history: FamilyHistory, path: Path, *, produced_by: str = "") -> Path:
     """A family history is personal data: the file is owner-only (0600) from its first byte, and never half-written."""
     return write_private(path, render_html(history, produced_by=produced_by).encode("utf-8"))
+
+
+def _print_checks(console: Console, history: FamilyHistory) -> None:
+    """The agency checks as a grid of person by agency, then what the history cannot say yet."""
+    checks = Table(title="Agency checks", title_justify="left")
+    checks.add_column("Person")
+    for agency in history.agencies:
+        checks.add_column(agency)
+    names = {member.subject_id: member.name for member in history.household}
+    for subject_id in history.checks:
+        cells = (_check_cell(history, subject_id, agency) for agency in history.agencies)
+        checks.add_row(shown(names.get(subject_id, subject_id)), *cells)
+    console.print(checks)
+    for gap in history.gaps:
+        console.print(_line("[bold red]Not yet known:[/] ", shown(gap)))

@@ -62,23 +62,29 @@ def allocate(
 @app.command("list")
 def list_referrals(
     mine: Annotated[bool, typer.Option("--mine", help="Only referrals allocated to me.")] = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="Only the imported past referrals (`hub referral import-history`).")
+    ] = False,
 ) -> None:
-    """Referrals with their RAG rating, when received and who holds them (no personal data)."""
+    """Referrals with their RAG rating, when received and who holds them (no personal data). Imported past
+    referrals are history, not live work: listed only with --history."""
     from rich.table import Table
 
     from hub.access.holding import held_by
     from hub.access.holding import mine as only_mine
+    from hub.checks.history import IMPORTED_WORDS
 
     signed = signed_in()
     with signed.permit(Permission.REFERRAL_LIST, purpose=LIST_PURPOSE):
-        summaries = signed.store.referral_summaries()
+        summaries = signed.store.referral_summaries(history=history)
     holders = held_by(signed, summaries)
     if mine:
         summaries = only_mine(signed, summaries, holders)
     if not summaries:
-        console.print("No referrals allocated to you." if mine else "No referrals yet.")
+        none = "No imported past referrals" if history else "No referrals"
+        console.print(f"{none} allocated to you." if mine else f"{none} yet.")
         return
-    table = Table(title="Referrals", title_justify="left")
+    table = Table(title="Imported past referrals" if history else "Referrals", title_justify="left")
     for column in ("Referral", "RAG", "Received (UTC)", "Allocated to"):
         table.add_column(column)
     for summary in summaries:
@@ -86,9 +92,11 @@ def list_referrals(
             summary.referral_id,
             summary.rag,
             f"{summary.received_at:%d %b %Y %H:%M}",
-            holders[summary.referral_id] or "[yellow]not allocated[/]",
+            holders[summary.referral_id] or ("-" if history else "[yellow]not allocated[/]"),
         )
     console.print(table)
+    if history:
+        console.print(IMPORTED_WORDS, markup=False)
 
 
 @app.command("check")

@@ -27,6 +27,7 @@ from hub.errors import UserError
 from hub.intake.reader import read_referral
 from hub.runtime.airflow import running_airflow
 from hub.runtime.callbacks import CallbackEndpoint
+from hub.runtime.demo_history import PastYearLoading, past_year_line
 from hub.runtime.sandboxes import forget_sandboxes, load_sandbox_settings, record_sandboxes
 from hub.settings import HubSettings
 
@@ -171,6 +172,8 @@ def _run_referral(
         CallbackEndpoint(settings),
     ):
         record_sandboxes(settings, cluster)
+        past_year = PastYearLoading(settings, console)
+        past_year.start()  # while Airflow starts, so the demo takes no longer
         try:
             console.print("2/5 Starting Airflow (api-server, scheduler, dag-processor, triggerer) ...")
 
@@ -180,6 +183,7 @@ def _run_referral(
 
             with running_airflow(settings, on_wait=waiting) as airflow:
                 console.print(f"    Airflow is ready at {airflow.api.base_url}")
+                console.print(past_year_line(past_year.wait(), web_address), markup=False)
                 console.print(f"3/5 Submitting the referral in {referral_file} ...")
                 with signed.permit(Permission.REFERRAL_SUBMIT, purpose=INTAKE_PURPOSE):
                     referral_id, run_id, client = submit_referral(

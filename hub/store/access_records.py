@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
@@ -22,7 +22,8 @@ from hub.store.audited import AuditedStore
 from hub.store.engine import take_write_lock
 from hub.store.errors import BreakGlassAlreadyReviewed, UnknownBreakGlass, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
-from hub.store.tables import ReferralRow
+from hub.store.tables import ReferralChecksRow, ReferralRow
+from schemas import ChecksStage
 
 STAFF_KEY_ID = "hub:staff"
 """Seals staff accounts' TOTP secrets."""
@@ -62,6 +63,8 @@ class ReferralSummary:
     rag: str
     received_at: datetime
     allocated_to: str | None
+    imported: bool = False
+    """Imported history (`hub referral import-history`): the hub did not check the agencies; not live work."""
 
 
 @dataclass(frozen=True)
@@ -371,15 +374,20 @@ class AccessRecords(AuditedStore):
             row = session.get(AllocationRow, referral_id)
             return None if row is None else row.username
 
-    def referral_summaries(self) -> list[ReferralSummary]:
-        """Every referral's id, RAG, time received and allocation, newest first."""
+    def referral_summaries(self, *, history: bool = False) -> list[ReferralSummary]:
+        """The live referrals' ids, RAG, time received and allocation, newest first; with `history`, only the
+        imported past referrals instead (`ChecksStage.IMPORTED`), which are never live work: no inbox,
+        allocation list, caseload or decision queue counts them."""
+        imported = ReferralChecksRow.state == ChecksStage.IMPORTED.value
         with self._sessions() as session:
             query = (
                 select(ReferralRow.referral_id, ReferralRow.rag, ReferralRow.received_at, AllocationRow.username)
                 .outerjoin(AllocationRow, AllocationRow.referral_id == ReferralRow.referral_id)
+                .outerjoin(ReferralChecksRow, ReferralChecksRow.referral_id == ReferralRow.referral_id)
+                .where(imported if history else or_(ReferralChecksRow.state.is_(None), ~imported))
                 .order_by(ReferralRow.received_at.desc(), ReferralRow.referral_id)
             )
-            return [ReferralSummary(*row) for row in session.execute(query)]
+            return [ReferralSummary(*row, imported=history) for row in session.execute(query)]
 
     def referral_summary(self, referral_id: str) -> ReferralSummary | None:
         with self._sessions() as session:
@@ -387,8 +395,10 @@ class AccessRecords(AuditedStore):
             if row is None:
                 return None
             allocation = session.get(AllocationRow, referral_id)
+            checks = session.get(ReferralChecksRow, referral_id)
+            imported = checks is not None and checks.state == ChecksStage.IMPORTED.value
             return ReferralSummary(
-                row.referral_id, row.rag, row.received_at, allocation.username if allocation else None
+                row.referral_id, row.rag, row.received_at, allocation.username if allocation else None, imported
             )
 
     # Break-glass

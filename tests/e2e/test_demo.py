@@ -150,6 +150,39 @@ class Visitor:
         return self._keep(self.client.post(path, data=posted, headers={"Cookie": _header(self.cookies)}))
 
 
+def test_in_the_demo_the_insight_pages_show_a_past_year_and_the_inbox_only_the_live_referral(
+    running_demo: RunningDemo,
+) -> None:
+    """The demo imports a generated 2025 as history (`hub referral import-history`) and says so in one line: the
+    manager's insight pages show that year, and the practitioner's inbox still lists only the live referral."""
+    output = running_demo.output()
+    loaded = re.search(
+        r"Loaded (\d+) synthetic past referrals \(2025, imported history: no agency was checked\) for the insight "
+        r"pages: (http://127\.0\.0\.1:\d+)(/insight/referrers\?from=2025-01-01&to=2025-12-31)",
+        " ".join(output.split()),
+    )
+    assert loaded, output[-3000:]
+    count = int(loaded.group(1))
+    assert count >= 50
+    accounts = dict(re.findall(r"^ +(demo\.\w+) +(?:practitioner|manager|ig officer) +password (\S+)$", output, re.M))
+    with httpx.Client(base_url=loaded.group(2), timeout=60, follow_redirects=False) as client:
+        manager = Visitor(client, "demo.manager", accounts["demo.manager"])
+        referrers = manager.get(loaded.group(3))
+        assert referrers.status_code == 200, referrers.text[-2000:]
+        said = " ".join(re.sub(r"<[^>]+>", " ", referrers.text).split())
+        assert f"{count} referrals received from 1 January 2025 to 31 December 2025" in said, said[:3000]
+        outcomes = manager.get("/insight/outcomes?from=2025-01-01&to=2025-12-31")
+        assert outcomes.status_code == 200
+        outcomes_csv = manager.get("/insight/outcomes/csv?from=2025-01-01&to=2025-12-31")
+        assert outcomes_csv.status_code == 200 and outcomes_csv.text.count("\n") > 1, outcomes_csv.text[:2000]
+        assert re.search(rf"^all,\w+,\d+,{count},", outcomes_csv.text, re.M), outcomes_csv.text[:2000]  # all decided
+
+        practitioner = Visitor(client, "demo.practitioner", accounts["demo.practitioner"])
+        inbox = practitioner.get("/referrals")
+        assert inbox.status_code == 200
+        assert set(re.findall(r"(?:REF|SYN)\d*-\d{4}-\d{6}", inbox.text)) == {"REF-2026-000417"}
+
+
 def test_in_the_demo_a_manager_and_an_ig_officer_each_do_their_whole_job_in_the_web_application(
     running_demo: RunningDemo,
 ) -> None:

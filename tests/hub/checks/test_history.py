@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from hub.checks.history import IMPORT_PURPOSE, HistoryRefused, import_history
+from hub.chronology.check_states import IMPORTED_HISTORY, gaps
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.decision_records import IMPORTED_BY, DecisionStatus
 from schemas import ChecksStage, Referral
+from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.insight.year import generate_year, manifest
 
 ACTOR = "user:test.manager"
@@ -135,3 +137,18 @@ def test_an_id_already_held_with_other_content_is_refused_naming_it_and_nothing_
         import_history(settings, store, folder, None, actor=ACTOR)
     assert f"{held.referral_id}: the hub already holds a different referral with this id" in str(refused.value)
     assert stored_count(store) == 1
+
+
+def test_imported_referrals_are_history_not_live_work(store: HubStore, settings: HubSettings, year: Path) -> None:
+    live = Referral.model_validate_json(SAMPLE_REFERRAL.read_text("utf-8"))
+    store.save_referral(live, actor=ACTOR, purpose="referral_intake", for_checks=True)
+    import_history(settings, store, year, None, actor=ACTOR)
+    assert [summary.referral_id for summary in store.referral_summaries()] == [live.referral_id]
+    past = store.referral_summaries(history=True)
+    assert sorted(summary.referral_id for summary in past) == sorted(row["referral_id"] for row in manifest(year))
+    assert all(summary.imported for summary in past)
+    one = store.referral_summary(past[0].referral_id)
+    assert one is not None and one.imported
+    live_summary = store.referral_summary(live.referral_id)
+    assert live_summary is not None and not live_summary.imported
+    assert gaps([], {}, stage=ChecksStage.IMPORTED) == [IMPORTED_HISTORY]

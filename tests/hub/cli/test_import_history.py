@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hub.checks.reconcile import referrals_to_trigger
+from hub.chronology.check_states import IMPORTED_HISTORY
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from schemas import ChecksStage
@@ -57,6 +58,19 @@ def test_a_manager_imports_a_year_with_its_decisions_once(home: Path, year: Path
     assert referrals_to_trigger(settings, now=later) == []  # housekeeping never starts checks for history
     assert all(getattr(store.referral_checks(each), "stage", None) is ChecksStage.IMPORTED for each in ids)
     assert store.overdue_checks(later) == {}
+
+    # History, not live work: not in the list of referrals, only with --history, and its history says so.
+    assert "No referrals yet." in run_hub("referral", "list", home=home).stdout
+    listed = run_hub("referral", "list", "--history", home=home)
+    assert listed.returncode == 0, listed.stderr
+    assert ids[0] in listed.stdout and IMPORTED_HISTORY in " ".join(listed.stdout.split())
+    store.allocate(ids[0], "test.manager", actor="service:test-setup", purpose="test allocation")
+    shown = run_hub("chronology", "show", ids[0], home=home)
+    assert shown.returncode == 0, shown.stderr
+    said = " ".join(shown.stdout.split())
+    assert IMPORTED_HISTORY in said
+    assert "has not been asked" not in said and "have not started" not in said
+    assert "not asked" not in said and "Not yet known" not in said
 
 
 def test_a_bad_file_imports_nothing_and_a_practitioner_is_refused(home: Path, year: Path, tmp_path: Path) -> None:
