@@ -681,6 +681,7 @@ def build(
             )
         )
     complete = _complete(checks, now)
+    imported = stage is ChecksStage.IMPORTED  # no check was made: nothing is said as if one were awaited
     return FamilyHistory(
         referral_id=referral.referral_id,
         received_at=referral.received_at,
@@ -698,20 +699,27 @@ def build(
         gaps=gaps(checks, names, stage=stage, now=now),
         all_clear=is_all_clear(checks, now),
         read_at=now,
-        imported=stage is ChecksStage.IMPORTED,
+        imported=imported,
         set_aside=list(dict.fromkeys(records.note(note) for check in checks for note in check.set_aside)),
         returned=None
         if returned is None
         else [dataclasses.replace(row, label=records.label(row.agency, row.record)) for row in returned],
         records=records,
         key_concerns=findings.concerns,
-        suggestion=suggestion_words(findings.suggestion, complete=complete),
+        suggestion="" if imported else suggestion_words(findings.suggestion, complete=complete),
         checks_complete=complete,
     )
 
 
+IMPORTED_NO_CONCERNS = (
+    "Not an all-clear: the hub did not check the agencies for this imported referral, so it cannot say what they hold."
+)
+
+
 def no_concerns_words(history: FamilyHistory) -> str:
-    """What an empty "Key concerns" says: never an all-clear while a check has not answered."""
+    """What an empty "Key concerns" says: never an all-clear while a check has not answered, or was never made."""
+    if history.imported:
+        return IMPORTED_NO_CONCERNS
     if history.checks_complete:
         return "No key concerns recorded in the agencies' answers so far."
     return "Not an all-clear: none found in the answers received so far, but not every check has answered."

@@ -71,6 +71,8 @@ def test_a_manager_imports_a_year_with_its_decisions_once(home: Path, year: Path
     assert shown.returncode == 0, shown.stderr
     for said in (" ".join(shown.stdout.split()), " ".join(re.sub(r"<[^>]+>", " ", report.read_text("utf-8")).split())):
         assert IMPORTED_HISTORY in said
+        assert "Not an all-clear: the hub did not check the agencies for this imported referral" in said
+        assert "not every check has answered" not in said
         assert "has not been asked" not in said and "have not started" not in said
         assert "not asked" not in said.lower() and "Not yet known" not in said
 

@@ -70,6 +70,8 @@ def test_the_referral_page_says_the_agencies_were_not_checked(served: Served) ->
         assert IMPORTED_HISTORY in said
         assert "has not been asked" not in said and "have not started" not in said
         assert "Not asked" not in said  # no grid of check states for checks never made
+        assert "Not an all-clear The hub did not check the agencies for this imported referral" in said
+        assert "not answered" not in said
         assert "no record" not in said.lower()
         if os.environ.get("HUB_SCREENSHOTS"):
             Path(os.environ["HUB_SCREENSHOTS"]).joinpath("imported-referral.html").write_text(page.text, "utf-8")
