@@ -186,7 +186,7 @@ def import_history(
         config = load_decisions(settings)
         received = {referral.referral_id: referral.received_at for referral in referrals}
         decisions = {found.referral_id: found for found in read_decisions(decisions_file, config, received)}
-    _refuse_conflicts(store, referrals, actor=actor)
+    _refuse_conflicts(store, referrals, decisions, actor=actor)
     report = ImportReport()
     for done, referral in enumerate(referrals, start=1):
         referral_id = referral.referral_id
@@ -211,8 +211,11 @@ def import_history(
     return report
 
 
-def _refuse_conflicts(store: HubStore, referrals: list[Referral], *, actor: str) -> None:
-    """Refuse, before anything is stored, an id already stored with other content (naming every such id)."""
+def _refuse_conflicts(
+    store: HubStore, referrals: list[Referral], decisions: Mapping[str, PastDecision], *, actor: str
+) -> None:
+    """Refuse, before anything is stored, an id already stored with other content, or a referral already holding
+    a decision other than the one imported for it (naming every such id), so an import never stops half-way."""
     taken = []
     for referral in referrals:
         if not store.referral_exists(referral.referral_id):
@@ -220,5 +223,15 @@ def _refuse_conflicts(store: HubStore, referrals: list[Referral], *, actor: str)
         stored = store.load_referral(referral.referral_id, actor=actor, purpose=IMPORT_PURPOSE)
         if stored.model_dump(mode="json") != referral.model_dump(mode="json"):
             taken.append(f"{referral.referral_id}: the hub already holds a different referral with this id")
+    for held in store.decision_listing(decisions):
+        past = decisions[held.referral_id]
+        same = (held.number, held.outcome, held.level, held.recorded_by) == (
+            1,
+            past.outcome,
+            past.level,
+            past.decided_by,
+        )
+        if not same or held.recorded_at != past.decided_at:
+            taken.append(f"{held.referral_id}: the hub already holds a different decision on this referral")
     if taken:
         raise HistoryRefused(taken, "referral ids already taken")

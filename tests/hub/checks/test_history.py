@@ -40,7 +40,8 @@ def copy_of(year: Path, tmp_path: Path) -> Path:
 
 
 def stored_count(store: HubStore) -> int:
-    return len(store.referral_summaries())
+    """Every referral stored, live or imported."""
+    return len(store.referral_summaries()) + len(store.referral_summaries(history=True))
 
 
 def test_a_year_is_imported_as_history_with_its_decisions_and_once_only(
@@ -152,3 +153,19 @@ def test_imported_referrals_are_history_not_live_work(store: HubStore, settings:
     live_summary = store.referral_summary(live.referral_id)
     assert live_summary is not None and not live_summary.imported
     assert gaps([], {}, stage=ChecksStage.IMPORTED) == [IMPORTED_HISTORY]
+
+
+def test_a_referral_holding_another_decision_is_refused_before_anything_is_stored(
+    store: HubStore, settings: HubSettings, year: Path, tmp_path: Path
+) -> None:
+    folder = copy_of(year, tmp_path)
+    first, *_ = sorted(folder.glob("*.json"))
+    held = Referral.model_validate_json(first.read_text("utf-8"))
+    store.save_referral(held, actor=ACTOR, purpose="test")
+    store.record_decision(
+        held.referral_id, outcome="early_help", level=2, rationale="r" * 60, actor="user:p", purpose="test"
+    )
+    with pytest.raises(HistoryRefused) as refused:
+        import_history(settings, store, folder, folder / "manifest.csv", actor=ACTOR)
+    assert f"{held.referral_id}: the hub already holds a different decision on this referral" in str(refused.value)
+    assert stored_count(store) == 1 and len(store.decision_listing()) == 1
