@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from hub.decisions.config import LEVELS, DecisionsConfig
 from hub.errors import UserError
 from hub.store import HubStore
-from hub.store.decision_records import StoredDecision
+from hub.store.decision_records import DecisionRefused, StoredDecision
+from schemas import ChecksStage
 
 DECISION_PURPOSE = "mash_enquiry"
 """The purpose recorded with a decision: `roles.yaml`'s "MASH enquiry, deciding what happens next"."""
@@ -104,8 +105,17 @@ def record_decision(
     rationale: str,
     actor: str,
 ) -> StoredDecision:
-    """Check the decision in full, then store it (audited as `decision.record`, the rationale sealed)."""
+    """Check the decision in full, then store it (audited as `decision.record`, the rationale sealed).
+
+    Imported history was decided, if at all, in the council's old system: no decision is recorded on it here.
+    """
     decision = checked_decision(config, outcome, level, rationale)
+    checks = store.referral_checks(referral_id)
+    if checks is not None and checks.stage is ChecksStage.IMPORTED:
+        raise DecisionRefused(
+            f"Referral {referral_id} is imported history: it was decided in the council's old system, "
+            "so no decision is recorded on it here."
+        )
     return store.record_decision(
         referral_id,
         outcome=decision.outcome,

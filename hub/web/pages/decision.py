@@ -37,6 +37,7 @@ from hub.store.decision_records import DecisionRefused, DecisionStatus, StoredDe
 from hub.web.rendering import Pages
 from hub.web.security import checked_form
 from hub.web.signed_in import SignedInUser, WebUser
+from schemas import ChecksStage
 from schemas.models import OPAQUE_ID_PATTERN
 
 router = APIRouter()
@@ -107,6 +108,9 @@ class DecisionSection:
     may_record: bool
     may_sign_off: bool
     rules: Rules
+    imported: bool = False
+    """Imported history (`ChecksStage.IMPORTED`): decided, if at all, in the council's old system, so no decision
+    is recorded here and, without one, no clock runs against the target."""
 
     @property
     def config(self) -> DecisionsConfig:
@@ -135,7 +139,9 @@ def decision_section(user: WebUser, referral_id: str, *, purpose: str) -> Decisi
     standing = standing_decision(decisions)
     newest = decisions[-1] if decisions else None
     awaiting = newest if newest is not None and newest.status is DecisionStatus.AWAITING_SIGN_OFF else None
-    open_to_record = newest is None or newest.status is DecisionStatus.RETURNED
+    checks = user.store.referral_checks(referral_id)
+    imported = checks is not None and checks.stage is ChecksStage.IMPORTED
+    open_to_record = (newest is None or newest.status is DecisionStatus.RETURNED) and not imported
     return DecisionSection(
         referral_id=referral_id,
         rows=[
@@ -154,6 +160,7 @@ def decision_section(user: WebUser, referral_id: str, *, purpose: str) -> Decisi
         and not recording.own_decision(awaiting, user.signed.actor)
         and user.may(Permission.DECISION_SIGN_OFF, referral_id),
         rules=rules,
+        imported=imported,
     )
 
 

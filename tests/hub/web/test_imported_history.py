@@ -73,5 +73,17 @@ def test_the_referral_page_says_the_agencies_were_not_checked(served: Served) ->
         assert "Not an all-clear The hub did not check the agencies for this imported referral" in said
         assert "not answered" not in said
         assert "no record" not in said.lower()
+        # No decision came with it: no target clock, no form, and a decision posted anyway is refused, unstored.
+        assert "no decision came with this referral" in said and "Target missed" not in said
+        assert f'action="/referrals/{PAST}/decision"' not in page.text
+        token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text)
+        assert token
+        rationale = "Police attended a domestic incident with the child present; strategy discussion needed now."
+        form = {"csrf_token": token.group(1), "outcome": "s47_strategy_discussion", "level": "4"}
+        form["rationale"] = rationale
+        posted = client.post(f"/referrals/{PAST}/decision", data=form)
+        assert posted.status_code in (303, 400, 409), posted.status_code
+        assert "imported history" in words(client.get(f"/referrals/{PAST}").text).lower()
         if os.environ.get("HUB_SCREENSHOTS"):
             Path(os.environ["HUB_SCREENSHOTS"]).joinpath("imported-referral.html").write_text(page.text, "utf-8")
+    assert served.store.decision_listing([PAST]) == []
