@@ -216,6 +216,10 @@ def test_in_the_demo_a_manager_and_an_ig_officer_each_do_their_whole_job_in_the_
         assert "could not be sent" in notice.text and f'href="/referrals/{referral}"' in notice.text
         history = manager.get(f"/referrals/{referral}")
         assert history.status_code == 200 and "Family history" in history.text and "Agency checks" in history.text
+        # Issue 15's demo: the key concerns the sandboxes' records raise, and the referral's quality assessment.
+        concerns = history.text.split('id="key-concerns"', 1)[1].split('id="household"', 1)[0]
+        assert "Domestic abuse" in concerns and "DASH risk level: medium" in concerns, concerns[:2000]
+        assert 'id="referral-quality"' in history.text and "feedback" in history.text.lower()
         pdf = manager.post(f"/referrals/{referral}/export", history, {})
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
