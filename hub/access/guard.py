@@ -46,6 +46,8 @@ ATTEMPTED = {
     Permission.DECISION_SIGN_OFF: AuditAction.DECISION_SIGN_OFF,
     Permission.REFERRAL_IMPORT_HISTORY: AuditAction.REFERRAL_CREATE,
     Permission.REFERRAL_INSIGHT: AuditAction.INSIGHT_REPORT,
+    Permission.RETENTION_MANAGE: AuditAction.RETENTION_RUN,
+    Permission.SAR_EXPORT: AuditAction.SAR_EXPORT,
 }
 """The action a refused attempt is recorded as."""
 

@@ -26,3 +26,5 @@ class Permission(StrEnum):
     DECISION_SIGN_OFF = "decision.sign_off"
     REFERRAL_IMPORT_HISTORY = "referral.import_history"
     REFERRAL_INSIGHT = "referral.insight"
+    RETENTION_MANAGE = "retention.manage"
+    SAR_EXPORT = "sar.export"

@@ -38,6 +38,8 @@ WHAT = {
     Permission.DECISION_SIGN_OFF: "sign off MASH decisions",
     Permission.REFERRAL_IMPORT_HISTORY: "import past referrals",
     Permission.REFERRAL_INSIGHT: "see referrer insight",
+    Permission.RETENTION_MANAGE: "apply the retention schedule and manage legal holds",
+    Permission.SAR_EXPORT: "export a subject access request's records",
 }
 
 

@@ -61,6 +61,23 @@ class AuditAction(StrEnum):
     """Reading a referral's decisions with their sealed rationale and managers' notes."""
     # Referrer insight (docs/managers.md): counts by referrer, outcome and time, from plain columns only.
     INSIGHT_REPORT = "insight.report"
+    # The records' lifecycle (docs/information-governance.md, docs/deployment.md): keys, retention, subject access.
+    KEYS_ROTATE = "keys.rotate"
+    """A new key-encryption key version, or a batch of data keys rewrapped under it (ids and counts only)."""
+    KEYS_RETIRE = "keys.retire"
+    """Older key-encryption key versions may no longer decrypt (a minimum decryption version was set)."""
+    RECORD_UNREADABLE = "record.unreadable"
+    """A stored record failed to decrypt; the event names the record and why (tampered, key shredded, key missing)."""
+    RETENTION_RUN = "retention.run"
+    """The retention schedule was applied (or, with a dry run, reported): counts only."""
+    RETENTION_DESTROY = "retention.destroy"
+    """A referral's records were destroyed under the retention schedule: its data keys and rows deleted."""
+    LEGAL_HOLD_PLACE = "legal_hold.place"
+    LEGAL_HOLD_RELEASE = "legal_hold.release"
+    SAR_EXPORT = "sar.export"
+    """Everything held about one person gathered for a subject access request, for IG to review."""
+    BACKUP_CREATE = "backup.create"
+    BACKUP_RESTORE = "backup.restore"
 
     @property
     def object_type(self) -> str:
@@ -99,6 +116,16 @@ _OBJECT_TYPES = {
     AuditAction.DECISION_SIGN_OFF: "mash_decision",
     AuditAction.DECISION_READ: "mash_decision",
     AuditAction.INSIGHT_REPORT: "referrer_insight",
+    AuditAction.KEYS_ROTATE: "key_ring",
+    AuditAction.KEYS_RETIRE: "key_ring",
+    AuditAction.RECORD_UNREADABLE: "stored_record",
+    AuditAction.RETENTION_RUN: "retention_schedule",
+    AuditAction.RETENTION_DESTROY: "referral",
+    AuditAction.LEGAL_HOLD_PLACE: "legal_hold",
+    AuditAction.LEGAL_HOLD_RELEASE: "legal_hold",
+    AuditAction.SAR_EXPORT: "subject_access",
+    AuditAction.BACKUP_CREATE: "backup",
+    AuditAction.BACKUP_RESTORE: "backup",
 }
 
 

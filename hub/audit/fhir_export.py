@@ -79,6 +79,7 @@ LOGIN = EventKind(_AUTHENTICATION, _coding(_DCM, "110122", "Login"), "E")
 LOGOUT = EventKind(_AUTHENTICATION, _coding(_DCM, "110123", "Logout"), "E")
 AUDIT_LOG_USED = EventKind(_coding(_DCM, "110101", "Audit Log Used"), None, "R")
 EXPORT = EventKind(_coding(_DCM, "110106", "Export"), None, "R")
+DELETE = EventKind(_REST, _coding(_RESTFUL, "delete", "delete"), "D", "Delete")
 OTHER = EventKind(_coding(_DCM, "110100", "Application Activity"), None, "E")
 """For an action this release does not know (a newer hub's trail): recorded, never dropped."""
 
@@ -113,6 +114,16 @@ KINDS: dict[str, EventKind] = {
     AuditAction.DECISION_SIGN_OFF: UPDATE,
     AuditAction.DECISION_READ: READ,
     AuditAction.INSIGHT_REPORT: READ,
+    AuditAction.KEYS_ROTATE: UPDATE,
+    AuditAction.KEYS_RETIRE: UPDATE,
+    AuditAction.RECORD_UNREADABLE: READ,
+    AuditAction.RETENTION_RUN: OTHER,
+    AuditAction.RETENTION_DESTROY: DELETE,
+    AuditAction.LEGAL_HOLD_PLACE: CREATE,
+    AuditAction.LEGAL_HOLD_RELEASE: UPDATE,
+    AuditAction.SAR_EXPORT: EXPORT,
+    AuditAction.BACKUP_CREATE: EXPORT,
+    AuditAction.BACKUP_RESTORE: CREATE,
 }
 
 _SECURITY_OBJECTS = frozenset({"user", "session", "allocation", "break_glass"})

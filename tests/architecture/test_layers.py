@@ -91,7 +91,7 @@ CROSSINGS = [
         "from hub.checks.steps import plan_checks\n",
         "The hub's packages in layers: each imports only those below it",
     ),
-    ("hub/retention/__init__.py", '"""A new room, not yet placed in the layers."""\n', "The hub's packages in layers"),
+    ("hub/unplaced/__init__.py", '"""A new room, not yet placed in the layers."""\n', "The hub's packages in layers"),
     (
         "hub/runtime/leak.py",
         "from hub.web.app import create_app\n",
@@ -144,7 +144,7 @@ def test_a_forbidden_import_breaks_its_contract(
     finally:
         for path in planted:
             path.unlink()
-        if module == "hub/retention/__init__.py":
+        if module == "hub/unplaced/__init__.py":
             planted[0].parent.rmdir()
         if module == "hub/audit/events.py":
             init.write_text(original, encoding="utf-8")

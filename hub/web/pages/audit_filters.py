@@ -64,6 +64,16 @@ ACTION_WORDS: dict[str, str] = {
     AuditAction.DECISION_SIGN_OFF: "signed off the MASH decision",
     AuditAction.DECISION_READ: "read the MASH decision and its rationale",
     AuditAction.INSIGHT_REPORT: "read a referrer insight report",
+    AuditAction.KEYS_ROTATE: "rotated the encryption keys",
+    AuditAction.KEYS_RETIRE: "retired old encryption keys",
+    AuditAction.RECORD_UNREADABLE: "found a stored record that could not be decrypted",
+    AuditAction.RETENTION_RUN: "applied the retention schedule",
+    AuditAction.RETENTION_DESTROY: "destroyed the referral's records under the retention schedule",
+    AuditAction.LEGAL_HOLD_PLACE: "placed a legal hold",
+    AuditAction.LEGAL_HOLD_RELEASE: "released a legal hold",
+    AuditAction.SAR_EXPORT: "exported a subject access request's records",
+    AuditAction.BACKUP_CREATE: "made a backup",
+    AuditAction.BACKUP_RESTORE: "restored a backup",
 }
 """Each action as a sentence's verb phrase: an IG officer reads "sam.patel read a child's chronology"."""
 
