@@ -41,6 +41,7 @@ from hub.store.quality_records import QualityRecords
 from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
 from hub.store.review_queue import ReviewQueue
+from hub.store.subject_access_records import SubjectAccessRecords
 from hub.store.tables import IndexedPersonRow, PersonIndexTokenRow, ReferralChecksRow, ReferralRow
 from hub.store.web_session_records import WebSessionRecords
 from schemas import ChecksStage, Person, Referral
@@ -63,6 +64,7 @@ class HubStore(
     DecisionRecords,
     IntakeRecords,
     InsightRecords,
+    SubjectAccessRecords,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 
