@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from hub.errors import UserError
 
@@ -53,7 +54,41 @@ class ReviewAlreadyDecided(StoreError, UserError):
         self.review_id = review_id
 
 
-class RecordTampered(StoreError, UserError):
+class Unreadability(StrEnum):
+    """Why a stored record cannot be read: the `outcome` of its `record.unreadable` audit event.
+
+    The three call for different people: tampering for IG (the store was changed outside the hub), a
+    shredded key for nobody (retention destroyed it on purpose), a missing key for the operators (restore
+    the key file, HSM token or database from backup). `hub.store.unreadable` decides which.
+    """
+
+    TAMPERED = "tampered"
+    KEY_SHREDDED = "key_shredded"
+    KEY_MISSING = "key_missing"
+
+    @property
+    def words(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class UnreadableRecord(StoreError, UserError):
+    """A stored record cannot be read; the message names it by kind and ids, never by content.
+
+    `record` is its name in the audit trail (`chronology-version:REF-1/S1/v3`), `referral_id` the
+    referral it belongs to (None for an account's or a break-glass's own records), `cause` why.
+    The store records a `record.unreadable` event for it in a transaction of its own (`recorded`
+    once it has), since the failed read's transaction rolls back.
+    """
+
+    def __init__(self, message: str, *, record: str, referral_id: str | None, cause: Unreadability) -> None:
+        super().__init__(message)
+        self.record = record
+        self.referral_id = referral_id
+        self.cause = cause
+        self.recorded = False
+
+
+class RecordTampered(UnreadableRecord):
     """A stored row no longer matches what the audit trail records as written: it is not shown.
 
     Deleted, rolled back to an earlier version or swapped with another row's outside the hub; showing
@@ -64,7 +99,10 @@ class RecordTampered(StoreError, UserError):
         shown = "/".join(safe_id(part) for part in object_id.split("/"))
         super().__init__(
             f"the stored {kind} {shown} {how}, so it is not shown; report this to information governance (IG) "
-            "now: the store was changed outside the hub (`hub audit verify` lists what else was)"
+            "now: the store was changed outside the hub (`hub audit verify` lists what else was)",
+            record=f"{kind.lower().replace(' ', '-')}:{object_id}",
+            referral_id=object_id.split("/", 1)[0],
+            cause=Unreadability.TAMPERED,
         )
         self.kind = kind
         self.object_id = object_id
