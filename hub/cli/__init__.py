@@ -23,6 +23,7 @@ from hub.cli import (
     callbacks,
     chronology,
     connectors,
+    db,
     decision,
     demo,
     insight,
@@ -62,6 +63,7 @@ app.add_typer(web.app, name="web")
 app.add_typer(decision.app, name="decision")
 app.add_typer(insight.app, name="insight")
 app.add_typer(api_clients.app, name="api-clients")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:

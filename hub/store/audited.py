@@ -17,41 +17,17 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditAction
 from hub.audit.notary import AuditFiles, Notary
 from hub.crypto import KeyProvider, Keyring, LocalKeyProvider
-from hub.errors import UserError
 from hub.store import audit_log
 from hub.store.audit_log import Access
-from hub.store.engine import make_engine, take_schema_lock, take_write_lock
+from hub.store.engine import make_engine, take_write_lock
 from hub.store.keys import DIGEST_KEY_ID, data_key, existing_key
-from hub.store.tables import Base
-
-
-def _missing_columns(connection: Connection) -> list[str]:
-    """`table.column` for every column the code expects that the database lacks."""
-    inspector = inspect(connection)
-    missing = []
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing += [f"{table.name}.{column.name}" for column in table.columns if column.name not in present]
-    return missing
-
-
-class OutdatedSchema(UserError):
-    """The database was made by an older version of the hub, and has no migration yet."""
-
-    def __init__(self, missing: list[str]) -> None:
-        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-        super().__init__(
-            f"This hub's database was made by an older version (it lacks {shown}), and there is no migration "
-            "for it yet. For a demo or test home, move it aside and start again (e.g. `mv .hub .hub-old`); "
-            "keep the old folder if its audit trail must be kept."
-        )
-        self.missing = missing
+from hub.store.migrations import OutdatedSchema as OutdatedSchema  # Where callers have always found it.
+from hub.store.migrations import create_or_check
 
 
 def _utc_now() -> datetime:
@@ -123,15 +99,12 @@ class AuditedStore:
         self._clock = clock
 
     def create_schema(self) -> None:
-        """Create missing tables (Alembic migrations replace this later), and refuse a database an older
-        version made: `create_all` adds no column to an existing table, so without this check an old
-        home would fail later with an SQL error instead of a sentence saying what to do."""
-        with self.engine.begin() as connection:
-            take_schema_lock(connection)  # Workers may start together.
-            Base.metadata.create_all(connection)
-            missing = _missing_columns(connection)
-        if missing:
-            raise OutdatedSchema(missing)
+        """Make an empty database at the newest schema revision; accept one already there.
+
+        Refuse any other (`OutdatedSchema`: run `hub db upgrade`; `NewerSchema`) with one line, rather than
+        fail later with an SQL error. Never migrates: see `hub.store.migrations`.
+        """
+        create_or_check(self.engine)
 
     def close(self) -> None:
         """Forget cached data keys and release connections."""
