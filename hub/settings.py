@@ -16,9 +16,10 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from hub.errors import UserError
 
@@ -105,6 +106,28 @@ def open_private_log(path: Path, *, truncate: bool = False) -> BinaryIO:
     return handle
 
 
+ENVIRONMENTS = ("development", "production")
+KEY_PROVIDERS = ("local", "pkcs11")
+
+
+def _key_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The key provider's settings from the environment, each refused in one line if it is not a known value."""
+    environment = env.get("HUB_ENVIRONMENT") or "development"
+    provider = env.get("HUB_KEY_PROVIDER") or "local"
+    if environment not in ENVIRONMENTS:
+        raise UserError(f"HUB_ENVIRONMENT is {environment!r}; it must be one of: {', '.join(ENVIRONMENTS)}")
+    if provider not in KEY_PROVIDERS:
+        raise UserError(f"HUB_KEY_PROVIDER is {provider!r}; it must be one of: {', '.join(KEY_PROVIDERS)}")
+    module, pin_file = env.get("HUB_PKCS11_MODULE"), env.get("HUB_PKCS11_PIN_FILE")
+    return {
+        "environment": environment,
+        "key_provider": provider,
+        "pkcs11_module": Path(module).expanduser().absolute() if module else None,
+        "pkcs11_token": env.get("HUB_PKCS11_TOKEN") or None,
+        "pkcs11_pin_file": Path(pin_file).expanduser().absolute() if pin_file else None,
+    }
+
+
 @dataclass(frozen=True)
 class HubSettings:
     home: Path
@@ -113,6 +136,16 @@ class HubSettings:
     database_url: str
     audit_witness_copy: Path | None = None
     """A second witness file for the audit trail's checkpoints (`HUB_AUDIT_WITNESS_COPY`), ideally on other storage."""
+    environment: str = "development"
+    """`HUB_ENVIRONMENT`: `development` (default) or `production`: a missing key is never made (`hub keys init`)."""
+    key_provider: str = "local"
+    """`HUB_KEY_PROVIDER`: `local` (key files under `keys/`) or `pkcs11` (an HSM; docs/deployment.md, Keys)."""
+    pkcs11_module: Path | None = None
+    """`HUB_PKCS11_MODULE`: the HSM vendor's PKCS#11 library (e.g. `/usr/lib/softhsm/libsofthsm2.so`)."""
+    pkcs11_token: str | None = None
+    """`HUB_PKCS11_TOKEN`: the token label holding the hub's keys."""
+    pkcs11_pin_file: Path | None = None
+    """`HUB_PKCS11_PIN_FILE`: an owner-only file holding the token's user PIN (never a PIN in the environment)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> HubSettings:
@@ -128,6 +161,7 @@ class HubSettings:
             dags_dir=dags_dir,
             database_url=database_url,
             audit_witness_copy=Path(copy).expanduser().absolute() if copy else None,
+            **_key_settings(env),
         )
 
     @property
@@ -140,7 +174,18 @@ class HubSettings:
 
     @property
     def kek_path(self) -> Path:
+        """KEK version 1 with the local key provider; later versions sit beside it (`hub.crypto.local`)."""
         return self.keys_dir / "kek.bin"
+
+    @property
+    def epochs_dir(self) -> Path:
+        """The local key provider's retention epoch secrets and tombstones."""
+        return self.keys_dir / "epochs"
+
+    @property
+    def production(self) -> bool:
+        """Production mode: no key is ever made on first use (`hub keys init` makes the first one)."""
+        return self.environment == "production"
 
     @property
     def audit_signing_key_path(self) -> Path:

@@ -34,7 +34,12 @@ class Base(DeclarativeBase):
 
 
 class DataKey(Base):
-    """A wrapped data key: one per referral, one per child, one for keyed digests."""
+    """A wrapped data key: one per referral, one per child, one per hub-wide purpose (digests, index, staff).
+
+    `kek_version` is the key-encryption key version that wrapped it (rotation moves it up), `kek_id` that
+    version's non-secret name; `epoch` is the retention epoch whose secret masks it (`pending`, `permanent`,
+    `disposal-2032` ...; NULL: a legacy key from before epochs, unmasked). See `hub.crypto.providers`.
+    """
 
     __tablename__ = "data_keys"
 
@@ -42,6 +47,8 @@ class DataKey(Base):
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     kek_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kek_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", index=True)
+    epoch: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class ReferralRow(Base):

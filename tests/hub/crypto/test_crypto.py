@@ -11,6 +11,7 @@ import pytest
 from hub.crypto import (
     DecryptionError,
     KeyFileError,
+    KeyMissing,
     KeyProvider,
     Keyring,
     KeyUnwrapError,
@@ -72,11 +73,12 @@ def test_key_file_created_0600_on_first_use(tmp_path: Path) -> None:
     provider = LocalKeyProvider(path)
     assert not path.exists()  # Nothing happens until the key is needed.
     dek = new_data_key()
-    wrapped = provider.wrap(dek)
+    assert provider.current_version() == 1  # Development: the first key is made on first use.
+    wrapped = provider.wrap(dek, 1)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert len(path.read_bytes()) == 32
-    assert provider.unwrap(wrapped) == dek
+    assert provider.unwrap(wrapped, 1) == dek
     assert dek not in wrapped
 
 
@@ -84,9 +86,9 @@ def test_key_file_is_reused_by_other_instances(tmp_path: Path) -> None:
     path = tmp_path / "kek.bin"
     first, second = LocalKeyProvider(path), LocalKeyProvider(path)
     dek = new_data_key()
-    assert second.unwrap(first.wrap(dek)) == dek
-    assert first.kek_id == second.kek_id
-    assert first.kek_id.startswith("local:")
+    assert second.unwrap(first.wrap(dek, first.current_version()), 1) == dek
+    assert first.kek_id(1) == second.kek_id(1)
+    assert first.kek_id(1).startswith("local:")
     assert isinstance(first, KeyProvider)
 
 
@@ -95,7 +97,7 @@ def test_corrupt_key_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"short")
     path.chmod(0o600)
     with pytest.raises(KeyFileError, match=r"corrupt.*restore it from backup"):
-        LocalKeyProvider(path).wrap(new_data_key())
+        LocalKeyProvider(path).wrap(new_data_key(), 1)
 
 
 def test_key_file_open_to_others_is_refused(tmp_path: Path) -> None:
@@ -103,7 +105,7 @@ def test_key_file_open_to_others_is_refused(tmp_path: Path) -> None:
     path.write_bytes(os.urandom(32))
     path.chmod(0o644)
     with pytest.raises(KeyFileError, match="chmod 600"):
-        LocalKeyProvider(path).wrap(new_data_key())
+        LocalKeyProvider(path).wrap(new_data_key(), 1)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
@@ -112,47 +114,39 @@ def test_unreadable_key_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(os.urandom(32))
     path.chmod(0o000)
     with pytest.raises(KeyFileError, match="cannot read"):
-        LocalKeyProvider(path).wrap(new_data_key())
+        LocalKeyProvider(path).wrap(new_data_key(), 1)
 
 
 def test_uncreatable_key_file_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     with pytest.raises(KeyFileError, match="cannot create"):
-        LocalKeyProvider(blocker / "kek.bin").wrap(new_data_key())
+        LocalKeyProvider(blocker / "kek.bin").wrap(new_data_key(), 1)
 
 
 def test_data_key_from_another_kek_is_refused(tmp_path: Path) -> None:
     wrapped, _dek = Keyring(LocalKeyProvider(tmp_path / "a.bin")).create("child:REF-1:S1")
     other = LocalKeyProvider(tmp_path / "b.bin")
-    with pytest.raises(KeyUnwrapError, match="configure the original key file"):
+    with pytest.raises(KeyMissing, match="configure the original key file"):
         Keyring(other).unwrap(wrapped)
     with pytest.raises(KeyUnwrapError, match="restore the key file"):
-        other.unwrap(wrapped.wrapped)
+        other.unwrap(wrapped.wrapped, 1)
 
 
-class CountingProvider:
-    """Wraps a real provider and counts unwraps, standing in for a remote KMS."""
+class CountingProvider(LocalKeyProvider):
+    """A real provider that counts unwraps, standing in for a remote KMS."""
 
-    def __init__(self, inner: LocalKeyProvider) -> None:
-        self.inner = inner
-        self.unwraps = 0
+    unwraps = 0
 
-    @property
-    def kek_id(self) -> str:
-        return self.inner.kek_id
-
-    def wrap(self, dek: bytes) -> bytes:
-        return self.inner.wrap(dek)
-
-    def unwrap(self, wrapped: bytes) -> bytes:
+    def unwrap(self, wrapped: bytes, version: int) -> bytes:
         self.unwraps += 1
-        return self.inner.unwrap(wrapped)
+        return super().unwrap(wrapped, version)
 
 
 def test_keyring_unwraps_each_key_once(tmp_path: Path) -> None:
-    provider = CountingProvider(LocalKeyProvider(tmp_path / "kek.bin"))
-    stored, dek = Keyring(provider).create("referral:REF-1")
+    provider = CountingProvider(tmp_path / "kek.bin")
+    provider.create_epoch("pending")
+    stored, dek = Keyring(provider).create("referral:REF-1", "pending")
     keyring = Keyring(provider)
     assert all(keyring.unwrap(stored) == dek for _ in range(50))
     assert provider.unwraps == 1
