@@ -20,6 +20,7 @@ from hub.cli import (
     airflow,
     api_clients,
     audit,
+    backup,
     callbacks,
     chronology,
     connectors,
@@ -48,6 +49,8 @@ app = typer.Typer(
 app.command()(demo.demo)
 app.command()(session.login)
 app.command()(session.logout)
+app.command()(backup.backup)
+app.command()(backup.restore)
 app.add_typer(users.app, name="users")
 app.add_typer(access.app, name="access")
 app.add_typer(review.app, name="review")

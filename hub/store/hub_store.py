@@ -26,6 +26,7 @@ from hub.store import audit_check, audit_log
 from hub.store.access_records import AccessRecords
 from hub.store.audit_log import Access
 from hub.store.audit_reading import AuditReading
+from hub.store.backup_records import BackupRecords
 from hub.store.bound_rows import check_written, referral_digest, written
 from hub.store.check_ledger import CheckLedger
 from hub.store.chronology_records import ChronologyRecords
@@ -64,6 +65,7 @@ class HubStore(
     DecisionRecords,
     IntakeRecords,
     InsightRecords,
+    BackupRecords,
     SubjectAccessRecords,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.

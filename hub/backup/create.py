@@ -1,0 +1,180 @@
+"""`hub backup`: the database, the keys and the audit witness files, as one consistent owner-only archive.
+
+In this order, each step for a reason:
+1. the `backup.create` audit event is written (and its checkpoint witnessed), so the backup holds the
+   record of its own making;
+2. the witness files are copied, before the rows, so they are never ahead of them (`hub.backup.snapshot`);
+3. under the hub's write lock, a read snapshot of the database is taken and the key files are copied;
+4. the lock is let go and every table's rows are read from the snapshot, in foreign-key order;
+5. the manifest (checksums, row counts, schema revision, key provider) is written and the archive packed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from hub.audit import AuditAction
+from hub.backup.archive import CHUNK, ArchiveWriter
+from hub.backup.codec import encode_row, table_kinds
+from hub.backup.errors import BackupError
+from hub.backup.manifest import (
+    FORMAT_VERSION,
+    KEYS_FOLDER,
+    WITNESS_COPY_MEMBER,
+    WITNESS_MEMBER,
+    KeyFacts,
+    Manifest,
+    TableDump,
+    safe_member,
+)
+from hub.backup.snapshot import Snapshot, consistent_snapshot, reflected_tables, rows
+from hub.crypto.configured import configured_provider
+from hub.crypto.providers import KeyProvider
+from hub.settings import HubSettings
+from hub.store.home import open_store
+from hub.store.tables import Base
+
+ACTOR = "service:backup"
+"""Operators back up and restore with access to `$HUB_HOME`, not as a member of staff."""
+BACKUP_PURPOSE = "backup"
+RESTORE_PURPOSE = "restore from backup"
+PROGRESS_ROWS = 100_000
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BackupMade:
+    path: Path
+    sha256: str
+    manifest: Manifest
+
+
+def archive_name(moment: datetime) -> str:
+    """`mash-hub-backup-<UTC time>`: sorts by age, says nothing about what is inside."""
+    return f"mash-hub-backup-{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def hub_version() -> str:
+    try:
+        return version("mash-hub")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def key_facts(provider: KeyProvider) -> KeyFacts:
+    """What a restore needs of the key provider; the local provider's keys travel in the archive itself."""
+    versions = provider.versions()
+    return KeyFacts(
+        provider=provider.kind,
+        where=provider.describe(),
+        versions=versions,
+        min_decryption_version=provider.min_decryption_version() if versions else None,
+        in_archive=provider.kind == "local",
+    )
+
+
+def create_backup(settings: HubSettings, folder: Path, *, progress: Progress) -> BackupMade:
+    """Write one archive into `folder` (made 0700 if missing); `BackupError` if it cannot be made."""
+    store = open_store(settings)  # Refuses a database an older release made: upgrade it first.
+    try:
+        facts = key_facts(configured_provider(settings))
+        created = datetime.now(UTC)
+        with ArchiveWriter(folder, archive_name(created)) as writer:
+            store.record_backup_event(AuditAction.BACKUP_CREATE, writer.name, actor=ACTOR, purpose=BACKUP_PURPOSE)
+            witness = _copy_witness(writer, settings.audit_witness_path, WITNESS_MEMBER)
+            copy = settings.audit_witness_copy
+            witness_copy = copy is not None and _copy_witness(writer, copy, WITNESS_COPY_MEMBER)
+            with consistent_snapshot(
+                store.engine, settings.database_url, lambda: _key_files(settings.keys_dir, progress)
+            ) as (snapshot, key_files):
+                tables = _dump_tables(snapshot, writer, progress)
+            for relative, content in key_files.items():
+                writer.add(KEYS_FOLDER + relative, content)
+            manifest = Manifest(
+                format_version=FORMAT_VERSION,
+                name=writer.name,
+                created_at=created,
+                hub_version=hub_version(),
+                alembic_revision=snapshot.revision,
+                dialect=snapshot.dialect,
+                keys=facts,
+                key_files=sorted(key_files),
+                witness=witness,
+                witness_copy=witness_copy,
+                tables=tables,
+                members=writer.digests,
+            )
+            path, sha256 = writer.finish(manifest)
+    except OSError as error:
+        raise BackupError(f"cannot write the backup in {folder} ({error.strerror or error})") from None
+    finally:
+        store.close()
+    return BackupMade(path, sha256, manifest)
+
+
+def _dump_tables(snapshot: Snapshot, writer: ArchiveWriter, progress: Progress) -> list[TableDump]:
+    known = {table.name for table in Base.metadata.sorted_tables}
+    tables = reflected_tables(snapshot.connection, known)
+    missing = sorted(known - {table.name for table in tables})
+    if missing:
+        raise BackupError(f"the database lacks the hub's table {missing[0]}; run `hub db upgrade` first")
+    dumps = []
+    for table in tables:
+        columns = table_kinds(table)
+        kinds = [kind for _, kind in columns]
+        count = 0
+        with writer.member(f"tables/{table.name}.jsonl") as member:
+            for row in rows(snapshot.connection, table):
+                member.write(encode_row(row, kinds))
+                count += 1
+                if count % PROGRESS_ROWS == 0:
+                    progress(f"  {table.name}: {count:,} rows so far")
+        if count:
+            progress(f"  {table.name}: {count:,} rows")
+        dumps.append(TableDump(name=table.name, columns=[name for name, _ in columns], kinds=kinds, rows=count))
+    return dumps
+
+
+def _copy_witness(writer: ArchiveWriter, path: Path, member: str) -> bool:
+    """Copy a witness file under its lock (so never a half-appended line); False if there is none yet."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH)  # Appenders hold LOCK_EX (`hub.audit.witness`).
+        with writer.member(member) as copy:
+            while chunk := os.read(descriptor, CHUNK):
+                copy.write(chunk)
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _key_files(keys_dir: Path, progress: Progress) -> dict[str, bytes]:
+    """Every key file under `keys/` (KEK versions, epoch secrets and tombstones, the audit signing key).
+
+    Files whose names start with a dot are a writer's temporary files, never keys in use.
+    """
+    found: dict[str, bytes] = {}
+    if not keys_dir.is_dir():
+        return found
+    for folder, folders, files in os.walk(keys_dir):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(files):
+            path = Path(folder, name)
+            relative = path.relative_to(keys_dir).as_posix()
+            if name.startswith("."):
+                continue
+            if not safe_member(relative):
+                progress(f"warning: not backed up: {path} (a name the hub never gives a key file)")
+                continue
+            found[relative] = path.read_bytes()
+    return found
