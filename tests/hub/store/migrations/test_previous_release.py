@@ -1,0 +1,90 @@
+"""A database the previous release made (ad40a7b, before migrations) upgrades to head with `hub db upgrade`,
+on SQLite and PostgreSQL, and everything in it is still there: every record decrypts, the audit trail
+verifies, and the data keys are KEK version 1 in the legacy epoch.
+
+The fixtures were made by that release's own code (tests/fixtures/previous_release/README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from hub.audit.notary import AuditFiles
+from hub.crypto import LocalKeyProvider
+from hub.settings import HubSettings
+from hub.store import HubStore
+from hub.store.audited import OutdatedSchema
+from hub.store.migrations import SchemaState
+from hub.store.migrations.scripts import head, script_directory
+from tests.hub.store.migrations.previous_release import REFERRALS, load_previous_release
+
+HUB = str(Path(sys.executable).parent / "hub")
+READ = {"actor": "service:upgrade-test", "purpose": "mash_enquiry"}
+
+
+def hub_db(command: str, home: Path, database_url: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "HUB_HOME": str(home), "HUB_DATABASE_URL": database_url, "COLUMNS": "200"}
+    return subprocess.run([HUB, "db", command], capture_output=True, text=True, env=environment, timeout=120)
+
+
+def open_upgraded(home: Path, database_url: str) -> HubStore:
+    settings = HubSettings.from_env({"HUB_HOME": str(home), "HUB_DATABASE_URL": database_url})
+    return HubStore(database_url, LocalKeyProvider(settings.kek_path), audit_files=AuditFiles.from_settings(settings))
+
+
+def test_a_previous_release_database_upgrades_and_keeps_every_record(database_url: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    load_previous_release(database_url, home)
+    store = open_upgraded(home, database_url)
+    try:
+        with pytest.raises(OutdatedSchema) as refused:  # Opening never migrates by itself.
+            store.create_schema()
+        assert refused.value.status.state is SchemaState.PREVIOUS_RELEASE
+
+        status = hub_db("status", home, database_url)
+        assert status.returncode == 0, status.stderr
+        assert "made by the release before migrations" in status.stdout
+
+        upgraded = hub_db("upgrade", home, database_url)
+        assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+        assert "matches the previous release's schema; recorded it as revision 0001" in upgraded.stdout
+        later = [script.revision for script in script_directory().walk_revisions() if script.revision != "0001"]
+        for revision in later:
+            assert f"applied {revision} (" in upgraded.stdout
+        assert f"to {head()}." in upgraded.stdout
+
+        again = hub_db("upgrade", home, database_url)
+        assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout + again.stderr
+
+        store.create_schema()
+        assert store.verify_audit_trail().ok
+        first, second = (store.load_referral(referral_id, **READ) for referral_id in REFERRALS)
+        assert (first.referral_id, len(first.subjects), second.referral_id) == (REFERRALS[0], 4, REFERRALS[1])
+        assert len(store.load_replies(REFERRALS[0], **READ)) == 6
+        assert len(store.load_replies(REFERRALS[1], **READ)) == 1
+        chronologies = store.latest_chronologies(REFERRALS[0], **READ)
+        assert [chronology.child_subject_id for chronology in chronologies] == ["S1", "S2"]
+        assert any(entry.source.record_id == "OCC-1" for entry in chronologies[0].entries)
+        [decision] = store.read_decisions(REFERRALS[0], **READ)
+        assert (decision.outcome, decision.rationale, decision.status.value) == (
+            "s47_strategy_discussion",
+            "Domestic incident with children present; strategy discussion today.",
+            "agreed",
+        )
+        assert store.totp_secret("sam.practitioner") == "JBSWY3DPEHPK3PXP"
+        assert [user.username for user in store.staff_users()] == ["mo.manager", "sam.practitioner"]
+        assert store.verify_audit_trail().ok  # The reads above were audited on top of the old trail.
+
+        with store.engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("data_keys")}
+            if "kek_version" in columns:  # 0002: the previous release's keys are KEK version 1, legacy epoch
+                keys = connection.execute(text("SELECT kek_version, epoch FROM data_keys")).all()
+                assert len(keys) == 7 and set(keys) == {(1, None)}
+    finally:
+        store.close()
