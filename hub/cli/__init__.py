@@ -32,6 +32,7 @@ from hub.cli import (
     referral,
     review,
     sandbox,
+    sar,
     session,
     users,
     web,
@@ -66,6 +67,7 @@ app.add_typer(web.app, name="web")
 app.add_typer(decision.app, name="decision")
 app.add_typer(insight.app, name="insight")
 app.add_typer(api_clients.app, name="api-clients")
+app.add_typer(sar.app, name="sar")
 app.add_typer(db.app, name="db")
 
 
