@@ -129,3 +129,25 @@ def test_agencies_push_replies_to_the_hub_callbacks_service_every_check_can_name
     port = command[command.index("--port") + 1]
     for name in ("airflow-scheduler", "airflow-triggerer", "hub-callbacks"):
         assert services[name]["environment"]["HUB_CALLBACK_URL"] == f"http://hub-callbacks:{port}", name
+
+
+def test_the_hubs_database_is_migrated_once_before_anything_opens_it() -> None:
+    """`migrate` runs `hub db upgrade` against the hub's database (PostgreSQL, once it is healthy), and every
+    service that opens the hub's store starts only after it has completed successfully."""
+    services = COMPOSE["services"]
+    migrate = services["migrate"]
+    assert _command(migrate) == ["hub", "db", "upgrade"]
+    assert "restart" not in migrate  # a one-shot step: Compose must not start it again and again
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    store_users = [
+        name
+        for name, service in services.items()
+        if "HUB_DATABASE_URL" in service.get("environment", {}) and name != "migrate"
+    ]
+    assert {"airflow-scheduler", "airflow-triggerer", "hub-callbacks", "hub"} <= set(store_users)
+    for name in store_users:
+        service = services[name]
+        assert service["environment"]["HUB_DATABASE_URL"] == migrate["environment"]["HUB_DATABASE_URL"], name
+        if name == "airflow-init":  # Airflow's own database only: it never opens the hub's store
+            continue
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
