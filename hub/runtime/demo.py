@@ -121,6 +121,22 @@ def _wait_for_interrupt(console: Console, web_address: str | None) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def upgrade_database_first(settings: HubSettings, console: Console) -> None:
+    """`hub db upgrade`'s work, as an operator runs it after installing: a demo home an earlier version
+    made is migrated (its referrals and audit trail kept) instead of refused when the store opens.
+    A new home's database is simply made, without listing every migration that made it."""
+    from hub.store.migrations import SchemaState, upgrade_database
+
+    steps: list[str] = []
+    result = upgrade_database(settings.database_url, say=steps.append)
+    if result.before.state in (SchemaState.CURRENT, SchemaState.EMPTY):
+        return
+    console.print(f"Upgrading the database from {result.before.current or 'the previous release'} ...")
+    for step in steps:
+        console.print(f"    {step}", soft_wrap=True)
+    console.print(f"The database is at schema revision {result.before.head}.")
+
+
 def run_demo(
     settings: HubSettings,
     referral_file: Path,
@@ -134,6 +150,7 @@ def run_demo(
     settings.ensure_home()
     started = time.monotonic()
     console.print(f"[bold]MASH Hub demo[/] (state under {settings.home})")
+    upgrade_database_first(settings, console)
     signed = create_demo_accounts(settings, console)
     with ExitStack() as running:
         web_address = None
