@@ -171,6 +171,11 @@ class AuditVerification:
     checkpoint_size: int | None = None
     problems: tuple[str, ...] = ()
     """Every problem found (the first is `message`), for the report to information governance."""
+    destroyed_rows: int = 0
+    """Bound rows the log records writing that are gone because their referral was destroyed under the
+    retention schedule (a `retention.destroy` event and its destruction record, intact): expected, not problems."""
+    destroyed: tuple[str, ...] = ()
+    """One line per destroyed referral: how many of its records went, under which destruction record."""
 
     def __bool__(self) -> bool:
         return self.ok

@@ -38,10 +38,16 @@ def write_export(events: Iterable[AuditEvent], format: str, out: TextIO, *, gene
 
 def intact_sentence(verification: AuditVerification) -> str:
     """What an intact trail's verification proved, in one sentence (the CLI's verdict)."""
-    return (
+    sentence = (
         f"Audit trail intact: {verification.events_checked} events checked against signed checkpoints, "
         "the witness and every stored referral, agency reply and chronology version."
     )
+    if verification.destroyed:
+        sentence += (
+            f" {verification.destroyed_rows} records of {len(verification.destroyed)} referrals were destroyed "
+            "under the retention schedule, each covered by its destruction record."
+        )
+    return sentence
 
 
 NOT_INTACT_ADVICE = "Report this to information governance."

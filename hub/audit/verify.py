@@ -11,7 +11,10 @@ check catches:
 - a forged event appended (with a correct hash): no signed checkpoint covers it;
 - the newest events cut, with their checkpoints: the witness holds a checkpoint the log no longer reaches;
 - the log rebuilt consistently from scratch: without the key, no valid signature on its newest checkpoint;
-- a stored row deleted, rolled back or swapped: it no longer matches its object's newest write event.
+- a stored row deleted, rolled back or swapped: it no longer matches its object's newest write event;
+- unless its referral was destroyed under the retention schedule: a `retention.destroy` event after the
+  write, and the destruction record it is bound to, intact. Those rows are counted as destroyed, not
+  missing; one stored again after its destruction (an old backup restored over it) is a problem.
 
 Messages name sequence numbers, checkpoint sizes and object ids: never any content.
 """
@@ -36,9 +39,11 @@ WRITE_ACTIONS = frozenset(
         AuditAction.QUALITY_WRITE,
         AuditAction.DECISION_RECORD,
         AuditAction.DECISION_SIGN_OFF,
+        AuditAction.RETENTION_DESTROY,
     }
 )
 """Writes whose rows are bound to the log by their `record_digest`."""
+DESTROY = AuditAction.RETENTION_DESTROY.value
 
 MAX_WITNESS_LAG = 1
 """Checkpoints the witness may be behind the database: the one a crash between commit and witness write lost."""
@@ -51,6 +56,8 @@ class StoredRow:
     action: str
     object_id: str
     digest: str
+    destruction_record: int | None = None
+    """A destruction record's number (for `retention.destroy` rows), to name it beside what it destroyed."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,12 @@ class TrailCheck:
         self.frontier = Frontier()
         self.writes: dict[tuple[str, str], str | None] = {}
         """The newest write event's record digest for each (action, object id)."""
+        self.destroyed: dict[str, int] = {}
+        """Each referral with a `retention.destroy` event: the sequence number of its newest."""
+        self.rewritten: set[tuple[str, str]] = set()
+        """Bound objects written again after their referral's destruction (a referral stored again under its id)."""
+        self.destroyed_rows = 0
+        self.destroyed_notes: list[str] = []
         self.problems: list[tuple[str, int | None, int | None]] = []
         self.mismatch = False
         """Whether a signed root disagrees with the events, so `locate` should say where."""
@@ -85,7 +98,7 @@ class TrailCheck:
     def walk(self, events: Iterable[Sequence[Any]]) -> None:
         """Check every event, in order: rows of the 13 leaf fields then the stored leaf hash (hex)."""
         frontier, nodes, watched, roots = self.frontier, self.frontier.nodes, self.watched, self.roots
-        writes, write_actions = self.writes, WRITE_ACTIONS
+        writes, write_actions, destroyed, rewritten = self.writes, WRITE_ACTIONS, self.destroyed, self.rewritten
         separators = LEAF_FIELDS - 1  # `well_formed`, inlined.
         edited = misplaced = False
         for row in events:
@@ -110,6 +123,10 @@ class TrailCheck:
                 roots[frontier.size] = frontier.root()
             if row[4] in write_actions:
                 writes[row[4], row[6]] = row[12]
+                if row[4] == DESTROY:
+                    destroyed[row[7]] = seq
+                elif destroyed and row[7] in destroyed:
+                    rewritten.add((row[4], row[6]))
 
     def locate(self, events: Iterable[Sequence[Any]], checkpoint_roots: Mapping[int, str]) -> None:
         """After a signed root disagreed: walk again, comparing the root at every stored checkpoint, to say where.
@@ -215,8 +232,10 @@ class TrailCheck:
             self.problem(f"the witness {name} is {lag} checkpoints behind the log: it was cut or not written")
 
     def check_rows(self, rows: Iterable[StoredRow], actions: Iterable[str]) -> None:
-        """Every stored row matches its object's newest write event, and every written object still has its row."""
+        """Every stored row matches its object's newest write event, and every written object still has its row,
+        or was destroyed with its referral under the retention schedule (`retention.destroy`, record intact)."""
         expected = {key: digest for key, digest in self.writes.items() if key[0] in set(actions)}
+        records: dict[str, int] = {}
         for row in rows:
             key = (row.action, row.object_id)
             if key not in expected:
@@ -227,15 +246,39 @@ class TrailCheck:
                     f"{_kind(row.action)} {row.object_id} does not match what the log records as written: "
                     "rolled back, swapped or edited"
                 )
+            elif row.destruction_record is not None:
+                records[_referral_of(row.object_id)] = row.destruction_record
+            elif self._destroyed(key):
+                self.problem(
+                    f"{_kind(row.action)} {row.object_id} is stored again, though its referral was destroyed "
+                    "under the retention schedule: restored from an old backup?"
+                )
+        gone: dict[str, int] = {}
         for action, object_id in sorted(expected):
+            referral_id = _referral_of(object_id)
+            if action != DESTROY and self._destroyed((action, object_id)) and referral_id in records:
+                gone[referral_id] = gone.get(referral_id, 0) + 1
+                continue
             self.problem(f"{_kind(action)} {object_id} was deleted: the log records writing it")
+        self.destroyed_rows = sum(gone.values())
+        self.destroyed_notes = [
+            f"referral {referral_id}: {count} records destroyed under the retention schedule "
+            f"(destruction record {records[referral_id]})"
+            for referral_id, count in sorted(gone.items())
+        ]
+
+    def _destroyed(self, key: tuple[str, str]) -> bool:
+        """Whether this object's newest write came before its referral's destruction."""
+        return _referral_of(key[1]) in self.destroyed and key not in self.rewritten
 
     def result(self) -> AuditVerification:
-        events = self.frontier.size
+        events, rows, notes = self.frontier.size, self.destroyed_rows, tuple(self.destroyed_notes)
         if not self.problems:
-            return AuditVerification(True, events, f"audit trail verified: {events} events")
+            message = f"audit trail verified: {events} events"
+            return AuditVerification(True, events, message, destroyed_rows=rows, destroyed=notes)
         message, seq, size = self.problems[0]
-        return AuditVerification(False, events, message, seq, size, tuple(problem for problem, _, _ in self.problems))
+        problems = tuple(problem for problem, _, _ in self.problems)
+        return AuditVerification(False, events, message, seq, size, problems, destroyed_rows=rows, destroyed=notes)
 
 
 def _kind(action: str) -> str:
@@ -246,4 +289,10 @@ def _kind(action: str) -> str:
         AuditAction.CHRONOLOGY_WRITE: "chronology version",
         AuditAction.DECISION_RECORD: "MASH decision",
         AuditAction.DECISION_SIGN_OFF: "MASH decision sign-off",
+        AuditAction.RETENTION_DESTROY: "destruction record",
     }.get(AuditAction(action), action)
+
+
+def _referral_of(object_id: str) -> str:
+    """The referral a bound object belongs to: its id is the referral's, or begins with it and `/`."""
+    return object_id.split("/", 1)[0]

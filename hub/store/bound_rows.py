@@ -1,18 +1,23 @@
-"""Rows bound to the audit log: referrals, agency replies, chronology versions, quality assessments and MASH
-decisions with their sign-offs, each by its record digest.
+"""Rows bound to the audit log: referrals, agency replies, chronology versions, quality assessments, MASH
+decisions with their sign-offs, and destruction records, each by its record digest.
 
 Every write event carries a digest of what it wrote (`hub.audit.records`). A row is good only if it
 matches the newest write event of its object, and an object the log records writing must still
 have its row. `hub audit verify` checks every row this way (`stored_rows`); each read checks the rows
 it is about to show (`check_written`, `check_all_written`) and raises `RecordTampered` rather than
 show a deleted, rolled-back or swapped record as if nothing had happened.
+
+A referral destroyed under the retention schedule is the one lawful deletion: its `retention.destroy` event
+(bound to its destruction record) closes the log's account of it, so the writes before that event no longer
+ask for rows (`written`), and `hub audit verify` reports those rows as destroyed, not deleted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
@@ -28,6 +33,7 @@ _KINDS = {
     AuditAction.CHRONOLOGY_WRITE: "chronology version",
     AuditAction.DECISION_RECORD: "MASH decision",
     AuditAction.DECISION_SIGN_OFF: "MASH decision sign-off",
+    AuditAction.RETENTION_DESTROY: "destruction record",
 }
 
 
@@ -78,6 +84,19 @@ def sign_off_digest(referral_id: str, number: int, verdict: str, signed_by: str,
     return record_digest("mash-decision-sign-off", (referral_id, number, verdict, signed_by), ciphertext or b"")
 
 
+def destruction_digest(
+    record_id: int, referral_id: str, rule: str, disposal_date: date, rows_deleted: str, keys_deleted: int, epochs: str
+) -> str:
+    """A destruction record: its number, the referral, the rule and date it was destroyed under, and what went."""
+    fields = (record_id, referral_id, rule, disposal_date.isoformat(), rows_deleted, keys_deleted, epochs)
+    return record_digest("destruction", fields, b"")
+
+
+def destruction_object_id(referral_id: str, record_id: int) -> str:
+    """A destruction record's object id in the audit trail (`retention.destroy`)."""
+    return f"{referral_id}/destruction/{record_id}"
+
+
 def decision_object_id(referral_id: str, number: int) -> str:
     """A decision's object id in the audit trail (its sign-off's too, under its own action)."""
     return f"{referral_id}/decision/{number}"
@@ -98,10 +117,26 @@ def chronology_version(object_id: str) -> tuple[str, int]:
 
 
 def written(session: Session, referral_id: str, action: AuditAction) -> dict[str, str | None]:
-    """The newest write event's record digest for each object of `action` in one referral (the log's word)."""
+    """The newest write event's record digest for each object of `action` in one referral (the log's word).
+
+    Only writes after the referral's newest destruction under the retention schedule: what was destroyed
+    is not expected back (a referral with the same id stored later starts a new account).
+    """
+    destroyed = (
+        select(func.coalesce(func.max(AuditEventRow.seq), 0))
+        .where(
+            AuditEventRow.referral_id == referral_id,
+            AuditEventRow.action == AuditAction.RETENTION_DESTROY.value,
+        )
+        .scalar_subquery()
+    )
     rows = session.execute(
         select(AuditEventRow.object_id, AuditEventRow.record_digest)
-        .where(AuditEventRow.referral_id == referral_id, AuditEventRow.action == action.value)
+        .where(
+            AuditEventRow.referral_id == referral_id,
+            AuditEventRow.action == action.value,
+            AuditEventRow.seq > destroyed,
+        )
         .order_by(AuditEventRow.seq)
     )
     return {object_id: digest for object_id, digest in rows}
@@ -142,6 +177,10 @@ _QUALITY = (
 
 _DECISIONS = "SELECT referral_id, number, outcome, level, recorded_by, rationale_ciphertext FROM mash_decisions"
 _SIGN_OFFS = "SELECT referral_id, number, verdict, signed_by, note_ciphertext FROM mash_decision_sign_offs"
+_DESTRUCTIONS = (
+    "SELECT record_id, referral_id, rule, disposal_date, rows_deleted, keys_deleted, epochs FROM destruction_records "
+    "ORDER BY record_id"
+)
 
 
 def stored_rows(connection: Connection) -> Iterator[StoredRow]:
@@ -172,3 +211,8 @@ def stored_rows(connection: Connection) -> Iterator[StoredRow]:
         note = None if ciphertext is None else bytes(ciphertext)
         digest = sign_off_digest(referral_id, number, verdict, signed_by, note)
         yield StoredRow(AuditAction.DECISION_SIGN_OFF, decision_object_id(referral_id, number), digest)
+    for record_id, referral_id, rule, disposal, rows, keys, epochs in connection.exec_driver_sql(_DESTRUCTIONS):
+        on = disposal if isinstance(disposal, date) else date.fromisoformat(str(disposal))  # SQLite: text.
+        digest = destruction_digest(record_id, referral_id, rule, on, rows, keys, epochs)
+        object_id = destruction_object_id(referral_id, record_id)
+        yield StoredRow(AuditAction.RETENTION_DESTROY, object_id, digest, destruction_record=record_id)

@@ -41,6 +41,7 @@ from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, b
 from hub.store.quality_records import QualityRecords
 from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
+from hub.store.retention_records import RetentionRecords
 from hub.store.review_queue import ReviewQueue
 from hub.store.subject_access_records import SubjectAccessRecords
 from hub.store.tables import IndexedPersonRow, PersonIndexTokenRow, ReferralChecksRow, ReferralRow
@@ -67,6 +68,7 @@ class HubStore(
     InsightRecords,
     BackupRecords,
     SubjectAccessRecords,
+    RetentionRecords,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 
