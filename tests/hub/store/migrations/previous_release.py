@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from hub.settings import make_private
+from hub.settings import create_folders, make_private
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "previous_release"
 DUMPED_SCHEMA = "previous_release_hub"
@@ -24,7 +24,7 @@ def load_previous_release(database_url: str, home: Path) -> None:
     url = make_url(database_url)
     backend = url.get_backend_name()
     for name in HOME_FILES:
-        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        create_folders((home / name).parent)
         shutil.copyfile(FIXTURES / backend / "home" / name, home / name)
         make_private(home / name)
     dump = (FIXTURES / backend / "hub.sql").read_text(encoding="utf-8")
