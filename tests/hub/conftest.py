@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,13 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'hub.db'}"
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a uniquely named PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
+@contextmanager
+def fresh_database(backend: str, sqlite_url: str) -> Iterator[str]:
+    """A fresh database's URL: the SQLite file given, or a uniquely named PostgreSQL schema dropped afterwards.
+
+    For fixtures of a wider scope than `database_url` (one store per test module).
+    """
+    if backend == "sqlite":
         yield sqlite_url
         return
     schema = f"hub_test_{uuid.uuid4().hex[:12]}"
@@ -48,6 +52,13 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[st
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a uniquely named PostgreSQL schema dropped afterwards."""
+    with fresh_database(request.param, sqlite_url) as url:
+        yield url
 
 
 @pytest.fixture
