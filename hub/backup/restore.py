@@ -31,7 +31,7 @@ from hub.backup.create import ACTOR, RESTORE_PURPOSE
 from hub.backup.errors import ArchiveRefused, BackupError, RestoreCheckFailed
 from hub.backup.manifest import KEYS_FOLDER, WITNESS_COPY_MEMBER, WITNESS_MEMBER, Manifest, TableDump
 from hub.backup.records import RecordCheck, check_records
-from hub.backup.target import Staging, check_empty, driver_error
+from hub.backup.target import Staging, check_empty, clear_leftovers, driver_error, restore_lock
 from hub.crypto.configured import configured_provider
 from hub.settings import HubSettings
 from hub.store.engine import make_engine
@@ -67,17 +67,20 @@ def restore_backup(archive_path: Path, settings: HubSettings, *, progress: Progr
     )
     _check_revision(manifest)
     _check_key_provider(manifest, settings)
-    check_empty(settings, archive)
-    staging = Staging.create(settings)
-    try:
-        for member in [*(KEYS_FOLDER + path for path in manifest.key_files), *_witness_members(manifest)]:
-            staging.stage_file(member, archive.content(member))
-        upgraded_from = _load(archive, staging.settings, progress)
-        audit, records = _check(staging.settings, progress, manifest)
-        check_empty(settings, archive)  # Nothing may have been written meanwhile.
-        staging.promote()
-    finally:
-        staging.discard()
+    with restore_lock(settings):
+        if cleared := clear_leftovers(settings):
+            progress(f"  removed {cleared} leftovers of an earlier restore that was stopped part-way")
+        check_empty(settings, archive)
+        staging = Staging.create(settings)
+        try:
+            for member in [*(KEYS_FOLDER + path for path in manifest.key_files), *_witness_members(manifest)]:
+                staging.stage_file(member, archive.content(member))
+            upgraded_from = _load(archive, staging.settings, progress)
+            audit, records = _check(staging.settings, progress, manifest)
+            check_empty(settings, archive)  # Nothing may have been written meanwhile.
+            staging.promote()
+        finally:
+            staging.discard()
     return Restored(
         manifest,
         audit,

@@ -17,10 +17,13 @@ archive's own. A restore never overwrites anything the hub was using.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import secrets
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,11 +36,14 @@ from hub.backup.archive import VerifiedArchive
 from hub.backup.errors import BackupError, HomeNotEmpty
 from hub.backup.manifest import KEYS_FOLDER, WITNESS_COPY_MEMBER, WITNESS_MEMBER
 from hub.backup.snapshot import ALEMBIC_TABLE
-from hub.settings import HubSettings, private_folder, write_private
+from hub.settings import PRIVATE_FILE_MODE, HubSettings, private_folder, write_private
 from hub.store.engine import SQLITE_COMPANIONS, take_write_lock
 from hub.store.tables import Base
 
 STAGING_PREFIX = ".restore-"
+SCHEMA_PREFIX = "hub_restore_"
+LOCK_FILE = ".restore.lock"
+_STAGING_SCHEMA = re.compile(r"hub_restore_[0-9a-f]{12}")
 EMPTY_HOME_ADVICE = (
     "restore onto an empty home: set HUB_HOME to a new folder (and HUB_DATABASE_URL, if set, to an empty "
     "database or schema), or move this one aside first"
@@ -131,6 +137,52 @@ def check_empty(settings: HubSettings, archive: VerifiedArchive) -> None:
             )
 
 
+@contextlib.contextmanager
+def restore_lock(settings: HubSettings) -> Iterator[None]:
+    """One restore at a time into a home: a second is refused, and leftovers found under the lock are stale."""
+    settings.ensure_home()
+    descriptor = os.open(settings.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError("another restore into this home is running; let it finish") from None
+        yield
+    finally:
+        os.close(descriptor)  # Releases the lock.
+
+
+def clear_leftovers(settings: HubSettings) -> int:
+    """Remove what a restore killed part-way left (staging folders, files and schemas); how many.
+
+    Call under `restore_lock`: then no other restore is using them. They were never part of the home.
+    """
+    found = [path for path in settings.home.glob(f"{STAGING_PREFIX}*") if path.is_dir()]
+    sqlite_path = _sqlite_path(settings.database_url)
+    if sqlite_path is not None:
+        found += list(sqlite_path.parent.glob(f".{sqlite_path.name}.restore-*"))
+    for path in found:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    if sqlite_path is not None:
+        return len(found)
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.begin() as connection:
+            schemas = [
+                name
+                for name in inspect(connection).get_schema_names()
+                if name.startswith(SCHEMA_PREFIX) and _STAGING_SCHEMA.fullmatch(name)
+            ]
+            for name in schemas:
+                connection.execute(text(f"DROP SCHEMA {_quote(connection, name)} CASCADE"))
+    finally:
+        engine.dispose()
+    return len(found) + len(schemas)
+
+
 @dataclass
 class Staging:
     """The restore being built: a home of its own, and a database (file or schema) beside the real one."""
@@ -153,7 +205,7 @@ class Staging:
             sqlite_file = sqlite_path.with_name(f".{sqlite_path.name}.restore-{token}")
             url = f"sqlite:///{sqlite_file}"
         else:
-            sqlite_file, schema = None, f"hub_restore_{token}"
+            sqlite_file, schema = None, f"{SCHEMA_PREFIX}{token}"
             url = _create_schema(target.database_url, schema)
         copy = folder / "audit" / "witness-copy.log" if target.audit_witness_copy is not None else None
         settings = replace(target, home=folder, database_url=url, audit_witness_copy=copy)
