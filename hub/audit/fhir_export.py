@@ -15,7 +15,8 @@ Mapping (BALP and the DICOM audit vocabulary it builds on):
 - `entity`: the object by type and id, the referral by id, and the referral's subject (`REF/S1`) as the
   BALP patient entity when the object is about one. Ids only: an export never carries personal data.
 - `purposeOfEvent`: the purpose and the lawful basis as text, and v3 ActReason BTG for break-glass.
-- `outcome`: 0 success, 4 minor failure for a refusal (the attempt was stopped, nothing was shown).
+- `outcome`: 0 success, 4 minor failure for a refusal (the attempt was stopped, nothing was shown), 8 serious
+  failure for a stored record that could not be read (`record.unreadable`: tampered, key shredded, key missing).
 - successful reads, creates and updates claim the matching BALP profile (`IHE.BasicAudit.Read`,
   `PatientRead` when a subject is named, and so on).
 
@@ -143,6 +144,7 @@ def _resource(event: AuditEvent, source: str) -> dict[str, Any]:
     """The AuditEvent as FHIR JSON data (plain values only, so it serialises exactly as it was validated)."""
     kind = KINDS.get(event.action, OTHER)
     denied = event.outcome != "success"
+    unreadable = event.action == AuditAction.RECORD_UNREADABLE
     subject = subject_of(event)
     resource: dict[str, Any] = {
         "resourceType": "AuditEvent",
@@ -150,7 +152,7 @@ def _resource(event: AuditEvent, source: str) -> dict[str, Any]:
         "type": kind.type,
         "action": kind.action,
         "recorded": utc_text(event.occurred_at),
-        "outcome": "4" if denied else "0",
+        "outcome": "8" if unreadable else "4" if denied else "0",
         "agent": _agents(event, kind, source),
         "source": {
             "observer": {**_identifier("system", source), "display": "MASH Hub"},
@@ -163,7 +165,9 @@ def _resource(event: AuditEvent, source: str) -> dict[str, Any]:
     if kind.subtype is not None:
         resource["subtype"] = [kind.subtype]
     if denied:
-        resource["outcomeDesc"] = f"{event.outcome}: not permitted"
+        resource["outcomeDesc"] = (
+            f"record unreadable: {event.outcome.replace('_', ' ')}" if unreadable else f"{event.outcome}: not permitted"
+        )
     if kind.profile is not None and not denied:
         resource["meta"] = {"profile": [f"{_BALP}{'Patient' if subject else ''}{kind.profile}"]}
     return resource

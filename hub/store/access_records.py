@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.crypto import decrypt, encrypt, row_aad
+from hub.crypto import encrypt, row_aad
 from hub.store import audit_log
 from hub.store.access_tables import AllocationRow, BreakGlassRow, StaffSessionRow, StaffUserRow
 from hub.store.audited import AuditedStore
@@ -23,6 +23,7 @@ from hub.store.engine import take_write_lock
 from hub.store.errors import BreakGlassAlreadyReviewed, UnknownBreakGlass, UnknownReferral
 from hub.store.keys import data_key, referral_key_id
 from hub.store.tables import ReferralChecksRow, ReferralRow
+from hub.store.unreadable import SealedRecord, open_sealed
 from schemas import ChecksStage
 
 STAFF_KEY_ID = "hub:staff"
@@ -281,8 +282,8 @@ class AccessRecords(AuditedStore):
             row = session.get(StaffUserRow, username)
             if row is None or row.totp_ciphertext is None or row.totp_key_id is None:
                 return None
-            key = self._stored_key(session, row.totp_key_id)
-            return decrypt(key, row.totp_ciphertext, row_aad("staff-totp", username)).decode("ascii")
+            record = SealedRecord.staff_totp(username)
+            return open_sealed(session, self._keyring, record, row.totp_key_id, row.totp_ciphertext).decode("ascii")
 
     def record_sign_in_failure(
         self, username: str, *, lockout_after: int, lockout_for: timedelta, actor: str, purpose: str
@@ -472,9 +473,8 @@ class AccessRecords(AuditedStore):
             row = session.get(BreakGlassRow, number)
             if row is None:
                 raise UnknownBreakGlass(number)
-            note = decrypt(
-                self._stored_key(session, row.key_id), row.note_ciphertext, row_aad("break-glass-note", number)
-            )
+            record = SealedRecord.break_glass_note(number, row.referral_id)
+            note = self._open(session, record, row.key_id, row.note_ciphertext)
             self._audit(session, access, now, AuditAction.REFERRAL_READ, f"break-glass/{number}", row.referral_id)
             return note.decode("utf-8")
 

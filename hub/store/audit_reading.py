@@ -17,13 +17,13 @@ from sqlalchemy import select
 from hub.audit import AuditAction, AuditEvent
 from hub.audit.reports import IgReport, VolumeThresholds, ig_report
 from hub.audit.search import AuditQuery
-from hub.crypto import decrypt, row_aad
 from hub.deadlines.calendar import WorkingCalendar
 from hub.store import audit_log
 from hub.store.access_tables import BreakGlassRow
 from hub.store.audited import AuditedStore
 from hub.store.errors import UnknownBreakGlass
 from hub.store.tables import AuditCheckpointRow
+from hub.store.unreadable import SealedRecord
 
 AUDIT_ACTIONS = (AuditAction.AUDIT_READ, AuditAction.AUDIT_EXPORT)
 
@@ -109,9 +109,8 @@ class AuditReading(AuditedStore):
                 raise UnknownBreakGlass(number)
             if row.review_ciphertext is None:
                 return None
-            note = decrypt(
-                self._stored_key(session, row.key_id), row.review_ciphertext, row_aad("break-glass-review", number)
-            )
+            record = SealedRecord.break_glass_review(number, row.referral_id)
+            note = self._open(session, record, row.key_id, row.review_ciphertext)
             self._audit(
                 session, access, now, AuditAction.REFERRAL_READ, f"break-glass/{number}/review", row.referral_id
             )

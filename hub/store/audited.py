@@ -11,12 +11,14 @@ signature, and `from hub.store import HubStore` stays the one class callers see.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import DEFAULT_LAWFUL_BASIS, AuditAction
@@ -25,9 +27,13 @@ from hub.crypto import KeyProvider, Keyring, LocalKeyProvider
 from hub.store import audit_log
 from hub.store.audit_log import Access
 from hub.store.engine import make_engine, take_write_lock
+from hub.store.errors import UnreadableRecord
 from hub.store.keys import DIGEST_KEY_ID, data_key, existing_key
 from hub.store.migrations import OutdatedSchema as OutdatedSchema  # Where callers have always found it.
 from hub.store.migrations import create_or_check
+from hub.store.unreadable import SealedRecord, open_sealed
+
+logger = logging.getLogger(__name__)
 
 
 def _utc_now() -> datetime:
@@ -115,19 +121,47 @@ class AuditedStore:
     def _audited(
         self, actor: str, purpose: str, lawful_basis: str | None = None
     ) -> Iterator[tuple[Session, Access, datetime]]:
-        """One transaction holding the write lock: the access and its audit event commit or fail together."""
+        """One transaction holding the write lock: the access and its audit event commit or fail together.
+
+        A record that cannot be read (`UnreadableRecord`) rolls the access back and is then recorded in a
+        transaction of its own (`record.unreadable`), so a failed read still leaves its trace.
+        """
         if not actor.strip() or not purpose.strip():
             raise ValueError("every access needs an actor and a purpose for the audit trail")
         role, basis = _role_and_basis(actor)
         access = Access(
             actor=actor, purpose=purpose, lawful_basis=lawful_basis or self.lawful_basis, role=role, basis=basis
         )
-        with self._sessions() as session, session.begin():
-            take_write_lock(session)
-            yield session, access, self._clock()
-            sealed = audit_log.seal(session, self.notary, self._clock())  # Every event under a signed checkpoint.
+        try:
+            with self._sessions() as session, session.begin():
+                take_write_lock(session)
+                yield session, access, self._clock()
+                sealed = audit_log.seal(session, self.notary, self._clock())  # Every event under a signed checkpoint.
+        except UnreadableRecord as failure:
+            if not failure.recorded:
+                self._record_unreadable(access, failure)
+            raise
         if sealed is not None:
             audit_log.publish(self._sessions, self.notary, sealed)  # After the commit: never ahead of the database.
+
+    def _record_unreadable(self, access: Access, failure: UnreadableRecord) -> None:
+        """Record a failed read as `record.unreadable` (outcome: its cause), by whoever attempted it, for what.
+
+        If even that cannot be written, the failure the person sees is still the unreadable record; the
+        log line names the record by kind and ids only.
+        """
+        failure.recorded = True
+        try:
+            with self._sessions() as session, session.begin():
+                take_write_lock(session)
+                now = self._clock()
+                action = AuditAction.RECORD_UNREADABLE
+                self._audit(session, access, now, action, failure.record, failure.referral_id, outcome=failure.cause)
+                sealed = audit_log.seal(session, self.notary, self._clock())
+            if sealed is not None:
+                audit_log.publish(self._sessions, self.notary, sealed)
+        except (SQLAlchemyError, OSError) as error:
+            logger.error("could not record that %s is unreadable (%s)", failure.record, type(error).__name__)
 
     def _audit(
         self,
@@ -155,6 +189,10 @@ class AuditedStore:
             record_digest=record_digest,
             outcome=outcome,
         )
+
+    def _open(self, session: Session, record: SealedRecord, key_id: str, sealed: bytes) -> bytes:
+        """A stored record's plaintext, or `UnreadableRecord` naming it, why and what to do (`hub.store.unreadable`)."""
+        return open_sealed(session, self._keyring, record, key_id, sealed)
 
     def _stored_key(self, session: Session, key_id: str) -> bytes:
         key = existing_key(session, self._keyring, key_id)

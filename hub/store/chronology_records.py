@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
+from hub.crypto import canonical_json, encrypt, keyed_digest, row_aad
 from hub.store.audited import AuditedStore
 from hub.store.bound_rows import (
     check_written,
@@ -29,6 +29,7 @@ from hub.store.check_ledger import current_revision
 from hub.store.errors import UnknownReferral
 from hub.store.keys import child_key_id, data_key
 from hub.store.tables import ChronologyVersionRow, ReferralRow
+from hub.store.unreadable import SealedRecord
 from schemas import Chronology
 
 DEFAULT_CHRONOLOGY_PURPOSE = "MASH chronology assembly"
@@ -252,8 +253,8 @@ class ChronologyRecords(AuditedStore):
             rows = list(session.scalars(query))
             digests = _check_bound(session, referral_id, rows, None if newest else requested)
             for row in rows:
-                aad = row_aad("chronology", row.referral_id, row.child_subject_id, row.version)
-                document = decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad)
+                record = SealedRecord.chronology(row.referral_id, row.child_subject_id, row.version)
+                document = self._open(session, record, row.key_id, row.ciphertext)
                 object_id = chronology_object_id(row.referral_id, row.child_subject_id, row.version)
                 documents.append(((object_id, row.key_id, digests[object_id]), document))
                 self._audit(session, access, now, AuditAction.CHRONOLOGY_READ, object_id, referral_id)

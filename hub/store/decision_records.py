@@ -21,13 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.crypto import decrypt, encrypt, row_aad
+from hub.crypto import encrypt, row_aad
 from hub.errors import UserError
 from hub.store.audited import AuditedStore
 from hub.store.bound_rows import check_written, decision_digest, decision_object_id, sign_off_digest, written
 from hub.store.decision_tables import MashDecisionRow, MashDecisionSignOffRow
 from hub.store.errors import StoreError, UnknownReferral
 from hub.store.tables import ReferralRow
+from hub.store.unreadable import SealedRecord
 
 IMPORTED_BY = "imported"
 """Who signed off a decision imported from the council's earlier system (`import_decision`)."""
@@ -252,13 +253,12 @@ class DecisionRecords(AuditedStore):
                 sign_off = sign_offs.get((referral_id, row.number))
                 signed_digest = None if sign_off is None else _sign_off_digest(sign_off)
                 check_written(signed, AuditAction.DECISION_SIGN_OFF, object_id, signed_digest)
-                key = self._stored_key(session, row.key_id)
-                sealed = decrypt(key, row.rationale_ciphertext, _decision_aad(referral_id, row.number))
+                record = SealedRecord.decision(referral_id, row.number)
+                sealed = self._open(session, record, row.key_id, row.rationale_ciphertext)
                 note = None
                 if sign_off is not None and sign_off.note_ciphertext is not None:
-                    note_key = self._stored_key(session, sign_off.key_id)
-                    opened = decrypt(note_key, sign_off.note_ciphertext, _note_aad(referral_id, row.number))
-                    note = opened.decode("utf-8")
+                    record = SealedRecord.sign_off_note(referral_id, row.number)
+                    note = self._open(session, record, sign_off.key_id, sign_off.note_ciphertext).decode("utf-8")
                 rationale = sealed.decode("utf-8")
                 found.append(_stored(row, sign_off, rationale=rationale, note=note))
             # Every object the trail records writing must still have its row (a deleted decision is not "none").

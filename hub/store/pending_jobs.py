@@ -19,10 +19,11 @@ from sqlalchemy.orm import sessionmaker
 from connectors.sdk.callbacks import CALLBACK_PATH, Delivery
 from connectors.sdk.jobs import PendingJob
 from hub.audit import AuditAction
-from hub.crypto import decrypt, encrypt, row_aad
+from hub.crypto import encrypt, row_aad
 from hub.store.audited import AuditedStore
 from hub.store.engine import upsert
 from hub.store.tables import CallbackDeliveryRow, PendingJobRow, ReferralRow
+from hub.store.unreadable import SealedRecord
 
 AGENCY_PURPOSE = "MASH agency check"
 
@@ -74,7 +75,8 @@ class CallbackDeliveries(AuditedStore):
             row = session.get(CallbackDeliveryRow, token)
             if row is None:
                 return None
-            body = decrypt(self._stored_key(session, row.key_id), row.ciphertext, _aad(token))
+            record = SealedRecord.callback(token, row.referral_id, row.agency, row.subject_id)
+            body = self._open(session, record, row.key_id, row.ciphertext)
             object_id = f"{row.referral_id}/{row.agency}/{row.subject_id}"
             self._audit(session, access, now, AuditAction.CALLBACK_READ, object_id, row.referral_id)
             return Delivery(row.status, row.media_type, body, row.request_id)

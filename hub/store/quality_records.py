@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 
 from hub.audit import AuditAction
-from hub.crypto import decrypt, encrypt, row_aad
+from hub.crypto import encrypt, row_aad
 from hub.store.audited import AuditedStore
 from hub.store.bound_rows import check_written, quality_digest, written
 from hub.store.engine import upsert
 from hub.store.errors import UnknownReferral
 from hub.store.quality_tables import ReferralQualityRow
 from hub.store.tables import ReferralRow
+from hub.store.unreadable import SealedRecord
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class QualityRecords(AuditedStore):
             )
             if row is None:
                 return None
-            document = decrypt(self._stored_key(session, row.key_id), row.ciphertext, _aad(referral_id))
+            document = self._open(session, SealedRecord.quality(referral_id), row.key_id, row.ciphertext)
             self._audit(session, access, now, AuditAction.QUALITY_READ, referral_id, referral_id)
         return document
 

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from connectors.sdk.recording import Recording
 from hub.audit import AuditAction
-from hub.crypto import decrypt, encrypt, row_aad
+from hub.crypto import encrypt, row_aad
 from hub.store.audited import AuditedStore
 from hub.store.bound_rows import check_all_written, check_written, reply_digest, reply_object_id, written
 from hub.store.check_ledger import bump_revision, write_progress
 from hub.store.engine import upsert
 from hub.store.errors import UnknownReferral
 from hub.store.tables import AgencyRecordingRow, AgencyReplyRow, ReferralRow
+from hub.store.unreadable import SealedRecord
 from schemas import AgencyReply, CheckProgress
 
 DEFAULT_REPLY_PURPOSE = "MASH agency check"
@@ -101,8 +102,8 @@ class ReplyRecords(AuditedStore):
             document = (
                 None
                 if row is None
-                else decrypt(
-                    self._stored_key(session, row.key_id), row.ciphertext, row_aad("recording", *object_id.split("/"))
+                else self._open(
+                    session, SealedRecord.recording(referral_id, agency, subject_id), row.key_id, row.ciphertext
                 )
             )
             self._audit(session, access, now, AuditAction.RECORDING_READ, object_id, referral_id)
@@ -145,10 +146,8 @@ class ReplyRecords(AuditedStore):
             document = (
                 None
                 if row is None
-                else decrypt(
-                    self._stored_key(session, row.key_id),
-                    row.ciphertext,
-                    row_aad("reply", referral_id, agency, subject_id),
+                else self._open(
+                    session, SealedRecord.reply(referral_id, agency, subject_id), row.key_id, row.ciphertext
                 )
             )
             self._audit(session, access, now, AuditAction.REPLIES_READ, object_id, referral_id)
@@ -178,10 +177,8 @@ class ReplyRecords(AuditedStore):
             }
             check_all_written(written(session, referral_id, AuditAction.REPLY_WRITE), AuditAction.REPLY_WRITE, stored)
             documents = [
-                decrypt(
-                    self._stored_key(session, row.key_id),
-                    row.ciphertext,
-                    row_aad("reply", row.referral_id, row.agency, row.subject_id),
+                self._open(
+                    session, SealedRecord.reply(row.referral_id, row.agency, row.subject_id), row.key_id, row.ciphertext
                 )
                 for row in rows
             ]

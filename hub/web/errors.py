@@ -1,9 +1,11 @@
 """Error pages in GOV.UK style that leak nothing: fixed words for each status, and the request id only.
 
 No page quotes the request (its path, query or form) or an exception's message, since either can carry
-personal data. The one exception is a refusal by the access guard (`AccessRefused`), whose explanation
-the policy writes from roles and ids, and which says what to do next. An unhandled exception never
-reaches here: the security middleware turns it into the 500 page (`hub.web.security`).
+personal data. Two exceptions: a refusal by the access guard (`AccessRefused`), whose explanation
+the policy writes from roles and ids, and which says what to do next; and a stored record that cannot be
+read (`UnreadableRecord`), whose one line names the record by kind and ids and says why and what to do
+(the failed read is in the audit trail already). An unhandled exception never reaches here: the security
+middleware turns it into the 500 page (`hub.web.security`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,22 @@ from hub.access.guard import AccessRefused
 from hub.access.permissions import Permission
 from hub.access.policy import break_glass_hint
 from hub.errors import UserError
+from hub.store.errors import Unreadability, UnreadableRecord
 from hub.web.rendering import ERRORS, Pages
-from hub.web.security import CsrfRefused
+from hub.web.security import CsrfRefused, error_log
 from hub.web.signed_in import SignInRequired
 from hub.web.web_sessions import SESSION_COOKIE, cookie_policy
 
 CSRF_ADVICE = (
     "The form was out of date, or was not sent from this service's own page. Go back, reload the page, and try again."
 )
+
+
+UNREADABLE = {
+    "title": "This record cannot be shown",
+    "advice": "Nothing was shown or changed, and the failed attempt is recorded in the audit trail.",
+}
+"""The page for a stored record that cannot be read: its one line says which, why and what to do."""
 
 
 BROWSER_BREAK_GLASS_HINT = (
@@ -83,6 +93,18 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
     async def user_error(request: Request, _: Exception) -> Response:
         return error_page(request, 400)
 
+    async def unreadable_record(request: Request, error: Exception) -> Response:
+        assert isinstance(error, UnreadableRecord)
+        # The log says that it happened and where to look (the request id); the audit trail says which record.
+        error_log.warning("unreadable record (%s) request=%s", error.cause, getattr(request.state, "request_id", ""))
+        return pages.render(
+            request,
+            "error.html",
+            status_code=410 if error.cause is Unreadability.KEY_SHREDDED else 500,
+            explanation=str(error),
+            **UNREADABLE,
+        )
+
     async def sign_in_required(request: Request, error: Exception) -> Response:
         assert isinstance(error, SignInRequired)
         response = RedirectResponse("/signin?ended=1" if error.ended else "/signin", status_code=303)
@@ -95,4 +117,5 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(AccessRefused, access_refused)
     app.add_exception_handler(UserError, user_error)
+    app.add_exception_handler(UnreadableRecord, unreadable_record)
     app.add_exception_handler(SignInRequired, sign_in_required)

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from hub.intake.problems import location
 from hub.settings import HubSettings
 from hub.store import HubStore
+from hub.store.errors import Unreadability, UnreadableRecord
 from hub.web.api import models
 from hub.web.api.auth import ApiRefusal
 from hub.web.api.limits import RateLimit
@@ -68,6 +69,12 @@ def _http(_: Request, error: Exception) -> JSONResponse:
     return _json(error.status_code, models.Refusal(detail=words.get(error.status_code, "The request was refused.")))
 
 
+def _unreadable(_: Request, error: Exception) -> JSONResponse:
+    """A stored record that cannot be read: its one line (kind and ids, why, what to do); gone if shredded."""
+    assert isinstance(error, UnreadableRecord)
+    return _json(410 if error.cause is Unreadability.KEY_SHREDDED else 500, models.Refusal(detail=str(error)))
+
+
 def create_api(settings: HubSettings, store: HubStore, *, rate_limit: RateLimit | None = None) -> FastAPI:
     """The API on the web application's settings and store; `rate_limit` per client (60 a minute by default)."""
     api = FastAPI(
@@ -88,6 +95,7 @@ def create_api(settings: HubSettings, store: HubStore, *, rate_limit: RateLimit 
     api.add_exception_handler(ProblemsFound, _problems)
     api.add_exception_handler(RequestValidationError, _invalid_request)
     api.add_exception_handler(HTTPException, _http)
+    api.add_exception_handler(UnreadableRecord, _unreadable)
     api.add_middleware(JsonLastResort)
 
     def openapi() -> dict[str, Any]:

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text
 
 from hub.chronology.assembly import assemble
-from hub.crypto.errors import DecryptionError
 from hub.store import HubStore
 from hub.store.chronology_records import ParsedChronologies
-from hub.store.errors import RecordTampered
+from hub.store.errors import RecordTampered, Unreadability, UnreadableRecord
+from hub.store.keys import child_key_id, destroy_epoch, move_to_epoch
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, reply
 
 WHO = {"actor": "alice", "purpose": "MASH checks"}
@@ -42,17 +42,16 @@ def test_a_held_version_is_never_served_for_an_altered_row(store: HubStore) -> N
         store.latest_chronologies(REFERRAL_ID, **WHO)
 
 
-def test_a_held_version_is_never_served_without_its_key(store: HubStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_held_version_is_never_served_without_its_key(store: HubStore) -> None:
     """Decryption runs on every read: a row that no longer opens (its key destroyed, say) is refused."""
     _stored(store)
     store.latest_chronologies(REFERRAL_ID, **WHO)
-
-    def refused(*_: object) -> bytes:
-        raise DecryptionError("ciphertext failed authentication")
-
-    monkeypatch.setattr("hub.store.chronology_records.decrypt", refused)
-    with pytest.raises(DecryptionError):
+    with store._sessions() as session, session.begin():
+        move_to_epoch(session, store._keyring, [child_key_id(REFERRAL_ID, "S1")], "disposal-2040")
+    destroy_epoch(store._keyring, "disposal-2040")
+    with pytest.raises(UnreadableRecord) as raised:
         store.latest_chronologies(REFERRAL_ID, **WHO)
+    assert raised.value.cause is Unreadability.KEY_SHREDDED
 
 
 def test_only_the_last_few_versions_are_held() -> None:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from hub.chronology.assembly import assemble
-from hub.crypto import KeyUnwrapError, LocalKeyProvider
+from hub.crypto import LocalKeyProvider
 from hub.store import HubStore, ReferralConflict, UnknownReferral
-from hub.store.errors import RecordTampered
+from hub.store.errors import RecordTampered, Unreadability, UnreadableRecord
 from hub.store.tables import AgencyReplyRow, ChronologyVersionRow, DataKey, ReferralRow
 from schemas import ReplyStatus
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies, reply
@@ -166,8 +166,9 @@ def test_data_is_unreadable_with_another_key_file(tmp_path: Path, sqlite_url: st
     store.save_referral(example_referral(), **WHO)
     store.close()
     other = HubStore(sqlite_url, LocalKeyProvider(tmp_path / "kek-b.bin"))
-    with pytest.raises(KeyUnwrapError):
+    with pytest.raises(UnreadableRecord) as raised:
         other.load_referral(REFERRAL_ID, **WHO)
+    assert raised.value.cause is Unreadability.KEY_MISSING
     other.close()
 
 
