@@ -30,8 +30,10 @@ SUBJECT_POSITION = {
     "agency_reply": 2,
     "agency_recording": 2,
     "agency_callback": 2,
+    "subject_access": 1,
 }
-"""Where an object id names a referral's subject: `REF/S1/v3`, `REF/S1`, `REF/police/S1` (see `hub.store`)."""
+"""Where an object id names a referral's subject: `REF/S1/v3`, `REF/S1`, `REF/police/S1`, `REF/S1/SAR-…` (see
+`hub.store`)."""
 
 EXPORT_FIELDS = (
     "seq",

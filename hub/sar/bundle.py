@@ -40,7 +40,13 @@ class _Model(BaseModel):
 
 
 class Mark(_Model):
-    """The marking on one value: `release`, `review: <why>`, or `redact: third party (<why>)`."""
+    """The marking on one value: `release`, `review: <why>`, or `redact: third party (<why>)`.
+
+    `label` is written out for whoever reads the JSON, and worked out again when a bundle is read back
+    (so an incoming one is ignored rather than refused: it can only say what `action` and `why` say).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     action: Action
     why: str | None = None

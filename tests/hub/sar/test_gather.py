@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from hub.audit import AuditAction
+from hub.audit.search import subject_of
 from hub.sar.bundle import Action, HeldReferral, SubjectAccessBundle
 from hub.sar.gather import gather
 from hub.sar.processing import Setting
@@ -168,6 +169,8 @@ def test_every_read_for_the_request_and_each_referral_exported_are_audited(
     }
     exports = sorted(event.object_id for event in events if event.action == AuditAction.SAR_EXPORT)
     assert exports == [f"{EARLIER_ID}/S2/{amara.request_id}", f"{REFERRAL_ID}/S1/{amara.request_id}"]
+    # So `hub audit search --child REF/S1` finds the exports of that subject's records.
+    assert {subject_of(event) for event in events if event.action == AuditAction.SAR_EXPORT} == {"S1", "S2"}
     assert {event.referral_id for event in events} == {EARLIER_ID, REFERRAL_ID}
     assert {event.actor for event in events} == {IG}
     own = [event for event in referral(amara, REFERRAL_ID).access if event.purpose == amara_request.purpose]
