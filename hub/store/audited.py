@@ -154,9 +154,7 @@ class AuditedStore:
         try:
             with self._sessions() as session, session.begin():
                 take_write_lock(session)
-                now = self._clock()
-                action = AuditAction.RECORD_UNREADABLE
-                self._audit(session, access, now, action, failure.record, failure.referral_id, outcome=failure.cause)
+                self._unreadable(session, access, self._clock(), failure)
                 sealed = audit_log.seal(session, self.notary, self._clock())
             if sealed is not None:
                 audit_log.publish(self._sessions, self.notary, sealed)
@@ -189,6 +187,13 @@ class AuditedStore:
             record_digest=record_digest,
             outcome=outcome,
         )
+
+    def _unreadable(self, session: Session, access: Access, now: datetime, failure: UnreadableRecord) -> None:
+        """Record `failure` as `record.unreadable` in this transaction: for a read that carries on past it
+        (a subject access export lists the record as unreadable rather than stop)."""
+        failure.recorded = True
+        action = AuditAction.RECORD_UNREADABLE
+        self._audit(session, access, now, action, failure.record, failure.referral_id, outcome=failure.cause)
 
     def _open(self, session: Session, record: SealedRecord, key_id: str, sealed: bytes) -> bytes:
         """A stored record's plaintext, or `UnreadableRecord` naming it, why and what to do (`hub.store.unreadable`)."""

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from hub.audit import AuditAction
-from hub.crypto import CryptoError, decrypt, keyed_digest, row_aad
+from hub.crypto import CryptoError, keyed_digest
 from hub.errors import UserError
 from hub.store.audited import AuditedStore
+from hub.store.errors import UnreadableRecord
 from hub.store.keys import existing_key
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN
 from hub.store.reviews import LinkReview
@@ -38,6 +39,7 @@ from hub.store.tables import (
     PersonIndexTokenRow,
     ReferralRow,
 )
+from hub.store.unreadable import SealedRecord
 from schemas import Person
 
 
@@ -111,8 +113,12 @@ class SubjectAccessRecords(AuditedStore):
                     found.append(IndexCandidate(referral_id, subject_id, None, "its person index entry is missing"))
                     continue
                 try:
-                    aad = row_aad("indexed-person", referral_id, subject_id)
-                    document = decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad)
+                    record = SealedRecord.person_index(referral_id, subject_id)
+                    document = self._open(session, record, row.key_id, row.ciphertext)
+                except UnreadableRecord as error:  # Recorded here: this transaction goes on and commits.
+                    self._unreadable(session, access, now, error)
+                    found.append(IndexCandidate(referral_id, subject_id, None, unreadable_words(error)))
+                    continue
                 except UNREADABLE_ERRORS as error:
                     found.append(IndexCandidate(referral_id, subject_id, None, unreadable_words(error)))
                     continue
@@ -174,9 +180,12 @@ class SubjectAccessRecords(AuditedStore):
                     continue
                 try:
                     key_id = row.key_id or (referral.key_id if referral is not None else "")
-                    key = self._stored_key(session, key_id)
-                    aad = row_aad("review", str(row.review_id))
-                    found.append(ReviewWithReason(review, decrypt(key, row.reason_ciphertext, aad).decode("utf-8")))
+                    record = SealedRecord.link_review(row.review_id, referral_id)
+                    reason = self._open(session, record, key_id, row.reason_ciphertext).decode("utf-8")
+                    found.append(ReviewWithReason(review, reason))
+                except UnreadableRecord as error:
+                    self._unreadable(session, access, now, error)
+                    found.append(ReviewWithReason(review, None, unreadable_words(error)))
                 except UNREADABLE_ERRORS as error:
                     found.append(ReviewWithReason(review, None, unreadable_words(error)))
             object_id = f"{referral_id}/{subject_id}/{request_id}"
