@@ -28,6 +28,7 @@ from hub.cli import (
     decision,
     demo,
     insight,
+    keys,
     linkage,
     referral,
     review,
@@ -66,6 +67,7 @@ app.add_typer(linkage.app, name="linkage")
 app.add_typer(web.app, name="web")
 app.add_typer(decision.app, name="decision")
 app.add_typer(insight.app, name="insight")
+app.add_typer(keys.app, name="keys")
 app.add_typer(api_clients.app, name="api-clients")
 app.add_typer(sar.app, name="sar")
 app.add_typer(db.app, name="db")

@@ -170,14 +170,11 @@ class LocalKeyProvider:
             known = self._keks.get(version)
             if known is None:
                 path = self.version_path(version)
-                if not path.exists():
-                    if version == 1 and not self.versions():
-                        self.current_version()  # Development: the first key on first use; else a clear refusal.
-                    else:
-                        raise KeyMissing(
-                            f"KEK version {version} is missing ({path} does not exist); restore it from backup "
-                            f"({_NO_NEW_KEY})"
-                        )
+                if not path.exists():  # Never made here: only `current_version` makes the first key.
+                    raise KeyMissing(
+                        f"KEK version {version} is missing ({path} does not exist); restore it from backup "
+                        f"({_NO_NEW_KEY})"
+                    )
                 known = self._read(path)
                 self._keks[version] = known
             return known

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
-from pkcs11.exceptions import NoSuchKey, PKCS11Error
+from pkcs11.exceptions import NoSuchKey, NoSuchToken, PKCS11Error, UserAlreadyLoggedIn
 from pkcs11.mechanisms import GCMParams
 
 from hub.crypto.aead import KEY_BYTES, NONCE_BYTES
@@ -157,8 +157,11 @@ class Pkcs11KeyProvider:
             self._keks.clear()
             try:
                 token = library.get_token(token_label=self.token_label)
-                self._session = token.open(rw=True, user_pin=self._pin)
-            except NoSuchKey:  # python-pkcs11's "no such token" too
+                try:
+                    self._session = token.open(rw=True, user_pin=self._pin)
+                except UserAlreadyLoggedIn:  # Login is per process and token: another session of ours holds it.
+                    self._session = token.open(rw=True)
+            except (NoSuchToken, NoSuchKey):
                 raise UserError(
                     f"there is no PKCS#11 token labelled {self.token_label!r} in {self.module}; "
                     "check HUB_PKCS11_TOKEN, or that the HSM is connected"
@@ -256,10 +259,7 @@ class Pkcs11KeyProvider:
             known = self._keks.get(version)
             if known is None:
                 found = self._find(ObjectClass.SECRET_KEY, KEK_LABEL.format(version=version))
-                if not found:
-                    if not self.versions():
-                        self.current_version()  # Development: the first key; otherwise a clear refusal.
-                        return self._kek(version)
+                if not found:  # Never made here: only `current_version` makes the first key.
                     raise KeyMissing(
                         f"KEK version {version} is missing from the {self.describe()}; restore the token from "
                         f"the HSM's backup ({_NO_NEW_KEY})"

@@ -35,6 +35,7 @@ from hub.store.engine import upsert
 from hub.store.errors import ReferralConflict, UnknownReferral
 from hub.store.insight_records import InsightRecords
 from hub.store.intake_records import IntakeRecords
+from hub.store.key_records import KeyRecords
 from hub.store.keys import data_key, referral_key_id
 from hub.store.pending_jobs import CallbackDeliveries, StoredJobBook
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
@@ -66,6 +67,7 @@ class HubStore(
     DecisionRecords,
     IntakeRecords,
     InsightRecords,
+    KeyRecords,
     BackupRecords,
     SubjectAccessRecords,
     RetentionRecords,

@@ -109,7 +109,7 @@ def _ready(session: Session, keyring: Keyring, epoch: str) -> None:
             if held:
                 raise KeyMissing(
                     f"the key provider ({provider.describe()}) holds no key-encryption key, but the database "
-                    f"holds {held} data keys wrapped by one: restore the key files or HSM token from backup "
+                    f"holds {_data_keys(held)} wrapped by one: restore the key files or HSM token from backup "
                     "(the hub never makes a new key over existing data, since every record would become unreadable)"
                 )
             provider.current_version()  # Development: makes version 1; production: KekNotInitialised.
@@ -123,10 +123,15 @@ def _ready(session: Session, keyring: Keyring, epoch: str) -> None:
             if held:
                 raise KeyMissing(
                     f"the secret of epoch {epoch} is missing from the key provider ({provider.describe()}), but "
-                    f"{held} data keys are in it: restore the key files or HSM token from backup"
+                    f"{_data_keys(held)} {'is' if held == 1 else 'are'} in it: restore the key files or HSM token "
+                    "from backup"
                 )
             provider.create_epoch(epoch)
         keyring.checked.add(epoch)
+
+
+def _data_keys(count: int) -> str:
+    return f"{count} data key{'' if count == 1 else 's'}"
 
 
 def move_to_epoch(session: Session, keyring: Keyring, key_ids: Iterable[str], epoch: str) -> int:

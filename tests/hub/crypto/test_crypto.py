@@ -121,12 +121,16 @@ def test_uncreatable_key_file_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     with pytest.raises(KeyFileError, match="cannot create"):
-        LocalKeyProvider(blocker / "kek.bin").wrap(new_data_key(), 1)
+        LocalKeyProvider(blocker / "kek.bin").current_version()
 
 
 def test_data_key_from_another_kek_is_refused(tmp_path: Path) -> None:
     wrapped, _dek = Keyring(LocalKeyProvider(tmp_path / "a.bin")).create("child:REF-1:S1")
     other = LocalKeyProvider(tmp_path / "b.bin")
+    with pytest.raises(KeyMissing, match=r"KEK version 1 is missing \(.*b.bin does not exist\); restore it"):
+        Keyring(other).unwrap(wrapped)  # Reading never makes a key.
+    assert not (tmp_path / "b.bin").exists()
+    other.current_version()  # Another key file altogether (development makes one on first write).
     with pytest.raises(KeyMissing, match="configure the original key file"):
         Keyring(other).unwrap(wrapped)
     with pytest.raises(KeyUnwrapError, match="restore the key file"):
