@@ -1,17 +1,16 @@
 """`hub backup`: the database, the keys and the audit witness files, as one consistent owner-only archive.
 
 In this order, each step for a reason:
-1. the `backup.create` audit event is written (and its checkpoint witnessed), so the backup holds the
-   record of its own making;
-2. the witness files are copied, before the rows, so they are never ahead of them (`hub.backup.snapshot`);
-3. under the hub's write lock, a read snapshot of the database is taken and the key files are copied;
-4. the lock is let go and every table's rows are read from the snapshot, in foreign-key order;
-5. the manifest (checksums, row counts, schema revision, key provider) is written and the archive packed.
+1. the `backup.create` audit event is written, so the backup holds the record of its own making;
+2. under the hub's write lock, a read snapshot of the database is taken, the key files are copied and the
+   witness files are caught up to the snapshot (`hub.backup.snapshot` says why each must be then);
+3. the lock is let go; the witness files are copied as long as they were, and every table's rows are
+   read from the snapshot, in foreign-key order;
+4. the manifest (checksums, row counts, schema revision, key provider) is written and the archive packed.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +18,10 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from hub.audit import AuditAction
-from hub.backup.archive import CHUNK, ArchiveWriter
+from hub.backup.archive import ArchiveWriter
 from hub.backup.codec import encode_row, table_kinds
 from hub.backup.errors import BackupError
 from hub.backup.manifest import (
@@ -34,6 +35,7 @@ from hub.backup.manifest import (
     safe_member,
 )
 from hub.backup.snapshot import Snapshot, consistent_snapshot, reflected_tables, rows
+from hub.backup.witness import copy_witness, witness_lengths
 from hub.crypto.configured import configured_provider
 from hub.crypto.providers import KeyProvider
 from hub.settings import HubSettings
@@ -88,12 +90,17 @@ def create_backup(settings: HubSettings, folder: Path, *, progress: Progress) ->
         created = datetime.now(UTC)
         with ArchiveWriter(folder, archive_name(created)) as writer:
             store.record_backup_event(AuditAction.BACKUP_CREATE, writer.name, actor=ACTOR, purpose=BACKUP_PURPOSE)
-            witness = _copy_witness(writer, settings.audit_witness_path, WITNESS_MEMBER)
-            copy = settings.audit_witness_copy
-            witness_copy = copy is not None and _copy_witness(writer, copy, WITNESS_COPY_MEMBER)
-            with consistent_snapshot(
-                store.engine, settings.database_url, lambda: _key_files(settings.keys_dir, progress)
-            ) as (snapshot, key_files):
+            witnesses = {WITNESS_MEMBER: settings.audit_witness_path}
+            if settings.audit_witness_copy is not None:
+                witnesses[WITNESS_COPY_MEMBER] = settings.audit_witness_copy
+
+            def at_the_snapshot(snapshot: Connection) -> tuple[dict[str, bytes], dict[str, int]]:
+                return _key_files(settings.keys_dir, progress), witness_lengths(snapshot, witnesses, progress)
+
+            with consistent_snapshot(store.engine, settings.database_url, at_the_snapshot) as (snapshot, held):
+                key_files, lengths = held
+                for member, length in lengths.items():
+                    copy_witness(writer, witnesses[member], length, member)
                 tables = _dump_tables(snapshot, writer, progress)
             for relative, content in key_files.items():
                 writer.add(KEYS_FOLDER + relative, content)
@@ -106,8 +113,8 @@ def create_backup(settings: HubSettings, folder: Path, *, progress: Progress) ->
                 dialect=snapshot.dialect,
                 keys=facts,
                 key_files=sorted(key_files),
-                witness=witness,
-                witness_copy=witness_copy,
+                witness=WITNESS_MEMBER in lengths,
+                witness_copy=WITNESS_COPY_MEMBER in lengths,
                 tables=tables,
                 members=writer.digests,
             )
@@ -140,22 +147,6 @@ def _dump_tables(snapshot: Snapshot, writer: ArchiveWriter, progress: Progress) 
             progress(f"  {table.name}: {count:,} rows")
         dumps.append(TableDump(name=table.name, columns=[name for name, _ in columns], kinds=kinds, rows=count))
     return dumps
-
-
-def _copy_witness(writer: ArchiveWriter, path: Path, member: str) -> bool:
-    """Copy a witness file under its lock (so never a half-appended line); False if there is none yet."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_SH)  # Appenders hold LOCK_EX (`hub.audit.witness`).
-        with writer.member(member) as copy:
-            while chunk := os.read(descriptor, CHUNK):
-                copy.write(chunk)
-    finally:
-        os.close(descriptor)
-    return True
 
 
 def _key_files(keys_dir: Path, progress: Progress) -> dict[str, bytes]:

@@ -1,17 +1,22 @@
-"""One consistent moment of the database, with the keys as they were at that moment.
+"""One consistent moment of the database, with the keys and the audit witness as they were at that moment.
 
 The rows are read in one read transaction (SQLite: a WAL read snapshot; PostgreSQL: REPEATABLE READ,
 read only), so every table is as of the same commit. That snapshot is taken while the hub's write
-lock is held (`hub.store.engine.take_write_lock`), and the key files are copied before the lock is let
-go: no audited transaction can commit in between, so the keys copied are exactly the keys the rows
-need. A KEK version or retention epoch is always made before a commit refers to it, and an epoch is
-destroyed only after the commit that deleted its rows; with the lock held across both steps neither
-can fall between them. The lock is held only for that instant: the rows are then read from the
-snapshot while the hub goes on working, so Airflow's workers do not queue behind a long backup.
+lock is held (`hub.store.engine.take_write_lock`), and `while_locked` runs before the lock is let go:
+no audited transaction can commit in between, so what it copies belongs to exactly that moment.
 
-The witness files are copied by the caller *before* this snapshot: a witness is appended only after
-its checkpoint committed, so copied first it can never be ahead of the rows (which is what `hub
-audit verify` would report as a cut log).
+- **Keys.** A KEK version or retention epoch is always made before a commit refers to it, and an epoch
+  is destroyed only after the commit that deleted its rows; with the lock held across the snapshot and
+  the copy, neither can fall between them, so the keys copied are exactly the keys the rows need.
+- **Witness.** `hub audit verify` accepts a witness at most one checkpoint behind the log, and never
+  ahead of it. A witness copied before the snapshot falls many checkpoints behind while writers commit
+  (the backup tests saw twenty); one copied after it may hold checkpoints the rows lack. So, under the
+  lock, each witness is caught up to the snapshot's newest checkpoint (appending committed checkpoints
+  is what every writer does after its commit) and its length noted: the file is append-only, so that
+  many bytes can be copied once the lock is let go (`hub.backup.witness`).
+
+The lock is held only for that instant: the rows are then read from the snapshot while the hub goes
+on working, so Airflow's workers do not queue behind a long backup.
 """
 
 from __future__ import annotations
@@ -83,8 +88,10 @@ class Snapshot:
 
 
 @contextmanager
-def consistent_snapshot(hub_engine: Engine, url: str, while_locked: Callable[[], T]) -> Iterator[tuple[Snapshot, T]]:
-    """A read transaction begun under the hub's write lock, and what `while_locked` returned under it."""
+def consistent_snapshot(
+    hub_engine: Engine, url: str, while_locked: Callable[[Connection], T]
+) -> Iterator[tuple[Snapshot, T]]:
+    """A read transaction begun under the hub's write lock, and what `while_locked(snapshot)` returned under it."""
     engine = reader_engine(url)
     try:
         with engine.connect() as reader:
@@ -93,7 +100,7 @@ def consistent_snapshot(hub_engine: Engine, url: str, while_locked: Callable[[],
                 take_write_lock(locker)  # PostgreSQL: the advisory lock every audited transaction takes.
                 reader.begin()
                 reader.exec_driver_sql(_FIRST_READ.get(reader.dialect.name, "SELECT 1"))  # Fixes the snapshot.
-                held = while_locked()
+                held = while_locked(reader)
                 locker.rollback()  # Nothing was written: let the hub go on.
             revision = alembic_revision(reader)
             yield Snapshot(reader, reader.dialect.name, revision), held
