@@ -84,6 +84,5 @@ def test_a_database_a_newer_version_migrated_is_refused(hub_home: Path) -> None:
     with closing(sqlite3.connect(hub_home / "hub.db")) as database:
         database.execute("UPDATE alembic_version SET version_num = '9999'")
         database.commit()
-    with pytest.raises(NewerSchema):
+    with pytest.raises(NewerSchema, match="revision 9999, which this version of the hub does not know"):
         open_store(HubSettings.from_env())
-    assert_clean_refusal(run_hub("referral", "list", home=hub_home), "revision 9999", "does not know")

@@ -13,9 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from sqlalchemy import inspect, text
+from typer.testing import CliRunner
 
 from hub.audit.notary import AuditFiles
+from hub.cli import app
 from hub.crypto import LocalKeyProvider
 from hub.settings import HubSettings
 from hub.store import HubStore
@@ -29,8 +32,17 @@ READ = {"actor": "service:upgrade-test", "purpose": "mash_enquiry"}
 
 
 def hub_db(command: str, home: Path, database_url: str) -> subprocess.CompletedProcess[str]:
+    """`hub db COMMAND` in a real process, as an operator runs it."""
     environment = {**os.environ, "HUB_HOME": str(home), "HUB_DATABASE_URL": database_url, "COLUMNS": "200"}
     return subprocess.run([HUB, "db", command], capture_output=True, text=True, env=environment, timeout=120)
+
+
+def hub_db_here(command: str, home: Path, database_url: str) -> Result:
+    """`hub db COMMAND` through the same CLI in this process (a real process costs seconds; one per test is enough)."""
+    result = CliRunner().invoke(app, ["db", command], env={"HUB_HOME": str(home), "HUB_DATABASE_URL": database_url})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
 
 
 def open_upgraded(home: Path, database_url: str) -> HubStore:
@@ -47,8 +59,8 @@ def test_a_previous_release_database_upgrades_and_keeps_every_record(database_ur
             store.create_schema()
         assert refused.value.status.state is SchemaState.PREVIOUS_RELEASE
 
-        status = hub_db("status", home, database_url)
-        assert status.returncode == 0, status.stderr
+        status = hub_db_here("status", home, database_url)
+        assert status.exit_code == 0
         assert "made by the release before migrations" in status.stdout
 
         upgraded = hub_db("upgrade", home, database_url)
@@ -59,8 +71,8 @@ def test_a_previous_release_database_upgrades_and_keeps_every_record(database_ur
             assert f"applied {revision} (" in upgraded.stdout
         assert f"to {head()}." in upgraded.stdout
 
-        again = hub_db("upgrade", home, database_url)
-        assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout + again.stderr
+        again = hub_db_here("upgrade", home, database_url)
+        assert again.exit_code == 0 and "nothing to do" in again.stdout, again.stdout
 
         store.create_schema()
         assert store.verify_audit_trail().ok

@@ -20,7 +20,7 @@ from hub.store.migrations import SchemaState, UpgradeResult, read_status, schema
 from hub.store.migrations.compare import differences
 from hub.store.migrations.scripts import alembic_config, head, hub_metadata
 from tests.hub.store.migrations.previous_release import load_previous_release
-from tests.hub.store.migrations.test_previous_release import hub_db
+from tests.hub.store.migrations.test_previous_release import hub_db, hub_db_here
 
 BASELINE = "0001"
 
@@ -44,8 +44,8 @@ def test_a_database_behind_head_is_refused_then_upgraded_step_by_step(
         with pytest.raises(OutdatedSchema, match=f"is at schema revision {BASELINE}, and this version needs revision"):
             store.create_schema()
 
-        status = hub_db("status", tmp_path / "home", database_url)
-        assert status.returncode == 0, status.stderr
+        status = hub_db_here("status", tmp_path / "home", database_url)
+        assert status.exit_code == 0
         with store.engine.connect() as connection:
             pending = read_status(connection).pending
         assert [revision.id for revision in pending][-1] == head()
@@ -53,8 +53,8 @@ def test_a_database_behind_head_is_refused_then_upgraded_step_by_step(
         assert f"Pending ({len(pending)}):" in status.stdout
         assert all(f"  {revision.id} (" in status.stdout for revision in pending)
 
-        upgraded = hub_db("upgrade", tmp_path / "home", database_url)
-        assert upgraded.returncode == 0, upgraded.stderr
+        upgraded = hub_db_here("upgrade", tmp_path / "home", database_url)
+        assert upgraded.exit_code == 0
         assert [line.split()[1] for line in upgraded.stdout.splitlines() if line.startswith("  applied")] == [
             revision.id for revision in pending
         ]
@@ -62,7 +62,7 @@ def test_a_database_behind_head_is_refused_then_upgraded_step_by_step(
         store.create_schema()
         with store.engine.connect() as connection:
             assert differences(connection, hub_metadata()) == []
-        assert "Up to date" in hub_db("status", tmp_path / "home", database_url).stdout
+        assert "Up to date" in hub_db_here("status", tmp_path / "home", database_url).stdout
     finally:
         store.close()
 
