@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from hub.audit.notary import AuditFiles
+from hub.backup.records import check_records
 from hub.cli import app
 from hub.crypto import LocalKeyProvider
 from hub.settings import HubSettings
@@ -45,15 +46,21 @@ def hub_db_here(command: str, home: Path, database_url: str) -> Result:
     return result
 
 
-def open_upgraded(home: Path, database_url: str) -> HubStore:
-    settings = HubSettings.from_env({"HUB_HOME": str(home), "HUB_DATABASE_URL": database_url})
-    return HubStore(database_url, LocalKeyProvider(settings.kek_path), audit_files=AuditFiles.from_settings(settings))
+def upgraded_settings(home: Path, database_url: str) -> HubSettings:
+    return HubSettings.from_env({"HUB_HOME": str(home), "HUB_DATABASE_URL": database_url})
+
+
+def open_upgraded(settings: HubSettings) -> HubStore:
+    return HubStore(
+        settings.database_url, LocalKeyProvider(settings.kek_path), audit_files=AuditFiles.from_settings(settings)
+    )
 
 
 def test_a_previous_release_database_upgrades_and_keeps_every_record(database_url: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
     load_previous_release(database_url, home)
-    store = open_upgraded(home, database_url)
+    settings = upgraded_settings(home, database_url)
+    store = open_upgraded(settings)
     try:
         with pytest.raises(OutdatedSchema) as refused:  # Opening never migrates by itself.
             store.create_schema()
@@ -84,19 +91,28 @@ def test_a_previous_release_database_upgrades_and_keeps_every_record(database_ur
         assert [chronology.child_subject_id for chronology in chronologies] == ["S1", "S2"]
         assert any(entry.source.record_id == "OCC-1" for entry in chronologies[0].entries)
         [decision] = store.read_decisions(REFERRALS[0], **READ)
-        assert (decision.outcome, decision.rationale, decision.status.value) == (
+        assert (
+            decision.outcome,
+            decision.rationale,
+            decision.sign_off and decision.sign_off.note,
+            decision.status.value,
+        ) == (
             "s47_strategy_discussion",
             "Domestic incident with children present; strategy discussion today.",
+            "Agreed.",
             "agreed",
         )
         assert store.totp_secret("sam.practitioner") == "JBSWY3DPEHPK3PXP"
         assert [user.username for user in store.staff_users()] == ["mo.manager", "sam.practitioner"]
+        # The person index: the second referral's child is found, decrypted, through the first's.
+        found = store.prior_involvement(first.subjects[0].person, excluding=REFERRALS[0], **READ)
+        assert {(subject.referral_id, subject.subject_id) for subject in found} >= {(REFERRALS[1], "S1")}
+        keys = check_records(store, settings, lambda _line: None)  # every data key unwraps, none shredded
+        assert (keys.keys, keys.shredded, keys.problems) == (7, [], [])
         assert store.verify_audit_trail().ok  # The reads above were audited on top of the old trail.
 
-        with store.engine.connect() as connection:
-            columns = {column["name"] for column in inspect(connection).get_columns("data_keys")}
-            if "kek_version" in columns:  # 0002: the previous release's keys are KEK version 1, legacy epoch
-                keys = connection.execute(text("SELECT kek_version, epoch FROM data_keys")).all()
-                assert len(keys) == 7 and set(keys) == {(1, None)}
+        with store.engine.connect() as connection:  # 0002: the previous release's keys are KEK version 1, legacy epoch
+            versions = connection.execute(text("SELECT kek_version, epoch FROM data_keys")).all()
+        assert len(versions) == 7 and set(versions) == {(1, None)}
     finally:
         store.close()
