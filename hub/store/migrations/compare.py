@@ -24,13 +24,16 @@ def baseline_metadata() -> MetaData:
     return cast(MetaData, script.module.BASELINE)
 
 
-def differences(connection: Connection, metadata: MetaData) -> list[str]:
-    """How `connection`'s database differs from `metadata`, among `metadata`'s tables and any other table
-    of the hub's (tables of other programs sharing the database, and `alembic_version`, are not compared)."""
+def differences(connection: Connection, metadata: MetaData, *, every_table: bool = False) -> list[str]:
+    """How `connection`'s database differs from `metadata`: among `metadata`'s own tables, or with
+    `every_table` also any table the database has and `metadata` lacks (for a database only the hub uses;
+    other programs may share one in a deployment). `alembic_version` is never compared."""
     own = set(metadata.tables)
 
     def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-        return type_ != "table" or name in own
+        if type_ != "table":
+            return True
+        return name != "alembic_version" and (every_table or name in own)
 
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "include_name": include_name, "target_metadata": metadata}

@@ -26,7 +26,7 @@ def test_migrating_an_empty_database_gives_exactly_the_models(database_url: str)
         assert applied == [script.revision for script in reversed(list(script_directory().walk_revisions()))]
         assert said == [f"applied {revision}" for revision in result.applied]
         with engine.connect() as connection:
-            found = differences(connection, hub_metadata())
+            found = differences(connection, hub_metadata(), every_table=True)
             if found:
                 pytest.fail("the models differ from the migrations; add a migration for:\n" + "\n".join(found))
             assert read_status(connection).state is SchemaState.CURRENT
@@ -47,6 +47,14 @@ def test_a_model_change_without_a_migration_is_named(database_url: str) -> None:
         with engine.connect() as connection:
             assert differences(connection, baseline_metadata()) == []
             assert differences(connection, changed) == ["the database lacks column data_keys.purpose"]
+            removed = sa.MetaData()
+            for table in baseline_metadata().sorted_tables:
+                if table.name != "school_register":
+                    table.to_metadata(removed)
+            assert differences(connection, removed) == []  # another program's table, as far as it knows
+            assert differences(connection, removed, every_table=True) == [
+                "the database has table school_register, which the models do not declare"
+            ]
     finally:
         engine.dispose()
 
