@@ -98,8 +98,8 @@ class RecordTampered(UnreadableRecord):
     def __init__(self, kind: str, object_id: str, how: str) -> None:
         shown = "/".join(safe_id(part) for part in object_id.split("/"))
         super().__init__(
-            f"the stored {kind} {shown} {how}, so it is not shown; report this to information governance (IG) "
-            "now: the store was changed outside the hub (`hub audit verify` lists what else was)",
+            f"the stored {kind} {shown} {how}, so it is not shown (tampered); report this to information governance "
+            "(IG) now: the store was changed outside the hub (`hub audit verify` lists what else was)",
             record=f"{kind.lower().replace(' ', '-')}:{object_id}",
             referral_id=object_id.split("/", 1)[0],
             cause=Unreadability.TAMPERED,

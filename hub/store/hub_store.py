@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction, AuditEvent, AuditVerification
-from hub.crypto import canonical_json, decrypt, encrypt, keyed_digest, row_aad
+from hub.crypto import canonical_json, encrypt, keyed_digest, row_aad
 from hub.store import audit_check, audit_log
 from hub.store.access_records import AccessRecords
 from hub.store.audit_log import Access
@@ -40,12 +40,14 @@ from hub.store.keys import data_key, referral_key_id
 from hub.store.pending_jobs import CallbackDeliveries, StoredJobBook
 from hub.store.person_index import INDEX_KEY_ID, TOKEN_DOMAIN, IndexedSubject, blocking_keys, chunks
 from hub.store.quality_records import QualityRecords
+from hub.store.record_check import RecordChecks
 from hub.store.reply_records import ReplyRecords
 from hub.store.resilience_state import SqlResilienceState
 from hub.store.retention_records import RetentionRecords
 from hub.store.review_queue import ReviewQueue
 from hub.store.subject_access_records import SubjectAccessRecords
 from hub.store.tables import IndexedPersonRow, PersonIndexTokenRow, ReferralChecksRow, ReferralRow
+from hub.store.unreadable import SealedRecord
 from hub.store.web_session_records import WebSessionRecords
 from schemas import ChecksStage, Person, Referral
 
@@ -71,6 +73,7 @@ class HubStore(
     BackupRecords,
     SubjectAccessRecords,
     RetentionRecords,
+    RecordChecks,
 ):
     """Encrypted, audited storage of referrals, agency replies and chronology versions.
 
@@ -160,8 +163,7 @@ class HubStore(
             check_written(log, AuditAction.REFERRAL_CREATE, referral_id, stored)
             if row is None:
                 raise UnknownReferral(referral_id)
-            key = self._stored_key(session, row.key_id)
-            document = decrypt(key, row.ciphertext, row_aad("referral", referral_id))
+            document = self._open(session, SealedRecord.referral(referral_id), row.key_id, row.ciphertext)
             self._audit(session, access, now, AuditAction.REFERRAL_READ, referral_id, referral_id)
         return Referral.model_validate_json(document)
 
@@ -191,8 +193,8 @@ class HubStore(
                 row = session.get(IndexedPersonRow, (referral_id, subject_id))
                 if row is None:
                     continue
-                aad = row_aad("indexed-person", referral_id, subject_id)
-                document = decrypt(self._stored_key(session, row.key_id), row.ciphertext, aad)
+                record = SealedRecord.person_index(referral_id, subject_id)
+                document = self._open(session, record, row.key_id, row.ciphertext)
                 found.append(
                     IndexedSubject(
                         referral_id, subject_id, row.received_at, Person.model_validate_json(document), count

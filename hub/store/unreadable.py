@@ -25,11 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.crypto import DecryptionError, KeyMissing, Keyring, KeyShredded, KeyUnwrapError, decrypt, row_aad
 from hub.store.errors import Unreadability, UnreadableRecord, safe_id
 from hub.store.keys import existing_key
+from hub.store.retention_tables import DestructionRecordRow
 
 ADVICE = {
     Unreadability.TAMPERED: (
@@ -180,6 +182,26 @@ class SealedRecord:
         )
 
     @classmethod
+    def legal_hold_note(cls, hold_id: int, referral_id: str) -> SealedRecord:
+        return cls(
+            "legal-hold-note",
+            str(hold_id),
+            referral_id,
+            f"the note of legal hold {hold_id} on referral {safe_id(referral_id)}",
+            row_aad("legal-hold", hold_id),
+        )
+
+    @classmethod
+    def legal_hold_release(cls, hold_id: int, referral_id: str) -> SealedRecord:
+        return cls(
+            "legal-hold-release",
+            str(hold_id),
+            referral_id,
+            f"the release note of legal hold {hold_id} on referral {safe_id(referral_id)}",
+            row_aad("legal-hold-release", hold_id),
+        )
+
+    @classmethod
     def staff_totp(cls, username: str) -> SealedRecord:
         return cls(
             "staff-totp",
@@ -202,14 +224,14 @@ class SealedRecord:
 
 
 @dataclass(frozen=True)
-class KeyFailure:
-    """Why a data key cannot be had, for every record sealed under it: the cause and its words."""
+class Failure:
+    """Why a record cannot be read: the cause and its words (for a data key: every record sealed under it)."""
 
     cause: Unreadability
     why: str
 
 
-def unreadable(record: SealedRecord, failure: KeyFailure) -> UnreadableRecord:
+def unreadable(record: SealedRecord, failure: Failure) -> UnreadableRecord:
     """The one-line error for `record`: which record, why, and what to do."""
     return UnreadableRecord(
         f"{record.described} cannot be read ({failure.cause.words}): {failure.why}; {ADVICE[failure.cause]}",
@@ -220,16 +242,14 @@ def unreadable(record: SealedRecord, failure: KeyFailure) -> UnreadableRecord:
 
 
 def destruction_record(session: Session, referral_id: str | None) -> int | None:
-    """The number of the destruction record covering `referral_id`, if the retention schedule destroyed it.
-
-    The seam for the retention schedule's `destruction_records` (hub/retention): until that table exists,
-    nothing has been destroyed under the schedule, so a missing key is just missing.
-    """
-    del session, referral_id
-    return None
+    """The number of the destruction record covering `referral_id`, if the retention schedule destroyed it."""
+    if referral_id is None:
+        return None
+    statement = select(DestructionRecordRow.record_id).where(DestructionRecordRow.referral_id == referral_id)
+    return session.scalar(statement.order_by(DestructionRecordRow.record_id).limit(1))
 
 
-def key_or_failure(session: Session, keyring: Keyring, key_id: str, referral_id: str | None) -> bytes | KeyFailure:
+def key_or_failure(session: Session, keyring: Keyring, key_id: str, referral_id: str | None) -> bytes | Failure:
     """The data key `key_id`, or why it cannot be had (the same for every record sealed under it).
 
     The order is `hub.crypto.errors`' contract: shredded and missing are kinds of unwrap failure, and any
@@ -238,25 +258,28 @@ def key_or_failure(session: Session, keyring: Keyring, key_id: str, referral_id:
     try:
         key = existing_key(session, keyring, key_id)
     except KeyShredded:
-        return KeyFailure(Unreadability.KEY_SHREDDED, "its data key's retention epoch was destroyed")
+        return Failure(Unreadability.KEY_SHREDDED, "its data key's retention epoch was destroyed")
     except KeyMissing:
-        return KeyFailure(
+        return Failure(
             Unreadability.KEY_MISSING,
             "the key provider does not hold the key-encryption key or epoch secret its data key was wrapped with",
         )
     except KeyUnwrapError:
-        return KeyFailure(
+        return Failure(
             Unreadability.TAMPERED, "its wrapped data key fails to unwrap under the key-encryption key that wrapped it"
         )
     if key is not None:
         return key
     number = destruction_record(session, referral_id)
     if number is not None:
-        return KeyFailure(
+        return Failure(
             Unreadability.KEY_SHREDDED,
             f"its data key was destroyed under the retention schedule (destruction record {number})",
         )
-    return KeyFailure(Unreadability.KEY_MISSING, "no data key is stored for it, and no destruction record says why")
+    return Failure(Unreadability.KEY_MISSING, "no data key is stored for it, and no destruction record says why")
+
+
+CIPHERTEXT_ALTERED = Failure(Unreadability.TAMPERED, "its ciphertext fails authentication under its data key")
 
 
 def open_with(key: bytes, record: SealedRecord, sealed: bytes) -> bytes:
@@ -264,13 +287,12 @@ def open_with(key: bytes, record: SealedRecord, sealed: bytes) -> bytes:
     try:
         return decrypt(key, sealed, record.aad)
     except DecryptionError:
-        failure = KeyFailure(Unreadability.TAMPERED, "its ciphertext fails authentication under its data key")
-        raise unreadable(record, failure) from None
+        raise unreadable(record, CIPHERTEXT_ALTERED) from None
 
 
 def open_sealed(session: Session, keyring: Keyring, record: SealedRecord, key_id: str, sealed: bytes) -> bytes:
     """The plaintext of one stored record, or `UnreadableRecord` saying which record, why and what to do."""
     key = key_or_failure(session, keyring, key_id, record.referral_id)
-    if isinstance(key, KeyFailure):
+    if isinstance(key, Failure):
         raise unreadable(record, key)
     return open_with(key, record, sealed)

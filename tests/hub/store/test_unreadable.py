@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from hub.crypto import LocalKeyProvider
 from hub.store import HubStore
 from hub.store.errors import RecordTampered, Unreadability, UnreadableRecord
 from hub.store.keys import child_key_id, destroy_epoch, move_to_epoch
+from hub.store.retention_tables import DestructionRecordRow
 from schemas import Chronology
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral
 
@@ -137,6 +139,24 @@ def test_a_deleted_data_key_row_is_key_missing(reading: HubStore) -> None:
     ]
 
 
+def test_a_key_gone_with_a_destruction_record_is_key_shredded(reading: HubStore) -> None:
+    """A row outliving its referral's destruction (put back from elsewhere): its key went on purpose."""
+    change(reading, "DELETE FROM data_keys WHERE key_id = :key_id", key_id=child_key_id(REFERRAL_ID, "S1"))
+    with reading._sessions() as session, session.begin():
+        record = DestructionRecordRow(
+            referral_id=REFERRAL_ID, destroyed_at=ASSEMBLED_AT, destroyed_by="service:retention",
+            as_of=date(2040, 1, 1), rule="outcomes.nfa", disposal_date=date(2039, 12, 31), rows_deleted="{}",
+            keys_deleted=2, epochs="",
+        )  # fmt: skip
+        session.add(record)
+        session.flush()
+        number = record.record_id
+    with pytest.raises(UnreadableRecord) as raised:
+        reading.load_chronology(REFERRAL_ID, "S1", 1, **READER)
+    assert raised.value.cause is Unreadability.KEY_SHREDDED
+    assert_one_clean_line(raised.value, f"retention schedule (destruction record {number})", "destroyed on purpose")
+
+
 def test_a_destroyed_epoch_is_key_shredded(reading: HubStore) -> None:
     """What an old backup of the database holds after the retention run: rows and keys, but no epoch secret."""
     with reading._sessions() as session, session.begin():
@@ -149,11 +169,6 @@ def test_a_destroyed_epoch_is_key_shredded(reading: HubStore) -> None:
     assert [event[4] for event in unreadable_events(reading)] == ["key_shredded"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keys (issue 16 item 1): a read re-creates a deleted kek.bin in development (LocalKeyProvider._kek -> "
-    "current_version) although the database holds data keys; the rule is never to make a KEK over existing data",
-)
 def test_a_lost_key_file_is_key_missing_and_never_replaced(stored: HubStore, key_provider: LocalKeyProvider) -> None:
     url = stored.engine.url.render_as_string(hide_password=False)
     stored.close()
