@@ -19,6 +19,9 @@ import pytest
 from pypdf import PdfReader
 
 from hub.audit import AuditAction
+from hub.retention.daily import council_today, council_zone
+from hub.retention.policy import load_retention
+from hub.retention.run import apply_retention
 from hub.sar.bundle import Action, SubjectAccessBundle
 from hub.sar.request import REQUEST_ID
 from hub.settings import HubSettings
@@ -46,8 +49,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HUB_HOME", str(home))
         patch.delenv("HUB_DATABASE_URL", raising=False)
-        store = open_store(HubSettings.from_env())
+        settings = HubSettings.from_env()
+        store = open_store(settings)
         store_household(store)
+        zone = council_zone(settings)
+        today = council_today(zone)  # nothing is due yet: the run stores each referral's schedule
+        apply_retention(store, load_retention(settings), as_of=today, today=today, zone=zone, actor="service:retention")
         store.close()
         signed_in_home(home, IG, "ig_officer")
         yield home
@@ -92,6 +99,11 @@ def test_the_files_are_owner_only_and_named_by_the_request_id(exported: Export) 
     bundle = SubjectAccessBundle.model_validate_json((exported.folder / f"{exported.request_id}.json").read_bytes())
     assert (bundle.format, bundle.version, bundle.request_id) == ("mash-hub/subject-access", 1, exported.request_id)
     assert bundle.produced_by == f"user:{IG}" and bundle.counts.referrals == 2
+    current = next(held for held in bundle.referrals if held.referral_id == REFERRAL_ID)
+    assert current.retention.startswith(
+        "Kept under the council's retention schedule, until the youngest child is 25 "
+        "(config/retention.yaml outcomes.s17_assessment): to be destroyed after 31 December 2043."
+    )  # Tyler, born 2018, is the youngest child
     html = (exported.folder / f"{exported.request_id}.html").read_text()
     assert "Amara Joy Okafor-Reid" in html and "Redact: third party (a sibling named in the referral)" in html
     assert html.count('class="value--redact"') >= bundle.counts.to_redact
