@@ -7,6 +7,10 @@ In this order, each step for a reason:
 3. the lock is let go; the witness files are copied as long as they were, and every table's rows are
    read from the snapshot, in foreign-key order;
 4. the manifest (checksums, row counts, schema revision, key provider) is written and the archive packed.
+
+A database behind this release's schema (one `hub db upgrade` has not migrated yet, or one the release
+before migrations made) is backed up as it is, at its own revision: backing up is the step before an
+upgrade, so it must not need the upgrade first. `hub restore` loads it at that revision and migrates it.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.audit import AuditAction
+from hub.audit.notary import AuditFiles
 from hub.backup.archive import ArchiveWriter
 from hub.backup.codec import encode_row, table_kinds
 from hub.backup.errors import BackupError
@@ -39,7 +46,9 @@ from hub.backup.witness import copy_witness, witness_lengths
 from hub.crypto.configured import configured_provider
 from hub.crypto.providers import KeyProvider
 from hub.settings import HubSettings
-from hub.store.home import open_store
+from hub.store import HubStore
+from hub.store.migrations import NewerSchema, SchemaState, read_status
+from hub.store.migrations.compare import baseline_metadata
 from hub.store.tables import Base
 
 ACTOR = "service:backup"
@@ -84,12 +93,12 @@ def key_facts(provider: KeyProvider) -> KeyFacts:
 
 def create_backup(settings: HubSettings, folder: Path, *, progress: Progress) -> BackupMade:
     """Write one archive into `folder` (made 0700 if missing); `BackupError` if it cannot be made."""
-    store = open_store(settings)  # Refuses a database an older release made: upgrade it first.
+    store = _open_for_backup(settings)
     try:
         facts = key_facts(configured_provider(settings))
         created = datetime.now(UTC)
         with ArchiveWriter(folder, archive_name(created)) as writer:
-            store.record_backup_event(AuditAction.BACKUP_CREATE, writer.name, actor=ACTOR, purpose=BACKUP_PURPOSE)
+            _record(store, writer.name)
             witnesses = {WITNESS_MEMBER: settings.audit_witness_path}
             if settings.audit_witness_copy is not None:
                 witnesses[WITNESS_COPY_MEMBER] = settings.audit_witness_copy
@@ -126,12 +135,45 @@ def create_backup(settings: HubSettings, folder: Path, *, progress: Progress) ->
     return BackupMade(path, sha256, manifest)
 
 
+def _open_for_backup(settings: HubSettings) -> HubStore:
+    """The hub's store, without `create_schema`'s refusal of a database behind this release's schema."""
+    settings.ensure_home()
+    audit_files = AuditFiles.from_settings(settings)
+    store = HubStore(settings.database_url, configured_provider(settings), audit_files=audit_files)
+    try:
+        with store.engine.connect() as connection:
+            status = read_status(connection)
+    except BaseException:
+        store.close()
+        raise
+    if status.state is SchemaState.EMPTY:
+        store.close()
+        raise BackupError(f"the database {_shown(settings.database_url)} holds no hub: there is nothing to back up")
+    if status.state is SchemaState.NEWER:
+        store.close()
+        raise NewerSchema(status)
+    return store
+
+
+def _record(store: HubStore, name: str) -> None:
+    """The `backup.create` event; a database too old for this release's audit tables cannot take it."""
+    try:
+        store.record_backup_event(AuditAction.BACKUP_CREATE, name, actor=ACTOR, purpose=BACKUP_PURPOSE)
+    except SQLAlchemyError:
+        raise BackupError(
+            "this database's audit trail cannot be written by this release (its schema is too old): "
+            "back it up with the release that made it"
+        ) from None
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _dump_tables(snapshot: Snapshot, writer: ArchiveWriter, progress: Progress) -> list[TableDump]:
-    known = {table.name for table in Base.metadata.sorted_tables}
+    """Every table of the hub's the database holds: this release's, or, at an older revision, the baseline's."""
+    known = {table.name for table in Base.metadata.sorted_tables} | set(baseline_metadata().tables)
     tables = reflected_tables(snapshot.connection, known)
-    missing = sorted(known - {table.name for table in tables})
-    if missing:
-        raise BackupError(f"the database lacks the hub's table {missing[0]}; run `hub db upgrade` first")
     dumps = []
     for table in tables:
         columns = table_kinds(table)

@@ -31,6 +31,7 @@ from hub.backup.create import ACTOR, RESTORE_PURPOSE
 from hub.backup.errors import ArchiveRefused, BackupError, RestoreCheckFailed
 from hub.backup.manifest import KEYS_FOLDER, WITNESS_COPY_MEMBER, WITNESS_MEMBER, Manifest, TableDump
 from hub.backup.records import RecordCheck, check_records
+from hub.backup.snapshot import ALEMBIC_TABLE
 from hub.backup.target import Staging, check_empty, clear_leftovers, driver_error, restore_lock
 from hub.crypto.configured import configured_provider
 from hub.settings import HubSettings
@@ -38,6 +39,7 @@ from hub.store.engine import make_engine
 from hub.store.home import open_store
 from hub.store.migrations import create_or_check, schema_transaction, upgrade
 from hub.store.migrations.scripts import alembic_config, head, script_directory
+from hub.store.migrations.status import BASELINE_REVISION
 
 INSERT_BATCH = 1000
 PROGRESS_ROWS = 100_000
@@ -97,10 +99,14 @@ def _witness_members(manifest: Manifest) -> Iterator[str]:
         yield WITNESS_COPY_MEMBER
 
 
+def loaded_revision(manifest: Manifest) -> str:
+    """The revision the backup's rows are loaded at: its own, or the baseline for a database the release
+    before migrations made (it records none; its schema is the baseline's, which the load checks table by table)."""
+    return manifest.alembic_revision or BASELINE_REVISION
+
+
 def _check_revision(manifest: Manifest) -> None:
-    revision = manifest.alembic_revision
-    if revision is None:
-        raise ArchiveRefused("this backup records no schema revision, so this release cannot tell how to load it")
+    revision = loaded_revision(manifest)
     known = {script.revision for script in script_directory().walk_revisions()}
     if revision not in known:
         raise ArchiveRefused(
@@ -132,13 +138,13 @@ def _check_key_provider(manifest: Manifest, settings: HubSettings) -> None:
 def _load(archive: VerifiedArchive, staging: HubSettings, progress: Progress) -> str | None:
     """Create the staging schema at the backup's revision, load every row, then migrate to head."""
     manifest = archive.manifest
-    revision = manifest.alembic_revision
+    revision = loaded_revision(manifest)
     older = revision != head()
     engine = make_engine(staging.database_url)
     try:
         if older:
             with schema_transaction(engine) as connection:
-                command.upgrade(alembic_config(connection), str(revision))
+                command.upgrade(alembic_config(connection), revision)
         else:
             create_or_check(engine)
         progress(f"Loading {manifest.row_count():,} rows ...")
@@ -159,17 +165,19 @@ def _load(archive: VerifiedArchive, staging: HubSettings, progress: Progress) ->
 
 
 def _staging_tables(connection: Connection, manifest: Manifest) -> list[Table]:
-    """The staging database's tables for the archive's, in its own foreign-key order; refuse any mismatch."""
+    """The staging database's tables, in its own foreign-key order; refuse an archive that does not fill them
+    exactly (a table missing from it, or one the revision lacks, or other columns)."""
     metadata = MetaData()
-    names = {dump.name for dump in manifest.tables}
-    metadata.reflect(bind=connection, only=lambda name, _metadata: name in names)
+    metadata.reflect(bind=connection, only=lambda name, _metadata: name != ALEMBIC_TABLE)
     tables = {table.name: table for table in metadata.sorted_tables}
-    for dump in manifest.tables:
-        table = tables.get(dump.name)
-        if table is None or {column.name for column in table.columns} != set(dump.columns):
+    dumps = {dump.name: dump for dump in manifest.tables}
+    revision = loaded_revision(manifest)
+    for name in sorted(set(tables) | set(dumps)):
+        table, dump = tables.get(name), dumps.get(name)
+        if table is None or dump is None or {column.name for column in table.columns} != set(dump.columns):
             raise ArchiveRefused(
-                f"the backup's table {dump.name} does not match schema revision {manifest.alembic_revision} "
-                "(altered, or made by a modified release)"
+                f"the backup's table {name} does not match schema revision {revision} "
+                "(the archive was altered, or made by a modified release)"
             )
     return list(metadata.sorted_tables)
 

@@ -93,7 +93,8 @@ def restore(
         f"{manifest.row_count():,} rows in {len(manifest.tables)} tables."
     )
     if restored.upgraded_from is not None:
-        _say(f"  The backup's schema revision {restored.upgraded_from} was upgraded to this release's.")
+        made_at = manifest.alembic_revision or "of the release before migrations"
+        _say(f"  The backup's schema (revision {made_at}) was upgraded to this release's.")
     _say(f"  Audit trail intact: {restored.audit.events_checked:,} events, and this restore is recorded in it.")
     records = restored.records
     _say(f"  Every record's data key opens: {records.keys:,} keys.")
