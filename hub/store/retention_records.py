@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, Result, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.crypto import decrypt, encrypt, row_aad
+from hub.crypto import encrypt, row_aad
 from hub.errors import UserError
 from hub.store.audited import AuditedStore
 from hub.store.bound_rows import destruction_digest, destruction_object_id
@@ -39,6 +39,7 @@ from hub.store.retention_tables import (
     RetentionScheduleRow,
 )
 from hub.store.tables import DataKey, ReferralChecksRow, ReferralRow
+from hub.store.unreadable import SealedRecord
 from schemas import ChecksStage
 
 CHECKS_RUNNING = frozenset({ChecksStage.NOT_STARTED.value, ChecksStage.TRIGGERED.value, ChecksStage.IN_PROGRESS.value})
@@ -466,11 +467,12 @@ class RetentionRecords(AuditedStore):
                 referral = session.get(ReferralRow, row.referral_id)
                 note = release_note = None
                 if referral is not None and (row.note_ciphertext is not None or row.release_ciphertext is not None):
-                    key = self._stored_key(session, referral.key_id)
                     if row.note_ciphertext is not None:
-                        note = decrypt(key, row.note_ciphertext, _hold_aad(row.hold_id)).decode("utf-8")
+                        record = SealedRecord.legal_hold_note(row.hold_id, row.referral_id)
+                        note = self._open(session, record, referral.key_id, row.note_ciphertext).decode("utf-8")
                     if row.release_ciphertext is not None:
-                        opened = decrypt(key, row.release_ciphertext, _release_aad(row.hold_id))
+                        record = SealedRecord.legal_hold_release(row.hold_id, row.referral_id)
+                        opened = self._open(session, record, referral.key_id, row.release_ciphertext)
                         release_note = opened.decode("utf-8")
                     self._audit(
                         session, access, now, AuditAction.REFERRAL_READ, f"legal-hold/{row.hold_id}", row.referral_id
