@@ -34,6 +34,8 @@ ROLES = ("practitioner", "manager", "ig_officer", "integration_engineer", "admin
 PIPELINE = {"actor": "service:pipeline", "purpose": "mash_checks"}
 HISTORY = Path(tempfile.mkdtemp(prefix="hub-role-matrix-history-"))
 """A folder of one past referral for `referral import-history` (written by the `populated` fixture)."""
+SAR_OUT = Path(tempfile.mkdtemp(prefix="hub-role-matrix-sar-"))
+"""Where `sar export` writes, one folder per attempt."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,11 @@ COMMANDS = (
     Command("decision sign-off", lambda user, n: ["decision", "sign-off", REFERRAL_ID, "--agree"], always("manager")),
     Command("referral import-history", lambda user, n: ["referral", "import-history", str(HISTORY)], always("manager")),
     Command("insight referrers", lambda user, n: ["insight", "referrers", "--csv"], always("manager", "ig_officer")),
+    Command(
+        "sar export",
+        lambda user, n: ["sar", "export", "--nhs-number", "9990001014", "--no-pdf", "--out", str(SAR_OUT / f"{n}")],
+        always("ig_officer"),
+    ),
     # Last: a granted break-glass opens the referral to its holder for the rest of the scenario.
     Command(
         "access break-glass",
