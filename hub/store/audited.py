@@ -28,10 +28,10 @@ from hub.store import audit_log
 from hub.store.audit_log import Access
 from hub.store.engine import make_engine, take_write_lock
 from hub.store.errors import UnreadableRecord
-from hub.store.keys import DIGEST_KEY_ID, data_key, existing_key
+from hub.store.keys import DIGEST_KEY_ID, data_key
 from hub.store.migrations import OutdatedSchema as OutdatedSchema  # Where callers have always found it.
 from hub.store.migrations import create_or_check
-from hub.store.unreadable import SealedRecord, open_sealed
+from hub.store.unreadable import SealedRecord, open_sealed, stored_key
 
 logger = logging.getLogger(__name__)
 
@@ -200,10 +200,8 @@ class AuditedStore:
         return open_sealed(session, self._keyring, record, key_id, sealed)
 
     def _stored_key(self, session: Session, key_id: str) -> bytes:
-        key = existing_key(session, self._keyring, key_id)
-        if key is None:
-            raise LookupError(f"data key {key_id} is missing from data_keys (was it shredded?)")
-        return key
+        """An existing data key to seal more under, or `UnreadableRecord` naming it (`hub.store.unreadable`)."""
+        return stored_key(session, self._keyring, key_id)
 
     def _digest_key(self, session: Session, now: datetime) -> bytes:
         return data_key(session, self._keyring, DIGEST_KEY_ID, now=now)

@@ -279,6 +279,27 @@ def key_or_failure(session: Session, keyring: Keyring, key_id: str, referral_id:
     return Failure(Unreadability.KEY_MISSING, "no data key is stored for it, and no destruction record says why")
 
 
+def stored_key(session: Session, keyring: Keyring, key_id: str) -> bytes:
+    """An existing data key a write seals more under (a referral's, a child's), or `UnreadableRecord` naming it.
+
+    A write that cannot have its key fails as a read would, in one line with the cause, not as a bare
+    `LookupError` or `KeyUnwrapError`: nothing can be added to records whose key is gone or altered.
+    """
+    kind, _, rest = key_id.partition(":")
+    referral_id = rest.split(":", 1)[0] if kind in ("referral", "child") and rest else None
+    key = key_or_failure(session, keyring, key_id, referral_id)
+    if isinstance(key, Failure):
+        whose = f"referral {safe_id(referral_id)}" if referral_id else "the hub"
+        raise UnreadableRecord(
+            f"the records of {whose} sealed under data key {safe_id(key_id)} cannot be read or added to "
+            f"({key.cause.words}): {key.why}; {ADVICE[key.cause]}",
+            record=f"data-key:{key_id}",
+            referral_id=referral_id,
+            cause=key.cause,
+        )
+    return key
+
+
 CIPHERTEXT_ALTERED = Failure(Unreadability.TAMPERED, "its ciphertext fails authentication under its data key")
 
 

@@ -24,7 +24,7 @@ from hub.store import HubStore
 from hub.store.errors import RecordTampered, Unreadability, UnreadableRecord
 from hub.store.keys import child_key_id, destroy_epoch, move_to_epoch
 from hub.store.retention_tables import DestructionRecordRow
-from schemas import Chronology
+from schemas import CandidateLink, Chronology, LinkOutcome
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral
 
 READER = {"actor": "user:sam.patel", "purpose": "practitioner_view"}
@@ -186,6 +186,22 @@ def test_a_lost_key_file_is_key_missing_and_never_replaced(stored: HubStore, key
         assert again.verify_audit_trail().ok  # The event is in the trail like any other.
     finally:
         again.close()
+
+
+def test_a_write_under_a_missing_key_fails_in_one_line_too(reading: HubStore) -> None:
+    link = CandidateLink(
+        agency="police", agency_person_id="P-77", subject_id="S1", outcome=LinkOutcome.REVIEW, probability=0.5
+    )
+    reading.propose_reviews(REFERRAL_ID, [link], actor="service:linkage", purpose="linkage")
+    [review] = reading.link_reviews(REFERRAL_ID)
+    change(reading, "DELETE FROM data_keys WHERE key_id = :key_id", key_id=f"referral:{REFERRAL_ID}")
+    with pytest.raises(UnreadableRecord) as raised:
+        reading.decide_review(review.review_id, confirm=True, reason="Same child.", **READER)
+    assert raised.value.cause is Unreadability.KEY_MISSING
+    assert_one_clean_line(raised.value, f"the records of referral {REFERRAL_ID}", "cannot be read or added to")
+    assert [event[1] for event in unreadable_events(reading)] == [f"data-key:referral:{REFERRAL_ID}"]
+    [still] = reading.link_reviews(REFERRAL_ID)
+    assert still.status == "pending"  # Nothing was half-written.
 
 
 def test_each_failed_read_is_recorded_once(reading: HubStore) -> None:
