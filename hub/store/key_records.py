@@ -168,6 +168,8 @@ class KeyRecords(AuditedStore):
                     f"{below} data keys are still wrapped by KEK versions below {target}: "
                     "run `hub keys rotate` until it completes, then retire"
                 )
+            if target == old:
+                return old, target
             provider.set_min_decryption_version(target)
             event = replace(access, purpose=f"key retirement: minimum decryption version {old} to {target}")
             self._audit(session, event, now, AuditAction.KEYS_RETIRE, kek_object(target), None)
