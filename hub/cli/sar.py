@@ -51,8 +51,7 @@ def export(
     from datetime import UTC, datetime
 
     from hub.deadlines.config import load_deadlines
-    from hub.sar.export import default_folder, export, setting_from, summary_lines
-    from hub.sar.request import PURPOSE, parse_request
+    from hub.sar import PURPOSE, default_folder, export, parse_request, setting_from, summary_lines
 
     signed = signed_in()
     with signed.permit(Permission.SAR_EXPORT, purpose=PURPOSE):
@@ -113,6 +112,6 @@ def schema() -> None:
     """Print the JSON Schema of the subject access bundle (the .json file `hub sar export` writes)."""
     import json
 
-    from hub.sar.export import bundle_schema
+    from hub.sar import bundle_schema
 
     typer.echo(json.dumps(bundle_schema(), indent=2))

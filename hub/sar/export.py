@@ -66,7 +66,7 @@ def export(
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{folder} is a file, not a folder: give --out a folder for the request's files")
     say("Gathering what the hub holds (every read is audited) ...")
-    bundle = gather(store, request, setting)
+    bundle = gather(store, request, setting, lambda done, total: say(f"Referral {done} of {total} gathered ..."))
     say(f"Gathered {bundle.counts.referrals} referrals; writing the report ...")
     html = render_html(bundle, zone)
     documents = {".json": bundle.model_dump_json(indent=2).encode("utf-8"), ".html": html.encode("utf-8")}

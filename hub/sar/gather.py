@@ -109,7 +109,10 @@ def _find(reader: _Reader) -> _Found:
     for referral_id, subject_id in request.named:
         found.targets[(referral_id, subject_id)] = "named"
         referral = reader.referral(referral_id)
-        number = referral.subject(subject_id).person.identifiers.nhs_number if referral else None
+        subject = (
+            next((each for each in referral.subjects if each.subject_id == subject_id), None) if referral else None
+        )
+        number = subject.person.identifiers.nhs_number if subject else None
         if number and number not in numbers:
             numbers.append(number)
     for number in numbers:
@@ -130,18 +133,24 @@ def _find(reader: _Reader) -> _Found:
     return found
 
 
-def gather(store: HubStore, request: SubjectAccessRequest, setting: Setting) -> SubjectAccessBundle:
+def gather(
+    store: HubStore,
+    request: SubjectAccessRequest,
+    setting: Setting,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> SubjectAccessBundle:
     """Everything held about the person the request names, marked for IG's review; audited as it is read.
 
-    An unknown referral or subject named is refused (`UserError`) before anything is read.
+    An unknown referral or subject named is refused (`UserError`) before anything is read. `progress` hears
+    (referrals gathered, referrals found) after each one.
     """
     check_named(store, request.named)
     reader = _Reader(store, request)
     found = _find(reader)
-    referrals = [
-        _referral(reader, setting, referral_id, subject_id, found_by, set(found.targets))
-        for (referral_id, subject_id), found_by in found.targets.items()
-    ]
+    referrals = []
+    for (referral_id, subject_id), found_by in found.targets.items():
+        referrals.append(_referral(reader, setting, referral_id, subject_id, found_by, set(found.targets)))
+        progress(len(referrals), len(found.targets))
     referrals.sort(key=lambda item: (item.received_at is None, item.received_at, item.referral_id))
     unreadable = [*found.unreadable, *(item for referral in referrals for item in referral.unreadable)]
     all_marks = list(marks(referrals))
