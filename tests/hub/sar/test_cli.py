@@ -195,3 +195,14 @@ def test_the_schema_describes_the_bundle(home: Path) -> None:
     schema = json.loads(success(hub_command("sar", "schema", HUB_HOME=str(home))))
     assert schema["title"] == "SubjectAccessBundle" and "referrals" in schema["properties"]
     assert "Mark" in schema["$defs"] and "label" in schema["$defs"]["Mark"]["properties"]
+
+
+def test_a_person_the_hub_holds_nothing_about_gets_a_nothing_held_report(home: Path, tmp_path: Path) -> None:
+    result = hub_command("sar", "export", "--nhs-number", "9990003017", "--out", str(tmp_path), "--no-pdf",
+                         HUB_HOME=str(home))  # fmt: skip
+    text = success(result)
+    assert "NHS number: 0 candidates checked, 0 exact matches." in text
+    assert "Nothing held: the hub holds no record about this person under the details given." in text
+    [json_file] = tmp_path.glob("*.json")
+    assert SubjectAccessBundle.model_validate_json(json_file.read_bytes()).nothing_held
+    assert "Nothing held" in next(tmp_path.glob("*.html")).read_text()
