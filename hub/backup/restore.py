@@ -6,9 +6,10 @@
 3. A staging copy is built (`hub.backup.target.Staging`): keys and witness files put back (0600 in
    0700 folders), the schema created at the backup's revision, the rows loaded in foreign-key order,
    then migrated to this release's head if the backup is older.
-4. The staging copy is checked: `verify_audit_trail()` must pass, and every record's data key must unwrap
-   (`hub.backup.records`). The `backup.restore` event is written there, so it is part of what is checked
-   in and what moves into place.
+4. The staging copy is checked: `verify_audit_trail()` must pass, every data key must unwrap
+   (`hub.backup.records`), and every sealed record must open (`HubStore.verify_records`); records whose
+   keys were destroyed under the retention schedule since the backup are expected, and counted. The
+   `backup.restore` event is written there, so it is part of what is checked in and moves into place.
 5. Only then is it moved into place; on any failure it is discarded and the home is as it was.
 """
 
@@ -36,6 +37,7 @@ from hub.backup.target import Staging, check_empty, clear_leftovers, driver_erro
 from hub.crypto.configured import configured_provider
 from hub.settings import HubSettings
 from hub.store.engine import make_engine
+from hub.store.errors import Unreadability
 from hub.store.home import open_store
 from hub.store.migrations import create_or_check, schema_transaction, upgrade
 from hub.store.migrations.scripts import alembic_config, head, script_directory
@@ -52,6 +54,8 @@ class Restored:
     manifest: Manifest
     audit: AuditVerification
     records: RecordCheck
+    opened: int
+    """Sealed records (referrals, replies, chronology versions, ...) opened and authenticated."""
     upgraded_from: str | None
     """The backup's schema revision, if it was older than this release's and was migrated."""
     witness_copy_skipped: bool
@@ -78,7 +82,7 @@ def restore_backup(archive_path: Path, settings: HubSettings, *, progress: Progr
             for member in [*(KEYS_FOLDER + path for path in manifest.key_files), *_witness_members(manifest)]:
                 staging.stage_file(member, archive.content(member))
             upgraded_from = _load(archive, staging.settings, progress)
-            audit, records = _check(staging.settings, progress, manifest)
+            audit, records, opened = _check(staging.settings, progress, manifest)
             check_empty(settings, archive)  # Nothing may have been written meanwhile.
             staging.promote()
         finally:
@@ -87,6 +91,7 @@ def restore_backup(archive_path: Path, settings: HubSettings, *, progress: Progr
         manifest,
         audit,
         records,
+        opened,
         upgraded_from,
         witness_copy_skipped=manifest.witness_copy and settings.audit_witness_copy is None,
     )
@@ -225,8 +230,11 @@ def _reset_sequences(connection: Connection) -> None:
         connection.execute(select(func.setval(sequence, following, false())).select_from(table(table_name)))
 
 
-def _check(staging: HubSettings, progress: Progress, manifest: Manifest) -> tuple[AuditVerification, RecordCheck]:
-    """The restored copy's audit trail and records, then its `backup.restore` event."""
+def _check(staging: HubSettings, progress: Progress, manifest: Manifest) -> tuple[AuditVerification, RecordCheck, int]:
+    """The restored copy's audit trail, data keys and sealed records, then its `backup.restore` event.
+
+    Returns the trail's verdict, the keys' check and how many sealed records opened.
+    """
     store = open_store(staging)
     try:
         progress("Verifying the audit trail ...")
@@ -237,13 +245,33 @@ def _check(staging: HubSettings, progress: Progress, manifest: Manifest) -> tupl
         progress("Checking that every record's key opens ...")
         records = check_records(store, staging, progress)
         if not records.ok:
-            shown = "; ".join(records.problems[:3])
-            more = f" and {len(records.problems) - 3} more" if len(records.problems) > 3 else ""
             raise RestoreCheckFailed(
-                f"{len(records.problems)} data keys do not open with the restored keys ({shown}{more}); "
+                f"{len(records.problems)} data keys do not open with the restored keys ({_some(records.problems)}); "
                 "nothing was restored"
+            )
+        progress("Opening every stored record ...")
+        sealed = store.verify_records(actor=ACTOR, purpose=RESTORE_PURPOSE, progress=_every_tenth(progress))
+        if not sealed.ok:
+            failed = [found.line() for found in sealed.unreadable if found.cause is not Unreadability.KEY_SHREDDED]
+            raise RestoreCheckFailed(
+                f"{len(failed)} restored records cannot be read ({_some(failed)}); nothing was restored"
             )
         store.record_backup_event(AuditAction.BACKUP_RESTORE, manifest.name, actor=ACTOR, purpose=RESTORE_PURPOSE)
     finally:
         store.close()
-    return audit, records
+    return audit, records, sealed.opened
+
+
+def _some(lines: list[str]) -> str:
+    more = f" and {len(lines) - 3} more" if len(lines) > 3 else ""
+    return "; ".join(lines[:3]) + more
+
+
+def _every_tenth(progress: Progress) -> Callable[[int, int], None]:
+    """`verify_records`' (done, of) as a progress line at each tenth of the way, and at the end."""
+
+    def told(done: int, total: int) -> None:
+        if total and (done == total or done % max(1, total // 10) == 0):
+            progress(f"  records: {done:,} of {total:,} opened")
+
+    return told

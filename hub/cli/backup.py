@@ -97,7 +97,7 @@ def restore(
         _say(f"  The backup's schema (revision {made_at}) was upgraded to this release's.")
     _say(f"  Audit trail intact: {restored.audit.events_checked:,} events, and this restore is recorded in it.")
     records = restored.records
-    _say(f"  Every record's data key opens: {records.keys:,} keys.")
+    _say(f"  Every record opens: {restored.opened:,} records under {records.keys:,} data keys.")
     if records.shredded:
         _say(
             f"  {len(records.shredded):,} data keys were destroyed under the retention schedule after this backup "

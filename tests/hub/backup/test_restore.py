@@ -50,13 +50,19 @@ def test_a_restore_reads_every_record_as_before_and_its_trail_verifies(source: S
     restored = restore_backup(source.made.path, empty_home, progress=lines.append)
     assert restored.audit.ok and restored.records.ok and not restored.records.shredded
     assert restored.records.keys >= 2 * len(REFERRALS)  # a referral key and a child key each, and the hub's
+    assert restored.opened >= len(source.held)  # referrals, replies, chronology versions, decisions, notes...
     assert any("intact" in line for line in lines) and any("checked" in line for line in lines)
 
     store = open_store(empty_home)
     trail = store.audit_trail()
     assert trail[: len(source.trail)] == source.trail  # every event as it was, the backup's own last
     assert (source.trail[-1].action, source.trail[-1].object_id) == ("backup.create", source.made.manifest.name)
-    [restore_event] = trail[len(source.trail) :]
+    records_read, restore_event = trail[len(source.trail) :]  # the restore opened every record, then said so
+    assert (records_read.action, records_read.actor, records_read.object_id) == (
+        "audit.read",
+        "service:backup",
+        "verify;records",
+    )
     assert (restore_event.action, restore_event.actor, restore_event.object_id) == (
         "backup.restore",
         "service:backup",
