@@ -31,6 +31,7 @@ from hub.cli import (
     keys,
     linkage,
     referral,
+    retention,
     review,
     sandbox,
     sar,
@@ -71,6 +72,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(api_clients.app, name="api-clients")
 app.add_typer(sar.app, name="sar")
 app.add_typer(db.app, name="db")
+app.add_typer(retention.app, name="retention")
 
 
 def main() -> None:

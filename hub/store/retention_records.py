@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, func, select, update
+from sqlalchemy import CursorResult, Result, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
@@ -162,17 +162,19 @@ def _release_aad(hold_id: int) -> bytes:
 
 def _referral_keys(session: Session, referral_ids: Sequence[str] | None) -> dict[str, set[str]]:
     """Each referral's data key ids, from every purged table that names a key (so every key any of its rows
-    was sealed under, child keys included), never a hub-wide key."""
-    found: dict[str, set[str]] = defaultdict(set)
+    was sealed under, child keys included), never a hub-wide key. One query: it runs once per destruction."""
+    parts = []
     for table in purged_tables():
-        if "key_id" not in table.c or "referral_id" not in table.c:
-            continue
-        query = select(table.c.referral_id, table.c.key_id).where(table.c.key_id.is_not(None)).distinct()
-        if referral_ids is not None:
-            query = query.where(table.c.referral_id.in_(referral_ids))
-        for referral_id, key_id in session.execute(query):
-            if not key_id.startswith(HUB_KEY_PREFIX):
-                found[referral_id].add(key_id)
+        if "key_id" in table.c and "referral_id" in table.c:
+            part = select(table.c.referral_id.label("referral_id"), table.c.key_id.label("key_id"))
+            part = part.where(table.c.key_id.is_not(None))
+            if referral_ids is not None:
+                part = part.where(table.c.referral_id.in_(referral_ids))
+            parts.append(part)
+    found: dict[str, set[str]] = defaultdict(set)
+    for referral_id, key_id in session.execute(union(*parts)):
+        if not key_id.startswith(HUB_KEY_PREFIX):
+            found[referral_id].add(key_id)
     return found
 
 
