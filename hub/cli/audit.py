@@ -40,6 +40,8 @@ def show(referral_id: Annotated[str, typer.Argument(help="The referral's id.")])
 def verify() -> None:
     """Prove the audit trail: every event against the signed checkpoints and the witness, every stored row against
     its write event. Exits non-zero, saying what and where, if anything was edited, inserted, deleted, reordered or cut.
+    Then open every stored record under its key: each that cannot be read is named with its class (tampered, key
+    missing, key shredded); exits non-zero if any is tampered or its key missing.
     """
     from hub.access.guard import signed_in
     from hub.access.permissions import Permission
@@ -47,7 +49,7 @@ def verify() -> None:
 
     person = signed_in()
     with person.permit(Permission.AUDIT_READ, purpose=VERIFY_PURPOSE):
-        verify_audit_trail(person.settings, console)
+        verify_audit_trail(person.settings, console, actor=person.actor)
 
 
 @app.command("prove")
@@ -202,14 +204,17 @@ def show_audit_trail(settings: HubSettings, referral_id: str, console: Console, 
 MAX_PROBLEMS_SHOWN = 20
 
 
-def verify_audit_trail(settings: HubSettings, console: Console) -> None:
-    """Every problem on its own line (ids, sequence numbers and checkpoint sizes only), then a one-line verdict."""
-    from hub.audit.ig import NOT_INTACT_ADVICE, intact_sentence
+def verify_audit_trail(settings: HubSettings, console: Console, *, actor: str) -> None:
+    """Every problem on its own line (ids, sequence numbers and checkpoint sizes only), then a one-line verdict;
+    then the stored records' check (`hub.cli.audit_records`)."""
+    from hub.audit.ig import NOT_INTACT_ADVICE, VERIFY_PURPOSE, intact_sentence
+    from hub.cli.audit_records import check_records, refuse_if_unreadable, report_records
     from hub.store.home import open_store
 
     store = open_store(settings)
     try:
         verification = store.verify_audit_trail()
+        records = check_records(store, actor=actor, purpose=VERIFY_PURPOSE)
     finally:
         store.close()
     if not verification:
@@ -217,8 +222,12 @@ def verify_audit_trail(settings: HubSettings, console: Console) -> None:
             console.print(f"- {problem}", markup=False, highlight=False)
         if len(verification.problems) > MAX_PROBLEMS_SHOWN:
             console.print(f"- and {len(verification.problems) - MAX_PROBLEMS_SHOWN} more")
+    else:
+        console.print(intact_sentence(verification), markup=False)
+    report_records(records, console)
+    if not verification:
         raise UserError(f"Audit trail is NOT intact: {verification.message}. {NOT_INTACT_ADVICE}")
-    console.print(intact_sentence(verification), markup=False)
+    refuse_if_unreadable(records)
 
 
 def prove_audit_event(settings: HubSettings, seq: int, console: Console) -> None:
