@@ -42,6 +42,7 @@ from hub.store.home import open_store
 from hub.store.migrations import create_or_check, schema_transaction, upgrade
 from hub.store.migrations.scripts import alembic_config, head, script_directory
 from hub.store.migrations.status import BASELINE_REVISION
+from hub.store.record_check import RecordsVerified
 
 INSERT_BATCH = 1000
 PROGRESS_ROWS = 100_000
@@ -56,6 +57,8 @@ class Restored:
     records: RecordCheck
     opened: int
     """Sealed records (referrals, replies, chronology versions, ...) opened and authenticated."""
+    shredded: int
+    """Sealed records whose keys were destroyed under the retention schedule after the backup (an HSM's)."""
     upgraded_from: str | None
     """The backup's schema revision, if it was older than this release's and was migrated."""
     witness_copy_skipped: bool
@@ -82,7 +85,7 @@ def restore_backup(archive_path: Path, settings: HubSettings, *, progress: Progr
             for member in [*(KEYS_FOLDER + path for path in manifest.key_files), *_witness_members(manifest)]:
                 staging.stage_file(member, archive.content(member))
             upgraded_from = _load(archive, staging.settings, progress)
-            audit, records, opened = _check(staging.settings, progress, manifest)
+            audit, records, sealed = _check(staging.settings, progress, manifest)
             check_empty(settings, archive)  # Nothing may have been written meanwhile.
             staging.promote()
         finally:
@@ -91,7 +94,8 @@ def restore_backup(archive_path: Path, settings: HubSettings, *, progress: Progr
         manifest,
         audit,
         records,
-        opened,
+        sealed.opened - len(sealed.unreadable),
+        sealed.count(Unreadability.KEY_SHREDDED),
         upgraded_from,
         witness_copy_skipped=manifest.witness_copy and settings.audit_witness_copy is None,
     )
@@ -230,11 +234,10 @@ def _reset_sequences(connection: Connection) -> None:
         connection.execute(select(func.setval(sequence, following, false())).select_from(table(table_name)))
 
 
-def _check(staging: HubSettings, progress: Progress, manifest: Manifest) -> tuple[AuditVerification, RecordCheck, int]:
-    """The restored copy's audit trail, data keys and sealed records, then its `backup.restore` event.
-
-    Returns the trail's verdict, the keys' check and how many sealed records opened.
-    """
+def _check(
+    staging: HubSettings, progress: Progress, manifest: Manifest
+) -> tuple[AuditVerification, RecordCheck, RecordsVerified]:
+    """The restored copy's audit trail, data keys and sealed records, then its `backup.restore` event."""
     store = open_store(staging)
     try:
         progress("Verifying the audit trail ...")
@@ -259,7 +262,7 @@ def _check(staging: HubSettings, progress: Progress, manifest: Manifest) -> tupl
         store.record_backup_event(AuditAction.BACKUP_RESTORE, manifest.name, actor=ACTOR, purpose=RESTORE_PURPOSE)
     finally:
         store.close()
-    return audit, records, sealed.opened
+    return audit, records, sealed
 
 
 def _some(lines: list[str]) -> str:
@@ -270,8 +273,12 @@ def _some(lines: list[str]) -> str:
 def _every_tenth(progress: Progress) -> Callable[[int, int], None]:
     """`verify_records`' (done, of) as a progress line at each tenth of the way, and at the end."""
 
+    shown = [0]
+
     def told(done: int, total: int) -> None:
-        if total and (done == total or done % max(1, total // 10) == 0):
+        tenth = done * 10 // total if total else 10
+        if done and tenth > shown[0]:
+            shown[0] = tenth
             progress(f"  records: {done:,} of {total:,} opened")
 
     return told

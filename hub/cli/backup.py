@@ -98,10 +98,11 @@ def restore(
     _say(f"  Audit trail intact: {restored.audit.events_checked:,} events, and this restore is recorded in it.")
     records = restored.records
     _say(f"  Every record opens: {restored.opened:,} records under {records.keys:,} data keys.")
-    if records.shredded:
+    if records.shredded or restored.shredded:
         _say(
             f"  {len(records.shredded):,} data keys were destroyed under the retention schedule after this backup "
-            "was made: their records can never be read again."
+            f"was made: their {restored.shredded:,} records can never be read again, and `hub retention run` "
+            "deletes them."
         )
     if restored.witness_copy_skipped:
         _say(
