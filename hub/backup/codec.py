@@ -76,8 +76,8 @@ def _decode(value: Any, kind: Kind) -> Any:
         if kind == "datetime":
             return datetime.fromisoformat(value)
         return date.fromisoformat(value)
-    except ValueError as error:
-        raise RowFormatError(f"a {kind} value is malformed ({error})") from None
+    except ValueError:
+        raise RowFormatError(f"a {kind} value is malformed") from None  # The value is not quoted: it is data.
 
 
 def encode_row(row: Sequence[Any], kinds: Sequence[Kind]) -> bytes:

@@ -7,13 +7,17 @@ recorded in the audit trail as `service:backup`. docs/deployment.md ("Backup and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from hub.cli.common import console
+from hub.errors import UserError
 from hub.settings import HubSettings
 
 BACKUPS_FOLDER = "backups"
@@ -36,6 +40,16 @@ def _size(path: Path) -> str:
     return ""  # unreachable
 
 
+@contextmanager
+def _reaching(url: str) -> Iterator[None]:
+    """A database that cannot be reached is one line naming it (password hidden), not a traceback."""
+    try:
+        yield
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise UserError(f"Cannot reach the database {_shown_url(url)}: {reason}") from None
+
+
 def backup(
     to: Annotated[
         Path | None,
@@ -56,7 +70,8 @@ def backup(
     settings = HubSettings.from_env()
     folder = (to or settings.home / BACKUPS_FOLDER).expanduser().absolute()
     _say(f"Backing up MASH Hub (HUB_HOME {settings.home}, database {_shown_url(settings.database_url)}) ...")
-    made = create_backup(settings, folder, progress=_say)
+    with _reaching(settings.database_url):
+        made = create_backup(settings, folder, progress=_say)
     manifest = made.manifest
     _say(
         f"Backup written: {made.path} ({_size(made.path)}; {manifest.row_count():,} rows in "
@@ -86,7 +101,8 @@ def restore(
     from hub.backup import restore_backup
 
     settings = HubSettings.from_env()
-    restored = restore_backup(archive.expanduser().absolute(), settings, progress=_say)
+    with _reaching(settings.database_url):
+        restored = restore_backup(archive.expanduser().absolute(), settings, progress=_say)
     manifest = restored.manifest
     _say(
         f"Restored {manifest.name} into HUB_HOME {settings.home} (database {_shown_url(settings.database_url)}): "
