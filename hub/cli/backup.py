@@ -97,7 +97,7 @@ def restore(
     archive: Annotated[Path, typer.Argument(help="The backup's .tar file (from `hub backup`).", dir_okay=False)],
 ) -> None:
     """Restore a backup into an empty home: every checksum is checked first, then the restored audit trail
-    and every record's key, before anything is put in place. A home that holds data is refused."""
+    and every record, before anything is put in place. A home that holds data is refused."""
     from hub.backup import restore_backup
 
     settings = HubSettings.from_env()
