@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import Path
+
+from fastapi.testclient import TestClient
 
 from hub.audit import AuditAction
+from hub.settings import HubSettings
+from hub.store.errors import Unreadability
+from hub.store.home import open_store
 from hub.store.keys import referral_key_id
+from hub.store.unreadable import Failure, SealedRecord, unreadable
+from hub.web.api.app import create_api
 from tests.hub.web.conftest import MARKER, MY_REFERRAL, PRACTITIONER, Served, sign_in
 
 
@@ -43,3 +51,22 @@ def test_an_altered_key_shows_a_plain_error_page_and_is_audited(served: Served) 
         f"referral:{MY_REFERRAL}",
         "tampered",
     )
+
+
+def test_the_api_answers_an_unreadable_record_as_a_json_refusal(hub_home: Path) -> None:
+    """No API route reads a sealed record today; one that does gets this answer, not the last resort's 500."""
+    settings = HubSettings.from_env()
+    store = open_store(settings)
+    api = create_api(settings, store)
+
+    def shredded() -> None:
+        raise unreadable(SealedRecord.referral("REF-2026-000001"), Failure(Unreadability.KEY_SHREDDED, "gone"))
+
+    api.add_api_route("/shredded", shredded)
+    try:
+        answer = TestClient(api, raise_server_exceptions=False).get("/shredded")
+    finally:
+        store.close()
+    assert answer.status_code == 410
+    assert list(answer.json()) == ["detail"]
+    assert answer.json()["detail"].startswith("the referral REF-2026-000001 cannot be read (key shredded): gone;")
