@@ -7,7 +7,9 @@ decides, with the reason in front of them, whether consent or reasonableness all
 never dropped silently, and never released silently. Professionals acting in their role (the referring
 organisation, MASH staff, agency staff noting action taken) are marked `review`: the guidance is that
 such information is usually disclosed, but IG decides. Free text that may name anyone (a referral's
-narrative, a practitioner's rationale) is `review` too, because only a reader can tell.
+narrative, a practitioner's rationale) is `review` too, because only a reader can tell; so is an agency's
+restricted or sensitive entry, even about the requester alone, since the agency may claim an exemption
+(DPA 2018 Schedule 2, crime and taxation, say) and should be asked first.
 
 Pure functions: ids and models in, marks out; nothing here reads the store.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hub.sar.bundle import RELEASE, Action, EntryPerson, HeldEntry, Mark, Marked, PersonDetails
-from schemas import Address, ChronologyEntry, Person, ReferrerKind, Subject, SubjectRole
+from schemas import Address, ChronologyEntry, Person, ReferrerKind, Sensitivity, Subject, SubjectRole
 
 PROFESSIONAL = Mark(action=Action.REVIEW, why="a professional acting in their role")
 MIXED_FREE_TEXT = "free text that may name other people"
@@ -150,6 +152,11 @@ class EntryMarker:
             for person in entry.people
         ]
         whole = _entry_mark([person.mark for person in people])
+        if entry.sensitivity is not Sensitivity.STANDARD and whole.action is not Action.REDACT:
+            whole = review(
+                f"{entry.sensitivity.value} {agency} material: ask the agency before disclosing "
+                "(an exemption, such as crime prevention, may apply)"
+            )
         action = None
         if entry.action_taken:
             action_mark = (

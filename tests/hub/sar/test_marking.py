@@ -6,7 +6,7 @@ import pytest
 
 from hub.sar.bundle import Action
 from hub.sar.marking import EntryMarker, referrer_mark
-from schemas import InvolvementRole, ReferrerKind
+from schemas import InvolvementRole, ReferrerKind, Sensitivity
 from tests.hub.builders import entry, example_referral
 
 
@@ -65,3 +65,15 @@ def test_an_action_taken_note_is_for_review_unless_the_event_is_someone_elses() 
     )
     held_other = marker().entry(other)
     assert held_other.action_taken is not None and held_other.action_taken.mark.action is Action.REDACT
+
+
+def test_a_restricted_entry_about_the_requester_alone_is_still_for_review() -> None:
+    mine = entry("police", "A", "2026-01-01", [("P-1", InvolvementRole.VICTIM)])
+    restricted = mine.model_copy(update={"sensitivity": Sensitivity.RESTRICTED})
+    held = marker().entry(restricted)
+    assert held.mark.action is Action.REVIEW and held.summary.mark.why is not None
+    assert held.summary.mark.why.startswith("restricted police material: ask the agency before disclosing")
+    theirs = entry("police", "C", "2026-01-01", [("P-2", InvolvementRole.VICTIM)])
+    assert (
+        marker().entry(theirs.model_copy(update={"sensitivity": Sensitivity.RESTRICTED})).mark.action is Action.REDACT
+    )
