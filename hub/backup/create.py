@@ -186,7 +186,7 @@ def _dump_tables(snapshot: Snapshot, writer: ArchiveWriter, progress: Progress) 
                 if count % PROGRESS_ROWS == 0:
                     progress(f"  {table.name}: {count:,} rows so far")
         if count:
-            progress(f"  {table.name}: {count:,} rows")
+            progress(f"  {table.name}: {count:,} row{'s' * (count != 1)}")
         dumps.append(TableDump(name=table.name, columns=[name for name, _ in columns], kinds=kinds, rows=count))
     return dumps
 

@@ -214,7 +214,7 @@ def _load_table(
     if count != dump.rows:
         raise ArchiveRefused(f"{dump.member} holds {count} rows but the manifest says {dump.rows}")
     if count:
-        progress(f"  {table.name}: {count:,} rows")
+        progress(f"  {table.name}: {count:,} row{'s' * (count != 1)}")
 
 
 def _reset_sequences(connection: Connection) -> None:

@@ -126,6 +126,6 @@ def restore(
             "not put back: set it and copy the file from the archive (audit/witness-copy.log) if you keep one."
         )
     _say(
-        "Next: run `hub retention run` now, so records that fell due since the backup was made are destroyed "
-        "again; then `hub audit verify`, and start the hub."
+        "Next, before staff use the hub: an IG officer runs `hub retention run`, so records that fell due or were "
+        "destroyed since the backup was made are destroyed again; then start the hub (docs/deployment.md)."
     )
