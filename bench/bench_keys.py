@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import insert
+
 from hub.audit.notary import AuditFiles
 from hub.chronology.assembly import assemble
 from hub.crypto import KeyProvider, Keyring, LocalKeyProvider
@@ -36,7 +38,7 @@ from hub.store.tables import DataKey
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
 
 SOFTHSM = Path("/usr/lib/softhsm/libsofthsm2.so")
-WHO = {"actor": "service:bench", "purpose": "bench"}
+ACTOR, PURPOSE = "service:bench", "bench"
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 
 
@@ -67,7 +69,7 @@ def _store(folder: Path, provider: KeyProvider) -> HubStore:
 
 
 def _populate(store: HubStore, provider: KeyProvider, keys: int) -> None:
-    store.save_referral(example_referral(), **WHO)
+    store.save_referral(example_referral(), actor=ACTOR, purpose=PURPOSE)
     for answer in household_replies():
         store.save_reply(answer, actor="service:bench")
     for chronology in assemble(example_referral(), household_replies(), assembled_at=ASSEMBLED_AT):
@@ -90,13 +92,13 @@ def _populate(store: HubStore, provider: KeyProvider, keys: int) -> None:
             }
         )
     with store.engine.begin() as connection:
-        connection.execute(DataKey.__table__.insert(), rows)
+        connection.execute(insert(DataKey), rows)
 
 
 def _read_page(store: HubStore) -> None:
-    store.load_referral(REFERRAL_ID, **WHO)
-    store.load_replies(REFERRAL_ID, **WHO)
-    store.latest_chronologies(REFERRAL_ID, **WHO)
+    store.load_referral(REFERRAL_ID, actor=ACTOR, purpose=PURPOSE)
+    store.load_replies(REFERRAL_ID, actor=ACTOR, purpose=PURPOSE)
+    store.latest_chronologies(REFERRAL_ID, actor=ACTOR, purpose=PURPOSE)
 
 
 def measure(name: str, folder: Path, make: Callable[[], KeyProvider], keys: int) -> None:

@@ -51,7 +51,7 @@ class Keyring:
     def create(self, key_id: str, epoch: str | None = None) -> tuple[WrappedKey, bytes]:
         """A new data key for `key_id` in `epoch`: the wrapped form to store and the plaintext to use."""
         dek = new_data_key()
-        return self._seal(key_id, dek, epoch), dek
+        return self._seal(key_id, dek, epoch, self.provider.current_version()), dek
 
     def unwrap(self, stored: WrappedKey) -> bytes:
         """The plaintext data key for a stored wrapped key, unwrapping it at most once."""
@@ -75,11 +75,11 @@ class Keyring:
         wrapped = self.provider.wrap(masked, version)
         return replace(stored, wrapped=wrapped, kek_id=self.provider.kek_id(version), kek_version=version)
 
-    def move(self, stored: WrappedKey, epoch: str) -> WrappedKey:
-        """The same data key in another epoch (unmasked from its old epoch, masked by the new one)."""
+    def move(self, stored: WrappedKey, epoch: str, version: int | None = None) -> WrappedKey:
+        """The same data key in another epoch (unmasked from its old epoch, masked by the new one), wrapped under
+        KEK `version` (default: the current one; a caller moving many keys looks it up once)."""
         dek = self.unwrap(stored)
-        moved = self._seal(stored.key_id, dek, epoch)
-        return moved
+        return self._seal(stored.key_id, dek, epoch, version or self.provider.current_version())
 
     def forget(self, epoch: str | None = None) -> None:
         """Drop cached plaintext keys: all of them (the store closes), or one epoch's (it was destroyed)."""
@@ -89,9 +89,8 @@ class Keyring:
             else:
                 self._keys = {key: value for key, value in self._keys.items() if value[1] != epoch}
 
-    def _seal(self, key_id: str, dek: bytes, epoch: str | None) -> WrappedKey:
+    def _seal(self, key_id: str, dek: bytes, epoch: str | None, version: int) -> WrappedKey:
         masked = dek if epoch is None else _xor(dek, self.provider.epoch_mask(check_epoch_name(epoch), key_id))
-        version = self.provider.current_version()
         wrapped = WrappedKey(key_id, self.provider.wrap(masked, version), self.provider.kek_id(version), version, epoch)
         self._remember(wrapped, dek)
         return wrapped

@@ -146,13 +146,14 @@ def move_to_epoch(session: Session, keyring: Keyring, key_ids: Iterable[str], ep
     if not ids:
         return 0
     _ready(session, keyring, epoch)
+    version = keyring.provider.current_version()
     moved = 0
     for start in range(0, len(ids), _BATCH):
         rows = session.scalars(select(DataKey).where(DataKey.key_id.in_(ids[start : start + _BATCH]))).all()
         for row in rows:
             if row.epoch == epoch:
                 continue
-            new = keyring.move(stored_key(row), epoch)
+            new = keyring.move(stored_key(row), epoch, version)
             row.wrapped_key, row.kek_id, row.kek_version, row.epoch = (
                 new.wrapped,
                 new.kek_id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from hub.chronology.assembly import assemble
 from hub.crypto import Keyring, decrypt, encrypt, row_aad
@@ -51,7 +51,7 @@ def populate(store: HubStore, keys: int) -> Probes:
         )
     if rows:
         with store.engine.begin() as connection:
-            connection.execute(DataKey.__table__.insert(), rows)
+            connection.execute(insert(DataKey), rows)
     return probes
 
 
