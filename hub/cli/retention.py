@@ -252,6 +252,7 @@ def _hold_json(hold: LegalHold) -> dict[str, object]:
         "released_at": None if hold.released_at is None else hold.released_at.isoformat(),
         "release_note": hold.release_note,
         "referral_destroyed": hold.referral_destroyed,
+        "unreadable": hold.unreadable,
     }
 
 
@@ -265,6 +266,8 @@ def _holds_table(found: list[LegalHold], reason_words: Callable[[str], str]) -> 
         table.add_column(column)
     for hold in found:
         erased = "(erased with the referral)" if hold.referral_destroyed else ""
+        if hold.unreadable:
+            erased = f"(cannot be read: {hold.unreadable}; see `hub audit verify`)"
         released = "in force"
         if hold.released_at is not None:
             released = f"{hold.released_at:%Y-%m-%d} by {hold.released_by}: {hold.release_note or erased}"

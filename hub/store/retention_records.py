@@ -29,7 +29,7 @@ from hub.store.audited import AuditedStore
 from hub.store.bound_rows import destruction_digest, destruction_object_id
 from hub.store.decision_tables import MashDecisionRow, MashDecisionSignOffRow
 from hub.store.engine import upsert
-from hub.store.errors import StoreError, UnknownReferral
+from hub.store.errors import StoreError, UnknownReferral, UnreadableRecord
 from hub.store.keys import HUB_KEY_PREFIX, destroy_epoch, epochs_in_use, move_to_epoch, referral_key_id
 from hub.store.retention_purge import purged_tables
 from hub.store.retention_tables import (
@@ -103,6 +103,8 @@ class LegalHold:
     note: str | None
     release_note: str | None
     referral_destroyed: bool
+    unreadable: str | None = None
+    """Why a note could not be read (`tampered`, `key shredded`, `key missing`), if one could not."""
 
     @property
     def active(self) -> bool:
@@ -467,18 +469,25 @@ class RetentionRecords(AuditedStore):
             holds = []
             for row in session.scalars(query):
                 referral = session.get(ReferralRow, row.referral_id)
-                note = release_note = None
-                if referral is not None and (row.note_ciphertext is not None or row.release_ciphertext is not None):
-                    if row.note_ciphertext is not None:
-                        record = SealedRecord.legal_hold_note(row.hold_id, row.referral_id)
-                        note = self._open(session, record, referral.key_id, row.note_ciphertext).decode("utf-8")
-                    if row.release_ciphertext is not None:
-                        record = SealedRecord.legal_hold_release(row.hold_id, row.referral_id)
-                        opened = self._open(session, record, referral.key_id, row.release_ciphertext)
-                        release_note = opened.decode("utf-8")
-                    self._audit(
-                        session, access, now, AuditAction.REFERRAL_READ, f"legal-hold/{row.hold_id}", row.referral_id
-                    )
+                notes: dict[str, str | None] = {"note": None, "release_note": None}
+                unreadable = None
+                sealed = (
+                    ("note", row.note_ciphertext, SealedRecord.legal_hold_note),
+                    ("release_note", row.release_ciphertext, SealedRecord.legal_hold_release),
+                )
+                for name, ciphertext, record in sealed:
+                    if referral is None or ciphertext is None:
+                        continue
+                    try:
+                        opened = self._open(session, record(row.hold_id, row.referral_id), referral.key_id, ciphertext)
+                    except UnreadableRecord as failure:  # Listed as unreadable (and audited), the rest still shown.
+                        self._unreadable(session, access, now, failure)
+                        unreadable = failure.cause.words
+                        continue
+                    notes[name] = opened.decode("utf-8")
+                if notes["note"] is not None or notes["release_note"] is not None:
+                    object_id = f"legal-hold/{row.hold_id}"
+                    self._audit(session, access, now, AuditAction.REFERRAL_READ, object_id, row.referral_id)
                 holds.append(
                     LegalHold(
                         hold_id=row.hold_id,
@@ -488,9 +497,10 @@ class RetentionRecords(AuditedStore):
                         placed_at=row.placed_at,
                         released_by=row.released_by,
                         released_at=row.released_at,
-                        note=note,
-                        release_note=release_note,
+                        note=notes["note"],
+                        release_note=notes["release_note"],
                         referral_destroyed=referral is None,
+                        unreadable=unreadable,
                     )
                 )
             return holds

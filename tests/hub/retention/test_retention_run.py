@@ -333,6 +333,19 @@ def test_holds_are_checked_sealed_and_read_on_record(store: HubStore) -> None:
     assert [e.action for e in store.audit_trail(referral_id="R-NFA") if "legal" in e.action] == [
         "legal_hold.place", "legal_hold.release"
     ]  # fmt: skip
+    second = store.place_legal_hold("R-NFA", reason="inquiry", note="Inquiry.", actor=IG, purpose="test")
+    with store.engine.begin() as connection:  # Someone flips a byte of its sealed note outside the hub.
+        sealed = connection.execute(text("SELECT note_ciphertext FROM legal_holds WHERE hold_id = :h"), {"h": second})
+        flipped = bytearray(sealed.scalar_one())
+        flipped[-1] ^= 1
+        connection.execute(
+            text("UPDATE legal_holds SET note_ciphertext = :c WHERE hold_id = :h"), {"c": bytes(flipped), "h": second}
+        )
+    [listed] = store.legal_holds(include_released=False, actor=IG, purpose="test")  # Still listed, said unreadable.
+    assert (listed.hold_id, listed.note, listed.unreadable) == (second, None, "tampered")
+    [failed] = store.audit_trail(action=AuditAction.RECORD_UNREADABLE)
+    assert (failed.object_id, failed.outcome) == (f"legal-hold-note:{second}", "tampered")
+    store.release_legal_hold(second, note="Ended.", actor=IG, purpose="test")
     run(store, NEW_YEAR)
     with pytest.raises(HoldRefused, match=r"destroyed under the retention schedule \(destruction record 1\)"):
         store.place_legal_hold("R-NFA", reason="litigation", note="Too late.", actor=IG, purpose="test")
