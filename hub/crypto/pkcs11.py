@@ -106,6 +106,7 @@ class Pkcs11KeyProvider:
         self._session: Any = None
         self._pid = 0
         self._keks: dict[int, Any] = {}
+        self._kek_ids: dict[int, str] = {}
         self._minimum: tuple[float, int] | None = None
 
     @classmethod
@@ -270,7 +271,11 @@ class Pkcs11KeyProvider:
             return known
 
     def kek_id(self, version: int) -> str:
-        return f"pkcs11:v{version}:{bytes(self._kek(version)[Attribute.ID]).hex()}"
+        with self._lock:
+            known = self._kek_ids.get(version)
+            if known is None:
+                known = self._kek_ids[version] = f"pkcs11:v{version}:{bytes(self._kek(version)[Attribute.ID]).hex()}"
+            return known
 
     def wrap(self, dek: bytes, version: int) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -18,7 +18,7 @@ from hub.audit import AuditAction
 from hub.crypto import PENDING_EPOCH, PERMANENT_EPOCH, KeyProvider, KeyUnwrapError
 from hub.errors import UserError
 from hub.store.audited import AuditedStore
-from hub.store.keys import epochs_in_use, keys_per_version, legacy_key_count, stored_key
+from hub.store.keys import ensure_kek, epochs_in_use, keys_per_version, legacy_key_count, stored_key
 from hub.store.tables import AuditEventRow, DataKey
 
 KEYS_ACTOR = "service:keys"
@@ -112,7 +112,7 @@ class KeyRecords(AuditedStore):
         """
         provider = self._keyring.provider
         with self._audited(actor, "key rotation") as (session, access, now):
-            current = provider.current_version()
+            current = ensure_kek(session, self._keyring)
             remaining = _below(session, current)
             created = False
             if not remaining and _recorded(session, current):
@@ -157,7 +157,7 @@ class KeyRecords(AuditedStore):
         """
         provider = self._keyring.provider
         with self._audited(actor, "key retirement") as (session, access, now):
-            current = provider.current_version()
+            current = ensure_kek(session, self._keyring)
             target = current if minimum is None else minimum
             if not 1 <= target <= current:
                 raise UserError(f"--min-version must be between 1 and the current KEK version {current}")

@@ -96,11 +96,11 @@ def data_key(session: Session, keyring: Keyring, key_id: str, *, now: datetime, 
     return dek
 
 
-def _ready(session: Session, keyring: Keyring, epoch: str) -> None:
-    """Before a key is wrapped: the KEK exists, and the epoch's secret exists, or is made only if nothing needs it.
+def ensure_kek(session: Session, keyring: Keyring) -> int:
+    """The current KEK version, made first only in development and only while the database holds no data key.
 
-    Checked once per keyring (process) for the KEK and once per epoch; a KEK or epoch secret found missing
-    while the database holds keys under it is `KeyMissing`, never a new secret.
+    Every path that wraps a key comes here first (new keys, epoch moves, rotation, retirement), so a KEK that
+    went missing is reported as missing (`KeyMissing`), never silently replaced.
     """
     provider = keyring.provider
     if _KEK_CHECKED not in keyring.checked:
@@ -112,8 +112,18 @@ def _ready(session: Session, keyring: Keyring, epoch: str) -> None:
                     f"holds {_data_keys(held)} wrapped by one: restore the key files or HSM token from backup "
                     "(the hub never makes a new key over existing data, since every record would become unreadable)"
                 )
-            provider.current_version()  # Development: makes version 1; production: KekNotInitialised.
         keyring.checked.add(_KEK_CHECKED)
+    return provider.current_version()  # Development: makes version 1 if none; production: KekNotInitialised.
+
+
+def _ready(session: Session, keyring: Keyring, epoch: str) -> None:
+    """Before a key is wrapped: the KEK exists, and the epoch's secret exists, or is made only if nothing needs it.
+
+    Checked once per keyring (process) for the KEK and once per epoch; a KEK or epoch secret found missing
+    while the database holds keys under it is `KeyMissing`, never a new secret.
+    """
+    provider = keyring.provider
+    ensure_kek(session, keyring)
     if epoch not in keyring.checked:
         state = provider.epoch_state(epoch)
         if state == "destroyed":

@@ -110,6 +110,10 @@ def test_a_deleted_key_file_or_epoch_secret_is_never_replaced(hub_home: Path) ->
             store.save_referral(OTHER, **WHO)
         with store._sessions() as session, pytest.raises(KeyMissing, match="but the database holds 3 data keys"):
             data_key(session, store._keyring, referral_key_id(OTHER.referral_id), now=NOW)  # A first key, all alone.
+        with pytest.raises(KeyMissing, match="but the database holds 3 data keys"):
+            store.begin_rotation()  # Nor does a rotation or a retirement make one.
+        with pytest.raises(KeyMissing, match="but the database holds 3 data keys"):
+            store.retire_versions()
         assert not (keys / "kek.bin").exists()
         with pytest.raises(UnreadableRecord) as unreadable:
             store.load_referral(REFERRAL_ID, **WHO)
