@@ -5,6 +5,7 @@ shared by threads, and one unwrap per data key however many records it protects.
 from __future__ import annotations
 
 import json
+import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -144,3 +145,22 @@ def test_data_keys_rows_name_the_token_kek(tmp_path: Path, token: Token) -> None
     assert {row.kek_id for row in rows} == {provider.kek_id(1)}
     assert provider.kek_id(1).startswith("pkcs11:v1:") and len(provider.kek_id(1)) == 42
     store.close()
+
+
+def _unwraps_in_child(provider: Pkcs11KeyProvider, wrapped: object, dek: bytes, answer: object) -> None:
+    answer.put(Keyring(provider).unwrap(wrapped) == dek)  # type: ignore[arg-type, attr-defined]
+
+
+def test_a_forked_worker_opens_its_own_session(token: Token) -> None:
+    """Airflow's workers fork: PKCS#11 handles are not valid across processes, so the child opens its own."""
+    provider = Pkcs11KeyProvider(token.module, token.label, token.pin)
+    provider.create_version()
+    provider.create_epoch("pending")
+    wrapped, dek = Keyring(provider).create("child:REF-1:S1", "pending")
+    forking = multiprocessing.get_context("fork")
+    answer = forking.Queue()
+    child = forking.Process(target=_unwraps_in_child, args=(provider, wrapped, dek, answer))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0 and answer.get(timeout=5) is True
+    assert Keyring(provider).unwrap(wrapped) == dek  # The parent's session still works.
