@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from hub.cli.common import console
 from hub.errors import UserError
@@ -28,6 +26,8 @@ def _say(line: str) -> None:
 
 
 def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -43,6 +43,8 @@ def _size(path: Path) -> str:
 @contextmanager
 def _reaching(url: str) -> Iterator[None]:
     """A database that cannot be reached is one line naming it (password hidden), not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
     try:
         yield
     except OperationalError as exc:
