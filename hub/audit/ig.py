@@ -44,8 +44,9 @@ def intact_sentence(verification: AuditVerification) -> str:
     )
     if verification.destroyed:
         sentence += (
-            f" {verification.destroyed_rows} records of {len(verification.destroyed)} referrals were destroyed "
-            "under the retention schedule, each covered by its destruction record."
+            f" {verification.destroyed_rows} records of {len(verification.destroyed)} "
+            f"referral{'' if len(verification.destroyed) == 1 else 's'} were destroyed under the retention schedule, "
+            "each covered by its destruction record."
         )
     return sentence
 

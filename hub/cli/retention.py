@@ -30,6 +30,10 @@ PURPOSE = "retention schedule"
 NOTE_MAX = 500
 
 
+def _referrals(count: int) -> str:
+    return f"{count} referral{'' if count == 1 else 's'}"
+
+
 def _as_of(value: str | None, today: date) -> date:
     if value is None:
         return today
@@ -131,10 +135,10 @@ def _show(report: RetentionReport) -> None:
     day = report.as_of.isoformat()
     if report.dry_run:
         console.print(f"Dry run of the retention schedule as of {day}: nothing was changed.", markup=False)
-        title = f"Would destroy {len(report.destroy)} referrals"
+        title = f"Would destroy {_referrals(len(report.destroy))}"
     else:
         console.print(f"Retention schedule applied as of {day}.", markup=False)
-        title = f"Destroyed {len(report.destroy)} referrals"
+        title = f"Destroyed {_referrals(len(report.destroy))}"
     if report.destroy:
         _table(title, report.destroy, record=not report.dry_run)
     else:
@@ -149,7 +153,7 @@ def _show(report: RetentionReport) -> None:
     else:
         console.print(f"Nothing else falls due in the next 90 days (before {until}).", markup=False)
     lines = [
-        f"{report.referrals} referrals stored; {report.scheduled} scheduled ({report.computed} computed now, "
+        f"{_referrals(report.referrals)} stored; {report.scheduled} scheduled ({report.computed} computed now, "
         f"{report.read} read for their children's birth years).",
     ]
     if report.awaiting_schedule:
@@ -171,8 +175,8 @@ def _show(report: RetentionReport) -> None:
     if not report.dry_run:
         lines.append(f"Moved {report.keys_moved} data keys into their disposal or hold epochs.")
     if report.epochs_destroyed:
-        lines.append(f"{verb} the secrets of epochs {', '.join(report.epochs_destroyed)}: no copy of the database "
-                     "can decrypt their keys again.")  # fmt: skip
+        epochs = ", ".join(report.epochs_destroyed)
+        lines.append(f"{verb} the secret of each epoch {epochs}: no copy of the database can decrypt their keys again.")
     for line in lines:
         console.print(line, markup=False)
 

@@ -78,7 +78,7 @@ def test_an_ig_officer_reports_holds_runs_and_verifies(tmp_path: Path) -> None:
     released = _hub(home, "retention", "hold", "release", "1", "--note", "Claim settled.")
     assert "Legal hold 1 on referral R-HELD released." in released
     again = _hub(home, "retention", "run")
-    assert "Destroyed 1 referrals" in again and "R-HELD" in again and "hold-1" in again
+    assert "Destroyed 1 referral" in again and "R-HELD" in again and "hold-1" in again
     assert "No legal holds in force." in _hub(home, "retention", "holds")
     history = _hub(home, "retention", "holds", "--all")
     assert "(erased with the referral)" in history and "Claim expected." not in history
