@@ -78,7 +78,7 @@ def restore_backup(archive_path: Path, settings: HubSettings, *, progress: Progr
     _check_key_provider(manifest, settings)
     with restore_lock(settings):
         if cleared := clear_leftovers(settings):
-            progress(f"  removed {cleared} leftovers of an earlier restore that was stopped part-way")
+            progress(f"  removed the leftovers of an earlier restore that was stopped part-way ({cleared})")
         check_empty(settings, archive)
         staging = Staging.create(settings)
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import secrets
@@ -42,8 +43,10 @@ from hub.store.tables import Base
 
 STAGING_PREFIX = ".restore-"
 SCHEMA_PREFIX = "hub_restore_"
+"""A staging schema is `hub_restore_<8 hex naming the hub's schema>_<12 random hex>`: leftovers are cleared only
+for the schema being restored, never another hub's sharing the database."""
 LOCK_FILE = ".restore.lock"
-_STAGING_SCHEMA = re.compile(r"hub_restore_[0-9a-f]{12}")
+_STAGING_SCHEMA = re.compile(r"hub_restore_[0-9a-f]{8}_[0-9a-f]{12}")
 EMPTY_HOME_ADVICE = (
     "restore onto an empty home: set HUB_HOME to a new folder (and HUB_DATABASE_URL, if set, to an empty "
     "database or schema), or move this one aside first"
@@ -171,10 +174,11 @@ def clear_leftovers(settings: HubSettings) -> int:
     engine = create_engine(settings.database_url)
     try:
         with engine.begin() as connection:
+            prefix = _schema_prefix(connection)
             schemas = [
                 name
                 for name in inspect(connection).get_schema_names()
-                if name.startswith(SCHEMA_PREFIX) and _STAGING_SCHEMA.fullmatch(name)
+                if name.startswith(prefix) and _STAGING_SCHEMA.fullmatch(name)
             ]
             for name in schemas:
                 connection.execute(text(f"DROP SCHEMA {_quote(connection, name)} CASCADE"))
@@ -205,8 +209,8 @@ class Staging:
             sqlite_file = sqlite_path.with_name(f".{sqlite_path.name}.restore-{token}")
             url = f"sqlite:///{sqlite_file}"
         else:
-            sqlite_file, schema = None, f"{SCHEMA_PREFIX}{token}"
-            url = _create_schema(target.database_url, schema)
+            sqlite_file = None
+            schema, url = _create_schema(target.database_url, token)
         copy = folder / "audit" / "witness-copy.log" if target.audit_witness_copy is not None else None
         settings = replace(target, home=folder, database_url=url, audit_witness_copy=copy)
         return cls(settings, target, folder, sqlite_file, schema)
@@ -224,11 +228,9 @@ class Staging:
         """Move the checked restore into place: keys, then witness files, then the database."""
         staged_keys = self.settings.keys_dir
         for folder, _folders, files in os.walk(staged_keys):
-            for name in files:
+            for name in files:  # Copied, not renamed: `keys/` may be a mount of its own.
                 source = Path(folder, name)
-                destination = self.target.keys_dir / source.relative_to(staged_keys)
-                private_folder(destination.parent)
-                os.replace(source, destination)
+                write_private(self.target.keys_dir / source.relative_to(staged_keys), source.read_bytes())
         staged = witness_targets(self.settings)
         for member, destination in witness_targets(self.target).items():
             if staged[member].exists():
@@ -292,11 +294,18 @@ class Staging:
                 engine.dispose()
 
 
-def _create_schema(url: str, schema: str) -> str:
-    """Make a PostgreSQL schema to stage in; the URL whose connections use it."""
+def _schema_prefix(connection: Connection) -> str:
+    home_schema = str(connection.execute(text("SELECT current_schema()")).scalar_one())
+    return f"{SCHEMA_PREFIX}{hashlib.sha256(home_schema.encode()).hexdigest()[:8]}_"
+
+
+def _create_schema(url: str, token: str) -> tuple[str, str]:
+    """Make a PostgreSQL schema to stage in; its name, and the URL whose connections use it."""
     engine = create_engine(url)
+    schema = f"{SCHEMA_PREFIX}{token}"
     try:
         with engine.begin() as connection:
+            schema = _schema_prefix(connection) + token
             connection.execute(text(f"CREATE SCHEMA {_quote(connection, schema)}"))
     except SQLAlchemyError as error:
         raise BackupError(
@@ -305,7 +314,7 @@ def _create_schema(url: str, schema: str) -> str:
         ) from None
     finally:
         engine.dispose()
-    return with_search_path(url, schema)
+    return schema, with_search_path(url, schema)
 
 
 def with_search_path(url: str, schema: str) -> str:
