@@ -4,7 +4,7 @@ Writing: members are staged as files in a private folder beside the archive (a t
 member's size first, and the manifest, which comes first, needs every member's SHA-256), then packed
 into `<name>.tar.partial` (0600 from its first byte), synced, and linked into place under its final
 name. A crash leaves at most a `.partial` file and the staging folder, never a short archive under a
-backup's name.
+backup's name; the next backup into the folder removes them (one backup at a time holds its lock).
 
 Reading: `VerifiedArchive.open` checks the manifest and every member's size and SHA-256 before anything
 is restored, so a corrupt, truncated or altered archive is refused with nothing written. Members are
@@ -15,6 +15,7 @@ again during the restore checks its digest again at its end, so a file changed i
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -28,11 +29,12 @@ from typing import IO, BinaryIO
 
 from pydantic import ValidationError
 
-from hub.backup.errors import ArchiveRefused
+from hub.backup.errors import ArchiveRefused, BackupError
 from hub.backup.manifest import FORMAT, FORMAT_VERSION, MANIFEST_MEMBER, Manifest, MemberDigest
 from hub.settings import PRIVATE_FILE_MODE, private_folder
 
 CHUNK = 1 << 20
+LOCK_FILE = ".backup.lock"
 MAX_MANIFEST_BYTES = 16 << 20
 
 
@@ -62,10 +64,16 @@ class ArchiveWriter:
 
     def __init__(self, folder: Path, name: str) -> None:
         self.folder = private_folder(folder)
-        self.name = self._free_name(name)
-        """The archive's name without `.tar`: a timestamp, with `-1`, `-2`... if one of that second exists."""
-        self.path = self.folder / f"{self.name}.tar"
-        self._staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=self.folder))
+        self._lock = _folder_lock(self.folder)
+        try:
+            _clear_leftovers(self.folder)
+            self.name = self._free_name(name)
+            """The archive's name without `.tar`: a timestamp, with `-1`, `-2`... if one of that second exists."""
+            self.path = self.folder / f"{self.name}.tar"
+            self._staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=self.folder))
+        except BaseException:
+            os.close(self._lock)
+            raise
         self._digests: dict[str, MemberDigest] = {}
 
     @contextlib.contextmanager
@@ -117,12 +125,33 @@ class ArchiveWriter:
 
     def close(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)
+        os.close(self._lock)  # Releases the folder's lock.
 
     def __enter__(self) -> ArchiveWriter:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _folder_lock(folder: Path) -> int:
+    """One backup at a time into a folder; the lock is held by the open descriptor returned."""
+    descriptor = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise BackupError(f"another backup is being written in {folder}; let it finish") from None
+    return descriptor
+
+
+def _clear_leftovers(folder: Path) -> None:
+    """What a backup killed part-way left (its staging folder holds key files): under the lock, nobody's."""
+    for path in folder.glob(".mash-hub-backup-*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+    for path in folder.glob("mash-hub-backup-*.tar.partial"):
+        path.unlink(missing_ok=True)
 
 
 class _Bytes:
