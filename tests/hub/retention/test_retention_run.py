@@ -357,3 +357,41 @@ def test_a_run_ahead_of_today_is_refused_and_changes_nothing(store: HubStore) ->
     with pytest.raises(RunRefused, match="is after today"):
         apply_retention(store, CONFIG, as_of=NEW_YEAR, today=NEW_YEARS_EVE, zone=ZONE, actor=IG)
     assert row_counts(store) == before
+
+
+def test_verify_accepts_only_a_genuine_destruction(store: HubStore) -> None:
+    """Rows gone under an intact destruction record are destroyed; a record altered, or a row back, is a problem."""
+    store_referral(store, CASES["R-NFA"])
+    with store.engine.connect() as connection:
+        saved = {name: connection.execute(text(f"SELECT * FROM {name}")).mappings().one() for name in ("referrals",)}
+        saved["data_keys"] = (
+            connection.execute(text("SELECT * FROM data_keys WHERE key_id = 'referral:R-NFA'")).mappings().one()
+        )
+    run(store, NEW_YEAR)
+    assert store.verify_audit_trail().ok
+
+    with store.engine.begin() as connection:  # An old backup's rows put back.
+        for name in ("data_keys", "referrals"):
+            columns = ", ".join(saved[name])
+            values = ", ".join(f":{column}" for column in saved[name])
+            connection.execute(text(f"INSERT INTO {name} ({columns}) VALUES ({values})"), dict(saved[name]))
+    back = store.verify_audit_trail()
+    assert not back.ok
+    assert back.problems == (
+        "referral R-NFA is stored again, though its referral was destroyed under the retention schedule: "
+        "restored from an old backup?",
+    )
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM referrals"))
+        connection.execute(text("DELETE FROM data_keys WHERE key_id = 'referral:R-NFA'"))
+    assert store.verify_audit_trail().ok
+
+    with store.engine.begin() as connection:  # The record doctored: it no longer excuses anything.
+        connection.execute(text("UPDATE destruction_records SET rule = 'outcomes.s47_strategy_discussion'"))
+    doctored = store.verify_audit_trail()
+    assert not doctored.ok and doctored.destroyed_rows == 0
+    assert doctored.problems[0] == (
+        "destruction record R-NFA/destruction/1 does not match what the log records as written: "
+        "rolled back, swapped or edited"
+    )
+    assert "referral R-NFA was deleted: the log records writing it" in doctored.problems
