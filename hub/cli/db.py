@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from hub.cli.common import console
 from hub.errors import UserError
@@ -23,12 +21,16 @@ app = typer.Typer(help="The database's schema: apply migrations after installing
 
 
 def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
 @contextmanager
 def _reaching(url: str) -> Iterator[None]:
     """A database that cannot be reached is one line naming it (password hidden), not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
     try:
         yield
     except OperationalError as exc:
@@ -61,6 +63,8 @@ def upgrade() -> None:
 @app.command("status")
 def status() -> None:
     """Show the database's schema revision, this version's newest, and the migrations not yet applied."""
+    from sqlalchemy.engine import make_url
+
     from hub.store.engine import make_engine
     from hub.store.migrations import SchemaState, read_status
 
