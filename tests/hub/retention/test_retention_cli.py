@@ -183,9 +183,7 @@ def test_a_run_killed_mid_way_loses_nothing_and_the_next_run_finishes(tmp_path: 
         finally:
             store.close()
 
-    finished = run_hub("retention", "run", home=home)
-    assert finished.returncode == 0, finished.stderr
-    assert "Destroyed" in finished.stdout
+    assert "Destroyed" in _hub(home, "retention", "run")  # The next run (in-process) finishes the job.
     store = open_store(_settings(home))
     try:
         assert _nothing_half_destroyed(store, ids) == 30
@@ -193,4 +191,4 @@ def test_a_run_killed_mid_way_loses_nothing_and_the_next_run_finishes(tmp_path: 
         assert store.retention_epochs()["disposal-2021"] is not None  # Its secret went once the last key did.
     finally:
         store.close()
-    assert_clean_refusal(run_hub("retention", "run", "--as-of", "tomorrow", home=home), "--as-of must be a date")
+    assert_clean_refusal(run_hub("retention", "run", "--as-of", "2999-01-01", home=home), "is after today")
