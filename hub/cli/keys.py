@@ -30,7 +30,7 @@ def init() -> None:
     try:
         version = store.initialise_keys()
         console.print(
-            f"Made KEK version {version} in {store.key_provider.describe()}, and the epochs permanent and pending. "
+            f"Made KEK version {version} in {store.key_provider.describe()}, and the epoch permanent (hub-wide keys). "
             "Back up the keys now, and keep that backup apart from the database's (docs/deployment.md, Keys).",
             soft_wrap=True,
             markup=False,

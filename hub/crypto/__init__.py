@@ -19,16 +19,17 @@ from hub.crypto.errors import (
 from hub.crypto.keyring import Keyring, WrappedKey
 from hub.crypto.local import LocalKeyProvider
 from hub.crypto.providers import (
-    PENDING_EPOCH,
+    INTAKE_EPOCH_PREFIX,
     PERMANENT_EPOCH,
     WELL_KNOWN_EPOCHS,
     EpochState,
     KeyProvider,
     check_epoch_name,
+    intake_epoch,
 )
 
 __all__ = [
-    "PENDING_EPOCH",
+    "INTAKE_EPOCH_PREFIX",
     "PERMANENT_EPOCH",
     "WELL_KNOWN_EPOCHS",
     "CryptoError",
@@ -48,6 +49,7 @@ __all__ = [
     "check_epoch_name",
     "decrypt",
     "encrypt",
+    "intake_epoch",
     "keyed_digest",
     "new_data_key",
     "row_aad",

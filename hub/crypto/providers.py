@@ -7,7 +7,7 @@ A key provider holds every secret the hub keeps *outside its database*, and neve
   `hub keys rotate` makes a new version and rewraps every data key under it; `hub keys retire` then raises
   the minimum. Each `data_keys` row records the version (`kek_version`) and the KEK's non-secret name
   (`kek_id`) that wrapped it.
-- **Retention epochs.** One secret per epoch (`pending`, `permanent`, `disposal-2032`, `hold-…`). A data key in
+- **Retention epochs.** One secret per epoch (`intake-2026-12`, `permanent`, `disposal-2032`, `hold-…`). A data key in
   an epoch is stored as `wrap(dek XOR epoch_mask(epoch, key_id), version)`, where the mask is
   HMAC-SHA256(epoch secret, key id). Destroying the epoch secret makes every data key in it unrecoverable,
   even from an old copy of the database, since nothing in the database can rebuild the mask. This is what
@@ -47,15 +47,19 @@ keys are cached per store (`hub.crypto.Keyring`): one remote call per data key, 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Literal, Protocol, runtime_checkable
 
 EpochState = Literal["live", "destroyed", "unknown"]
 
-PENDING_EPOCH = "pending"
-"""New referral and child data keys, until the retention run assigns their disposal epoch."""
+INTAKE_EPOCH_PREFIX = "intake-"
+"""New referral and child data keys start in the epoch of the month they were made (`intake-2026-12`), until the
+retention run moves them to their disposal epoch. A month's intake epoch is destroyed once the month is over and
+it holds no key, so even a referral destroyed before any run scheduled it (imported history already past its
+date) cannot be read from an old copy of the database after that."""
 PERMANENT_EPOCH = "permanent"
 """Hub-wide data keys (keyed digests, the person index, staff secrets): never destroyed."""
-WELL_KNOWN_EPOCHS = (PENDING_EPOCH, PERMANENT_EPOCH)
+WELL_KNOWN_EPOCHS = (PERMANENT_EPOCH,)
 
 _EPOCH_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -65,6 +69,11 @@ def check_epoch_name(epoch: str) -> str:
     if not _EPOCH_NAME.fullmatch(epoch):
         raise ValueError(f"{epoch!r} is not an epoch name: lower-case letters, digits and '-', at most 64")
     return epoch
+
+
+def intake_epoch(when: datetime) -> str:
+    """The epoch a referral or child key made at `when` (UTC) starts in: `intake-YYYY-MM`."""
+    return f"{INTAKE_EPOCH_PREFIX}{when.astimezone(UTC):%Y-%m}"
 
 
 @runtime_checkable

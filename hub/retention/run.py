@@ -38,6 +38,7 @@ from hub.retention.schedule import (
     fingerprint,
     hold_epoch,
     hold_id,
+    intake_month_end,
     schedule,
     youngest_birth_year,
 )
@@ -292,7 +293,8 @@ def _destroy(store: HubStore, report: RetentionReport, *, actor: str, progress: 
 
 
 def _epochs_due(store: HubStore, as_of: date) -> list[str]:
-    """Live epochs whose time is over: a year ended before `as_of`, or a hold released (empty or not)."""
+    """Live epochs whose time is over (empty or not): a year ended before `as_of`, a hold released, or an intake
+    month ended before `as_of` (its keys have been moved to their disposal epochs by then, or destroyed)."""
     released = set(store.released_legal_holds())
     due = []
     for epoch, destroyed_at in sorted(store.retention_epochs().items()):
@@ -300,6 +302,10 @@ def _epochs_due(store: HubStore, as_of: date) -> list[str]:
             continue
         year, hold = disposal_year(epoch), hold_id(epoch)
         if (year is not None and end_of_year(year) < as_of) or (hold is not None and hold in released):
+            due.append(epoch)
+    for epoch in store.live_intake_epochs():
+        month_end = intake_month_end(epoch)
+        if month_end is not None and month_end < as_of and epoch not in due:
             due.append(epoch)
     return due
 

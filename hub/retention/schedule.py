@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from hub.crypto import canonical_json
 from hub.retention.policy import RecordClass, RetentionConfig, Rule, Trigger
@@ -21,6 +21,7 @@ DISPOSAL_EPOCH_PREFIX = "disposal-"
 HOLD_EPOCH_PREFIX = "hold-"
 _DISPOSAL_EPOCH = re.compile(r"^disposal-(\d{4})$")
 _HOLD_EPOCH = re.compile(r"^hold-(\d+)$")
+_INTAKE_EPOCH = re.compile(r"^intake-(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ def disposal_year(epoch: str) -> int | None:
     """The year of a `disposal-YYYY` epoch; None for any other."""
     match = _DISPOSAL_EPOCH.match(epoch)
     return int(match.group(1)) if match else None
+
+
+def intake_month_end(epoch: str) -> date | None:
+    """The last day of an `intake-YYYY-MM` epoch's month (`hub.crypto.intake_epoch`); None for any other."""
+    match = _INTAKE_EPOCH.match(epoch)
+    if match is None:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def hold_id(epoch: str) -> int | None:

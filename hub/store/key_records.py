@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.crypto import PENDING_EPOCH, PERMANENT_EPOCH, KeyProvider, KeyUnwrapError
+from hub.crypto import PERMANENT_EPOCH, KeyProvider, KeyUnwrapError
 from hub.errors import UserError
 from hub.store.audited import AuditedStore
 from hub.store.keys import ensure_kek, epochs_in_use, keys_per_version, legacy_key_count, stored_key
@@ -98,9 +98,8 @@ class KeyRecords(AuditedStore):
                     "KEK: restore the key files or HSM token from backup; `hub keys init` is for a new hub only"
                 )
             version = provider.create_version()
-            for epoch in (PERMANENT_EPOCH, PENDING_EPOCH):
-                if provider.epoch_state(epoch) == "unknown":
-                    provider.create_epoch(epoch)
+            if provider.epoch_state(PERMANENT_EPOCH) == "unknown":
+                provider.create_epoch(PERMANENT_EPOCH)
             self._audit(session, access, now, AuditAction.KEYS_ROTATE, kek_object(version), None)
         return version
 

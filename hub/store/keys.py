@@ -2,7 +2,8 @@
 
 Per-child and per-referral keys mean one child's records can be crypto-shredded (retention) without
 touching the rest of the household's. Each key sits in a retention epoch (`hub.crypto.providers`): new
-referral and child keys in `pending` until the retention run moves them to their disposal epoch, hub-wide
+referral and child keys in the month's intake epoch (`intake-2026-12`) until the retention run moves them to
+their disposal epoch, hub-wide
 keys (`hub:*`) in `permanent`. Legacy keys from the previous release have no epoch (unmasked).
 
 The one rule this module adds to the key provider's: **no key-encryption key or epoch secret is ever made
@@ -24,7 +25,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.crypto import (
-    PENDING_EPOCH,
     PERMANENT_EPOCH,
     WELL_KNOWN_EPOCHS,
     KeyMissing,
@@ -32,6 +32,7 @@ from hub.crypto import (
     KeyShredded,
     WrappedKey,
     check_epoch_name,
+    intake_epoch,
 )
 from hub.store.tables import DataKey
 
@@ -52,9 +53,9 @@ def child_key_id(referral_id: str, subject_id: str) -> str:
     return f"child:{referral_id}:{subject_id}"
 
 
-def default_epoch(key_id: str) -> str:
-    """The epoch a new key starts in: `permanent` for hub-wide keys, `pending` for referral and child keys."""
-    return PERMANENT_EPOCH if key_id.startswith(HUB_KEY_PREFIX) else PENDING_EPOCH
+def default_epoch(key_id: str, now: datetime) -> str:
+    """The epoch a new key starts in: `permanent` for hub-wide keys, the month's intake epoch for the rest."""
+    return PERMANENT_EPOCH if key_id.startswith(HUB_KEY_PREFIX) else intake_epoch(now)
 
 
 def stored_key(row: DataKey) -> WrappedKey:
@@ -73,13 +74,13 @@ def existing_key(session: Session, keyring: Keyring, key_id: str) -> bytes | Non
 def data_key(session: Session, keyring: Keyring, key_id: str, *, now: datetime, epoch: str | None = None) -> bytes:
     """The plaintext data key for `key_id`, creating and storing it on first use in `epoch`.
 
-    `epoch` defaults to `default_epoch(key_id)`; an existing key is returned whatever its epoch.
+    `epoch` defaults to `default_epoch(key_id, now)`; an existing key is returned whatever its epoch.
     Callers hold the hub's write lock, so two processes cannot both create the same key.
     """
     known = existing_key(session, keyring, key_id)
     if known is not None:
         return known
-    epoch = check_epoch_name(epoch or default_epoch(key_id))
+    epoch = check_epoch_name(epoch or default_epoch(key_id, now))
     _ready(session, keyring, epoch)
     wrapped, dek = keyring.create(key_id, epoch)
     session.add(

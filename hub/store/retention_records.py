@@ -23,7 +23,7 @@ from sqlalchemy import CursorResult, Result, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.crypto import encrypt, row_aad
+from hub.crypto import INTAKE_EPOCH_PREFIX, encrypt, row_aad
 from hub.errors import UserError
 from hub.store.audited import AuditedStore
 from hub.store.bound_rows import destruction_digest, destruction_object_id
@@ -315,6 +315,13 @@ class RetentionRecords(AuditedStore):
         with self._sessions() as session:
             return epochs_in_use(session)
 
+    def live_intake_epochs(self) -> list[str]:
+        """The intake epochs (`intake-YYYY-MM`) whose secrets the key provider still holds."""
+        epochs = self._keyring.provider.epochs()
+        return sorted(
+            epoch for epoch, state in epochs.items() if state == "live" and epoch.startswith(INTAKE_EPOCH_PREFIX)
+        )
+
     def destroy_retention_epoch(self, epoch: str, *, actor: str, purpose: str) -> bool:
         """Destroy the secret of an epoch the schedule used, if it holds no key; True if it was destroyed now.
 
@@ -324,6 +331,9 @@ class RetentionRecords(AuditedStore):
         """
         with self._audited(actor, purpose) as (session, access, now):
             row = session.get(RetentionEpochRow, epoch)
+            if row is None and epoch.startswith(INTAKE_EPOCH_PREFIX):  # Made at intake, not by a schedule.
+                row = RetentionEpochRow(epoch=epoch, first_used_at=now, destroyed_at=None)
+                session.add(row)
             if row is None or row.destroyed_at is not None:
                 return False
             held = session.scalar(select(func.count()).select_from(DataKey).where(DataKey.epoch == epoch)) or 0

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import insert, select
 
 from hub.chronology.assembly import assemble
-from hub.crypto import Keyring, decrypt, encrypt, row_aad
+from hub.crypto import Keyring, decrypt, encrypt, intake_epoch, row_aad
 from hub.store import HubStore
 from hub.store.keys import child_key_id, stored_key
 from hub.store.tables import DataKey
@@ -24,7 +24,8 @@ Probes = dict[str, bytes]
 
 
 def populate(store: HubStore, keys: int) -> Probes:
-    """One real referral with replies and chronologies, plus `keys` bulk child keys (half pending, half in an epoch)."""
+    """One real referral with replies and chronologies, plus `keys` bulk child keys (half at intake, as the referral's
+    are, half in a disposal epoch)."""
     store.save_referral(example_referral(), **WHO)
     for answer in household_replies():
         store.save_reply(answer, actor="pipeline")
@@ -32,12 +33,14 @@ def populate(store: HubStore, keys: int) -> Probes:
         store.save_chronology(chronology, actor="pipeline")
     provider = store.key_provider
     provider.create_epoch("disposal-2031")
+    intake = intake_epoch(datetime.now(UTC))  # The store's clock is the real one: its keys are in this month's epoch.
+    provider.create_epoch(intake)
     keyring = Keyring(provider)
     probes: Probes = {}
     rows = []
     for number in range(keys):
         key_id = child_key_id(f"REF-BULK-{number:05d}", "S1")
-        wrapped, dek = keyring.create(key_id, "pending" if number % 2 else "disposal-2031")
+        wrapped, dek = keyring.create(key_id, intake if number % 2 else "disposal-2031")
         probes[key_id] = encrypt(dek, key_id.encode(), row_aad("probe", key_id))
         rows.append(
             {

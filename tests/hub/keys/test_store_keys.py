@@ -6,12 +6,13 @@ import shutil
 import sqlite3
 import stat
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from hub.crypto import KekNotInitialised, KeyMissing, KeyShredded, LocalKeyProvider
+from hub.crypto import KekNotInitialised, KeyMissing, KeyShredded, LocalKeyProvider, intake_epoch
 from hub.crypto.configured import configured_provider
 from hub.crypto.pkcs11 import read_pin
 from hub.errors import UserError
@@ -43,13 +44,14 @@ def _keys(store: HubStore) -> dict[str, tuple[str | None, int, str]]:
         return {row.key_id: (row.epoch, row.kek_version, row.kek_id) for row in rows}
 
 
-def test_new_keys_are_pending_or_permanent_under_the_current_version(store: HubStore) -> None:
+def test_new_keys_are_in_the_months_intake_epoch_or_permanent_under_the_current_version(store: HubStore) -> None:
     populate(store, keys=0)
+    intake = intake_epoch(datetime.now(UTC))
     kek = store.key_provider.kek_id(1)
     assert _keys(store) == {
         "hub:digest": ("permanent", 1, kek),
         "hub:person-index": ("permanent", 1, kek),
-        **{key_id: ("pending", 1, kek) for key_id in THIS_REFERRAL},
+        **{key_id: (intake, 1, kek) for key_id in THIS_REFERRAL},
     }
 
 
@@ -79,7 +81,7 @@ def test_a_destroyed_epoch_shreds_its_keys_even_in_an_old_copy_of_the_database(t
     with closing(sqlite3.connect(tmp_path / "hub.db")) as live, closing(sqlite3.connect(tmp_path / "old.db")) as old:
         live.backup(old)  # The backup a council kept from before the retention run.
     with pytest.raises(ValueError, match="never destroyed"):
-        destroy_epoch(store._keyring, "pending")
+        destroy_epoch(store._keyring, "permanent")
     destroy_epoch(store._keyring, "disposal-2031")
     assert not (tmp_path / "keys" / "epochs" / "disposal-2031.key").exists()
     assert (tmp_path / "keys" / "epochs" / "disposal-2031.destroyed").exists()
@@ -124,12 +126,13 @@ def test_a_deleted_key_file_or_epoch_secret_is_never_replaced(hub_home: Path) ->
     assert not (keys / "kek.bin").exists()
 
     shutil.move(saved, keys / "kek.bin")
-    (keys / "epochs" / "pending.key").unlink()
+    intake = intake_epoch(datetime.now(UTC))
+    (keys / "epochs" / f"{intake}.key").unlink()
     store = open_store(HubSettings.from_env())
     try:
-        with pytest.raises(KeyMissing, match=r"secret of epoch pending is missing .* but 1 data key is in it"):
+        with pytest.raises(KeyMissing, match=rf"secret of epoch {intake} is missing .* but 1 data key is in it"):
             store.save_referral(OTHER, **WHO)
-        assert not (keys / "epochs" / "pending.key").exists()
+        assert not (keys / "epochs" / f"{intake}.key").exists()
         assert store.referral_exists(REFERRAL_ID) and not store.referral_exists(OTHER.referral_id)
     finally:
         store.close()
@@ -151,7 +154,7 @@ def test_production_needs_hub_keys_init_and_makes_nothing_by_itself(
     made = run_hub("keys", "init", home=hub_home, HUB_ENVIRONMENT="production")
     assert made.returncode == 0, made.stderr
     assert "Made KEK version 1" in made.stdout and "Back up the keys now" in " ".join(made.stdout.split())
-    for path in (hub_home / "keys" / "kek.bin", hub_home / "keys" / "epochs" / "pending.key"):
+    for path in (hub_home / "keys" / "kek.bin", hub_home / "keys" / "epochs" / "permanent.key"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert_clean_refusal(run_hub("keys", "init", home=hub_home, HUB_ENVIRONMENT="production"), "already holds KEK")
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import String, func, or_, select, text
 
 from hub.audit import AuditAction
-from hub.crypto import KeyShredded, LocalKeyProvider
+from hub.crypto import KeyShredded, LocalKeyProvider, intake_epoch
 from hub.decisions.config import read_decisions_file
 from hub.retention import RetentionConfig, RetentionReport, RunRefused, apply_retention, read_retention_file
 from hub.settings import REPO_ROOT
@@ -104,7 +104,8 @@ def test_every_expired_referral_is_destroyed_and_none_early(store: HubStore) -> 
     assert schedules["R-S47"] is not None and schedules["R-S47"].epoch == "disposal-2059"
     assert not store.referral_exists("R-OLD")
     [old] = store.destruction_records()
-    assert old.epochs == ("pending",)  # Due before any run put its keys in an epoch: deleted, key and all.
+    assert old.epochs == (intake_epoch(datetime.now(UTC)),)  # Due before any run moved its keys: still at intake.
+    assert old.epochs[0] in first.epochs_destroyed  # That month is over by `as_of`, and its epoch now empty.
 
     hold = store.place_legal_hold("R-HELD", reason="litigation", note="Claim expected.", actor=IG, purpose="test")
     second = run(store, NEW_YEAR)
