@@ -74,6 +74,8 @@ class ImportReport:
     """Already stored with the same content (an import run again)."""
     decisions_stored: int = 0
     decisions_skipped: int = 0
+    destroyed: int = 0
+    """Destroyed under the retention schedule since an earlier import: never brought back."""
 
 
 def read_history(directory: Path) -> list[Referral]:
@@ -187,9 +189,13 @@ def import_history(
         received = {referral.referral_id: referral.received_at for referral in referrals}
         decisions = {found.referral_id: found for found in read_decisions(decisions_file, config, received)}
     _refuse_conflicts(store, referrals, decisions, actor=actor)
+    destroyed = _destroyed(store, [referral.referral_id for referral in referrals])
     report = ImportReport()
     for done, referral in enumerate(referrals, start=1):
         referral_id = referral.referral_id
+        if referral_id in destroyed:  # Importing it again would undo the destruction until the next run.
+            report.destroyed += 1
+            continue
         created = store.save_referral(referral, actor=actor, purpose=IMPORT_PURPOSE)
         checks = store.referral_checks(referral_id)
         if created or checks is None:  # a referral left half-imported (the process died) is finished now
@@ -209,6 +215,14 @@ def import_history(
         if progress is not None:
             progress(done, len(referrals))
     return report
+
+
+def _destroyed(store: HubStore, referral_ids: list[str], batch: int = 500) -> set[str]:
+    """The ids among `referral_ids` that the retention schedule has destroyed (a destruction record holds them)."""
+    found: set[str] = set()
+    for start in range(0, len(referral_ids), batch):
+        found |= {record.referral_id for record in store.destruction_records(referral_ids[start : start + batch])}
+    return found
 
 
 def _refuse_conflicts(

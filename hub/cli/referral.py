@@ -214,6 +214,12 @@ def import_history(
         f"({report.skipped:,} already imported, skipped). The hub did not check the agencies for them.",
         markup=False,
     )
+    if report.destroyed:
+        console.print(
+            f"{report.destroyed:,} were not imported: the retention schedule destroyed them after an earlier "
+            "import (`hub retention` keeps their destruction records).",
+            markup=False,
+        )
     if decisions is not None:
         console.print(
             f"Decisions: {report.decisions_stored:,} recorded as agreed at their past times "

@@ -5,13 +5,16 @@ refusal (a bad file, a bad decision row, an id taken by other content) listing e
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from hub.checks.history import IMPORT_PURPOSE, HistoryRefused, import_history
 from hub.chronology.check_states import IMPORTED_HISTORY, gaps
+from hub.decisions.config import read_decisions_file
+from hub.retention import apply_retention, read_retention_file
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.decision_records import IMPORTED_BY, DecisionStatus
@@ -169,3 +172,19 @@ def test_a_referral_holding_another_decision_is_refused_before_anything_is_store
         import_history(settings, store, folder, folder / "manifest.csv", actor=ACTOR)
     assert f"{held.referral_id}: the hub already holds a different decision on this referral" in str(refused.value)
     assert stored_count(store) == 1 and len(store.decision_listing()) == 1
+
+
+def test_referrals_the_retention_schedule_destroyed_are_never_imported_again(
+    store: HubStore, settings: HubSettings, year: Path
+) -> None:
+    rows = manifest(year)
+    import_history(settings, store, year, year / "manifest.csv", actor=ACTOR)
+    decisions = read_decisions_file(settings.config_dir / "decisions.yaml")
+    config = read_retention_file(settings.config_dir / "retention.yaml", decisions)
+    gone = date(2100, 1, 1)  # Every rule's date for a 2025 referral has passed by then.
+    report = apply_retention(store, config, as_of=gone, today=gone, zone=ZoneInfo("Europe/London"), actor=ACTOR)
+    assert len(report.destroy) == len(rows) and stored_count(store) == 0
+
+    again = import_history(settings, store, year, year / "manifest.csv", actor=ACTOR)
+    assert (again.stored, again.skipped, again.destroyed, again.decisions_stored) == (0, 0, len(rows), 0)
+    assert stored_count(store) == 0
