@@ -142,6 +142,17 @@ class Pkcs11KeyProvider:
             provider.create_missing = create_missing
             return provider
 
+    @classmethod
+    def forget_shared(cls) -> None:
+        """Drop the process's providers, and with them their sessions' cached object handles.
+
+        For a process that outlives the token objects it knew (a test emptying its token between tests, or a
+        token re-initialised with the HSM's own tools while a long-lived process runs): the next `shared`
+        call opens a fresh session and finds every object again.
+        """
+        with cls._shared_lock:
+            cls._shared.clear()
+
     def describe(self) -> str:
         return f"PKCS#11 token {self.token_label!r} via {self.module}"
 

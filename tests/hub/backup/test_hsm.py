@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from hub.backup import BackupError, create_backup, restore_backup
 from hub.crypto import Keyring
 from hub.crypto.configured import configured_provider
-from hub.crypto.pkcs11 import Pkcs11KeyProvider
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from hub.store.keys import destroy_epoch, move_to_epoch
@@ -23,8 +22,7 @@ DISPOSAL = "disposal-2030"
 
 @pytest.fixture
 def token() -> Token:
-    """The process's token, emptied; and no provider of an earlier test's token state kept (it caches handles)."""
-    Pkcs11KeyProvider._shared.clear()
+    """The process's token, emptied (and no provider that cached handles of its old objects kept)."""
     return empty_process_token()
 
 

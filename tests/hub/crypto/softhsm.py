@@ -103,7 +103,10 @@ def empty_process_token() -> Token:
     from pkcs11 import lib
     from pkcs11.exceptions import UserAlreadyLoggedIn
 
+    from hub.crypto.pkcs11 import Pkcs11KeyProvider
+
     token = process_token()
+    Pkcs11KeyProvider.forget_shared()  # Their cached handles would name the objects destroyed below.
     found_token = lib(str(token.module)).get_token(token_label=token.label)
     try:
         session = found_token.open(rw=True, user_pin=token.pin)
