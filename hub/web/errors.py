@@ -36,6 +36,26 @@ UNREADABLE = {
 }
 """The page for a stored record that cannot be read: its one line says which, why and what to do."""
 
+NOT_AN_ALL_CLEAR = (
+    "This does not mean there is nothing on record. If a child may be at risk, ask the agencies directly "
+    "while it is put right."
+)
+UNREADABLE_SUMMARY = {
+    Unreadability.TAMPERED: (
+        "The hub's copy of this record was changed outside the hub, so it is not shown: what it holds now could "
+        "be wrong. Tell information governance (IG) now. " + NOT_AN_ALL_CLEAR
+    ),
+    Unreadability.KEY_MISSING: (
+        "The key this record is locked with is missing from the hub, so it cannot be opened. Tell the hub's "
+        "operators (your IT service desk): they can restore the key from backup. " + NOT_AN_ALL_CLEAR
+    ),
+    Unreadability.KEY_SHREDDED: (
+        "This record was destroyed under the council's retention schedule, so it can no longer be read. "
+        "Information governance (IG) can tell you when, and under which rule."
+    ),
+}
+"""What a practitioner reads first, in plain words, for each reason; the exact line follows under "Details"."""
+
 
 BROWSER_BREAK_GLASS_HINT = (
     "if a child may be at risk now, open it below (IG and your manager are told, and it is reviewed)."
@@ -101,7 +121,8 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
             request,
             "error.html",
             status_code=410 if error.cause is Unreadability.KEY_SHREDDED else 500,
-            explanation=str(error),
+            explanation=UNREADABLE_SUMMARY[error.cause],
+            details=str(error),
             **UNREADABLE,
         )
 
