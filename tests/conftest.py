@@ -80,6 +80,49 @@ def signing_keys_parsed_once() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cli_built_once() -> Iterator[None]:
+    """Typer's `CliRunner.invoke` builds the whole click command tree from `hub.cli.app` on every call.
+
+    Building it inspects every command's signature and evaluates its annotations, about 0.1 s for this
+    app on a 2-core machine; the role matrix alone runs 348 commands. The tree is a pure function of the
+    app's registered commands, which no test changes, so it is built once per app in this process and
+    reused; each invocation still gets its own click context, arguments, environment and streams.
+    """
+    import typer.main
+    import typer.testing
+
+    built: dict[int, tuple[Any, Any]] = {}
+
+    def get_command_once(app: Any) -> Any:
+        if id(app) not in built:
+            built[id(app)] = (app, typer.main.get_command(app))  # the app kept alive, so its id stays its own
+        return built[id(app)][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", get_command_once)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Passwords hashed in this process with argon2id at its lowest cost, not RFC 9106's 64 MiB and 3 passes.
+
+    Tests add dozens of accounts, and each hash costs a quarter of a second on a 2-core machine. A hash
+    records its own parameters, so checking one (here, or in a `hub` process a test starts) uses the
+    cost it was made with: sign-in still runs the real argon2id verification. Production's hasher is
+    untouched: this patches the module's hasher object in the test process only, with no setting that
+    a deployment could turn on.
+    """
+    from argon2 import PasswordHasher
+
+    from hub.access import credentials
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
 @pytest.fixture(scope="session")
 def sandbox_cluster() -> Iterator[SandboxCluster]:
     """The four agency sandboxes as configured by default (auth, TLS for police), on ephemeral ports."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
+from functools import cache
 
 import pyotp
 from argon2 import PasswordHasher
@@ -21,7 +22,16 @@ MAX_PASSWORD_LENGTH = 1024
 ISSUER = "MASH Hub"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters (RFC 9106)
-_DUMMY_HASH = _hasher.hash("an unused password, hashed so a missing account costs as much to check")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check a missing account's password against, so it costs as much as a real check.
+
+    Made on first use, not at import: every `hub` command imports this module, and most never check a
+    password, so hashing at import cost each of them a quarter of a second for nothing.
+    """
+    return _hasher.hash("an unused password, hashed so a missing account costs as much to check")
 
 
 def check_password_rules(password: str, username: str) -> None:
@@ -44,8 +54,9 @@ def hash_password(password: str) -> str:
 
 def password_matches(stored_hash: str | None, password: str) -> bool:
     """Whether `password` matches; a missing hash costs the same time as a real check, so timing tells nothing."""
+    dummy = _dummy_hash()  # made (once per process) before either branch, so a first check costs the same either way
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or dummy, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
