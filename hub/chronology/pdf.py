@@ -41,18 +41,30 @@ def history_pdf(
 
     `produced_at` defaults to when the history was read; `prepared_for` completes "Prepared for ...".
     """
+    html = render_html(history, produced_by=produced_by, produced_at=produced_at, prepared_for=prepared_for)
+    title = f"Family history {history.referral_id} ({PROTECTIVE_MARKING})"
+    return self_contained_pdf(html, title=title, produced_at=produced_at or history.read_at)
+
+
+def self_contained_pdf(html: str, *, title: str, produced_at: datetime) -> bytes:
+    """A report's HTML laid out by its print stylesheet, as a PDF's bytes: fetching nothing, logging nothing.
+
+    The one way the hub makes a PDF (the family history, the subject access report): WeasyPrint may load no
+    file or address the document names, its own log messages (which can quote the document) are silenced
+    while it works, and the metadata holds only `title` (which must name ids, never a person), the generator
+    and `produced_at`.
+    """
     from weasyprint import HTML  # type: ignore[import-untyped]  # WeasyPrint ships no type hints
 
-    html = render_html(history, produced_by=produced_by, produced_at=produced_at, prepared_for=prepared_for)
     with _quiet():
         document = HTML(string=html, base_url=None, media_type="print", url_fetcher=_fetch_nothing).render()
         metadata = document.metadata
-        metadata.title = f"Family history {history.referral_id} ({PROTECTIVE_MARKING})"
+        metadata.title = title
         metadata.authors = []
         metadata.description = None
         metadata.keywords = []
         metadata.generator = "MASH Hub"
-        metadata.created = metadata.modified = (produced_at or history.read_at).isoformat(timespec="seconds")
+        metadata.created = metadata.modified = produced_at.isoformat(timespec="seconds")
         written = document.write_pdf()
     if not isinstance(written, bytes):  # only None, when given a target to write to
         raise TypeError("WeasyPrint returned no PDF")
@@ -61,7 +73,7 @@ def history_pdf(
 
 def _fetch_nothing(url: str, *args: object, **kwargs: object) -> NoReturn:
     """The report is self-contained: the PDF is never made from a file or an address it names."""
-    raise ValueError("the family history PDF fetches nothing")
+    raise ValueError("a report made into a PDF fetches nothing")
 
 
 @contextmanager

@@ -12,16 +12,13 @@ indexes show metadata without opening the document).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from importlib.resources import files
-from typing import NoReturn
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from hub.chronology.pdf import self_contained_pdf
 from hub.chronology.report import PROTECTIVE_MARKING, css_string, package_colours
 from hub.sar.bundle import SubjectAccessBundle
 
@@ -35,8 +32,6 @@ IDENTIFIER_WORDS = {
     "police_nominal_id": "Police nominal",
     "housing_reference": "Housing ref.",
 }
-_QUIET_LOGGERS = ("weasyprint", "fontTools")
-"""WeasyPrint logs CSS it ignores and fonts it subsets; some of those messages quote the document."""
 _STYLESHEET = (files("hub.sar") / "templates" / "subject_access.css").read_text(encoding="utf-8")
 
 
@@ -69,40 +64,5 @@ def render_html(bundle: SubjectAccessBundle, zone: tzinfo) -> str:
 
 def render_pdf(html: str, bundle: SubjectAccessBundle) -> bytes:
     """The report's HTML (`render_html`) laid out by its print stylesheet, as a PDF's bytes."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # WeasyPrint ships no type hints
-
-    with _quiet():
-        document = HTML(string=html, base_url=None, media_type="print", url_fetcher=_fetch_nothing).render()
-        metadata = document.metadata
-        metadata.title = f"Subject access request {bundle.request_id} ({PROTECTIVE_MARKING})"
-        metadata.authors = []
-        metadata.description = None
-        metadata.keywords = []
-        metadata.generator = "MASH Hub"
-        metadata.created = metadata.modified = _iso(bundle.produced_at)
-        written = document.write_pdf()
-    if not isinstance(written, bytes):  # only None, when given a target to write to
-        raise TypeError("WeasyPrint returned no PDF")
-    return written
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
-
-
-def _fetch_nothing(url: str, *args: object, **kwargs: object) -> NoReturn:
-    """The report is self-contained: the PDF is never made from a file or an address it names."""
-    raise ValueError("the subject access report fetches nothing")
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """WeasyPrint's warnings off while it works: some quote the document, and logs hold no personal data."""
-    previous = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
-    try:
-        for name in _QUIET_LOGGERS:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        yield
-    finally:
-        for name, level in previous.items():
-            logging.getLogger(name).setLevel(level)
+    title = f"Subject access request {bundle.request_id} ({PROTECTIVE_MARKING})"
+    return self_contained_pdf(html, title=title, produced_at=bundle.produced_at)
