@@ -9,6 +9,7 @@ replaced by a `PipelineError` whose message is built from ids alone.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from hub.checks.attempts import Attempt, earliest_retry
 from hub.chronology.assembly import PairKey, assemble, prior_referrals
 from hub.deadlines.config import load_deadlines, referral_due_at
 from hub.errors import UserError
+from hub.observability.tracing import check_span, set_outcome
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.home import open_store
@@ -92,6 +94,35 @@ def _ids_only_errors(step: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorate
 
 
+def _traced(function: Callable[P, str]) -> Callable[P, str]:
+    """One OpenTelemetry span per check attempt (`hub.observability.tracing`): ids, attempt and outcome only.
+
+    The outcome is what the attempt returned, `awaiting_reply` when it defers, or `retrying`/`gave_up`
+    when the check failed; any other exception marks the span as an error by its type.
+    """
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> str:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        given = bound.arguments
+        ids = (given["referral_id"], given["agency_id"], given["subject_id"], given["attempt"].number)
+        with check_span(*ids, expected=(ReplyAwaited,)) as span:
+            try:
+                outcome = function(*args, **kwargs)
+            except ReplyAwaited:
+                set_outcome(span, CheckPhase.AWAITING_REPLY.value)
+                raise
+            except PipelineError as error:
+                set_outcome(span, (CheckPhase.RETRYING if error.retryable else CheckPhase.GAVE_UP).value)
+                raise
+            set_outcome(span, outcome)
+            return outcome
+
+    return wrapper
+
+
 @_ids_only_errors("plan")
 def plan_checks(referral_id: str, settings: HubSettings | None = None) -> list[str]:
     """Put every agency × subject check on record as not yet asked, and return the subject ids to fan out."""
@@ -108,6 +139,7 @@ def plan_checks(referral_id: str, settings: HubSettings | None = None) -> list[s
 
 
 @_ids_only_errors("check")
+@_traced
 def run_check(
     referral_id: str,
     agency_id: str,

@@ -30,6 +30,7 @@ from hub.cli import (
     insight,
     keys,
     linkage,
+    metrics,
     referral,
     retention,
     review,
@@ -40,6 +41,7 @@ from hub.cli import (
     web,
 )
 from hub.errors import UserError
+from hub.observability.logs import configure_logging
 from hub.settings import PRIVATE_UMASK
 from hub.terminal import shown
 
@@ -73,6 +75,7 @@ app.add_typer(api_clients.app, name="api-clients")
 app.add_typer(sar.app, name="sar")
 app.add_typer(db.app, name="db")
 app.add_typer(retention.app, name="retention")
+app.add_typer(metrics.app, name="metrics")
 
 
 def main() -> None:
@@ -83,6 +86,7 @@ def main() -> None:
     """
     os.umask(PRIVATE_UMASK)
     try:
+        configure_logging(default_format="text", default_level="WARNING")  # HUB_LOG_FORMAT=json for machines
         app()
     except UserError as exc:
         # One line, however long, and the message as written: it may quote a file name or an agency's words.

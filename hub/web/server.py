@@ -8,9 +8,7 @@ identity provider's authorization code. The application logs every request itsel
 from __future__ import annotations
 
 import ipaddress
-import logging
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +17,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from hub.errors import UserError
+from hub.observability.logs import configure_logging
 from hub.settings import HubSettings
 from hub.web.app import create_app
 from hub.web.assets import ensure_assets
@@ -66,7 +65,7 @@ def serve(settings: HubSettings, *, host: str, port: int, plain_http_cookies: bo
         )
     assets = ensure_assets(say=say)
     app = create_app(settings, assets=assets, cookies=CookiePolicy(secure=not plain_http_cookies))
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(default_format="json", default_level="INFO")  # HUB_LOG_FORMAT=text for people
     sock = bind(host, port)
     say(f"MASH Hub is at {address(sock)} (Ctrl-C to stop).")
     if not is_loopback(host):
