@@ -7,15 +7,12 @@ recorded in the audit trail as `service:backup`. docs/deployment.md ("Backup and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hub.cli.common import console
-from hub.errors import UserError
+from hub.cli.common import console, reaching_database, shown_database_url
 from hub.settings import HubSettings
 
 BACKUPS_FOLDER = "backups"
@@ -25,12 +22,6 @@ def _say(line: str) -> None:
     console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def _shown_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def _size(path: Path) -> str:
     size = float(path.stat().st_size)
     for unit in ("bytes", "KB", "MB", "GB"):
@@ -38,18 +29,6 @@ def _size(path: Path) -> str:
             return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
         size /= 1024
     return ""  # unreachable
-
-
-@contextmanager
-def _reaching(url: str) -> Iterator[None]:
-    """A database that cannot be reached is one line naming it (password hidden), not a traceback."""
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        yield
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-        raise UserError(f"Cannot reach the database {_shown_url(url)}: {reason}") from None
 
 
 def backup(
@@ -71,8 +50,8 @@ def backup(
 
     settings = HubSettings.from_env()
     folder = (to or settings.home / BACKUPS_FOLDER).expanduser().absolute()
-    _say(f"Backing up MASH Hub (HUB_HOME {settings.home}, database {_shown_url(settings.database_url)}) ...")
-    with _reaching(settings.database_url):
+    _say(f"Backing up MASH Hub (HUB_HOME {settings.home}, database {shown_database_url(settings.database_url)}) ...")
+    with reaching_database(settings.database_url):
         made = create_backup(settings, folder, progress=_say)
     manifest = made.manifest
     _say(
@@ -103,11 +82,12 @@ def restore(
     from hub.backup import restore_backup
 
     settings = HubSettings.from_env()
-    with _reaching(settings.database_url):
+    with reaching_database(settings.database_url):
         restored = restore_backup(archive.expanduser().absolute(), settings, progress=_say)
     manifest = restored.manifest
     _say(
-        f"Restored {manifest.name} into HUB_HOME {settings.home} (database {_shown_url(settings.database_url)}): "
+        f"Restored {manifest.name} into HUB_HOME {settings.home} "
+        f"(database {shown_database_url(settings.database_url)}): "
         f"{manifest.row_count():,} rows in {len(manifest.tables)} tables."
     )
     if restored.upgraded_from is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -33,6 +35,25 @@ def signed_in() -> SignedIn:
     from hub.access.guard import signed_in as current
 
     return current()
+
+
+def shown_database_url(url: str) -> str:
+    """A database URL fit to print: its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def reaching_database(url: str) -> Iterator[None]:
+    """A database that cannot be reached is one line naming it (password hidden), not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise UserError(f"Cannot reach the database {shown_database_url(url)}: {reason}") from None
 
 
 def secret_from_stdin(what: str) -> str:

@@ -7,35 +7,14 @@ personal data. Take a backup before upgrading (docs/deployment.md, "Upgrading: d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
-from hub.cli.common import console
-from hub.errors import UserError
+from hub.cli.common import console, reaching_database, shown_database_url
 from hub.settings import HubSettings
 
 app = typer.Typer(help="The database's schema: apply migrations after installing a new version.", no_args_is_help=True)
-
-
-def _shown_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-@contextmanager
-def _reaching(url: str) -> Iterator[None]:
-    """A database that cannot be reached is one line naming it (password hidden), not a traceback."""
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        yield
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-        raise UserError(f"Cannot reach the database {_shown_url(url)}: {reason}") from None
 
 
 @app.command("upgrade")
@@ -46,8 +25,8 @@ def upgrade() -> None:
 
     settings = HubSettings.from_env()
     settings.ensure_home()
-    console.print(f"Database: {_shown_url(settings.database_url)}")
-    with _reaching(settings.database_url):
+    console.print(f"Database: {shown_database_url(settings.database_url)}")
+    with reaching_database(settings.database_url):
         result = upgrade_database(settings.database_url, say=lambda line: console.print(f"  {line}", soft_wrap=True))
     head = result.before.head
     if not result.applied and not result.checked_baseline:
@@ -70,13 +49,13 @@ def status() -> None:
 
     settings = HubSettings.from_env()
     url = make_url(settings.database_url)
-    console.print(f"Database: {_shown_url(settings.database_url)}")
+    console.print(f"Database: {shown_database_url(settings.database_url)}")
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         console.print("No database yet: `hub db upgrade` creates it (so does any command that opens the store).")
         return
     engine = make_engine(settings.database_url)
     try:
-        with _reaching(settings.database_url), engine.connect() as connection:
+        with reaching_database(settings.database_url), engine.connect() as connection:
             found = read_status(connection)
     finally:
         engine.dispose()

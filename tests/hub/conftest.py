@@ -42,6 +42,13 @@ def fresh_database(backend: str, sqlite_url: str) -> Iterator[str]:
     if backend == "sqlite":
         yield sqlite_url
         return
+    with postgres_schema() as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A uniquely named PostgreSQL schema (dropped afterwards), as the URL whose connections use it."""
     schema = f"hub_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:

@@ -7,37 +7,19 @@ change what another restores.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from hub.audit import AuditEvent
 from hub.backup import BackupMade, create_backup
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from tests.hub.backup.populated import everything, populate
-from tests.hub.conftest import BACKENDS, POSTGRES_URL
-
-
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A fresh PostgreSQL schema (dropped afterwards), as the URL whose connections use it."""
-    schema = f"hub_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+from tests.hub.conftest import BACKENDS, postgres_schema
 
 
 def home_settings(home: Path, database_url: str | None = None) -> HubSettings:
