@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from hub.chronology.check_states import state_of
-from hub.chronology.household import household_graph, reaches, related_to
+from hub.chronology.household import Relation, household_graph, reaches, related_to
 from hub.chronology.minimisation import MinimisationPolicy
 from hub.crypto.digest import canonical_json
 from hub.linkage import Judgement, Linker, Outcome, default_linker, from_person
+from hub.store.gc_pause import collector_paused
 from hub.store.person_index import IndexedSubject
 from schemas import (
     AgencyReply,
@@ -25,6 +26,7 @@ from schemas import (
     CheckState,
     Chronology,
     ChronologyEntry,
+    EntryCategory,
     Involvement,
     InvolvementRole,
     LinkEvidence,
@@ -146,24 +148,6 @@ def link_people(
     return {key: subject_id for key, subject_id in links.items() if key not in ambiguous}, shown
 
 
-def _attribute(
-    entry: ChronologyEntry, links: dict[PersonKey, str], returned_for: Mapping[PersonKey, str], reply_subject: str
-) -> ChronologyEntry:
-    """The entry with each involvement's `subject_id` set from the links, and where unlinked, `returned_for`.
-
-    An unlinked record keeps whose check returned it: the subject it was a candidate for, else the subject
-    whose reply carried the entry. A practitioner then reads "returned for Tyler's check, not linked", never
-    an anonymous "person not in referral" in every sibling's chronology (issue 13).
-    """
-    people = []
-    for person in entry.people:
-        key = (entry.source.agency, person.agency_person_id)
-        subject_id = links.get(key)
-        returned = None if subject_id else returned_for.get(key, reply_subject)
-        people.append(person.model_copy(update={"subject_id": subject_id, "returned_for": returned}))
-    return entry.model_copy(update={"people": people})
-
-
 def _candidates_returned_for(replies: Sequence[AgencyReply]) -> dict[PersonKey, str]:
     """Each agency person returned as a candidate → the subject whose check returned them (the first, in order)."""
     found: dict[PersonKey, str] = {}
@@ -173,40 +157,185 @@ def _candidates_returned_for(replies: Sequence[AgencyReply]) -> dict[PersonKey, 
     return found
 
 
+Identity = tuple[object, ...]
+"""Every field of an entry but `people`, as hashable values: two reports of one agency event share it."""
+
+IDENTITY_FIELDS = frozenset(
+    {
+        "occurred_on",
+        "date_precision",
+        "ended_on",
+        "category",
+        "summary",
+        "action_taken",
+        "source",
+        "sensitivity",
+        "facts",
+    }
+)
+"""The `ChronologyEntry` fields `_identity` reads; a test keeps this equal to the model's fields but `people`."""
+
+
+def _identity(entry: ChronologyEntry) -> Identity:
+    """What makes two reports one event, cheaply: equal exactly when `_content_key` is equal.
+
+    Why not the canonical JSON itself: it costs about ten times as much, and assembly needs one per
+    reply entry (10,000 and more); the JSON is computed only to order entries that tie on `sort_key`.
+    Each value compares as its JSON does (dates, enums, strings, None; `facts` by its own JSON).
+    """
+    facts = entry.facts
+    return (
+        entry.occurred_on,
+        entry.date_precision,
+        entry.ended_on,
+        entry.category,
+        entry.summary,
+        entry.action_taken,
+        entry.source.agency,
+        entry.source.record_id,
+        entry.sensitivity,
+        None if facts is None else facts.model_dump_json(),
+    )
+
+
 def _content_key(entry: ChronologyEntry) -> bytes:
-    """Everything but the people: two reports of one agency event share this key."""
+    """Everything but the people, as canonical JSON: how entries that tie on `sort_key` are ordered."""
     return canonical_json(entry.model_dump(mode="json", exclude={"people"}))
 
 
-def _merge(entries: Iterable[ChronologyEntry]) -> list[ChronologyEntry]:
-    """Drop exact duplicates, merging the people each copy names; sort by date, agency, record."""
-    merged: dict[bytes, dict[tuple[str, InvolvementRole], tuple[str | None, str | None]]] = {}
-    first: dict[bytes, ChronologyEntry] = {}
-    for entry in entries:
-        key = _content_key(entry)
-        first.setdefault(key, entry)
-        people = merged.setdefault(key, {})
-        for person in entry.people:
-            slot = (person.agency_person_id, person.role)
-            linked, returned = people.get(slot, (None, None))
-            people[slot] = (linked or person.subject_id, returned or person.returned_for)
-    result = [
-        first[key].model_copy(
-            update={
-                "people": [
-                    Involvement(
-                        agency_person_id=person_id,
-                        role=role,
-                        subject_id=subject_id,
-                        returned_for=None if subject_id else returned_for,
-                    )
-                    for (person_id, role), (subject_id, returned_for) in sorted(people.items())
-                ]
-            }
-        )
-        for key, people in merged.items()
-    ]
-    return sorted(result, key=lambda entry: (entry.sort_key(), _content_key(entry)))
+Slot = tuple[str, InvolvementRole]
+"""(agency_person_id, role): one person's part in one event."""
+Attribution = tuple[str | None, str | None]
+"""(subject_id, returned_for) of one slot, as `_gathered` sets them and `_Event.merge` combines them."""
+
+
+class _Event:
+    """One agency event as assembly gathers it: the first report kept, and the people every report names."""
+
+    __slots__ = ("first", "order", "people", "subjects")
+
+    def __init__(self, first: ChronologyEntry) -> None:
+        self.first = first
+        self.order = first.sort_key()
+        self.people: dict[Slot, Attribution] = {}
+        self.subjects: set[str] = set()
+        """The referral subjects the event's people are linked to."""
+
+    def merge(self, people: Sequence[tuple[Slot, Attribution]]) -> None:
+        """Add one report's people: a slot keeps the first subject linked and the first `returned_for` given."""
+        known = self.people
+        for slot, (linked, returned) in people:
+            earlier = known.get(slot)
+            if earlier is None:
+                known[slot] = (linked, returned)
+            else:
+                known[slot] = (earlier[0] or linked, earlier[1] or returned)
+            if linked is not None:
+                self.subjects.add(linked)
+
+
+def _gathered(
+    replies: Sequence[AgencyReply], links: Mapping[PersonKey, str], returned_for: Mapping[PersonKey, str]
+) -> tuple[list[_Event], dict[tuple[str, str], int]]:
+    """Every event that involves a referral subject, once, and the number of entries each check linked to its subject.
+
+    Each person is attributed: `subject_id` from the links, and where unlinked, `returned_for`, whose
+    check returned them: the subject they were a candidate for, else the subject whose reply carried the
+    entry. A practitioner then reads "returned for Tyler's check, not linked", never an anonymous
+    "person not in referral" in every sibling's chronology (issue 13). Reports of one event (equal but
+    for their people, `_identity`) are merged, naming every person any of them names.
+    """
+    events: dict[Identity, _Event] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for reply in replies:
+        subject = reply.subject_id
+        found = 0
+        for entry in reply.entries:
+            agency = entry.source.agency
+            people: list[tuple[Slot, Attribution]] = []
+            linked_any = named = False
+            for person in entry.people:
+                key = (agency, person.agency_person_id)
+                linked = links.get(key)
+                if linked is None:
+                    people.append(((person.agency_person_id, person.role), (None, returned_for.get(key, subject))))
+                else:
+                    people.append(((person.agency_person_id, person.role), (linked, None)))
+                    linked_any = True
+                    named = named or linked == subject
+            found += named
+            if linked_any:
+                identity = _identity(entry)
+                event = events.get(identity)
+                if event is None:
+                    event = events[identity] = _Event(entry)
+                event.merge(people)
+        if found:
+            counts[(reply.agency, subject)] = found
+    return list(events.values()), counts
+
+
+def _merged(events: list[_Event]) -> list[_Event]:
+    """The events sorted by date, agency, record and category (`sort_key`), then content, each with its entry.
+
+    Each entry and each distinct `Involvement` is built once, from parts already validated (the reply's
+    entry, the people's slots): the per-report copies the plain approach made were most of assembly's time.
+    """
+    involvements: dict[tuple[Slot, str | None, str | None], Involvement] = {}
+
+    def involvement(slot: Slot, subject_id: str | None, returned: str | None) -> Involvement:
+        key = (slot, subject_id, None if subject_id else returned)
+        made = involvements.get(key)
+        if made is None:
+            made = involvements[key] = Involvement(
+                agency_person_id=slot[0], role=slot[1], subject_id=key[1], returned_for=key[2]
+            )
+        return made
+
+    ordered = sorted(events, key=lambda event: event.order)
+    _order_ties(ordered)
+    for event in ordered:
+        slots = event.people.items() if len(event.people) == 1 else sorted(event.people.items())
+        people = [involvement(slot, subject_id, returned) for slot, (subject_id, returned) in slots]
+        event.first = event.first.model_copy(update={"people": people})
+    return ordered
+
+
+def _order_ties(events: list[_Event]) -> None:
+    """Order, in place, each run of events with one `sort_key` by their content (`_content_key`), as a tie-break.
+
+    Events are distinct in content, so the order is total and does not depend on the order replies came in.
+    """
+    start = 0
+    while start < len(events):
+        key = events[start].order
+        end = start + 1
+        while end < len(events) and events[end].order == key:
+            end += 1
+        if end - start > 1:
+            events[start:end] = sorted(events[start:end], key=lambda event: _content_key(event.first))
+        start = end
+
+
+def _shown(
+    events: Sequence[_Event], relations: Mapping[str, Mapping[str, Relation]]
+) -> dict[str, list[ChronologyEntry]]:
+    """Each child's entries: those `reaches` lets into the child's chronology, in order.
+
+    `reaches` decides on an entry's category and the subjects its people are linked to alone, so it is
+    asked once for each such pair (a few dozen) rather than once for each entry and child.
+    """
+    decided: dict[tuple[EntryCategory, frozenset[str]], ChronologyEntry] = {}
+    kinds = []
+    for event in events:
+        kind = (event.first.category, frozenset(event.subjects))
+        decided.setdefault(kind, event.first)
+        kinds.append(kind)
+    shown = {}
+    for child_id, related in relations.items():
+        lets_in = {kind: reaches(entry, child_id, related) for kind, entry in decided.items()}
+        shown[child_id] = [event.first for event, kind in zip(events, kinds, strict=True) if lets_in[kind]]
+    return shown
 
 
 def _checks(
@@ -294,30 +423,46 @@ def assemble(
     the household graph it was assembled with.
     `checks` covers every agency and every subject, with the agency's status, the check's state as the
     ledger (`progress`) and the replies show it, and the number of linked events.
+
+    The cycle collector is paused meanwhile (`hub.store.gc_pause`): for a large chronology it otherwise
+    takes more than half the time.
     """
+    with collector_paused():
+        return _assembled(
+            referral,
+            replies,
+            assembled_at=assembled_at,
+            linker=linker,
+            decisions=decisions,
+            prior=prior,
+            progress=progress,
+            policy=policy,
+        )
+
+
+def _assembled(
+    referral: Referral,
+    replies: list[AgencyReply],
+    *,
+    assembled_at: datetime,
+    linker: Linker | None = None,
+    decisions: Mapping[PairKey, bool] | None = None,
+    prior: Sequence[PriorReferral] = (),
+    progress: Sequence[CheckProgress] = (),
+    policy: MinimisationPolicy | None = None,
+) -> list[Chronology]:
     _check_replies(referral, replies)
     ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
     links, decided = link_people(referral, ordered, linker=linker, decisions=decisions)
 
-    kept: list[ChronologyEntry] = []
-    counts: dict[tuple[str, str], int] = {}
-    returned_for = _candidates_returned_for(ordered)
-    for reply in ordered:
-        for entry in (_attribute(entry, links, returned_for, reply.subject_id) for entry in reply.entries):
-            involved = {person.subject_id for person in entry.people}
-            if involved - {None}:
-                kept.append(entry)
-            if reply.subject_id in involved:
-                counts[(reply.agency, reply.subject_id)] = counts.get((reply.agency, reply.subject_id), 0) + 1
-    entries = _merge(kept)
+    events, counts = _gathered(ordered, links, _candidates_returned_for(ordered))
+    events = _merged(events)
+    entries = [event.first for event in events]
     checks = _checks(referral, ordered, progress, counts, links, decided)
 
     household = household_graph(referral, ordered, links)
     relations = {child.subject_id: related_to(child.subject_id, household, policy) for child in referral.children}
-    shown = {
-        child_id: [entry for entry in entries if reaches(entry, child_id, related)]
-        for child_id, related in relations.items()
-    }
+    shown = _shown(events, relations)
     checks = _with_minimised(checks, entries, shown)
     return [
         Chronology(

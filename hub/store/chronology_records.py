@@ -35,7 +35,7 @@ from schemas import Chronology
 DEFAULT_CHRONOLOGY_PURPOSE = "MASH chronology assembly"
 
 
-def _chronology_content(chronology: Chronology) -> bytes:
+def chronology_content(chronology: Chronology) -> bytes:
     """What makes two versions "the same": entries and checks, not version number or assembly time."""
     return canonical_json(
         {
@@ -137,7 +137,7 @@ class ChronologyRecords(AuditedStore):
                 raise UnknownReferral(referral_id)
             if revision is not None and current_revision(session, referral_id) != revision:
                 return None
-            digest = keyed_digest(self._digest_key(session, now), "chronology", _chronology_content(chronology))
+            digest = keyed_digest(self._digest_key(session, now), "chronology", chronology_content(chronology))
             latest = session.execute(
                 select(ChronologyVersionRow.version, ChronologyVersionRow.digest)
                 .where(
