@@ -19,10 +19,18 @@ log server binds every interface on a fixed port (8793, 8794 for the triggerer's
 Airflow on the machine, so the scheduler and triggerer run with `--skip-serve-logs` and the hub
 serves Airflow's log-server app itself, as a fifth service, on 127.0.0.1 and a port chosen at start
 (`LOG_SERVER_APP`). Airflow processes run with umask 077 and create task logs 0600 in 0700 folders.
+
+The executor is the LocalExecutor unless the environment asks for Airflow's CeleryExecutor
+(`ExecutorSettings`): then Airflow's metadata is on PostgreSQL, tasks are queued on Redis, and the
+services include `HUB_CELERY_WORKERS` Celery workers (`worker-1`, ...). Each worker is told apart by
+a loopback address of its own (127.0.0.2, 127.0.0.3, ...), which Airflow records as the hostname of
+every task it runs, and serves its tasks' logs from a log server of its own on that address
+(`worker-1-logs`, ...), because the api-server reads a running task's log from its hostname.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -54,6 +62,13 @@ LOG_SERVER_APP = "airflow.utils.serve_logs.log_server:get_app"
 
 The api-server fetches a running or deferred task's log from `http://<task's hostname>:<port>/log/...`
 with a token signed by `[api] secret_key`; the hostname is `loopback_hostname`'s, so it is this server."""
+HOSTNAME_VARIABLE = "HUB_AIRFLOW_HOSTNAME"
+"""Set by the hub for each Celery worker: the loopback address its tasks are recorded under (`loopback_hostname`)."""
+LOCAL_EXECUTOR = "LocalExecutor"
+CELERY_EXECUTOR = "CeleryExecutor"
+DEFAULT_CELERY_WORKERS = 2
+DEFAULT_WORKER_CONCURRENCY = 2
+"""Tasks each Celery worker runs at once (`AIRFLOW__CELERY__WORKER_CONCURRENCY` overrides): the work is CPU-bound."""
 SECRETS_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
 POOLS_FILE = "pools.json"
 RECOVERY_DEFAULTS = {
@@ -84,8 +99,88 @@ def loopback_hostname() -> str:
 
     Airflow records it as each task's and job's hostname, and the api-server reads a running task's
     log from the log server at that name: the log server listens on loopback only, so this is loopback.
+    A Celery worker's processes have a loopback address of their own (`HOSTNAME_VARIABLE`), so that
+    its tasks can be told from another worker's, and their logs are read from its own log server.
     """
-    return LOOPBACK
+    return os.environ.get(HOSTNAME_VARIABLE) or LOOPBACK
+
+
+def _worker_address(number: int) -> str:
+    """Celery worker `number`'s (1, 2, ...) loopback address: 127.0.0.1 is the other services'."""
+    return f"127.0.0.{number + 1}"
+
+
+@dataclass(frozen=True)
+class ExecutorSettings:
+    """Which Airflow executor runs the checks, and where its metadata and queue live (from the environment).
+
+    - `HUB_AIRFLOW_EXECUTOR`: `LocalExecutor` (the default) or `CeleryExecutor`.
+    - `HUB_AIRFLOW_DATABASE_URL`: Airflow's metadata database (a SQLAlchemy URL); by default SQLite
+      under `$HUB_HOME/airflow`. The CeleryExecutor needs PostgreSQL: its workers and the scheduler
+      write it at once, and the Celery results are kept there too.
+    - `HUB_CELERY_BROKER_URL`: the Redis queue for the CeleryExecutor (`redis://host:6379/N`).
+    - `HUB_CELERY_WORKERS`: how many Celery workers `hub airflow up` starts on this machine (default 2;
+      0 where workers run elsewhere, on other machines started with `airflow celery worker`).
+    """
+
+    executor: str = LOCAL_EXECUTOR
+    database_url: str | None = None
+    broker_url: str | None = None
+    workers: int = 0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ExecutorSettings:
+        """Read and check the settings; a mistake is one line naming the variable (never a URL's password)."""
+        env = os.environ if environ is None else environ
+        executor = env.get("HUB_AIRFLOW_EXECUTOR") or LOCAL_EXECUTOR
+        database_url = env.get("HUB_AIRFLOW_DATABASE_URL") or None
+        if executor == LOCAL_EXECUTOR:
+            return cls(LOCAL_EXECUTOR, database_url)
+        if executor != CELERY_EXECUTOR:
+            raise UserError(
+                f"HUB_AIRFLOW_EXECUTOR is {executor!r}; it must be {LOCAL_EXECUTOR} (the default) or {CELERY_EXECUTOR}."
+            )
+        if database_url is None or not database_url.startswith("postgresql"):
+            raise UserError(
+                "The CeleryExecutor needs Airflow's metadata on PostgreSQL: set HUB_AIRFLOW_DATABASE_URL to a "
+                "postgresql:// URL."
+            )
+        broker_url = env.get("HUB_CELERY_BROKER_URL") or ""
+        if not broker_url.startswith(("redis://", "rediss://")):
+            raise UserError("The CeleryExecutor needs a Redis queue: set HUB_CELERY_BROKER_URL to a redis:// URL.")
+        given = env.get("HUB_CELERY_WORKERS") or str(DEFAULT_CELERY_WORKERS)
+        if not given.isdigit() or int(given) > 200:
+            raise UserError(f"HUB_CELERY_WORKERS is {given!r}; it must be a whole number from 0 to 200.")
+        return cls(CELERY_EXECUTOR, database_url, broker_url, int(given))
+
+    @property
+    def celery(self) -> bool:
+        return self.executor == CELERY_EXECUTOR
+
+    def worker_services(self) -> tuple[str, ...]:
+        """The Celery workers started here, each followed by its log server: `worker-1`, `worker-1-logs`, ..."""
+        return tuple(
+            name for number in range(1, self.workers + 1) for name in (f"worker-{number}", f"worker-{number}-logs")
+        )
+
+    def environment(self, home: Path) -> dict[str, str]:
+        """Airflow's executor, metadata database and Celery settings, as environment variables."""
+        env = {
+            "AIRFLOW__CORE__EXECUTOR": self.executor,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.database_url or f"sqlite:///{home / 'airflow.db'}",
+        }
+        if self.celery:
+            assert self.broker_url is not None and self.database_url is not None
+            env.update(
+                {
+                    "AIRFLOW__CELERY__BROKER_URL": self.broker_url,
+                    # Task states are Airflow's own (in its database); Celery's results sit beside them.
+                    "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + self.database_url,
+                    "AIRFLOW__CELERY__WORKER_CONCURRENCY": os.environ.get("AIRFLOW__CELERY__WORKER_CONCURRENCY")
+                    or str(DEFAULT_WORKER_CONCURRENCY),
+                }
+            )
+        return env
 
 
 def log_server_port() -> int:
@@ -140,10 +235,20 @@ def prepare_airflow(
     (a deployment's init container, whose output is its log).
     """
     pools = agency_pools(settings)  # a registry mistake is refused before Airflow is touched
+    _refuse_without_async_driver(env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", ""))
     _run_airflow(["db", "migrate"], env, log_dir, step="db-migrate", what="Airflow's database migration")
     pools_file = write_pools_file(settings, pools)
     _run_airflow(["pools", "import", str(pools_file)], env, log_dir, step="pools", what="Creating the agencies' pools")
     return pools
+
+
+def _refuse_without_async_driver(database_url: str) -> None:
+    """Airflow 3 opens its metadata database with an async driver too: asyncpg for PostgreSQL.
+
+    Without it every Airflow process fails as it starts, with a traceback; this says so in one line first.
+    """
+    if database_url.startswith("postgresql") and importlib.util.find_spec("asyncpg") is None:
+        raise UserError("Airflow's metadata on PostgreSQL needs the asyncpg driver: install it (pip install asyncpg).")
 
 
 def _run_airflow(args: list[str], env: Mapping[str, str], log_dir: Path | None, *, step: str, what: str) -> None:
@@ -160,11 +265,14 @@ def _run_airflow(args: list[str], env: Mapping[str, str], log_dir: Path | None, 
         raise UserError(f"{what} failed; see {where}.")
 
 
-def airflow_environment(settings: HubSettings, api: AirflowApi, log_port: int) -> dict[str, str]:
+def airflow_environment(
+    settings: HubSettings, api: AirflowApi, log_port: int, executor: ExecutorSettings | None = None
+) -> dict[str, str]:
     """Airflow's configuration for the embedded default, as environment variables.
 
     `log_port` is where the hub's log server listens (`LOG_SERVER_APP`): the worker's and the
-    triggerer's logs are served there, both from Airflow's one log folder.
+    triggerer's logs are served there, both from Airflow's one log folder. `executor` is
+    `ExecutorSettings.from_env()` unless given.
     """
     home = settings.airflow_home
     port = api.base_url.rsplit(":", 1)[-1].rstrip("/")
@@ -179,10 +287,9 @@ def airflow_environment(settings: HubSettings, api: AirflowApi, log_port: int) -
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            **(executor or ExecutorSettings.from_env()).environment(home),
             "AIRFLOW__API__HOST": LOOPBACK,
             "AIRFLOW__API__PORT": port,
             "AIRFLOW__API__BASE_URL": api.base_url,
@@ -216,12 +323,16 @@ class AirflowServices:
     while the first's api-server answers, so it changes neither that file nor the password file.
     """
 
-    def __init__(self, settings: HubSettings, port: int | None = None) -> None:
+    def __init__(
+        self, settings: HubSettings, port: int | None = None, executor: ExecutorSettings | None = None
+    ) -> None:
         self.settings = settings
         home = private_folder(settings.airflow_home)
+        self.executor = executor or ExecutorSettings.from_env()
+        self.services = SERVICES + self.executor.worker_services()
         self.api = AirflowApi(f"http://{LOOPBACK}:{port or free_port()}", API_USER, secrets.token_urlsafe(24))
         self.log_server_port = log_server_port()
-        self.env = airflow_environment(settings, self.api, self.log_server_port)
+        self.env = airflow_environment(settings, self.api, self.log_server_port, self.executor)
         self.log_dir = home / "logs" / "services"
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._sessions: list[_Session] = []
@@ -237,7 +348,7 @@ class AirflowServices:
         self._refuse_if_running_elsewhere()
         passwords = self.settings.airflow_home / "passwords.json"  # read by the api-server at every login
         write_private(passwords, json.dumps({API_USER: self.api.password}).encode("utf-8"))
-        for service in SERVICES:
+        for service in self.services:
             self._launch(service)
 
     def _launch(self, service: str) -> None:
@@ -246,7 +357,7 @@ class AirflowServices:
         self._log_files.append(log_file)
         process = subprocess.Popen(
             self.command(service),
-            env=self.env,
+            env=self.environment(service),
             stdout=log_file,
             stderr=log_file,
             start_new_session=True,
@@ -255,13 +366,32 @@ class AirflowServices:
         self._processes[service] = process
         self._sessions.append(_Session(service, process, _start_time(process.pid)))
 
+    def environment(self, service: str) -> dict[str, str]:
+        """A service's environment: a Celery worker's (and its log server's) names the worker's own address."""
+        if service.startswith("worker-"):
+            number = int(service.split("-")[1])
+            return {**self.env, HOSTNAME_VARIABLE: _worker_address(number)}
+        return self.env
+
+    def worker_address(self, number: int) -> str:
+        """Where Celery worker `number` (from 1) is: the hostname of the task instances it runs."""
+        if not 1 <= number <= self.executor.workers:
+            raise ValueError(f"there is no Celery worker {number}; {self.executor.workers} were configured")
+        return _worker_address(number)
+
     def command(self, service: str) -> list[str]:
         """How one service is started: Airflow's own log servers are skipped for the hub's, on loopback."""
-        if service == "log-server":  # no access log: a log's path names the run, and a run names its referral
-            options = ["--factory", "--host", LOOPBACK, "--port", str(self.log_server_port), "--no-access-log"]
+        if service == "log-server" or service.endswith("-logs"):
+            # No access log: a log's path names the run, and a run names its referral.
+            host = self.environment(service).get(HOSTNAME_VARIABLE, LOOPBACK)
+            options = ["--factory", "--host", host, "--port", str(self.log_server_port), "--no-access-log"]
             return [sys.executable, "-m", "uvicorn", LOG_SERVER_APP, *options]
         if service in ("scheduler", "triggerer"):
             return airflow_command(service, "--skip-serve-logs")
+        if service.startswith("worker-"):
+            number = service.split("-")[1]
+            name = f"worker-{number}@{_worker_address(int(number))}"
+            return airflow_command("celery", "worker", "--celery-hostname", name, "--skip-serve-logs")
         return airflow_command(service)
 
     def start_service(self, service: str) -> None:
@@ -270,8 +400,8 @@ class AirflowServices:
         Whatever its earlier process left running (a killed scheduler's workers, say) is still stopped
         with the rest by `stop`.
         """
-        if service not in SERVICES:
-            raise ValueError(f"unknown Airflow service {service!r}; expected one of {', '.join(SERVICES)}")
+        if service not in self.services:
+            raise ValueError(f"unknown Airflow service {service!r}; expected one of {', '.join(self.services)}")
         current = self._processes.get(service)
         if current is not None and current.poll() is None:
             try:  # a process just killed takes a moment to exit and be reaped
