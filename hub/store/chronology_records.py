@@ -27,6 +27,7 @@ from hub.store.bound_rows import (
 )
 from hub.store.check_ledger import current_revision
 from hub.store.errors import UnknownReferral
+from hub.store.gc_pause import collector_paused
 from hub.store.keys import child_key_id, data_key
 from hub.store.tables import ChronologyVersionRow, ReferralRow
 from hub.store.unreadable import SealedRecord
@@ -37,13 +38,45 @@ DEFAULT_CHRONOLOGY_PURPOSE = "MASH chronology assembly"
 
 def chronology_content(chronology: Chronology) -> bytes:
     """What makes two versions "the same": entries and checks, not version number or assembly time."""
-    return canonical_json(
-        {
-            "schema_version": chronology.schema_version,
-            "entries": [entry.model_dump(mode="json") for entry in chronology.entries],
-            "checks": [check.model_dump(mode="json") for check in chronology.checks],
-        }
-    )
+    return _Serialised(chronology).content
+
+
+class _Serialised:
+    """A chronology's canonical JSON, made once: the bytes its digest is taken over, and the stored document.
+
+    Why: a 10,000-entry chronology's entries are most of its bytes, and serialising them was most of
+    saving it (issue 17). Canonical JSON (`canonical_json`: sorted keys, no spaces) of a list or an
+    object is its members' canonical JSON joined, so the entries and checks are serialised once and
+    joined into both:
+
+    - `content`, exactly `canonical_json({"schema_version", "entries", "checks"})` as digests have
+      always been taken over (so an unchanged chronology still matches the version stored before);
+    - `document(version)`, exactly `canonical_json` of the whole chronology with that version number:
+      what is encrypted and stored. Readers parse it as any JSON (`Chronology.model_validate_json`).
+    """
+
+    def __init__(self, chronology: Chronology) -> None:
+        self._chronology = chronology
+        self._entries = canonical_json([entry.model_dump(mode="json") for entry in chronology.entries])
+        self._checks = canonical_json([check.model_dump(mode="json") for check in chronology.checks])
+        self.content = _joined(
+            {"checks": self._checks, "entries": self._entries, "schema_version": _value(chronology.schema_version)}
+        )
+
+    def document(self, version: int) -> bytes:
+        rest = self._chronology.model_dump(mode="json", exclude={"entries", "checks", "version"})
+        members = {name: _value(value) for name, value in rest.items()}
+        members.update(entries=self._entries, checks=self._checks, version=_value(version))
+        return _joined(members)
+
+
+def _value(value: object) -> bytes:
+    return canonical_json(value)
+
+
+def _joined(members: dict[str, bytes]) -> bytes:
+    """The canonical JSON object with these members (each already canonical JSON), keys in sorted order."""
+    return b"{" + b",".join(canonical_json(name) + b":" + members[name] for name in sorted(members)) + b"}"
 
 
 class ParsedChronologies:
@@ -130,14 +163,16 @@ class ChronologyRecords(AuditedStore):
         is written and that version's number is returned, so re-running assembly is idempotent.
         With `revision` (`assembly_revision`, read before the inputs were), nothing is written and
         None is returned if anything has changed since: a newer assembly is due and will store it.
+        The chronology is serialised once (`_Serialised`), with the cycle collector paused (`hub.store.gc_pause`).
         """
         referral_id, child = chronology.referral_id, chronology.child_subject_id
-        with self._audited(actor, purpose) as (session, access, now):
+        with collector_paused(), self._audited(actor, purpose) as (session, access, now):
             if session.get(ReferralRow, referral_id) is None:
                 raise UnknownReferral(referral_id)
             if revision is not None and current_revision(session, referral_id) != revision:
                 return None
-            digest = keyed_digest(self._digest_key(session, now), "chronology", chronology_content(chronology))
+            serialised = _Serialised(chronology)
+            digest = keyed_digest(self._digest_key(session, now), "chronology", serialised.content)
             latest = session.execute(
                 select(ChronologyVersionRow.version, ChronologyVersionRow.digest)
                 .where(
@@ -150,11 +185,10 @@ class ChronologyRecords(AuditedStore):
             if latest is not None and latest.digest == digest:
                 return int(latest.version)
             version = 1 if latest is None else int(latest.version) + 1
-            stored = chronology.model_copy(update={"version": version})
             key_id = child_key_id(referral_id, child)
             key = data_key(session, self._keyring, key_id, now=now)
             aad = row_aad("chronology", referral_id, child, version)
-            ciphertext = encrypt(key, stored.model_dump_json().encode("utf-8"), aad)
+            ciphertext = encrypt(key, serialised.document(version), aad)
             session.add(
                 ChronologyVersionRow(
                     referral_id=referral_id,
