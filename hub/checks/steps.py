@@ -213,15 +213,26 @@ def run_check(
     progress = _progress_after(reply, attempt, policy)
     if not store.save_reply(reply, actor=ACTOR, recording=recording, lawful_basis=lawful_basis, progress=progress):
         return _overtaken(referral_id, asked)
+    outcome = progress.phase.value if reply.status is ReplyStatus.FAILED else reply.status.value
     log.info(
         "Referral %s: %s check for %s is %s, attempt %d (%d records, %s ms)",
         referral_id,
         agency_id,
         subject_id,
-        progress.phase.value if reply.status is ReplyStatus.FAILED else reply.status.value,
+        outcome,
         attempt.number,
         len(reply.entries),
         reply.duration_ms,
+        extra={  # fields of their own in JSON logs (`hub.observability.logs`): ids, counts and codes only
+            "referral_id": referral_id,
+            "agency": agency_id,
+            "subject_id": subject_id,
+            "outcome": outcome,
+            "attempt": attempt.number,
+            "records": len(reply.entries),
+            "duration_ms": reply.duration_ms,
+            "error_code": reply.error_code,
+        },
     )
     refresh_history(store, referral_id, settings)
     if reply.status is ReplyStatus.FAILED:

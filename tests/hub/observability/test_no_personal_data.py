@@ -98,8 +98,9 @@ def test_agency_checks_log_and_trace_ids_only(
     logged = every_log_line.getvalue()
     assert "checking 4 subjects" in logged and "PipelineError" in outcomes  # the paths really ran and logged
     assert len([line for line in logged.splitlines() if "check for S1" in line]) >= 4
-    for line in logged.splitlines():
-        json.loads(line)  # every line is one JSON object
+    lines = [json.loads(line) for line in logged.splitlines()]  # every line is one JSON object
+    results = {line["agency"]: line["outcome"] for line in lines if "outcome" in line}  # fields of their own
+    assert results["probation"] == "gave_up" and set(results) == {*AGENCIES, "probation"}
     assert_no_marker(logged)
     traced = [dict(span.attributes or {}) for span in spans.get_finished_spans()]
     assert [attributes["hub.agency"] for attributes in traced] == [*AGENCIES, "probation"]
