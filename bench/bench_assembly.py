@@ -29,6 +29,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from hub.chronology.assembly import assemble
@@ -83,11 +84,11 @@ def main() -> None:
             serialised = _Serialised(s1)
             document = serialised.document(2)
             figures = {
-                "assemble": timed(args.repeat, lambda r=replies: assemble(referral, r, assembled_at=ASSEMBLED_AT)),
-                "key": timed(args.repeat, lambda c=s1: keyed_digest(digest_key, "chronology", _Serialised(c).content)),
-                "serialise": timed(args.repeat, lambda s=serialised: s.document(2)),
-                "encrypt": timed(args.repeat, lambda d=document: encrypt(data_key, d, aad)),
-                "store": timed(args.repeat, lambda c=s1: store.save_chronology(_changed(c), actor=ACTOR)),
+                "assemble": timed(args.repeat, partial(assemble, referral, replies, assembled_at=ASSEMBLED_AT)),
+                "key": timed(args.repeat, partial(_content_key, digest_key, s1)),
+                "serialise": timed(args.repeat, partial(serialised.document, 2)),
+                "encrypt": timed(args.repeat, partial(encrypt, data_key, document, aad)),
+                "store": timed(args.repeat, partial(_save_changed, store, s1)),
             }
             figures["total"] = (
                 figures["assemble"][0] + figures["store"][0],
@@ -95,6 +96,14 @@ def main() -> None:
             )
             print(f"{events:>8,} " + " ".join(f"{wall:>7.1f} / {cpu:>5.1f}" for wall, cpu in figures.values()))
         store.close()
+
+
+def _content_key(digest_key: bytes, chronology: Chronology) -> str:
+    return keyed_digest(digest_key, "chronology", _Serialised(chronology).content)
+
+
+def _save_changed(store: HubStore, chronology: Chronology) -> int:
+    return store.save_chronology(_changed(chronology), actor=ACTOR)
 
 
 _STEP = [0]
