@@ -4,13 +4,17 @@ order, secrets only through files, loopback binds, profiles, and the Celery set-
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import hmac
 import json
 import os
 import re
 import shlex
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -352,3 +356,45 @@ def test_the_hubs_database_is_migrated_once_before_anything_opens_it() -> None:
         assert "pgpass" in service["secrets"], name
         if name != "airflow-init":  # Airflow's own database only: it never opens the hub's store
             assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+
+
+def _scram_matches(verifier: str, password: str) -> bool:
+    """Whether PostgreSQL's stored SCRAM-SHA-256 verifier is for `password` (RFC 5802's StoredKey)."""
+    method, rest = verifier.split("$", 1)
+    iterations_salt, keys = rest.split("$")
+    iterations, salt = iterations_salt.split(":")
+    stored_key = keys.split(":")[0]
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return method == "SCRAM-SHA-256" and hashlib.sha256(client_key).digest() == base64.b64decode(stored_key)
+
+
+def test_postgres_init_makes_each_role_with_the_password_from_its_secret_file(tmp_path: Path) -> None:
+    """The real script against the real PostgreSQL, with its secret folder moved here and its role and
+    database names made unique (the server is shared), and a password psql must quote."""
+    suffix = f"p{uuid.uuid4().hex[:12]}"
+    (tmp_path / "airflow_db_password").write_text("first-Passw0rd")
+    (tmp_path / "hub_db_password").write_text("it's; DROP ROLE x --")
+    script = (REPO_ROOT / "deploy" / "compose" / "postgres-init.sh").read_text()
+    script = script.replace("/run/secrets", str(tmp_path))
+    script = re.sub(r"\b(ROLE|DATABASE|OWNER) (airflow|hub)\b", rf"\1 \2_{suffix}", script)
+    environment = {"PATH": os.environ["PATH"], "PGHOST": "127.0.0.1", "POSTGRES_USER": "postgres"}
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc"]
+    try:
+        subprocess.run(["sh", "-c", script], env=environment, check=True, capture_output=True, timeout=60)
+        for role, password in (("airflow", "first-Passw0rd"), ("hub", "it's; DROP ROLE x --")):
+            query = f"SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = '{role}_{suffix}'"
+            can_login, verifier = (
+                subprocess.run([*psql, query], capture_output=True, text=True, check=True).stdout.strip().split("|")
+            )
+            assert can_login == "t" and _scram_matches(verifier, password), role
+            owner = f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{role}_{suffix}'"
+            assert subprocess.run([*psql, owner], capture_output=True, text=True, check=True).stdout.strip() == (
+                f"{role}_{suffix}"
+            )
+            assert password not in script
+    finally:
+        for statement in [f"DROP DATABASE IF EXISTS {name}_{suffix}" for name in ("airflow", "hub")] + [
+            f"DROP ROLE IF EXISTS {name}_{suffix}" for name in ("airflow", "hub")
+        ]:
+            subprocess.run([*psql, statement], capture_output=True, check=False)
