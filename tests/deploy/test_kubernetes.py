@@ -208,6 +208,8 @@ def test_the_chart_runs_the_locked_airflow_from_the_hubs_image() -> None:
     image = f"{VALUES['images']['airflow']['repository']}:{VALUES['images']['airflow']['tag']}"
     assert all(_container(deployment)["image"] == image for deployment in DEPLOYMENTS)
     assert VALUES["uid"] == 50000 and VALUES["securityContexts"]["pod"]["runAsNonRoot"] is True
+    assert set(VALUES["securityContexts"]) == {"pod", "container"}  # the chart's keys (not `containers`)
+    assert VALUES["securityContexts"]["container"]["capabilities"]["drop"] == ["ALL"]
     assert VALUES["dags"]["gitSync"]["enabled"] is False  # the DAGs are in the image
 
 
