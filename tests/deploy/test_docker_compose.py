@@ -398,3 +398,22 @@ def test_postgres_init_makes_each_role_with_the_password_from_its_secret_file(tm
             f"DROP ROLE IF EXISTS {name}_{suffix}" for name in ("airflow", "hub")
         ]:
             subprocess.run([*psql, statement], capture_output=True, check=False)
+
+
+def test_the_build_context_holds_only_what_the_image_copies_never_the_secrets() -> None:
+    """`.dockerignore` excludes everything, then lets back exactly what the Dockerfile copies: so
+    deploy/compose/secrets, .venv and test artifacts never reach the builder (or a build cache)."""
+    patterns = [
+        line.strip() for line in (REPO_ROOT / ".dockerignore").read_text().splitlines() if line.strip()[:1] not in "#"
+    ]
+    assert patterns[0] == "*"
+    allowed = {pattern[1:].rstrip("/") for pattern in patterns if pattern.startswith("!")}
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    copied = {
+        source
+        for line in re.findall(r"^COPY (?:--\S+ )*(.+)$", dockerfile, flags=re.MULTILINE)
+        for source in line.split()[:-1]
+    }
+    for source in copied:
+        assert source in allowed or any(entry.startswith(f"{source}/") for entry in allowed), source
+    assert not any(entry.startswith(("deploy", ".venv", "tests", "test-artifacts")) for entry in allowed)
