@@ -235,7 +235,8 @@ def prepare_airflow(
     (a deployment's init container, whose output is its log).
     """
     pools = agency_pools(settings)  # a registry mistake is refused before Airflow is touched
-    _refuse_without_async_driver(env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", ""))
+    if not env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"):  # given: Airflow uses it, not asyncpg
+        _refuse_without_async_driver(env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", ""))
     _run_airflow(["db", "migrate"], env, log_dir, step="db-migrate", what="Airflow's database migration")
     pools_file = write_pools_file(settings, pools)
     _run_airflow(["pools", "import", str(pools_file)], env, log_dir, step="pools", what="Creating the agencies' pools")
@@ -243,7 +244,8 @@ def prepare_airflow(
 
 
 def _refuse_without_async_driver(database_url: str) -> None:
-    """Airflow 3 opens its metadata database with an async driver too: asyncpg for PostgreSQL.
+    """Airflow 3 opens its metadata database with an async driver too: for PostgreSQL, asyncpg unless
+    `[database] sql_alchemy_conn_async` names another.
 
     Without it every Airflow process fails as it starts, with a traceback; this says so in one line first.
     """
