@@ -282,21 +282,19 @@ def _merged(events: list[_Event]) -> list[_Event]:
     entry, the people's slots): the per-report copies the plain approach made were most of assembly's time.
     """
     involvements: dict[tuple[Slot, str | None, str | None], Involvement] = {}
-
-    def involvement(slot: Slot, subject_id: str | None, returned: str | None) -> Involvement:
-        key = (slot, subject_id, None if subject_id else returned)
-        made = involvements.get(key)
-        if made is None:
-            made = involvements[key] = Involvement(
-                agency_person_id=slot[0], role=slot[1], subject_id=key[1], returned_for=key[2]
-            )
-        return made
-
     ordered = sorted(events, key=lambda event: event.order)
     _order_ties(ordered)
     for event in ordered:
         slots = event.people.items() if len(event.people) == 1 else sorted(event.people.items())
-        people = [involvement(slot, subject_id, returned) for slot, (subject_id, returned) in slots]
+        people = []
+        for slot, (subject_id, returned) in slots:
+            key = (slot, subject_id, None if subject_id else returned)
+            made = involvements.get(key)
+            if made is None:
+                made = involvements[key] = Involvement(
+                    agency_person_id=slot[0], role=slot[1], subject_id=key[1], returned_for=key[2]
+                )
+            people.append(made)
         event.first = event.first.model_copy(update={"people": people})
     return ordered
 
