@@ -375,6 +375,13 @@ class AirflowServices:
             return {**self.env, HOSTNAME_VARIABLE: _worker_address(number)}
         return self.env
 
+    def executor_summary(self) -> str:
+        """A sentence naming the Celery workers started here (with a space after it), or nothing."""
+        if not self.executor.celery:
+            return ""
+        workers = ", ".join(f"worker-{n} at {_worker_address(n)}" for n in range(1, self.executor.workers + 1))
+        return f"CeleryExecutor with {self.executor.workers} workers here ({workers or 'none'}). "
+
     def worker_address(self, number: int) -> str:
         """Where Celery worker `number` (from 1) is: the hostname of the task instances it runs."""
         if not 1 <= number <= self.executor.workers:
@@ -631,7 +638,7 @@ def serve_airflow(settings: HubSettings, console: Console) -> None:
         console.print(
             f"Airflow is ready at {services.api.base_url} (user '{services.api.username}', password in "
             f"{settings.airflow_home / 'passwords.json'}); agencies' callbacks at {callbacks.url}. "
-            "Press Ctrl-C to stop."
+            f"{services.executor_summary()}Press Ctrl-C to stop."
         )
         _wait_for_interrupt()
     finally:

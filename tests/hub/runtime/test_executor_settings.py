@@ -61,6 +61,9 @@ def test_each_celery_worker_and_its_log_server_have_a_loopback_address_of_their_
     monkeypatch.setenv("HUB_AIRFLOW_HOSTNAME", services.environment("worker-2")["HUB_AIRFLOW_HOSTNAME"])
     assert loopback_hostname() == "127.0.0.3"  # what Airflow records as the hostname of worker 2's tasks
     assert "HUB_AIRFLOW_HOSTNAME" not in services.environment("scheduler")
+    assert services.executor_summary() == (
+        "CeleryExecutor with 2 workers here (worker-1 at 127.0.0.2, worker-2 at 127.0.0.3). "
+    )
 
 
 @pytest.mark.parametrize(
