@@ -202,8 +202,8 @@ ODD_VALUES: tuple[Any, ...] = (
 XML_TEXTS = ("", " ", "0", "-1", "2026-13-45", "-0001-01-01", "99999-01-01", "Z", "<&>", "9" * 5000, "1e999999")
 
 
-def value_nodes(payload: Any) -> list[tuple[int, Any]]:
-    """Every value in `payload` as (its parent's index in this list, its key or index there); `()`'s is first.
+def random_paths(rng: random.Random, payload: Any, count: int) -> list[JsonPath]:
+    """`count` paths to values in `payload` (the whole document's is `()`), chosen at random.
 
     Iterative, and each value keeps only its parent's index: a mutant may already be nested deep.
     """
@@ -215,21 +215,6 @@ def value_nodes(payload: Any) -> list[tuple[int, Any]]:
         for step, child in children:
             nodes.append((index, step))
             pending.append((len(nodes) - 1, child))
-    return nodes
-
-
-SHAPES: dict[bytes, list[tuple[int, Any]]] = {}
-"""`value_nodes` of recently mutated JSON documents, by their bytes: the same seed is mutated thousands of
-times, and walking its whole tree each time cost as much as parsing it. The same bytes give the same
-payload and so the same nodes: the mutants are exactly those made without it."""
-
-
-def random_paths(rng: random.Random, payload: Any, count: int, document: bytes) -> list[JsonPath]:
-    """`count` paths to values in `payload` (parsed from `document`; the whole document's is `()`), at random."""
-    nodes = SHAPES.pop(document, None) or value_nodes(payload)
-    SHAPES[document] = nodes  # the most recently used last
-    while len(SHAPES) > 32:
-        del SHAPES[next(iter(SHAPES))]
     paths = []
     for _ in range(count):
         index, steps = rng.randrange(len(nodes)), []
@@ -260,7 +245,7 @@ def structure_json(rng: random.Random, document: bytes) -> bytes:
         payload = json.loads(document)
     except (ValueError, RecursionError):
         return invalid_utf8(rng, document)
-    path, other = random_paths(rng, payload, 2, document)
+    path, other = random_paths(rng, payload, 2)
     target, raw = at(payload, path), None
     operation = rng.choice(["odd", "swap", "delete", "repeat", "huge", "deep"])
     if operation == "odd":
