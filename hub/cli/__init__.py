@@ -7,6 +7,7 @@ so `hub --help` and a mistyped option answer at once.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -87,6 +88,8 @@ def main() -> None:
     os.umask(PRIVATE_UMASK)
     try:
         configure_logging(default_format="text", default_level="WARNING")  # HUB_LOG_FORMAT=json for machines
+        # urllib3 warns of each retry with its URL; a command says it once, in words ("Airflow is not answering").
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
         app()
     except UserError as exc:
         # One line, however long, and the message as written: it may quote a file name or an agency's words.

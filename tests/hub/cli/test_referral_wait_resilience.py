@@ -52,8 +52,10 @@ def test_submit_wait_rides_out_a_database_error_a_lost_answer_and_an_airflow_res
     first.api.save(settings.airflow_api_file)  # as `hub airflow up` does once its api-server answers
     first.fail("trigger", "500", "done-then-drop")
     command = [HUB, "referral", "submit", str(SAMPLE_REFERRAL), "--wait"]
+    # Short pauses: the three-second outage must outlast the client's own retries, or urllib3 would quietly
+    # ride it out with its default pauses (0, 1, 2, 4 s) and the wait loop would never see Airflow gone.
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment(home)
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_environment(home, **QUICK_RETRIES)
     )
     second: FakeAirflow | None = None
     try:
