@@ -29,8 +29,7 @@ from hub.store.audit_log import Access
 from hub.store.engine import make_engine, take_write_lock
 from hub.store.errors import UnreadableRecord
 from hub.store.keys import DIGEST_KEY_ID, data_key
-from hub.store.migrations import OutdatedSchema as OutdatedSchema  # Where callers have always found it.
-from hub.store.migrations import create_or_check
+from hub.store.migrations.opening import create_or_check
 from hub.store.unreadable import SealedRecord, open_sealed, stored_key
 
 logger = logging.getLogger(__name__)

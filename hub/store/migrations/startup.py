@@ -9,23 +9,24 @@ Opening never migrates a database: that is the operator's `hub db upgrade`, afte
 from __future__ import annotations
 
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Connection
 
 from hub.store.migrations.scripts import hub_metadata, script_directory
 from hub.store.migrations.status import NewerSchema, OutdatedSchema, SchemaState, read_status
-from hub.store.migrations.upgrade import schema_transaction
 
 
-def create_or_check(engine: Engine) -> None:
-    """Create the schema at head in an empty database; do nothing at head; otherwise raise what to do."""
-    with schema_transaction(engine) as connection:  # Workers may start together: one creates, the rest see it.
-        status = read_status(connection)
-        if status.state is SchemaState.CURRENT:
-            return
-        if status.state is SchemaState.EMPTY:
-            hub_metadata().create_all(connection)
-            MigrationContext.configure(connection).stamp(script_directory(), status.head)
-            return
-        if status.state is SchemaState.NEWER:
-            raise NewerSchema(status)
-        raise OutdatedSchema(status)
+def create_or_refuse(connection: Connection) -> None:
+    """For a database not at head (`hub.store.migrations.opening` checked): create an empty one, else refuse.
+
+    Runs inside the caller's schema transaction.
+    """
+    status = read_status(connection)
+    if status.state is SchemaState.CURRENT:
+        return
+    if status.state is SchemaState.EMPTY:
+        hub_metadata().create_all(connection)
+        MigrationContext.configure(connection).stamp(script_directory(), status.head)
+        return
+    if status.state is SchemaState.NEWER:
+        raise NewerSchema(status)
+    raise OutdatedSchema(status)

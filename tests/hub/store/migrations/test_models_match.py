@@ -7,6 +7,10 @@ that differs from its model) fails here, naming the table and column, on SQLite 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import text
@@ -14,6 +18,7 @@ from sqlalchemy import text
 from hub.store.engine import make_engine
 from hub.store.migrations import SchemaState, read_status, upgrade
 from hub.store.migrations.compare import baseline_metadata, differences
+from hub.store.migrations.opening import HEAD_REVISION
 from hub.store.migrations.scripts import head, hub_metadata, script_directory
 
 
@@ -69,3 +74,28 @@ def test_the_one_head_is_what_a_new_store_records(database_url: str) -> None:
             assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head()
     finally:
         engine.dispose()
+
+
+def test_the_head_written_for_fast_opening_is_the_scripts_head() -> None:
+    """`opening.HEAD_REVISION` lets a store open without Alembic; a new migration must move it too."""
+    assert head() == HEAD_REVISION, (
+        f"hub/store/migrations/opening.py says HEAD_REVISION = {HEAD_REVISION!r}, but the newest migration in "
+        f"versions/ is {head()!r}: set HEAD_REVISION to it"
+    )
+
+
+def test_opening_a_current_database_loads_no_alembic(tmp_path: Path) -> None:
+    """A store opened on a database at head (the usual start of every process) imports no Alembic."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    code = (
+        "import sys\n"
+        "from hub.crypto import LocalKeyProvider\n"
+        "from hub.store import HubStore\n"
+        f"store = HubStore({url!r}, LocalKeyProvider({str(tmp_path / 'kek.bin')!r}))\n"
+        "store.create_schema()\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "alembic" in first.stdout  # An empty database is created through the migrations' stamp.
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "[]", again.stdout

@@ -14,9 +14,8 @@ from sqlalchemy import text
 from hub.crypto import LocalKeyProvider
 from hub.settings import HubSettings
 from hub.store import HubStore
-from hub.store.audited import OutdatedSchema
 from hub.store.home import open_store
-from hub.store.migrations import NewerSchema, SchemaState, read_status
+from hub.store.migrations import NewerSchema, OutdatedSchema, SchemaState, read_status
 from hub.store.migrations.scripts import head
 from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
 

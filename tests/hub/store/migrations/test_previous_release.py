@@ -23,8 +23,7 @@ from hub.cli import app
 from hub.crypto import LocalKeyProvider
 from hub.settings import HubSettings
 from hub.store import HubStore
-from hub.store.audited import OutdatedSchema
-from hub.store.migrations import SchemaState
+from hub.store.migrations import OutdatedSchema, SchemaState
 from hub.store.migrations.scripts import head, script_directory
 from tests.hub.store.migrations.previous_release import REFERRALS, load_previous_release
 

@@ -14,9 +14,8 @@ from sqlalchemy import inspect
 
 from hub.crypto import LocalKeyProvider
 from hub.store import HubStore
-from hub.store.audited import OutdatedSchema
 from hub.store.engine import make_engine
-from hub.store.migrations import SchemaState, UpgradeResult, read_status, schema_transaction, upgrade
+from hub.store.migrations import OutdatedSchema, SchemaState, UpgradeResult, read_status, schema_transaction, upgrade
 from hub.store.migrations.compare import differences
 from hub.store.migrations.scripts import alembic_config, head, hub_metadata
 from tests.hub.store.migrations.previous_release import load_previous_release

@@ -12,18 +12,18 @@ mode, and every foreign key checked before the commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from alembic import command
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
 
 from hub.errors import UserError
-from hub.store.engine import make_engine, take_schema_lock
+from hub.store.engine import make_engine
 from hub.store.migrations.compare import baseline_metadata, differences
+from hub.store.migrations.opening import schema_transaction
 from hub.store.migrations.scripts import alembic_config, script_directory
 from hub.store.migrations.status import (
     BASELINE_REVISION,
@@ -47,46 +47,12 @@ class NotTheBaseline(UserError):
         self.found = found
 
 
-class BrokenForeignKeys(UserError):
-    def __init__(self, tables: list[str]) -> None:
-        super().__init__(
-            f"The migration left rows whose foreign keys point nowhere (in {', '.join(sorted(set(tables)))}), "
-            "so it was rolled back and the database is as it was: report this as a bug in the migration."
-        )
-
-
 @dataclass(frozen=True)
 class UpgradeResult:
     before: SchemaStatus
     applied: tuple[Revision, ...]
     checked_baseline: bool
     """True if a previous release's database was compared with the baseline and recorded as 0001."""
-
-
-@contextmanager
-def schema_transaction(engine: Engine, *, foreign_keys_off: bool = False) -> Iterator[Connection]:
-    """One transaction holding the schema lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock)."""
-    with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite and foreign_keys_off:
-            _pragma(connection, "foreign_keys=OFF")  # Only takes effect outside a transaction.
-        try:
-            with connection.begin():
-                take_schema_lock(connection)
-                yield connection
-                if sqlite and foreign_keys_off:
-                    broken = connection.execute(text("PRAGMA foreign_key_check")).all()
-                    if broken:
-                        raise BrokenForeignKeys([str(row[0]) for row in broken])
-        finally:
-            if sqlite and foreign_keys_off:
-                _pragma(connection, "foreign_keys=ON")
-
-
-def _pragma(connection: Connection, pragma: str) -> None:
-    """A PRAGMA on the driver's connection, outside any transaction SQLAlchemy would begin."""
-    driver: Any = connection.connection.driver_connection
-    driver.execute(f"PRAGMA {pragma}")
 
 
 def upgrade(engine: Engine, say: Callable[[str], None] = lambda _line: None) -> UpgradeResult:
