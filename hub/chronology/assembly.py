@@ -401,6 +401,7 @@ def _failure(reply: AgencyReply | None, step: CheckProgress | None) -> tuple[str
     return None, None, 0
 
 
+@collector_paused()
 def assemble(
     referral: Referral,
     replies: list[AgencyReply],
@@ -425,30 +426,6 @@ def assemble(
     The cycle collector is paused meanwhile (`hub.store.gc_pause`): for a large chronology it otherwise
     takes more than half the time.
     """
-    with collector_paused():
-        return _assembled(
-            referral,
-            replies,
-            assembled_at=assembled_at,
-            linker=linker,
-            decisions=decisions,
-            prior=prior,
-            progress=progress,
-            policy=policy,
-        )
-
-
-def _assembled(
-    referral: Referral,
-    replies: list[AgencyReply],
-    *,
-    assembled_at: datetime,
-    linker: Linker | None = None,
-    decisions: Mapping[PairKey, bool] | None = None,
-    prior: Sequence[PriorReferral] = (),
-    progress: Sequence[CheckProgress] = (),
-    policy: MinimisationPolicy | None = None,
-) -> list[Chronology]:
     _check_replies(referral, replies)
     ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
     links, decided = link_people(referral, ordered, linker=linker, decisions=decisions)

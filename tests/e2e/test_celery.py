@@ -23,21 +23,20 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import redis
-import requests
 import yaml
 from rich.console import Console
 from sqlalchemy import create_engine, text
 
 from connectors.sdk.jobs import MIN_POLL_VARIABLE
-from hub.checks.airflow_api import DAG_ID, AirflowApi, AirflowClient
+from hub.checks.airflow_api import AirflowClient
 from hub.checks.submission import submit_referral
 from hub.chronology.reading import show_history
 from hub.chronology.restricted import Clearance
@@ -47,6 +46,7 @@ from hub.settings import HubSettings
 from hub.store.home import open_store
 from schemas import CheckPhase, ChecksStage, Chronology
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
+from tests.e2e.airflow_probes import task_instances, wait_for
 from tests.e2e.processes import Process, in_sessions, kill9
 from tests.hub.conftest import POSTGRES_URL, fresh_database
 
@@ -72,7 +72,6 @@ RUN_TIMEOUT_SECONDS = 240.0
 ACTOR = "test:celery"
 PURPOSE = "practitioner_view"
 WORKERS = 2
-T = TypeVar("T")
 EVERY_AGENCY = Clearance(frozenset({"health", "police", "education", "housing"}))
 _SAMPLE = json.loads(SAMPLE_REFERRAL.read_text())
 FAMILY = {**_SAMPLE, "subjects": [subject for subject in _SAMPLE["subjects"] if subject["subject_id"] in ("S1", "S3")]}
@@ -211,31 +210,6 @@ def submit(stack: Stack, referral_id: str, subjects: int = len(SUBJECTS)) -> tup
 
 def finished(client: AirflowClient, run_id: str) -> str:
     return client.wait(run_id, timeout=RUN_TIMEOUT_SECONDS, on_unreachable=lambda: None).state
-
-
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0, interval: float = 0.2) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := probe():
-            return found
-        time.sleep(interval)
-    raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
-
-
-def task_instances(api: AirflowApi, run_id: str) -> list[dict[str, Any]]:
-    """The run's task instances from Airflow's REST API (ids, states, tries, hostnames)."""
-    token = requests.post(
-        f"{api.base_url}/auth/token", json={"username": api.username, "password": api.password}, timeout=30
-    ).json()["access_token"]
-    answer = requests.get(
-        f"{api.base_url}/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances",
-        params={"limit": 500},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    instances: list[dict[str, Any]] = answer.json()["task_instances"]
-    return instances
 
 
 def checks_by_subject(stack: Stack, run_id: str, agency: str) -> dict[str, dict[str, Any]]:
@@ -423,7 +397,7 @@ def test_a_worker_killed_mid_check_loses_nothing(stack: Stack, undisturbed: Undi
             check = checks_by_subject(stack, run_id, "health").get("S1") if asked else None
             return check if check is not None and check["state"] == "running" else None
 
-        check = wait_for("health's check for S1 to ask", asked_and_running)
+        check = wait_for("health's check for S1 to ask", asked_and_running, timeout=90.0, interval=0.2)
         victim = check["hostname"]
         assert victim in stack.workers
         worker: list[Process] = in_sessions([stack.workers[victim]])

@@ -27,19 +27,18 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-import requests
 import yaml
 from rich.console import Console
 
 from connectors.sdk.jobs import MIN_POLL_VARIABLE
-from hub.checks.airflow_api import DAG_ID, AirflowApi, AirflowClient
+from hub.checks.airflow_api import AirflowClient
 from hub.checks.submission import follow_run, submit_referral
 from hub.chronology.reading import show_history
 from hub.chronology.restricted import Clearance
@@ -49,6 +48,7 @@ from hub.settings import HubSettings
 from hub.store.home import open_store
 from schemas import CheckPhase, ChecksStage, Chronology
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
+from tests.e2e.airflow_probes import task_instances, wait_for
 from tests.e2e.processes import Process, has_open, in_sessions, kill9, listening, read_process, running
 
 pytestmark = pytest.mark.airflow
@@ -61,7 +61,6 @@ ACTOR = "test:crash-safety"
 CLEAN = "REF-CRASH-CLEAN"
 NEVER_PLANNED = "REF-CRASH-NOPLAN"
 PURPOSE = "practitioner_view"
-T = TypeVar("T")
 EVERY_AGENCY = Clearance(frozenset({"health", "police", "education", "housing"}))
 """Cleared for every agency's restricted entries: the history in full, as these cases compare it."""
 _SAMPLE = json.loads(SAMPLE_REFERRAL.read_text())
@@ -161,31 +160,6 @@ def submit(
     api = None if through_runtime_file else stack.services.api  # None: found, and found again, through run/
     _, run_id, client = submit_referral(stack.settings, file, actor=ACTOR, console=console or quiet(), api=api)
     return run_id, client
-
-
-def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 60.0, interval: float = 0.1) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := probe():
-            return found
-        time.sleep(interval)
-    raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
-
-
-def task_instances(api: AirflowApi, run_id: str) -> list[dict[str, Any]]:
-    """The run's task instances from Airflow's REST API (ids, states, tries)."""
-    token = requests.post(
-        f"{api.base_url}/auth/token", json={"username": api.username, "password": api.password}, timeout=30
-    ).json()["access_token"]
-    answer = requests.get(
-        f"{api.base_url}/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances",
-        params={"limit": 500},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    instances: list[dict[str, Any]] = answer.json()["task_instances"]
-    return instances
 
 
 def find_task_instance(stack: Stack, run_id: str, task_id: str, subject_id: str | None = None) -> dict[str, Any] | None:
