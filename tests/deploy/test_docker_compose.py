@@ -1,6 +1,7 @@
 """docker-compose.yml cannot run here (no Docker engine), so check everything that can be checked without it:
-its shape against the Compose Specification, every command against the real CLIs, health checks and start
-order, secrets only through files, loopback binds, profiles, and the Celery set-up."""
+its shape against the Compose Specification's published schema (tests/deploy/published_schemas.py), every
+command against the real CLIs, health checks and start order, secrets only through files, loopback binds,
+profiles, and the Celery set-up."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ import shlex
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import typer.main
 import yaml
@@ -27,9 +28,9 @@ from hub.cli import app
 from hub.runtime.airflow import SECRETS_BACKEND
 from hub.settings import HubSettings
 from sandbox.common.settings import SandboxSettings
-from tests.deploy.compose_file import COMPOSE, RAW, REPO_ROOT, SERVICES, command, interpolate, is_one_off, resolved
+from tests.deploy.compose_file import COMPOSE, REPO_ROOT, SERVICES, command, interpolate, is_one_off, resolved
+from tests.deploy.published_schemas import compose_errors
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "compose-subset.schema.json").read_text())
 AGENCIES = [entry["id"] for entry in yaml.safe_load((REPO_ROOT / "config" / "agencies.yaml").read_text())["agencies"]]
 AIRFLOW_SERVICES = [name for name in COMPOSE["services"] if name.startswith("airflow-")]
 LONG_RUNNING = [name for name, service in COMPOSE["services"].items() if not is_one_off(service)]
@@ -56,21 +57,55 @@ def _airflow_commands() -> list[tuple[str, list[str]]]:
 
 
 def test_compose_file_follows_the_compose_specification() -> None:
-    jsonschema.Draft7Validator.check_schema(SCHEMA)
-    errors = [f"{error.json_path}: {error.message}" for error in jsonschema.Draft7Validator(SCHEMA).iter_errors(RAW)]
-    assert errors == []
+    """Validated as `docker compose` does: `<<` merges applied, `${VAR:-default}` interpolated, then the schema."""
+    assert compose_errors(COMPOSE) == []
 
 
-def test_the_schema_check_rejects_a_misspelt_key_and_a_bad_condition() -> None:
-    """The check above can fail: a typo Compose would reject is caught here, not on an operator's machine."""
-    broken = copy.deepcopy(RAW)
-    broken["services"]["redis"]["healthcheck"]["intervall"] = "5s"
-    broken["services"]["migrate"]["depends_on"]["postgres"]["condition"] = "service_ready"
-    broken["services"]["hub-web"]["depend_on"] = ["postgres"]
-    paths = {error.json_path for error in jsonschema.Draft7Validator(SCHEMA).iter_errors(broken)}
-    assert {"$.services.redis", "$.services.migrate", "$.services['hub-web']"} <= {
-        path.rsplit(".healthcheck", 1)[0].rsplit(".depends_on", 1)[0] for path in paths
-    }
+Mistake = Callable[[dict[str, Any]], None]
+
+
+def _misspelt_health_check_option(document: dict[str, Any]) -> None:
+    document["services"]["redis"]["healthcheck"]["intervall"] = "5s"
+
+
+def _misspelt_service_key(document: dict[str, Any]) -> None:
+    document["services"]["hub-web"]["depend_on"] = document["services"]["hub-web"].pop("depends_on")
+
+
+def _unknown_dependency_condition(document: dict[str, Any]) -> None:
+    document["services"]["migrate"]["depends_on"]["postgres"]["condition"] = "service_ready"
+
+
+def _grace_period_as_a_number(document: dict[str, Any]) -> None:
+    document["services"]["airflow-worker"]["stop_grace_period"] = 120  # Compose wants a duration: "2m"
+
+
+def _secret_without_its_source(document: dict[str, Any]) -> None:
+    document["secrets"]["pgpass"]["fil"] = document["secrets"]["pgpass"].pop("file")
+
+
+def _profiles_as_a_string(document: dict[str, Any]) -> None:
+    document["services"]["hub"]["profiles"] = "cli"
+
+
+@pytest.mark.parametrize(
+    ("mistake", "where"),
+    [
+        (_misspelt_health_check_option, "$.services.redis.healthcheck"),
+        (_misspelt_service_key, "$.services['hub-web']"),
+        (_unknown_dependency_condition, "$.services.migrate.depends_on"),
+        (_grace_period_as_a_number, "$.services['airflow-worker'].stop_grace_period"),
+        (_secret_without_its_source, "$.secrets.pgpass"),
+        (_profiles_as_a_string, "$.services.hub.profiles"),
+    ],
+    ids=lambda value: value.__name__.strip("_") if callable(value) else None,
+)
+def test_the_schema_check_rejects_a_mistake_compose_would(mistake: Mistake, where: str) -> None:
+    """The check above can fail: a mistake `docker compose` would refuse is caught here, naming where it is."""
+    broken = copy.deepcopy(COMPOSE)
+    mistake(broken)
+    errors = compose_errors(broken)
+    assert any(error.startswith(where + ":") for error in errors), errors
 
 
 def test_compose_describes_the_whole_system() -> None:

@@ -1,22 +1,22 @@
 """deploy/kubernetes: values for the official Airflow Helm chart and the hub's own manifests.
 
-Neither helm nor kubeconform can be installed here, and the published schemas (the chart's
-`values.schema.json`, Kubernetes' OpenAPI) are not vendored, so these are focused checks: the manifests
-against a schema written for the fields they use (tests/deploy/schemas/kubernetes-subset.schema.json),
-every Airflow option against the installed Airflow, every `hub` command against the real CLI, and the
-hub's settings through `HubSettings`. docs/deployment.md says how to run `helm lint` and kubeconform
-where they are installed."""
+The hub's manifests are validated against Kubernetes' published schemas, strict (kubernetes-validate's,
+tests/deploy/published_schemas.py), for every Kubernetes release from 1.30 to the newest the pinned package
+knows. helm and kubeconform are not installable from the package registries the project's machines reach,
+and the Airflow chart's `values.schema.json` is in none of them, so the chart values get focused checks:
+every Airflow option against the installed Airflow, every `hub` command against the real CLI, and the hub's
+settings through `HubSettings`. docs/deployment.md says how to run `helm lint` and kubeconform where they
+are installed."""
 
 from __future__ import annotations
 
 import copy
-import json
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import typer.main
 import yaml
@@ -24,6 +24,7 @@ import yaml
 from hub.cli import app
 from hub.settings import HubSettings
 from tests.deploy.compose_file import REPO_ROOT
+from tests.deploy.published_schemas import KUBERNETES_VERSIONS, kubernetes_errors
 
 KUBERNETES = REPO_ROOT / "deploy" / "kubernetes"
 VALUES: dict[str, Any] = yaml.safe_load((KUBERNETES / "airflow-values.yaml").read_text())
@@ -33,7 +34,6 @@ MANIFESTS: list[dict[str, Any]] = [
     for document in yaml.safe_load_all(path.read_text())
     if document
 ]
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "kubernetes-subset.schema.json").read_text())
 DEPLOYMENTS = [manifest for manifest in MANIFESTS if manifest["kind"] == "Deployment"]
 SERVICES = [manifest for manifest in MANIFESTS if manifest["kind"] == "Service"]
 # The Secrets an operator creates before installing (docs/deployment.md, "From one machine to a cluster").
@@ -89,29 +89,73 @@ def _referenced_secrets(tree: Any) -> set[str]:
     return found
 
 
+# kustomize's own file, not an object the API server knows: tests below check it.
+API_OBJECTS = [manifest for manifest in MANIFESTS if manifest["kind"] != "Kustomization"]
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+@pytest.mark.parametrize("manifest", API_OBJECTS, ids=[f"{m['kind']}:{m['metadata']['name']}" for m in API_OBJECTS])
+def test_each_manifest_follows_kubernetes_published_schema(manifest: dict[str, Any], version: str) -> None:
+    assert kubernetes_errors(manifest, version) == []
+
+
+def test_the_manifests_are_checked_against_current_kubernetes_releases() -> None:
+    assert KUBERNETES_VERSIONS[0] == "1.30" and len(KUBERNETES_VERSIONS) >= 8  # 1.30 to 1.37 at least
+
+
+def _probe_on_the_pod(deployment: dict[str, Any]) -> None:
+    deployment["spec"]["template"]["spec"]["readinessProbe"] = _container(deployment)["readinessProbe"]
+
+
+def _misspelt_security_field(deployment: dict[str, Any]) -> None:
+    _container(deployment)["securityContext"]["readOnlyRootFileSystem"] = True
+
+
+def _replicas_as_a_string(deployment: dict[str, Any]) -> None:
+    deployment["spec"]["replicas"] = "2"
+
+
+def _port_as_a_string(deployment: dict[str, Any]) -> None:
+    _container(deployment)["ports"][0]["containerPort"] = "8000"
+
+
+def _env_value_as_a_number(deployment: dict[str, Any]) -> None:
+    _container(deployment)["env"][0] = {"name": "HUB_WORKERS", "value": 2}
+
+
 @pytest.mark.parametrize(
-    "index",
-    range(len(MANIFESTS)),
-    ids=[m["kind"] + ":" + m["metadata"].get("name", "") if "metadata" in m else m["kind"] for m in MANIFESTS],
+    ("mistake", "where"),
+    [
+        (_probe_on_the_pod, "$.spec.template.spec"),
+        (_misspelt_security_field, "$.spec.template.spec.containers[0].securityContext"),
+        (_replicas_as_a_string, "$.spec.replicas"),
+        (_port_as_a_string, "$.spec.template.spec.containers[0].ports[0].containerPort"),
+        (_env_value_as_a_number, "$.spec.template.spec.containers[0].env[0].value"),
+    ],
+    ids=lambda value: value.__name__.strip("_") if callable(value) else None,
 )
-def test_each_manifest_follows_the_schema_for_its_kind(index: int) -> None:
-    errors = [f"{e.json_path}: {e.message}" for e in jsonschema.Draft7Validator(SCHEMA).iter_errors(MANIFESTS[index])]
-    assert errors == []
+def test_the_schema_check_rejects_a_mistake_the_api_server_would(
+    mistake: Callable[[dict[str, Any]], None], where: str
+) -> None:
+    """The check above can fail: a misplaced or misspelt field, or a wrong type, is caught, naming where it is."""
+    broken = copy.deepcopy(DEPLOYMENTS[0])
+    mistake(broken)
+    errors = kubernetes_errors(broken, KUBERNETES_VERSIONS[-1])
+    assert [error.split(": ")[1] for error in errors] == [where], errors
 
 
-def test_the_manifest_schema_rejects_a_misplaced_or_misspelt_field() -> None:
-    """The check above can fail: a probe put on the pod, or a misspelt field, is refused as the API server would."""
-    validator = jsonschema.Draft7Validator(SCHEMA)
-    misplaced = copy.deepcopy(DEPLOYMENTS[0])
-    misplaced["spec"]["template"]["spec"]["readinessProbe"] = _container(misplaced)["readinessProbe"]
-    misspelt = copy.deepcopy(DEPLOYMENTS[0])
-    _container(misspelt)["securityContext"]["readOnlyRootFileSystem"] = True
-    assert validator.is_valid(DEPLOYMENTS[0])
-    assert not validator.is_valid(misplaced) and not validator.is_valid(misspelt)
+def test_the_schema_check_knows_every_kind_the_hub_uses() -> None:
+    """A Service or claim is checked against its own kind's schema, not only Deployments."""
+    claim = copy.deepcopy(next(m for m in MANIFESTS if m["kind"] == "PersistentVolumeClaim"))
+    claim["spec"]["accessModes"] = "ReadWriteMany"
+    service = copy.deepcopy(SERVICES[0])
+    service["spec"]["ports"][0]["targetport"] = service["spec"]["ports"][0].pop("targetPort")
+    assert kubernetes_errors(claim, "1.30") and kubernetes_errors(service, "1.30")
 
 
 def test_kustomization_lists_every_manifest() -> None:
     kustomization = next(m for m in MANIFESTS if m["kind"] == "Kustomization")
+    assert kustomization["apiVersion"] == "kustomize.config.k8s.io/v1beta1"
     files = {path.name for path in (KUBERNETES / "hub").glob("*.yaml")} - {"kustomization.yaml"}
     assert set(kustomization["resources"]) == files
 
