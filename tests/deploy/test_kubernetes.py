@@ -120,7 +120,7 @@ def _port_as_a_string(deployment: dict[str, Any]) -> None:
 
 
 def _env_value_as_a_number(deployment: dict[str, Any]) -> None:
-    _container(deployment)["env"][0] = {"name": "HUB_WORKERS", "value": 2}
+    _container(deployment)["env"][0]["value"] = 2  # an env value is always a string: "2"
 
 
 @pytest.mark.parametrize(
