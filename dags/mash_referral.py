@@ -5,10 +5,15 @@ Triggered with `{"referral_id": "..."}` and nothing else: no personal data enter
 One task group per agency in `config/agencies.yaml`, each in the agency's own pool; each agency's
 credentials come from the Airflow Connection its entry names, through Airflow's secrets backends.
 
-`plan` puts every check on record, each `check` retries as its agency's `check_retry` says (only for
-failures that may pass), `assemble` runs however the checks ended and closes any left unfinished, and
-`outcome` fails the run when the checks could not start or any check gave up: a run is "success" only
-when the practitioner has every agency's answer.
+`plan` puts every check on record; each agency's `check` asks it about every person of the referral
+at once and retries as the agency's `check_retry` says (only for failures that may pass, and only the
+people still without an answer); `assemble` runs however the checks ended, closes any left unfinished,
+stores the history, and then fails the run when the checks could not start or any check gave up: a run
+is "success" only when the practitioner has every agency's answer.
+
+Six tasks a referral, whatever its size: a task costs about a second of CPU before it does anything
+(a process, this file parsed, the hub imported), so one task per agency and person would spend most of
+a referral's CPU starting tasks (docs/deployment.md, "Throughput").
 """
 
 from __future__ import annotations
@@ -57,42 +62,38 @@ def airflow_connection(conn_id: str) -> ConnectionFields | None:
 
 @task(retries=2, retry_delay=timedelta(seconds=5))
 def plan() -> list[str]:
-    """Subject ids for the fan-out: ids only, so the XCom holds nothing personal."""
+    """Every check on record as not yet asked; returns the subject ids (ids only: the XCom holds nothing personal)."""
     from hub.checks.steps import plan_checks
 
     return plan_checks(_referral_id())
 
 
 class AgencyCheck(BaseOperator):
-    """One agency, one person (`hub.checks.steps.run_check`), mapped over the referral's subjects.
+    """One agency, every person of the referral (`hub.checks.steps.run_agency_checks`).
 
     Retried by Airflow only for failures that may pass; others fail at once. An agency that will reply
-    later is waited for on the triggerer, not here: the task defers until the job is due to be polled,
-    holding no worker or pool slot, then resumes to poll it once. An operator rather than `@task`,
+    later is waited for on the triggerer, not here: the task defers until the earliest job is due to be
+    polled, holding no worker or pool slot, then resumes to poll. An operator rather than `@task`,
     because resuming from a trigger calls a method of the operator.
     """
 
-    template_fields = ("subject_id",)
-
-    def __init__(self, *, agency_id: str, subject_id: str, **kwargs: Any) -> None:
+    def __init__(self, *, agency_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.agency_id = agency_id
-        self.subject_id = subject_id
 
-    def execute(self, context: Context) -> str:
+    def execute(self, context: Context) -> dict[str, int]:
         from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 
         from hub.checks.attempts import Attempt
-        from hub.checks.steps import PipelineError, ReplyAwaited, run_check
+        from hub.checks.steps import PipelineError, ReplyAwaited, run_agency_checks
 
         ti = context["ti"]
         attempt = Attempt(number=ti.try_number, tries=ti.max_tries + 1)
         referral_id: str = context["params"]["referral_id"]
         try:
-            return run_check(
+            return run_agency_checks(
                 referral_id,
                 self.agency_id,
-                self.subject_id,
                 connections=airflow_connection,
                 attempt=attempt,
                 defer=True,
@@ -104,26 +105,27 @@ class AgencyCheck(BaseOperator):
                 raise
             raise AirflowFailException(str(error)) from None
 
-    def resume(self, context: Context, event: Any = None) -> str:
-        """Back from the triggerer: the job is due to be polled, so the check runs again."""
+    def resume(self, context: Context, event: Any = None) -> dict[str, int]:
+        """Back from the triggerer: a job is due to be polled, so the agency's unanswered checks run again."""
         return self.execute(context)
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE, retries=2, retry_delay=timedelta(seconds=5))
-def assemble() -> list[dict[str, str | int]]:
-    """Runs however the checks ended: closes any left unfinished, then stores what did arrive."""
-    from hub.checks.steps import assemble_chronologies
+def assemble() -> dict[str, int]:
+    """Runs however the checks ended: closes any left unfinished, stores what did arrive, then gives the verdict.
+
+    The run's verdict is this task's: failed (at once, not retried) if the checks could not start or
+    any check gave up, with one clause per agency in ids and codes; else the checks' phases counted.
+    """
+    from hub.checks.steps import PipelineError, assemble_chronologies, check_outcome
 
     run_after: datetime = get_current_context()["dag_run"].run_after
-    return assemble_chronologies(_referral_id(), assembled_at=run_after)
-
-
-@task(trigger_rule=TriggerRule.ALL_DONE)
-def outcome() -> dict[str, int]:
-    """The run's verdict: failed if the checks could not start or any check gave up (ids and codes only)."""
-    from hub.checks.steps import check_outcome
-
-    return check_outcome(_referral_id())
+    referral_id = _referral_id()
+    assemble_chronologies(referral_id, assembled_at=run_after)
+    try:
+        return check_outcome(referral_id)
+    except PipelineError as error:
+        raise AirflowFailException(str(error)) from None
 
 
 @dag(
@@ -147,13 +149,13 @@ def outcome() -> dict[str, int]:
     ),
 )
 def mash_referral() -> None:
-    subject_ids = plan()
+    planned = plan()
     checks = []
     for agency in registered_agencies(HubSettings.from_env()):
         with TaskGroup(group_id=agency.id, tooltip=agency.name):
             retry = agency.check_retry
             checks.append(
-                AgencyCheck.partial(
+                AgencyCheck(
                     task_id="check",
                     agency_id=agency.id,
                     pool=agency.pool_name,
@@ -161,10 +163,9 @@ def mash_referral() -> None:
                     retry_delay=retry.delay,
                     retry_exponential_backoff=2.0,
                     max_retry_delay=retry.max_delay,
-                    map_index_template="{{ task.subject_id }}",
-                ).expand(subject_id=subject_ids)
+                )
             )
-    checks >> assemble() >> outcome()
+    planned >> checks >> assemble()
 
 
 mash_referral()

@@ -6,7 +6,9 @@
 * `TlsClientConfig`: the CA bundle to trust and the client certificate for mutual TLS.
 
 The token handlers fetch a token once, share it between threads until shortly before it
-expires, and fetch a new one (retrying the request once) if the agency answers 401. A failed
+expires, and fetch a new one (retrying the request once) if the agency answers 401. `shared_auth`
+keeps one handler per credentials and endpoint in a process, so the checks of one task (several
+people, several requests each) load a signing key once and share one token. A failed
 token request raises a `ConnectorError` with a short code and a fixed message: no secret, token
 or agency reply text ever reaches an exception or a log.
 
@@ -20,6 +22,7 @@ or agency reply text ever reaches an exception or a log.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
@@ -410,6 +413,16 @@ def load_credentials_file(path: Path) -> dict[str, AgencyCredentials]:
     except OSError as error:
         raise CredentialsFileError(f"cannot read agency credentials file {path}: {error.strerror}") from None
     return parse_credentials(document)
+
+
+@functools.lru_cache(maxsize=64)
+def shared_auth(credentials: AgencyCredentials, endpoint: str) -> AuthBase | None:
+    """The auth handler for these credentials at this endpoint, one per process (see the module docstring).
+
+    Credentials are frozen models, so a changed Connection (a rotated secret) is another key and gets a
+    handler of its own. Token handlers are safe to share between threads; a signing key is parsed once.
+    """
+    return credentials.build_auth(endpoint)
 
 
 def _default_token_url(endpoint: str) -> str:

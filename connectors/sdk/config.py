@@ -95,9 +95,16 @@ class CircuitBreakerPolicy(Settings):
 
 
 class Pool(Settings):
-    """The agency's Airflow pool: at most `slots` checks of this agency run at once."""
+    """How much of the agency is asked at once.
+
+    The DAG runs one task per agency and referral, in the agency's Airflow pool: at most `slots`
+    referrals' checks of this agency run at once, and each asks at most `people_at_once` of its
+    referral's people at the same time, so the agency sees at most `slots × people_at_once` requests in
+    flight from the hub (the rate limit, shared by every worker, still applies on top).
+    """
 
     slots: int = Field(default=4, ge=1, le=256)
+    people_at_once: int = Field(default=6, ge=1, le=64)
 
 
 class Deadlines(Settings):

@@ -38,7 +38,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from connectors.sdk.auth import AgencyCredentials, NoCredentials
+from connectors.sdk.auth import AgencyCredentials, NoCredentials, shared_auth
 from connectors.sdk.callbacks import callback_receiver
 from connectors.sdk.config import AgencyConfig, RetryPolicy
 from connectors.sdk.errors import AgencyTimeout, AgencyUnavailable, ConnectorError, MalformedReply
@@ -159,7 +159,7 @@ class HttpTransport:
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.session = build_session(config.retry)
         credentials = credentials or NoCredentials()
-        self.auth = credentials.build_auth(self.endpoint)
+        self.auth = shared_auth(credentials, self.endpoint)
         self._tls = credentials.requests_kwargs()
         self.guard = AgencyGuard(config.id, config.rate_limit, config.circuit_breaker, state or MemoryResilienceState())
         self._sleep = sleep

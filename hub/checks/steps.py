@@ -13,6 +13,8 @@ import inspect
 import logging
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -27,7 +29,16 @@ from hub.observability.tracing import check_span, set_outcome
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.home import open_store
-from schemas import AgencyReply, CheckPhase, CheckProgress, ChecksStage, LinkOutcome, PriorReferral, ReplyStatus
+from schemas import (
+    AgencyReply,
+    CheckPhase,
+    CheckProgress,
+    ChecksStage,
+    LinkOutcome,
+    PriorReferral,
+    Referral,
+    ReplyStatus,
+)
 
 if TYPE_CHECKING:
     from connectors.sdk.connections import ConnectionLookup
@@ -40,6 +51,8 @@ SUPERSEDED = "superseded"
 FIRST_ATTEMPT = Attempt()
 IN_FLIGHT = (CheckPhase.NOT_ASKED, CheckPhase.ASKED)
 """Checks the first, partial, history waits for: every other check has an answer, a reason, or a promise."""
+FINAL = (CheckPhase.ANSWERED, CheckPhase.GAVE_UP)
+"""Checks an agency's later attempts leave alone: they have an answer, or a reason that trying again cannot mend."""
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -107,7 +120,7 @@ def _traced(function: Callable[P, str]) -> Callable[P, str]:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         given = bound.arguments
-        ids = (given["referral_id"], given["agency_id"], given["subject_id"], given["attempt"].number)
+        ids = (given["referral"].referral_id, given["agency_id"], given["subject_id"], given["attempt"].number)
         with check_span(*ids, expected=(ReplyAwaited,)) as span:
             try:
                 outcome = function(*args, **kwargs)
@@ -125,7 +138,7 @@ def _traced(function: Callable[P, str]) -> Callable[P, str]:
 
 @_ids_only_errors("plan")
 def plan_checks(referral_id: str, settings: HubSettings | None = None) -> list[str]:
-    """Put every agency × subject check on record as not yet asked, and return the subject ids to fan out."""
+    """Put every agency × subject check on record as not yet asked, and return the subject ids (ids only)."""
     settings = settings or HubSettings.from_env()
     store = open_store(settings)
     referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
@@ -139,7 +152,6 @@ def plan_checks(referral_id: str, settings: HubSettings | None = None) -> list[s
 
 
 @_ids_only_errors("check")
-@_traced
 def run_check(
     referral_id: str,
     agency_id: str,
@@ -152,20 +164,133 @@ def run_check(
 ) -> str:
     """Ask one agency about one subject, store the encrypted reply, its raw exchanges and the check's progress.
 
+    The one-check form of `run_agency_checks` (which the DAG runs), for tools and tests: the same
+    check, the same ledger and the same errors, then the family history refreshed as that function's
+    docstring says.
+    """
+    settings = settings or HubSettings.from_env()
+    store = open_store(settings)
+    referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
+    try:
+        return _check_subject(
+            store, settings, referral, agency_id, subject_id, connections=connections, attempt=attempt, defer=defer
+        )
+    finally:
+        refresh_history(store, referral_id, settings)
+
+
+@dataclass(frozen=True)
+class _SubjectResult:
+    """How one subject's check ended within an agency's attempt: an outcome, or the error it raised."""
+
+    subject_id: str
+    outcome: str | None = None
+    error: PipelineError | None = None
+    awaited: ReplyAwaited | None = None
+
+
+@_ids_only_errors("checks")
+def run_agency_checks(
+    referral_id: str,
+    agency_id: str,
+    settings: HubSettings | None = None,
+    *,
+    connections: ConnectionLookup | None = None,
+    attempt: Attempt = FIRST_ATTEMPT,
+    defer: bool = False,
+) -> dict[str, int]:
+    """Ask one agency about every subject of the referral without a final answer yet, several at once.
+
+    One Airflow task per agency rather than one per agency and subject: each task costs a process, the
+    DAG file parsed again and the hub's modules imported (about a second of CPU), while a check itself
+    is mostly waiting on the agency. Each subject's check is still its own: its own ledger row and
+    attempt number, its own reply, its own failure (`_check_subject`). Up to `pool.people_at_once`
+    subjects are asked at once, each in a thread with a connector of its own; the store, its data keys
+    and the agency's token are shared.
+
+    A later attempt (Airflow's retry, or the resume after a deferral) asks only the subjects still
+    without a final answer (`FINAL`), so an answer is never asked for twice. Afterwards the family
+    history is refreshed once, and the attempt ends by what its subjects did: a failure that may pass
+    raises a retryable `PipelineError` (Airflow tries again later); else a reply still awaited raises
+    `ReplyAwaited` for the earliest poll; else a failure that cannot pass raises a final one. Returns
+    counts of the outcomes (for XCom: no personal data).
+    """
+    settings = settings or HubSettings.from_env()
+    store = open_store(settings)
+    referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
+    progress = store.check_progress(referral_id)
+    final = {item.subject_id for item in progress if item.agency == agency_id and item.phase in FINAL}
+    subjects = [subject.subject_id for subject in referral.subjects if subject.subject_id not in final]
+    if not subjects:
+        return {}
+
+    def check(subject_id: str) -> _SubjectResult:
+        try:
+            outcome = _check_subject(
+                store, settings, referral, agency_id, subject_id, connections=connections, attempt=attempt, defer=defer
+            )
+        except ReplyAwaited as awaited:
+            return _SubjectResult(subject_id, awaited=awaited)
+        except PipelineError as error:
+            return _SubjectResult(subject_id, error=error)
+        return _SubjectResult(subject_id, outcome=outcome)
+
+    at_once = min(len(subjects), _people_at_once(settings, agency_id))
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix=f"check-{agency_id}") as threads:
+        results = list(threads.map(check, subjects))
+    refresh_history(store, referral_id, settings)
+    return _agency_verdict(agency_id, results)
+
+
+def _people_at_once(settings: HubSettings, agency_id: str) -> int:
+    """The agency's `pool.people_at_once` (1 when the registry cannot be read: its checks then fail at once)."""
+    try:
+        agency = next(item for item in registered_agencies(settings) if item.id == agency_id)
+    except (StopIteration, AgencySetupError, UserError):
+        return 1
+    return agency.pool.people_at_once
+
+
+def _agency_verdict(agency_id: str, results: list[_SubjectResult]) -> dict[str, int]:
+    """An agency attempt's end: retry, defer, fail or succeed, as `run_agency_checks` says (ids and codes only)."""
+    failures = [result.error for result in results if result.error is not None]
+    retryable = [error for error in failures if error.retryable]
+    awaited = [result.awaited for result in results if result.awaited is not None]
+    if retryable:
+        raise PipelineError("; ".join(str(error) for error in retryable), retryable=True)
+    if awaited:
+        raise ReplyAwaited(min(waiting.poll_at for waiting in awaited))
+    if failures:
+        raise PipelineError("; ".join(str(error) for error in failures), retryable=False)
+    return dict(Counter(result.outcome or "unknown" for result in results))
+
+
+@_ids_only_errors("check")
+@_traced
+def _check_subject(
+    store: HubStore,
+    settings: HubSettings,
+    referral: Referral,
+    agency_id: str,
+    subject_id: str,
+    *,
+    connections: ConnectionLookup | None,
+    attempt: Attempt,
+    defer: bool,
+) -> str:
+    """Ask one agency about one subject, store the encrypted reply, its raw exchanges and the check's progress.
+
     `connections` finds the agency's Airflow Connection (the DAG passes Airflow's own lookup); `attempt`
     is Airflow's try. The referral's RAG rating sets how long a reply may take. A failed check is stored
     as "failed, retrying" (with the next try's time) or "failed" with its reason, and then raised, so
     Airflow retries it or shows it failed; `PipelineError.retryable` says which. A late attempt that a
-    newer one has overtaken stores nothing. Each result also updates the family history once the first
-    replies are all in (a partial history), and again for every later one.
+    newer one has overtaken stores nothing. The caller refreshes the family history afterwards.
 
     With `defer`, an agency that accepts the request for a later reply is not waited for here: the
     check is recorded as awaiting its reply and `ReplyAwaited` says when to run it again; the next run
     polls the same job once (`connectors.sdk.jobs`).
     """
-    settings = settings or HubSettings.from_env()
-    store = open_store(settings)
-    referral = store.load_referral(referral_id, actor=ACTOR, purpose=PURPOSE)
+    referral_id = referral.referral_id
     subject = referral.subject(subject_id)
     asked = CheckProgress(agency=agency_id, subject_id=subject_id, phase=CheckPhase.ASKED, attempts=attempt.number)
     if not store.record_progress(referral_id, asked):
@@ -197,7 +322,6 @@ def run_check(
             checked = connector.check_recorded(referral_id, subject)
         except ReplyPending as pending:
             store.record_progress(referral_id, asked.model_copy(update={"phase": CheckPhase.AWAITING_REPLY}))
-            refresh_history(store, referral_id, settings)
             poll_at = datetime.now(UTC) + timedelta(seconds=pending.job.poll_after)
             log.info(
                 "Referral %s: %s check for %s awaits its reply; polling again at %s",
@@ -234,7 +358,6 @@ def run_check(
             "error_code": reply.error_code,
         },
     )
-    refresh_history(store, referral_id, settings)
     if reply.status is ReplyStatus.FAILED:
         raise PipelineError(
             f"{agency_id} check for {subject_id} failed: {setup_problem or reply.error_code or 'unknown error'}",

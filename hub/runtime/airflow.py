@@ -210,7 +210,7 @@ def agency_pools(settings: HubSettings) -> dict[str, dict[str, Any]]:
     return {
         agency.pool_name: {
             "slots": agency.pool.slots,
-            "description": f"{agency.name}: at most {agency.pool.slots} checks at once (config/agencies.yaml)",
+            "description": f"{agency.name}: checks of {agency.pool.slots} referrals at once at most (agencies.yaml)",
             "include_deferred": False,
         }
         for agency in load_registry(settings).agencies

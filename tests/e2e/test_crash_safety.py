@@ -67,7 +67,6 @@ _SAMPLE = json.loads(SAMPLE_REFERRAL.read_text())
 FAMILY = {**_SAMPLE, "subjects": [subject for subject in _SAMPLE["subjects"] if subject["subject_id"] in ("S1", "S3")]}
 """The sample referral's child and her mother: 8 checks a run rather than 16, to keep the module quick."""
 SUBJECTS = [subject["subject_id"] for subject in FAMILY["subjects"]]
-"""In the order `plan` returns them, so a subject's check is the mapped task with its index."""
 
 
 @dataclass
@@ -162,29 +161,28 @@ def submit(
     return run_id, client
 
 
-def find_task_instance(stack: Stack, run_id: str, task_id: str, subject_id: str | None = None) -> dict[str, Any] | None:
-    """A task instance of the run (a check's, by subject), or None while it does not exist yet."""
-    map_index = -1 if subject_id is None else SUBJECTS.index(subject_id)
+def find_task_instance(stack: Stack, run_id: str, task_id: str) -> dict[str, Any] | None:
+    """A task instance of the run (an agency's check is one task for every subject), or None while there is none."""
     for instance in task_instances(stack.services.api, run_id):
-        if instance["task_id"] == task_id and instance["map_index"] == map_index:
+        if instance["task_id"] == task_id and instance["map_index"] == -1:
             return instance
     return None
 
 
-def task_instance(stack: Stack, run_id: str, task_id: str, subject_id: str | None = None) -> dict[str, Any]:
-    instance = find_task_instance(stack, run_id, task_id, subject_id)
-    assert instance is not None, f"no task instance {task_id} {subject_id or ''} in run {run_id}"
+def task_instance(stack: Stack, run_id: str, task_id: str) -> dict[str, Any]:
+    instance = find_task_instance(stack, run_id, task_id)
+    assert instance is not None, f"no task instance {task_id} in run {run_id}"
     return instance
 
 
-def running_task(stack: Stack, run_id: str, task_id: str, subject_id: str | None = None) -> dict[str, Any]:
+def running_task(stack: Stack, run_id: str, task_id: str) -> dict[str, Any]:
     """Wait until the task instance runs; returns it (with its id)."""
 
     def probe() -> dict[str, Any] | None:
-        instance = find_task_instance(stack, run_id, task_id, subject_id)
+        instance = find_task_instance(stack, run_id, task_id)
         return instance if instance is not None and instance["state"] == "running" else None
 
-    return wait_for(f"{task_id} {subject_id or ''} to run", probe)
+    return wait_for(f"{task_id} to run", probe)
 
 
 def worker_and_task(stack: Stack, ti_id: str) -> tuple[Process, Process] | None:
@@ -464,7 +462,7 @@ def test_plan_killed_at_every_try_marks_the_checks_could_not_start(
 
 
 def test_a_check_killed_mid_request_is_retried_and_stores_one_reply(stack: Stack, undisturbed: Undisturbed) -> None:
-    """The task process of health's check for S1 killed while its request waits on a slow agency."""
+    """The task process of health's checks killed while its request for S1 waits on a slow agency."""
     referral_id = "REF-CRASH-CHECK"
     health = stack.cluster.agency("health").faults
     health.set_config({"latency": {"distribution": "fixed", "fixed_ms": 5000}})
@@ -479,7 +477,7 @@ def test_a_check_killed_mid_request_is_retried_and_stores_one_reply(stack: Stack
             )
 
         wait_for("health's check for S1 to ask", asked, timeout=60)
-        check = task_instance(stack, run_id, "health.check", "S1")
+        check = task_instance(stack, run_id, "health.check")
         _, task = wait_for("the check's processes", lambda: worker_and_task(stack, check["id"]), timeout=10)
         assert kill9([task]) == [task]
         killed_at = time.monotonic()
@@ -488,7 +486,7 @@ def test_a_check_killed_mid_request_is_retried_and_stores_one_reply(stack: Stack
 
     assert finished(client, run_id) == "success"
     print(f"check killed: the run finished {time.monotonic() - killed_at:.0f} s later")
-    assert task_instance(stack, run_id, "health.check", "S1")["try_number"] == 2
+    assert task_instance(stack, run_id, "health.check")["try_number"] == 2
     assert stored(stack.settings, referral_id) == undisturbed.picture()
     assert_one_reply_per_check(stack.settings, referral_id)
     attempts = {(item.agency, item.subject_id): item.attempts for item in store.check_progress(referral_id)}
@@ -504,7 +502,7 @@ def test_a_killed_scheduler_is_restarted_and_the_run_finishes_truthfully(
     housing.set_config({"latency": {"distribution": "fixed", "fixed_ms": 3000}})
     try:
         run_id, client = submit(stack, referral_id)
-        running_task(stack, run_id, "housing.check", "S1")
+        running_task(stack, run_id, "housing.check")
         scheduler = read_process(stack.services.pids["scheduler"])
         assert scheduler is not None
         before = in_sessions([scheduler.pid])
