@@ -53,6 +53,7 @@ from hub.checks.airflow_api import API_USER, AirflowApi, AirflowClient
 from hub.errors import UserError
 from hub.runtime.callbacks import CallbackEndpoint
 from hub.runtime.runfiles import PublishedFile
+from hub.runtime.task_preload import write_local_settings
 from hub.settings import PRIVATE_UMASK, HubSettings, open_private_log, private_folder, write_private
 
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "log-server")
@@ -344,6 +345,7 @@ class AirflowServices:
 
     def prepare(self) -> None:
         self._refuse_if_running_elsewhere()
+        write_local_settings(self.settings.airflow_home)
         prepare_airflow(self.settings, self.env, self.log_dir)
 
     def start(self) -> None:
@@ -648,6 +650,7 @@ def serve_airflow(settings: HubSettings, console: Console) -> None:
 
 def initialise_airflow(settings: HubSettings, console: Console) -> None:
     """`hub airflow init`: prepare an Airflow configured by the environment (a deployment's init step)."""
+    write_local_settings(Path(os.environ.get("AIRFLOW_HOME") or settings.airflow_home))
     pools = prepare_airflow(settings, os.environ)
     slots = ", ".join(f"{name} ({pool['slots']} slots)" for name, pool in pools.items())
     console.print(f"Airflow's database is migrated and the agencies' pools are set: {slots}.")
