@@ -28,7 +28,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -67,16 +67,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure; the median is printed")
     args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; milliseconds, wall / CPU")
+    print(f"{'entries':>8} " + " ".join(f"{stage:>15}" for stage in STAGES))
+    for events, figures in measure((1_000, 10_000), args.repeat):
+        print(f"{events:>8,} " + " ".join(f"{wall:>7.1f} / {cpu:>5.1f}" for wall, cpu in figures.values()))
+
+
+def measure(sizes: Iterable[int], repeat: int) -> Iterator[tuple[int, dict[str, tuple[float, float]]]]:
+    """For each number of entries in turn, every stage's median (wall ms, CPU ms) by name (`STAGES`); also for
+    `bench_throughput.py`, which prints the 10,000-entry total beside Airflow's figures."""
     referral = example_referral()
     digest_key, data_key = new_data_key(), new_data_key()
     aad = row_aad("chronology", referral.referral_id, "S1", 1)
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; milliseconds, wall / CPU")
-    print(f"{'entries':>8} " + " ".join(f"{stage:>15}" for stage in STAGES))
     with tempfile.TemporaryDirectory() as folder:
         store = HubStore(f"sqlite:///{folder}/hub.db", LocalKeyProvider(Path(folder) / "kek.bin"))
         store.create_schema()
         store.save_referral(referral, actor=ACTOR, purpose=PURPOSE)
-        for events in (1_000, 10_000):
+        for events in sizes:
             replies = large_replies(referral, events)
             chronologies = assemble(referral, replies, assembled_at=ASSEMBLED_AT)
             [s1] = [chronology for chronology in chronologies if chronology.child_subject_id == "S1"]
@@ -84,17 +91,17 @@ def main() -> None:
             serialised = _Serialised(s1)
             document = serialised.document(2)
             figures = {
-                "assemble": timed(args.repeat, partial(assemble, referral, replies, assembled_at=ASSEMBLED_AT)),
-                "key": timed(args.repeat, partial(_content_key, digest_key, s1)),
-                "serialise": timed(args.repeat, partial(serialised.document, 2)),
-                "encrypt": timed(args.repeat, partial(encrypt, data_key, document, aad)),
-                "store": timed(args.repeat, partial(_save_changed, store, s1)),
+                "assemble": timed(repeat, partial(assemble, referral, replies, assembled_at=ASSEMBLED_AT)),
+                "key": timed(repeat, partial(_content_key, digest_key, s1)),
+                "serialise": timed(repeat, partial(serialised.document, 2)),
+                "encrypt": timed(repeat, partial(encrypt, data_key, document, aad)),
+                "store": timed(repeat, partial(_save_changed, store, s1)),
             }
             figures["total"] = (
                 figures["assemble"][0] + figures["store"][0],
                 figures["assemble"][1] + figures["store"][1],
             )
-            print(f"{events:>8,} " + " ".join(f"{wall:>7.1f} / {cpu:>5.1f}" for wall, cpu in figures.values()))
+            yield events, figures
         store.close()
 
 

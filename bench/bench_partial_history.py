@@ -19,7 +19,6 @@ per run). Prints figures; exits 1 if a check failed, a run did not succeed, or n
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -28,12 +27,12 @@ import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import requests
+from airflow_runs import RUN_TERMINAL, AirflowReader, Check, fresh_referral, outstanding, wall
 from rich.console import Console
 
 from hub.checks.airflow_api import DAG_ID, AirflowApi
@@ -43,10 +42,8 @@ from hub.runtime.sandboxes import forget_sandboxes, load_sandbox_settings, recor
 from hub.settings import HubSettings
 from hub.store import HubStore
 from hub.store.home import open_store
-from schemas import CheckPhase, Chronology
+from schemas import CheckPhase
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-REFERRAL = REPO_ROOT / "config" / "examples" / "referral.json"
 SLOW_AGENCY = "police"
 SLOW_TASK = f"{SLOW_AGENCY}.check"
 SLOW_POOL = f"agency_{SLOW_AGENCY}"
@@ -54,12 +51,8 @@ ACTOR, PURPOSE = "bench", "benchmark"
 HISTORY_POLL_SECONDS = 0.2
 AIRFLOW_SAMPLE_SECONDS = 0.5
 RETRY_AFTER_SECONDS = 5
-RUN_TERMINAL = {"success", "failed"}
 TASK_TERMINAL = {"success", "failed", "upstream_failed", "skipped", "removed"}
 POOL_FIGURES = ("slots", "running_slots", "queued_slots", "deferred_slots", "occupied_slots")
-
-Check = tuple[str, str, str]
-"""(agency, subject id, state) of a check without a final answer."""
 
 
 @dataclass
@@ -111,47 +104,13 @@ class RunResult:
         return next((change for change in self.changes if not change.outstanding), None)
 
 
-def outstanding(chronologies: list[Chronology | None]) -> list[Check]:
-    """Every check without a final answer, once (each child's chronology lists every check of the referral)."""
-    return sorted(
-        {
-            (check.agency, check.subject_id, check.state.value if check.state else "?")
-            for chronology in chronologies
-            if chronology is not None
-            for check in chronology.outstanding
-        }
-    )
-
-
-class AirflowRecords:
-    """Read-only REST calls as the hub's API user: a JWT from `/auth/token` (as `AirflowClient`), renewed on a 401."""
+class AirflowRecords(AirflowReader):
+    """The shared REST reader, plus the police pool's figures and Airflow's "state mismatch" events."""
 
     def __init__(self, api: AirflowApi) -> None:
-        self.api = api
-        self.session = requests.Session()
-        self._token: str | None = None
+        super().__init__(api)
         self.names: dict[tuple[str, int], str] = {}
         """(task_id, map_index) -> "police.check[S1]", as the samples name task instances."""
-
-    def get(self, path: str, **params: Any) -> Any:
-        for _ in range(2):
-            if self._token is None:
-                credentials = {"username": self.api.username, "password": self.api.password}
-                answer = self.session.post(f"{self.api.base_url}/auth/token", json=credentials, timeout=10)
-                answer.raise_for_status()
-                self._token = str(answer.json()["access_token"])
-            headers = {"Authorization": f"Bearer {self._token}"}
-            response = self.session.get(f"{self.api.base_url}{path}", headers=headers, params=params, timeout=10)
-            if response.status_code == 401:
-                self._token = None
-                continue
-            response.raise_for_status()
-            return response.json()
-        raise RuntimeError(f"Airflow refused a fresh token for {path}")
-
-    def run(self, run_id: str) -> dict[str, Any]:
-        answer: dict[str, Any] = self.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}")
-        return answer
 
     def mismatches(self, run_id: str) -> list[str]:
         """Airflow's event log entries for task instances it judged changed behind its back."""
@@ -179,10 +138,6 @@ class AirflowRecords:
             tasks[name] = (str(item["task_id"]), item["state"] or "none", int(item["try_number"]))
             self.names[(item["task_id"], item["map_index"])] = name
         return Sample(at, str(run["state"]), tasks, {key: int(pool.get(key) or 0) for key in POOL_FIGURES})
-
-
-def wall(stamp: str | None) -> float | None:
-    return None if not stamp else datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 class HistoryPoller(threading.Thread):
@@ -222,14 +177,10 @@ class HistoryPoller(threading.Thread):
 
 
 def one_run(settings: HubSettings, api: AirflowApi, number: int, timeout: float) -> RunResult:
-    referral = json.loads(REFERRAL.read_text(encoding="utf-8"))
-    referral["referral_id"] = f"REF-BENCH-{number}-{time.time_ns() // 1_000_000}"
-    file = settings.home / "referrals" / f"{referral['referral_id']}.json"
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(json.dumps(referral), encoding="utf-8")
-    subject_ids = [subject["subject_id"] for subject in referral["subjects"]]
+    file, referral = fresh_referral(settings, str(number))
+    subject_ids = [subject.subject_id for subject in referral.subjects]
 
-    poller = HistoryPoller(settings, referral["referral_id"], subject_ids)
+    poller = HistoryPoller(settings, referral.referral_id, subject_ids)
     poller.start()
     referral_id, run_id, client = submit_referral(settings, file, actor=ACTOR, console=Console(quiet=True), api=api)
     triggered = time.time()
