@@ -76,3 +76,20 @@ def test_init_refuses_a_broken_registry_in_one_line_before_touching_airflow(tmp_
     assert result.stderr.startswith("error:") and "agencies.yaml" in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # one message (rich may wrap it), no traceback
     assert not (home / "airflow" / "airflow.db").exists()
+
+
+def test_init_names_the_airflow_command_that_failed_in_one_line(tmp_path: Path, config_copy: Path) -> None:
+    """Migrating and importing the pools run in one Airflow process; a failure still says which of them failed.
+
+    A deployment's init container shows Airflow's own output (its traceback here) above the hub's one line.
+    """
+    home = tmp_path / "hub-home"
+    (home / "airflow").mkdir(parents=True)
+    (home / "airflow" / "airflow.db").write_bytes(b"not a SQLite database, " * 8)
+
+    result = _init(home, config_copy)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == "error: Airflow's database migration failed; see its output above."
+    assert "file is not a database" in result.stderr
+    assert "Uploaded" not in result.stdout  # the pools were never imported
