@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -127,10 +127,20 @@ _SINGLE_BYTE = re.compile(r"utf-8|ascii|iso8859-\d{1,2}|cp125\d")
 """Encodings a document in an ASCII-compatible form may declare (by Python's name for them)."""
 
 
-@cache
+_per_thread = threading.local()
+
+
 def ctf_schema() -> etree.XMLSchema:
-    """The project's CTF schema, loaded once."""
-    return etree.XMLSchema(etree.parse(str(CTF_XSD), _parser()))
+    """The project's CTF schema, loaded once per thread.
+
+    An lxml validator keeps its state while it validates and must not be shared between threads: an
+    agency's task checks several people at once, and two threads validating with one schema have been
+    seen to spin forever. Loading it costs a few milliseconds, once per thread.
+    """
+    schema: etree.XMLSchema | None = getattr(_per_thread, "ctf_schema", None)
+    if schema is None:
+        schema = _per_thread.ctf_schema = etree.XMLSchema(etree.parse(str(CTF_XSD), _parser()))
+    return schema
 
 
 def _parser() -> etree.XMLParser:

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Response
 from connectors.education import EducationConnector, parse_pupil_entries, parse_pupils
 from connectors.sdk.errors import MalformedReply
 from hub.linkage import Outcome, link_candidates
+from hub.settings import REPO_ROOT
 from sandbox.common.async_replies import AsyncConfig, AsyncReplies
 from sandbox.education.app import SEARCH_PATH, create_app, render_error
 from sandbox.education.ctf import ctf_document
@@ -254,3 +255,40 @@ def test_a_server_sending_an_old_format_fails_the_check() -> None:
     finally:
         server.stop()
     assert reply.status is ReplyStatus.FAILED and reply.error_code == "malformed_reply"
+
+
+def test_ctf_replies_are_read_in_many_threads_at_once_as_they_are_read_one_at_a_time() -> None:
+    """An agency's task asks about several people at once, each in a thread parsing its own reply.
+
+    Seen before: the CTF schema was one lxml validator shared by every thread (lxml's validators are not
+    thread-safe), and in a benchmark of 30 referrals one education task span for 16 minutes with two
+    threads inside its `validate` (py-spy), after one person's valid reply read as malformed. That race
+    is rare and would not come on demand here; this checks that replies read in many threads at once
+    read as they do one at a time, each thread with a validator of its own.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lxml import etree
+
+    from connectors.education import ctf_schema, read_ctf
+
+    document = (REPO_ROOT / "tests" / "fixtures" / "native" / "education" / "ctf.xml").read_bytes()
+
+    def pupils(_: int) -> list[bytes]:
+        return [etree.tostring(pupil) for pupil in read_ctf(document)[0]]
+
+    alone = pupils(0)
+    both_running = threading.Barrier(2)
+
+    def validator(_: int) -> object:
+        both_running.wait(timeout=30)  # two threads for certain, not one thread twice
+        return ctf_schema()
+
+    with ThreadPoolExecutor(max_workers=2) as pair:
+        first, second = pair.map(validator, range(2))
+    assert first is not second  # a validator per thread
+    with ThreadPoolExecutor(max_workers=8) as threads:
+        futures = [threads.submit(pupils, number) for number in range(64)]
+        together = [future.result(timeout=60) for future in futures]
+    assert alone and together == [alone] * 64
