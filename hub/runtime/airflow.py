@@ -68,8 +68,14 @@ HOSTNAME_VARIABLE = "HUB_AIRFLOW_HOSTNAME"
 LOCAL_EXECUTOR = "LocalExecutor"
 CELERY_EXECUTOR = "CeleryExecutor"
 DEFAULT_CELERY_WORKERS = 2
-DEFAULT_WORKER_CONCURRENCY = 2
-"""Tasks each Celery worker runs at once (`AIRFLOW__CELERY__WORKER_CONCURRENCY` overrides): the work is CPU-bound."""
+DEFAULT_WORKER_CONCURRENCY = 4
+"""Tasks each Celery worker runs at once (`AIRFLOW__CELERY__WORKER_CONCURRENCY` overrides).
+
+An agency's task mostly waits on the agency (its rate limit, its replies) and, with the check code
+preloaded (`hub.runtime.task_preload`), costs little CPU to start: more slots than cores keeps the
+cores busy. Each slot is a process, about 100 MB of which most is shared with its parent."""
+DEFAULT_PARALLELISM = 8
+"""Tasks the LocalExecutor runs at once on the embedded default (`[core] parallelism`), for the same reason."""
 SECRETS_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend"
 POOLS_FILE = "pools.json"
 RECOVERY_DEFAULTS = {
@@ -329,7 +335,7 @@ def airflow_environment(
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM") or str(DEFAULT_PARALLELISM),
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             **(executor or ExecutorSettings.from_env()).environment(home),
             "AIRFLOW__API__HOST": LOOPBACK,
