@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,14 +99,47 @@ def between(start: str | None, end: str | None) -> float | None:
     return None if first is None or last is None else last - first
 
 
-def fresh_referral(settings: HubSettings, tag: str) -> tuple[Path, Referral]:
-    """The sample referral (synthetic) under a new id, written where `hub referral submit` would read it."""
-    referral = json.loads(REFERRAL.read_text(encoding="utf-8"))
+def fresh_referral(settings: HubSettings, tag: str, template: dict[str, Any] | None = None) -> tuple[Path, Referral]:
+    """A referral under a new id, received now, written where `hub referral submit` would read it.
+
+    `template` is a referral document (a generated family, `generated_families`); the sample referral
+    (synthetic) when None. Received now, so its checks are not already overdue (housekeeping would
+    escalate them while the benchmark runs).
+    """
+    referral = json.loads(REFERRAL.read_text(encoding="utf-8")) if template is None else dict(template)
     referral["referral_id"] = f"REF-BENCH-{tag}-{time.time_ns() // 1_000_000}"
+    referral["received_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     file = settings.home / "referrals" / f"{referral['referral_id']}.json"
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(json.dumps(referral), encoding="utf-8")
     return file, read_referral(file)
+
+
+GENERATED_YEAR, GENERATED_SCALE = "2025", "20"
+"""`hub sandbox referrals --year 2025 --scale 20`: about 430 referrals, from 1 to 8 people each."""
+
+
+def generated_families(home: Path) -> list[dict[str, Any]]:
+    """Referrals about the default population's families (the one the sandboxes serve), in order of receipt.
+
+    Written by `hub sandbox referrals` (seeded: the same families every run), as an operator would; every
+    person in them is synthetic, and the sandboxes hold their records, so checks find what they would
+    for a real family: some records, some none.
+    """
+    out = home / "generated-referrals"
+    if not out.exists():
+        command = [str(Path(sys.executable).with_name("hub")), "sandbox", "referrals", "--year", GENERATED_YEAR]
+        command += ["--scale", GENERATED_SCALE, "--out", str(out)]
+        subprocess.run(command, env={**os.environ, "HUB_HOME": str(home)}, check=True, capture_output=True)
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(out.glob("*.json"))]
+
+
+def family_of(families: list[dict[str, Any]], people: int) -> dict[str, Any]:
+    """The first generated referral naming exactly `people` people."""
+    for family in families:
+        if len(family["subjects"]) == people:
+            return family
+    raise ValueError(f"no generated referral names {people} people")
 
 
 Check = tuple[str, str, str]

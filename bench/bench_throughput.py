@@ -53,10 +53,14 @@ from typing import Any
 
 import requests
 from airflow_runs import (
+    GENERATED_SCALE,
+    GENERATED_YEAR,
     RUN_TERMINAL,
     AirflowReader,
     between,
+    family_of,
     fresh_referral,
+    generated_families,
     outstanding,
     session_cpu_seconds,
     task_times,
@@ -69,7 +73,13 @@ from throughput_stacks import Configuration, Stack, airflow_stack, redis_index
 
 from hub.checks.submission import submit_referral
 from hub.errors import UserError
-from hub.runtime.airflow import CELERY_EXECUTOR, DEFAULT_CELERY_WORKERS, DEFAULT_WORKER_CONCURRENCY, LOCAL_EXECUTOR
+from hub.runtime.airflow import (
+    CELERY_EXECUTOR,
+    DEFAULT_CELERY_WORKERS,
+    DEFAULT_PARALLELISM,
+    DEFAULT_WORKER_CONCURRENCY,
+    LOCAL_EXECUTOR,
+)
 from hub.runtime.sandboxes import load_sandbox_settings
 from hub.settings import HubSettings
 from hub.store.home import open_store
@@ -80,8 +90,12 @@ from schemas import CheckPhase
 
 ACTOR, PURPOSE = "bench", "benchmark"
 EXECUTORS = {"local": LOCAL_EXECUTOR, "celery": CELERY_EXECUTOR}
-DEFAULT_WORKERS = {LOCAL_EXECUTOR: 4, CELERY_EXECUTOR: DEFAULT_CELERY_WORKERS}
-"""The configuration `hub airflow up` runs: `[core] parallelism` 4 (hub.runtime.airflow), or 2 Celery workers."""
+DEFAULT_WORKERS = {
+    LOCAL_EXECUTOR: DEFAULT_PARALLELISM // DEFAULT_WORKER_CONCURRENCY,
+    CELERY_EXECUTOR: DEFAULT_CELERY_WORKERS,
+}
+"""The configuration `hub airflow up` runs (hub.runtime.airflow): `[core] parallelism` 8, as 2 x 4 slots,
+or 2 Celery workers of concurrency 4."""
 PHASES = ("submit", "slow", "sustained", "assembly")
 GOALS = {"submit": 10.0, "slow": 5.0, "sustained": 0.35, "assembly": 0.2}
 ASSEMBLY_ENTRIES = 10_000
@@ -179,9 +193,19 @@ def say(line: str) -> None:
     print(line, flush=True)
 
 
-def submit(stack: Stack, tag: str) -> Referred:
-    """Submit a fresh copy of the sample referral as `hub referral submit` does, timing the call."""
-    file, referral = fresh_referral(stack.settings, tag)
+@dataclass(frozen=True)
+class Workload:
+    """The referrals submitted: one family for the one-by-one phases, many for the sustained one."""
+
+    single: dict[str, Any]
+    """A generated referral naming `--people` people (submit and slow)."""
+    families: tuple[dict[str, Any], ...]
+    """Generated referrals about different families, in order of receipt (sustained, taken in turn)."""
+
+
+def submit(stack: Stack, tag: str, template: dict[str, Any]) -> Referred:
+    """Submit a fresh copy of a referral as `hub referral submit` does, timing the call."""
+    file, referral = fresh_referral(stack.settings, tag, template)
     started, clock = time.time(), time.perf_counter()
     referred = Referred(referral.referral_id, len(referral.subjects), len(referral.children), started, 0.0)
     try:
@@ -305,10 +329,12 @@ def measured(stack: Stack, name: str, sink: list[Phase]) -> Iterator[list[Referr
     )
 
 
-def one_by_one(stack: Stack, reader: AirflowReader, name: str, runs: int, sink: list[Phase]) -> None:
+def one_by_one(
+    stack: Stack, reader: AirflowReader, name: str, runs: int, template: dict[str, Any], sink: list[Phase]
+) -> None:
     with measured(stack, name, sink) as referred:
         for number in range(1, runs + 1):
-            item = submit(stack, f"{stack.configuration.label}-{name}-{number}")
+            item = submit(stack, f"{stack.configuration.label}-{name}-{number}", template)
             referred.append(item)
             follow(reader, [item], SINGLE_TIMEOUT)
             say(f"    {name} {number}/{runs}: {seconds(item.from_submit)} from submit, run {item.run.get('state')}")
@@ -326,13 +352,15 @@ def slow_agency(stack: Stack, agency: str, delay: float) -> Iterator[None]:
         faults.set_config({})
 
 
-def sustained(stack: Stack, reader: AirflowReader, referrals: int, sink: list[Phase]) -> None:
+def sustained(
+    stack: Stack, reader: AirflowReader, referrals: int, families: tuple[dict[str, Any], ...], sink: list[Phase]
+) -> None:
     every = max(1, referrals // 10)
     label = stack.configuration.label
     with measured(stack, "sustained", sink) as referred:
         started = time.time()
         for number in range(1, referrals + 1):
-            referred.append(submit(stack, f"{label}-{number}"))
+            referred.append(submit(stack, f"{label}-{number}", families[(number - 1) % len(families)]))
             if number % every == 0 or number == referrals:
                 say(f"    submitted {number}/{referrals} in {time.time() - started:.0f} s")
 
@@ -377,7 +405,7 @@ def plans(executor: str, options: Options) -> list[Plan]:
         counts.add(default)
     return [
         Plan(
-            Configuration(executor, count, options.concurrency if executor == CELERY_EXECUTOR else 1),
+            Configuration(executor, count, options.concurrency),
             singles and count == default,
             "sustained" in phases and count in options.workers,
         )
@@ -386,7 +414,13 @@ def plans(executor: str, options: Options) -> list[Plan]:
 
 
 def run_plan(
-    plan: Plan, cluster: SandboxCluster, scratch: Path, broker: Redis | None, options: Options, phases: list[Phase]
+    plan: Plan,
+    cluster: SandboxCluster,
+    scratch: Path,
+    broker: Redis | None,
+    options: Options,
+    workload: Workload,
+    phases: list[Phase],
 ) -> None:
     """Start the configuration, warm it up with one referral (not counted), run its phases into `phases`, stop it."""
     configuration = plan.configuration
@@ -395,22 +429,22 @@ def run_plan(
         reader = AirflowReader(stack.services.api)
         say(f"  Airflow ready in {stack.ready_seconds:.0f} s; load {Path('/proc/loadavg').read_text().split()[0]}")
         with measured(stack, "warm-up", phases) as referred:
-            referred.append(submit(stack, f"{configuration.label}-warm"))
+            referred.append(submit(stack, f"{configuration.label}-warm", workload.single))
             follow(reader, referred, SINGLE_TIMEOUT)
         check_history(stack, reader, referred)
         say(f"  warm-up referral (not counted): {seconds(referred[0].from_submit)} from submit")
         if plan.singles and "submit" in options.phases:
             say(f"  submit: {options.runs} referrals one after another")
-            one_by_one(stack, reader, "submit", options.runs, phases)
+            one_by_one(stack, reader, "submit", options.runs, workload.single, phases)
             report(phases[-1])
         if plan.singles and "slow" in options.phases:
             say(f"  slow: {options.slow_agency} {options.slow_seconds:g} s late on every request")
             with slow_agency(stack, options.slow_agency, options.slow_seconds):
-                one_by_one(stack, reader, "slow", options.runs, phases)
+                one_by_one(stack, reader, "slow", options.runs, workload.single, phases)
             report(phases[-1])
         if plan.sustained:
             say(f"  sustained: {options.referrals} referrals back to back")
-            sustained(stack, reader, options.referrals, phases)
+            sustained(stack, reader, options.referrals, workload.families, phases)
             report(phases[-1])
 
 
@@ -486,7 +520,7 @@ def num(value: float | None) -> str:
 
 
 def run_executor(
-    executor: str, cluster: SandboxCluster, scratch: Path, options: Options
+    executor: str, cluster: SandboxCluster, scratch: Path, options: Options, workload: Workload
 ) -> tuple[list[Phase], list[str]]:
     """Every configuration of one executor, one after another; a configuration that fails is reported, not fatal."""
     phases: list[Phase] = []
@@ -495,7 +529,7 @@ def run_executor(
         with redis_index() if executor == CELERY_EXECUTOR else nullcontext(None) as broker:
             for plan in plans(executor, options):
                 try:
-                    run_plan(plan, cluster, scratch, broker, options, phases)
+                    run_plan(plan, cluster, scratch, broker, options, workload, phases)
                 except Exception as error:  # noqa: BLE001 - reported with the figures; the bench exits 1
                     failures.append(f"{plan.configuration.describe()}: {type(error).__name__}: {error}")
                     say(f"  FAILED: {failures[-1]}")
@@ -636,8 +670,9 @@ def table(phases: list[Phase], executors: list[str], options: Options, assembly:
         say(" | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
     if "sustained" in options.phases:
         say(
-            "workers: the LocalExecutor's worker processes ([core] parallelism); Celery workers running "
-            f"{options.concurrency} tasks each (parallelism workers x {options.concurrency})"
+            f"workers: Celery workers running {options.concurrency} tasks each; for the LocalExecutor, groups of "
+            f"{options.concurrency} of its one-task worker processes ([core] parallelism = workers x "
+            f"{options.concurrency}), so both have the same task slots"
         )
 
 
@@ -657,6 +692,7 @@ def main() -> int:
         "--celery-concurrency", type=int, default=DEFAULT_WORKER_CONCURRENCY, help="tasks each Celery worker runs"
     )
     parser.add_argument("--assembly-repeat", type=int, default=5, help="runs of the assembly figure (median)")
+    parser.add_argument("--people", type=int, default=6, help="people named by the referral of submit and slow")
     args = parser.parse_args()
     executors = [EXECUTORS[name.strip()] for name in args.executors.split(",") if name.strip()]
     options = Options(
@@ -688,12 +724,20 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="bench-throughput-") as folder:
             scratch = Path(folder)
             sandboxes = synchronous(load_sandbox_settings(HubSettings.from_env({"HUB_HOME": folder}), None))
-            say("\nAgencies answer at once (police and education synchronously), no faults")
+            families = generated_families(scratch)
+            workload = Workload(family_of(families, args.people), tuple(families))
+            sizes = [len(family["subjects"]) for family in families]
+            say(
+                f"\nReferrals: submit and slow name {args.people} people; sustained takes {len(families)} generated "
+                f"families in turn ({statistics.mean(sizes):.1f} people on average; `hub sandbox referrals "
+                f"--year {GENERATED_YEAR} --scale {GENERATED_SCALE}`)"
+            )
+            say("Agencies answer at once (police and education synchronously), no faults")
             with SandboxCluster(settings=sandboxes, pki_dir=scratch / "tls") as cluster:
                 if options.slow_agency not in cluster.endpoints:
                     parser.error(f"--slow-agency: no sandbox {options.slow_agency!r}")
                 for executor in executors:
-                    found, failed = run_executor(executor, cluster, scratch, options)
+                    found, failed = run_executor(executor, cluster, scratch, options, workload)
                     phases.extend(found)
                     failures.extend(failed)
 

@@ -50,7 +50,9 @@ class Configuration:
     """`LOCAL_EXECUTOR` or `CELERY_EXECUTOR`."""
     workers: int
     concurrency: int = 1
-    """Tasks each Celery worker runs at once (the LocalExecutor's workers run one each)."""
+    """Tasks each worker runs at once. A Celery worker is a process with that many slots; the LocalExecutor
+    has one worker process per slot, so its "workers" here are groups of `concurrency` slots, for the same
+    task slots side by side."""
 
     @property
     def celery(self) -> bool:
@@ -58,14 +60,12 @@ class Configuration:
 
     @property
     def parallelism(self) -> int:
-        """Task instances Airflow runs at once: the LocalExecutor's worker processes, or every Celery slot."""
-        return self.workers * self.concurrency if self.celery else self.workers
+        """Task instances Airflow runs at once: every slot of every worker."""
+        return self.workers * self.concurrency
 
     @property
     def label(self) -> str:
-        if self.celery:
-            return f"celery-{self.workers}x{self.concurrency}"
-        return f"local-{self.workers}"
+        return f"{'celery' if self.celery else 'local'}-{self.workers}x{self.concurrency}"
 
     def describe(self) -> str:
         if self.celery:
@@ -73,7 +73,7 @@ class Configuration:
                 f"CeleryExecutor, {self.workers} worker(s) x concurrency {self.concurrency} "
                 f"(parallelism {self.parallelism})"
             )
-        return f"LocalExecutor, parallelism {self.workers}"
+        return f"LocalExecutor, parallelism {self.parallelism} ({self.workers} x {self.concurrency} slots)"
 
 
 @dataclass
