@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from hub.checks.airflow_api import DAG_ID, AirflowApi
+from hub.errors import UserError
 from hub.intake.reader import read_referral
 from hub.settings import HubSettings
 from schemas import Chronology, Referral
@@ -131,7 +132,18 @@ def generated_families(home: Path) -> list[dict[str, Any]]:
         command = [str(Path(sys.executable).with_name("hub")), "sandbox", "referrals", "--year", GENERATED_YEAR]
         command += ["--scale", GENERATED_SCALE, "--out", str(out)]
         subprocess.run(command, env={**os.environ, "HUB_HOME": str(home)}, check=True, capture_output=True)
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(out.glob("*.json"))]
+    families = []
+    for path in sorted(out.glob("*.json")):
+        family = json.loads(path.read_text(encoding="utf-8"))
+        family["received_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        now = out / "received-now.json"
+        now.write_text(json.dumps(family), encoding="utf-8")
+        try:  # received now rather than in 2025, a child may have turned 18: intake would refuse that referral
+            read_referral(now)
+        except UserError:
+            continue
+        families.append(family)
+    return families
 
 
 def family_of(families: list[dict[str, Any]], people: int) -> dict[str, Any]:
