@@ -41,6 +41,7 @@ import argparse
 import os
 import re
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -52,9 +53,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 from airflow_runs import (
     GENERATED_SCALE,
     GENERATED_YEAR,
+    REPO_ROOT,
     RUN_TERMINAL,
     AirflowReader,
     between,
@@ -71,6 +74,7 @@ from redis import Redis
 from rich.console import Console
 from throughput_stacks import Configuration, Stack, airflow_stack, redis_index
 
+from hub.agencies import registered_agencies
 from hub.checks.submission import submit_referral
 from hub.errors import UserError
 from hub.runtime.airflow import (
@@ -201,6 +205,8 @@ class Workload:
     """A generated referral naming `--people` people (submit and slow)."""
     families: tuple[dict[str, Any], ...]
     """Generated referrals about different families, in order of receipt (sustained, taken in turn)."""
+    config_dir: Path | None = None
+    """A copy of `config/` with every agency's client-side rate limit lifted (`--lift-rate-limits`), or None."""
 
 
 def submit(stack: Stack, tag: str, template: dict[str, Any]) -> Referred:
@@ -425,7 +431,7 @@ def run_plan(
     """Start the configuration, warm it up with one referral (not counted), run its phases into `phases`, stop it."""
     configuration = plan.configuration
     say(f"\n== {configuration.describe()}: starting Airflow")
-    with airflow_stack(configuration, cluster, scratch, broker) as stack:
+    with airflow_stack(configuration, cluster, scratch, broker, workload.config_dir) as stack:
         reader = AirflowReader(stack.services.api)
         say(f"  Airflow ready in {stack.ready_seconds:.0f} s; load {Path('/proc/loadavg').read_text().split()[0]}")
         with measured(stack, "warm-up", phases) as referred:
@@ -548,6 +554,38 @@ def synchronous(sandboxes: SandboxSettings) -> SandboxSettings:
             if sandboxes.for_agency(agency).asynchronous is not None
         }
     )
+
+
+def lifted_rate_limits(folder: Path) -> Path:
+    """A copy of the repository's `config/` in which no agency's client-side rate limit spaces requests out."""
+    shutil.copytree(REPO_ROOT / "config", folder)
+    registry = folder / "agencies.yaml"
+    document = yaml.safe_load(registry.read_text(encoding="utf-8"))
+    for entry in document["agencies"]:
+        entry["rate_limit"] = {"per_second": 1000, "burst": 1000}
+    registry.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def quota_ceilings(phases: list[Phase], *, lifted: bool) -> list[str]:
+    """What each agency's client-side rate limit alone allows, from the requests the sustained referrals made.
+
+    The limit is shared by every worker (it lives in the hub's store), so no number of workers passes it.
+    """
+    sustained = [phase for phase in phases if phase.name == "sustained" and phase.referred]
+    if not sustained:
+        return []
+    phase = sustained[0]
+    lines = [f"agencies' rate limits (config/agencies.yaml){' — lifted in this run' if lifted else ''}:"]
+    for agency in registered_agencies(HubSettings.from_env({"HUB_CONFIG_DIR": str(REPO_ROOT / "config")})):
+        a_referral = phase.requests.get(agency.id, 0) / len(phase.referred)
+        if a_referral:
+            limit = agency.rate_limit.per_second
+            lines.append(
+                f"  {agency.id}: {limit:g} requests/s ÷ {a_referral:.1f} a referral = at most "
+                f"{limit / a_referral:.2f} referrals/s"
+            )
+    return lines
 
 
 def verdict(value: float, goal: float, *, at_least: bool = False) -> str:
@@ -693,6 +731,11 @@ def main() -> int:
     )
     parser.add_argument("--assembly-repeat", type=int, default=5, help="runs of the assembly figure (median)")
     parser.add_argument("--people", type=int, default=6, help="people named by the referral of submit and slow")
+    parser.add_argument(
+        "--lift-rate-limits",
+        action="store_true",
+        help="lift every agency's client-side rate limit (the hub's own capacity, not the agencies' quotas)",
+    )
     args = parser.parse_args()
     executors = [EXECUTORS[name.strip()] for name in args.executors.split(",") if name.strip()]
     options = Options(
@@ -725,7 +768,8 @@ def main() -> int:
             scratch = Path(folder)
             sandboxes = synchronous(load_sandbox_settings(HubSettings.from_env({"HUB_HOME": folder}), None))
             families = generated_families(scratch)
-            workload = Workload(family_of(families, args.people), tuple(families))
+            lifted = lifted_rate_limits(scratch / "config") if args.lift_rate_limits else None
+            workload = Workload(family_of(families, args.people), tuple(families), lifted)
             sizes = [len(family["subjects"]) for family in families]
             say(
                 f"\nReferrals: submit and slow name {args.people} people; sustained takes {len(families)} generated "
@@ -742,6 +786,9 @@ def main() -> int:
                     failures.extend(failed)
 
     table(phases, executors, options, assembly)
+    if "sustained" in options.phases:
+        for line in quota_ceilings(phases, lifted=args.lift_rate_limits):
+            say(line)
     problems = [
         f"{phase.configuration.label} {phase.name}: {problem}" for phase in phases for problem in phase.problems
     ]

@@ -145,12 +145,20 @@ def environment(values: Mapping[str, str]) -> Iterator[None]:
 
 @contextmanager
 def airflow_stack(
-    configuration: Configuration, cluster: SandboxCluster, scratch: Path, broker: redis.Redis | None = None
+    configuration: Configuration,
+    cluster: SandboxCluster,
+    scratch: Path,
+    broker: redis.Redis | None = None,
+    config_dir: Path | None = None,
 ) -> Iterator[Stack]:
     """Start the configuration's Airflow (api-server, scheduler, dag-processor, triggerer, log server, and any
-    Celery workers) on fresh databases, wait until the DAG is loaded, and stop everything afterwards."""
+    Celery workers) on fresh databases, wait until the DAG is loaded, and stop everything afterwards.
+
+    `config_dir` is the hub's config folder (`HUB_CONFIG_DIR`), when not the repository's."""
     with ExitStack() as stack:
         values = {"HUB_HOME": str(scratch / configuration.label)}
+        if config_dir is not None:
+            values["HUB_CONFIG_DIR"] = str(config_dir)
         airflow_database: str | None = None
         if configuration.celery:
             assert broker is not None, "the CeleryExecutor needs a Redis index"
