@@ -10,12 +10,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import compress
+from operator import attrgetter, itemgetter
 
 from hub.chronology.check_states import state_of
-from hub.chronology.household import Relation, household_graph, reaches, related_to
+from hub.chronology.household import HOME_RECORDS, Relation, household_graph, reaches, related_to
 from hub.chronology.minimisation import MinimisationPolicy
-from hub.crypto.digest import canonical_json
 from hub.linkage import Judgement, Linker, Outcome, default_linker, from_person
+from hub.store.canonical_models import canonical_writer
 from hub.store.gc_pause import collector_paused
 from hub.store.person_index import IndexedSubject
 from schemas import (
@@ -157,183 +159,258 @@ def _candidates_returned_for(replies: Sequence[AgencyReply]) -> dict[PersonKey, 
     return found
 
 
-Identity = tuple[object, ...]
-"""Every field of an entry but `people`, as hashable values: two reports of one agency event share it."""
+Order = tuple[int, str, str, EntryCategory]
+"""`ChronologyEntry.sort_key`, ordered alike, made to group and sort fast: the date as its ordinal (Python's
+sort compares tuples led by an int directly; dates through their comparison method), and the category as the
+member (a `StrEnum` orders as its value does; reading `.value` is a Python call per entry)."""
 
-IDENTITY_FIELDS = frozenset(
-    {
-        "occurred_on",
-        "date_precision",
-        "ended_on",
-        "category",
-        "summary",
-        "action_taken",
-        "source",
-        "sensitivity",
-        "facts",
-    }
-)
-"""The `ChronologyEntry` fields `_identity` reads; a test keeps this equal to the model's fields but `people`."""
-
-
-def _identity(entry: ChronologyEntry) -> Identity:
-    """What makes two reports one event, cheaply: equal exactly when `_content_key` is equal.
-
-    Why not the canonical JSON itself: it costs about ten times as much, and assembly needs one per
-    reply entry (10,000 and more); the JSON is computed only to order entries that tie on `sort_key`.
-    Each value compares as its JSON does (dates, enums, strings, None; `facts` by its own JSON).
-    """
-    facts = entry.facts
-    return (
-        entry.occurred_on,
-        entry.date_precision,
-        entry.ended_on,
-        entry.category,
-        entry.summary,
-        entry.action_taken,
-        entry.source.agency,
-        entry.source.record_id,
-        entry.sensitivity,
-        None if facts is None else facts.model_dump_json(),
-    )
+_CONTENT = canonical_writer(ChronologyEntry, frozenset({"people"}))
 
 
 def _content_key(entry: ChronologyEntry) -> bytes:
-    """Everything but the people, as canonical JSON: how entries that tie on `sort_key` are ordered."""
-    return canonical_json(entry.model_dump(mode="json", exclude={"people"}))
+    """Everything but the people, as canonical JSON: two reports with one key are one event, and entries
+    that tie on `sort_key` are ordered by it."""
+    return _CONTENT.one(entry)
 
+
+Kind = tuple[EntryCategory, frozenset[str]]
+"""What decides whether an entry reaches a child's chronology (`reaches`): its category and the subjects it names."""
 
 Slot = tuple[str, InvolvementRole]
 """(agency_person_id, role): one person's part in one event."""
-Attribution = tuple[str | None, str | None]
-"""(subject_id, returned_for) of one slot, as `_gathered` sets them and `_Event.merge` combines them."""
 
 
 class _Event:
-    """One agency event as assembly gathers it: the first report kept, and the people every report names."""
+    """One agency event as assembly gathers it: its entry, with the people every report so far names.
 
-    __slots__ = ("first", "order", "people", "subjects")
+    The entry is made as the first report is read, while that report is still in the processor's cache:
+    making it later, in a second pass over 10,000 events, cost as much again in memory reads. A later
+    report of the event (another check's reply carried it too) adds its people, and if it names someone
+    new the entry is made again (`settle`).
+    """
 
-    def __init__(self, first: ChronologyEntry) -> None:
-        self.first = first
-        self.order = first.sort_key()
-        self.people: dict[Slot, Attribution] = {}
-        self.subjects: set[str] = set()
-        """The referral subjects the event's people are linked to."""
+    __slots__ = ("first", "key", "kind", "people", "stale")
 
-    def merge(self, people: Sequence[tuple[Slot, Attribution]]) -> None:
-        """Add one report's people: a slot keeps the first subject linked and the first `returned_for` given."""
-        known = self.people
-        for slot, (linked, returned) in people:
-            earlier = known.get(slot)
-            if earlier is None:
-                known[slot] = (linked, returned)
-            else:
-                known[slot] = (earlier[0] or linked, earlier[1] or returned)
-            if linked is not None:
-                self.subjects.add(linked)
+    def __init__(self, first: ChronologyEntry, people: dict[Slot, Involvement]) -> None:
+        self.people = people
+        """Each slot's person as the first report that names them attributes them (`_Attributions`)."""
+        self.first, self.kind = _entry(first, people)
+        """The entry, and its `Kind`."""
+        self.stale = False
+        """Whether a report merged in since named someone new (the entry is then made again)."""
+        self.key: bytes | None = None
+        """`_content_key(first)`, once asked for: only for events that share their `Order` with another report."""
+
+    def content_key(self) -> bytes:
+        if self.key is None:
+            self.key = _content_key(self.first)
+        return self.key
+
+    def merge(self, people: Mapping[Slot, Involvement]) -> None:
+        """Add one report's people: a slot named already keeps its first attribution (`_Attributions`)."""
+        for slot, involvement in people.items():
+            if slot not in self.people:
+                self.people[slot] = involvement
+                self.stale = True
+
+    def settle(self) -> None:
+        """Make the entry again, with the people the reports merged in named."""
+        self.first, self.kind = _entry(self.first, self.people)
+        self.stale = False
+
+
+def _entry(reported: ChronologyEntry, people: Mapping[Slot, Involvement]) -> tuple[ChronologyEntry, Kind]:
+    """The entry a report gives with these people (in slot order), and its `Kind`."""
+    named = list(people.values()) if len(people) == 1 else [person for _, person in sorted(people.items())]
+    return _with_people(reported, named), (reported.category, frozenset(filter(None, map(_subject_id, named))))
+
+
+_subject_id = attrgetter("subject_id")
+
+
+class _Attributions:
+    """Each person an agency's record names, attributed: the `Involvement` an entry gets, made once for all.
+
+    `subject_id` comes from the links, and where unlinked, `returned_for` says whose check returned them:
+    the subject they were a candidate for, else the subject whose reply carried the entry. A practitioner
+    then reads "returned for Tyler's check, not linked", never an anonymous "person not in referral" in
+    every sibling's chronology (issue 13).
+
+    Reports of one event come from one agency, so a person is linked in all of them or in none; merging
+    reports (`_Event.merge`) keeps the first report's attribution for each slot, which is the first subject
+    linked and the first `returned_for` given.
+    """
+
+    def __init__(self, links: Mapping[PersonKey, str], returned_for: Mapping[PersonKey, str]) -> None:
+        self._links = links
+        self._returned_for = returned_for
+        self.made: dict[tuple[str, str, InvolvementRole, str], Involvement] = {}
+        """(agency, agency_person_id, role, the reply's subject) → the person's `Involvement` (`of`)."""
+
+    def of(self, key: tuple[str, str, InvolvementRole, str]) -> Involvement:
+        """The `Involvement` for a person the agency's reply for the subject names, as `made` keys them."""
+        made = self.made.get(key)
+        if made is None:
+            agency, person_id, role, reply_subject = key
+            linked = self._links.get((agency, person_id))
+            made = self.made[key] = Involvement(
+                agency_person_id=person_id,
+                role=role,
+                subject_id=linked,
+                returned_for=None if linked else self._returned_for.get((agency, person_id), reply_subject),
+            )
+        return made
 
 
 def _gathered(
     replies: Sequence[AgencyReply], links: Mapping[PersonKey, str], returned_for: Mapping[PersonKey, str]
-) -> tuple[list[_Event], dict[tuple[str, str], int]]:
-    """Every event that involves a referral subject, once, and the number of entries each check linked to its subject.
+) -> tuple[dict[Order, list[_Event]], dict[tuple[str, str], int], list[ChronologyEntry]]:
+    """Each event that involves a referral subject, once, by `Order`; how many entries each check linked;
+    and every report that is a home record (`household_graph` reads them: collected in this one pass).
 
-    Each person is attributed: `subject_id` from the links, and where unlinked, `returned_for`, whose
-    check returned them: the subject they were a candidate for, else the subject whose reply carried the
-    entry. A practitioner then reads "returned for Tyler's check, not linked", never an anonymous
-    "person not in referral" in every sibling's chronology (issue 13). Reports of one event (equal but
-    for their people, `_identity`) are merged, naming every person any of them names.
+    Each person is attributed (`_Attributions`). Reports of one event (equal but for their people: one
+    `_content_key`) are merged, naming every person any of them names.
+
+    Reports are grouped by `Order` first, which costs a tuple: most events are reported once, and only a
+    report whose `Order` is already taken (the same event, or another tying with it) is compared (`_report`).
     """
-    events: dict[Identity, _Event] = {}
+    attributions = _Attributions(links, returned_for)
+    made = attributions.made
+    groups: dict[Order, list[_Event]] = {}
     counts: dict[tuple[str, str], int] = {}
+    homes = []
     for reply in replies:
         subject = reply.subject_id
         found = 0
         for entry in reply.entries:
-            agency = entry.source.agency
-            people: list[tuple[Slot, Attribution]] = []
+            category = entry.category
+            if category in HOME_RECORDS:
+                homes.append(entry)
+            source = entry.source
+            agency = source.agency
+            people: dict[Slot, Involvement] = {}
             linked_any = named = False
             for person in entry.people:
-                key = (agency, person.agency_person_id)
-                linked = links.get(key)
-                if linked is None:
-                    people.append(((person.agency_person_id, person.role), (None, returned_for.get(key, subject))))
-                else:
-                    people.append(((person.agency_person_id, person.role), (linked, None)))
+                person_id, role = person.agency_person_id, person.role
+                key = (agency, person_id, role, subject)
+                attributed = made.get(key) or attributions.of(key)
+                people.setdefault((person_id, role), attributed)
+                if attributed.subject_id is not None:
                     linked_any = True
-                    named = named or linked == subject
+                    named = named or attributed.subject_id == subject
             found += named
             if linked_any:
-                identity = _identity(entry)
-                event = events.get(identity)
-                if event is None:
-                    event = events[identity] = _Event(entry)
-                event.merge(people)
+                order = (entry.occurred_on.toordinal(), agency, source.record_id, category)
+                same = groups.get(order)
+                if same is None:
+                    groups[order] = [_Event(entry, people)]
+                else:
+                    _report(same, entry, people)
         if found:
             counts[(reply.agency, subject)] = found
-    return list(events.values()), counts
+    return groups, counts, homes
 
 
-def _merged(events: list[_Event]) -> list[_Event]:
+def _report(same: list[_Event], entry: ChronologyEntry, people: dict[Slot, Involvement]) -> None:
+    """Add a report to the events of its `Order`: merged into the one with its content, else a new one.
+
+    An event whose fields (but the people) equal the report's has its content key too, so the usual
+    repeat report is merged without making a key. Otherwise the keys decide (the events then tie on
+    `Order`, and their keys order them).
+    """
+    values = _content_values(entry)
+    for event in same:
+        if _content_values(event.first) == values:
+            event.merge(people)
+            return
+    key = _content_key(entry)
+    for event in same:
+        if event.content_key() == key:
+            event.merge(people)
+            return
+    event = _Event(entry, people)
+    event.key = key
+    same.append(event)
+
+
+_content_values = attrgetter(*sorted(set(ChronologyEntry.model_fields) - {"people"}))
+"""Every field of an entry but the people: reports whose values are equal have equal content keys (equal dates,
+strings, enums and facts are written alike)."""
+
+
+def _merged(groups: Mapping[Order, list[_Event]]) -> list[_Event]:
     """The events sorted by date, agency, record and category (`sort_key`), then content, each with its entry.
 
-    Each entry and each distinct `Involvement` is built once, from parts already validated (the reply's
-    entry, the people's slots): the per-report copies the plain approach made were most of assembly's time.
+    Each entry is built once, from parts already validated (the first report's entry, the `Involvement`s
+    `_Attributions` made): the per-report copies the plain approach made were most of assembly's time.
+    Events are distinct in content, so the order is total and does not depend on the order replies came in.
     """
-    involvements: dict[tuple[Slot, str | None, str | None], Involvement] = {}
-    ordered = sorted(events, key=lambda event: event.order)
-    _order_ties(ordered)
+    ordered: list[_Event] = []
+    for _, same in sorted(groups.items(), key=itemgetter(0)):
+        if len(same) > 1:
+            same.sort(key=_Event.content_key)
+        ordered += same
     for event in ordered:
-        slots = event.people.items() if len(event.people) == 1 else sorted(event.people.items())
-        people = []
-        for slot, (subject_id, returned) in slots:
-            key = (slot, subject_id, None if subject_id else returned)
-            made = involvements.get(key)
-            if made is None:
-                made = involvements[key] = Involvement(
-                    agency_person_id=slot[0], role=slot[1], subject_id=key[1], returned_for=key[2]
-                )
-            people.append(made)
-        event.first = event.first.model_copy(update={"people": people})
+        if event.stale:
+            event.settle()
     return ordered
 
 
-def _order_ties(events: list[_Event]) -> None:
-    """Order, in place, each run of events with one `sort_key` by their content (`_content_key`), as a tie-break.
+def _with_people(entry: ChronologyEntry, people: list[Involvement]) -> ChronologyEntry:
+    """`entry.model_copy(update={"people": people})` in less than half the time (one per event: 10,000 and more).
 
-    Events are distinct in content, so the order is total and does not depend on the order replies came in.
+    It sets what `model_copy` sets (pydantic's `BaseModel.__copy__`, then the update): the fields, the
+    fields set, and no extra fields or private attributes, which an entry has neither of. The people are
+    made from validated parts (`Involvement`s built by assembly), so nothing needs validating again.
+    The fields set is shared with `entry` when it names the people already (it always does when `entry`
+    was validated: people is a required field): a frozen model's fields set is never changed in place
+    (pydantic copies it to make a changed copy), and making a set for each entry was a third of the time.
+    A test holds the result equal to `model_copy`'s in every attribute pydantic keeps.
     """
-    start = 0
-    while start < len(events):
-        key = events[start].order
-        end = start + 1
-        while end < len(events) and events[end].order == key:
-            end += 1
-        if end - start > 1:
-            events[start:end] = sorted(events[start:end], key=lambda event: _content_key(event.first))
-        start = end
+    made = _new(ChronologyEntry)
+    fields = entry.__dict__.copy()
+    fields["people"] = people
+    fields_set = entry.__pydantic_fields_set__
+    _set(made, "__dict__", fields)
+    _set(made, "__pydantic_fields_set__", fields_set if "people" in fields_set else {*fields_set, "people"})
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _shown(
-    events: Sequence[_Event], relations: Mapping[str, Mapping[str, Relation]]
-) -> dict[str, list[ChronologyEntry]]:
-    """Each child's entries: those `reaches` lets into the child's chronology, in order.
+    events: Sequence[_Event], entries: Sequence[ChronologyEntry], relations: Mapping[str, Mapping[str, Relation]]
+) -> tuple[dict[str, list[ChronologyEntry]], Counter[tuple[str, str]]]:
+    """Each child's entries (`entries`, the events' in order): those `reaches` lets into the child's chronology;
+    and, by agency and subject, how many of the entries that name the subject reached no child's.
 
-    `reaches` decides on an entry's category and the subjects its people are linked to alone, so it is
-    asked once for each such pair (a few dozen) rather than once for each entry and child.
+    `reaches` decides on an entry's category and the subjects its people are linked to alone (the
+    event's `kind`), so it is asked once for each kind and child (a few dozen), of any entry of that kind,
+    and each child's entries are picked by their kind's answer in C (`itertools.compress`).
     """
-    decided: dict[tuple[EntryCategory, frozenset[str]], ChronologyEntry] = {}
-    kinds = []
-    for event in events:
-        kind = (event.first.category, frozenset(event.subjects))
-        decided.setdefault(kind, event.first)
-        kinds.append(kind)
+    kinds_in_order = list(map(_kind, events))
+    one_of_kind = dict(zip(kinds_in_order, entries, strict=True))
+    numbers = {kind: number for number, kind in enumerate(one_of_kind)}
+    kinds = list(map(numbers.__getitem__, kinds_in_order))
     shown = {}
+    reaches_any = [False] * len(numbers)
     for child_id, related in relations.items():
-        lets_in = {kind: reaches(entry, child_id, related) for kind, entry in decided.items()}
-        shown[child_id] = [event.first for event, kind in zip(events, kinds, strict=True) if lets_in[kind]]
-    return shown
+        lets_in = [reaches(entry, child_id, related) for entry in one_of_kind.values()]
+        reaches_any = [before or now for before, now in zip(reaches_any, lets_in, strict=True)]
+        shown[child_id] = list(compress(entries, map(lets_in.__getitem__, kinds)))
+    left_out: Counter[tuple[str, str]] = Counter()
+    if not all(reaches_any):
+        for event, number in zip(events, kinds, strict=True):
+            if not reaches_any[number]:
+                left_out.update((event.first.source.agency, subject_id) for subject_id in event.kind[1])
+    return shown, left_out
+
+
+_kind = attrgetter("kind")
 
 
 def _checks(
@@ -430,15 +507,15 @@ def assemble(
     ordered = sorted(replies, key=lambda reply: (reply.agency, reply.subject_id))
     links, decided = link_people(referral, ordered, linker=linker, decisions=decisions)
 
-    events, counts = _gathered(ordered, links, _candidates_returned_for(ordered))
-    events = _merged(events)
+    groups, counts, homes = _gathered(ordered, links, _candidates_returned_for(ordered))
+    events = _merged(groups)
     entries = [event.first for event in events]
     checks = _checks(referral, ordered, progress, counts, links, decided)
 
-    household = household_graph(referral, ordered, links)
+    household = household_graph(referral, ordered, links, home_records=homes)
     relations = {child.subject_id: related_to(child.subject_id, household, policy) for child in referral.children}
-    shown = _shown(events, relations)
-    checks = _with_minimised(checks, entries, shown)
+    shown, left_out = _shown(events, entries, relations)
+    checks = _with_minimised(checks, left_out)
     return [
         Chronology(
             referral_id=referral.referral_id,
@@ -455,20 +532,13 @@ def assemble(
     ]
 
 
-def _with_minimised(
-    checks: list[CheckResult], entries: Sequence[ChronologyEntry], shown: Mapping[str, list[ChronologyEntry]]
-) -> list[CheckResult]:
+def _with_minimised(checks: list[CheckResult], left_out: Mapping[tuple[str, str], int]) -> list[CheckResult]:
     """Each check with how many of its person's entries reached no child's chronology (`CheckResult.minimised`).
 
     The policy keeps, say, a parent's GP registration out of the children's chronologies; the check still
     found it, so its cell says how many were left out, and the records are never taken to be lost.
+    `left_out` counts them by agency and subject (`_shown`).
     """
-    reached = {id(entry) for child_entries in shown.values() for entry in child_entries}
-    left_out: Counter[tuple[str, str]] = Counter()
-    for entry in entries:
-        if id(entry) not in reached:
-            for subject_id in {person.subject_id for person in entry.people if person.subject_id is not None}:
-                left_out[(entry.source.agency, subject_id)] += 1
     if not left_out:
         return checks
     return [

@@ -73,35 +73,37 @@ def is_agency_node(node: str) -> bool:
     return ":" in node
 
 
-def agency_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]) -> list[HouseholdEdge]:
+def home_records_of(replies: Iterable[AgencyReply]) -> list[ChronologyEntry]:
+    """The replies' entries that are home records (tenancies, homelessness cases), in order."""
+    return [entry for reply in replies for entry in reply.entries if entry.category in HOME_RECORDS]
+
+
+def agency_edges(homes: Iterable[ChronologyEntry], links: dict[tuple[str, str], str]) -> list[HouseholdEdge]:
     """Co-residence shown by home records (tenancies, homelessness cases) naming a linked person and others."""
     linked = set(links.values())
     edges: dict[tuple[str, str, str], HouseholdEdge] = {}
-    for reply in replies:
-        for entry in reply.entries:
-            if entry.category not in HOME_RECORDS:
-                continue
-            residents = sorted(
-                {
-                    links.get((entry.source.agency, person.agency_person_id))
-                    or agency_node(entry.source.agency, person.agency_person_id)
-                    for person in entry.people
-                    if person.role in HOME_ROLES
-                }
-            )
-            if not any(resident in linked for resident in residents):
-                continue  # Nobody in the referral: another household's record.
-            for subject_id, related_id in permutations(residents, 2):
-                stated_by = f"{entry.source.agency} {entry.source.record_id}"
-                edges.setdefault(
-                    (subject_id, related_id, stated_by),
-                    HouseholdEdge(
-                        subject_id=subject_id,
-                        related_subject_id=related_id,
-                        relationship=Relationship.CO_RESIDENT,
-                        stated_by=stated_by,
-                        source=entry.source,
-                    ),
+    for entry in homes:
+        if entry.category not in HOME_RECORDS:
+            continue
+        residents = sorted(
+            {
+                links.get((entry.source.agency, person.agency_person_id))
+                or agency_node(entry.source.agency, person.agency_person_id)
+                for person in entry.people
+                if person.role in HOME_ROLES
+            }
+        )
+        if not any(resident in linked for resident in residents):
+            continue  # Nobody in the referral: another household's record.
+        stated_by = f"{entry.source.agency} {entry.source.record_id}"
+        for subject_id, related_id in permutations(residents, 2):
+            if (subject_id, related_id, stated_by) not in edges:  # The first report of a record states it.
+                edges[(subject_id, related_id, stated_by)] = HouseholdEdge(
+                    subject_id=subject_id,
+                    related_subject_id=related_id,
+                    relationship=Relationship.CO_RESIDENT,
+                    stated_by=stated_by,
+                    source=entry.source,
                 )
     return [edges[key] for key in sorted(edges)]
 
@@ -169,11 +171,20 @@ def stated_edges(replies: Iterable[AgencyReply], links: dict[tuple[str, str], st
 
 
 def household_graph(
-    referral: Referral, replies: Iterable[AgencyReply], links: dict[tuple[str, str], str]
+    referral: Referral,
+    replies: Iterable[AgencyReply],
+    links: dict[tuple[str, str], str],
+    *,
+    home_records: Iterable[ChronologyEntry] | None = None,
 ) -> list[HouseholdEdge]:
-    """Every stated edge, the referral's first, in a stable order."""
+    """Every stated edge, the referral's first, in a stable order.
+
+    `home_records` are the replies' home records (`home_records_of`) when the caller has them already:
+    assembly collects them as it reads every entry, rather than reading 10,000 entries again to find a few.
+    """
     replies = list(replies)
-    return [*referral_edges(referral), *stated_edges(replies, links), *agency_edges(replies, links)]
+    homes = home_records_of(replies) if home_records is None else home_records
+    return [*referral_edges(referral), *stated_edges(replies, links), *agency_edges(homes, links)]
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,19 @@ version read is audited, and so is a read that found nothing.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import overload
+from typing import get_args, get_origin, overload
 
+from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hub.audit import AuditAction
-from hub.crypto import canonical_json, encrypt, keyed_digest, row_aad
+from hub.crypto import canonical_json, encrypt, row_aad
 from hub.store.audited import AuditedStore
 from hub.store.bound_rows import (
     check_written,
@@ -25,6 +28,7 @@ from hub.store.bound_rows import (
     chronology_version,
     written,
 )
+from hub.store.canonical_models import Buffer, CanonicalWriter, canonical_writer
 from hub.store.check_ledger import current_revision
 from hub.store.errors import UnknownReferral
 from hub.store.gc_pause import collector_paused
@@ -46,37 +50,89 @@ class _Serialised:
 
     Why: a 10,000-entry chronology's entries are most of its bytes, and serialising them was most of
     saving it (issue 17). Canonical JSON (`canonical_json`: sorted keys, no spaces) of a list or an
-    object is its members' canonical JSON joined, so the entries and checks are serialised once and
+    object is its members' canonical JSON joined, so the entries and checks are serialised once, by
+    `hub.store.canonical_models` (the bytes `canonical_json` gives, made several times faster), and
     joined into both:
 
     - `content`, exactly `canonical_json({"schema_version", "entries", "checks"})` as digests have
       always been taken over (so an unchanged chronology still matches the version stored before);
+      saving feeds its pieces to the digest (`content_digest`) without joining them;
     - `document(version)`, exactly `canonical_json` of the whole chronology with that version number:
       what is encrypted and stored. Readers parse it as any JSON (`Chronology.model_validate_json`).
     """
 
     def __init__(self, chronology: Chronology) -> None:
         self._chronology = chronology
-        self._entries = canonical_json([entry.model_dump(mode="json") for entry in chronology.entries])
-        self._checks = canonical_json([check.model_dump(mode="json") for check in chronology.checks])
-        self.content = _joined(
-            {"checks": self._checks, "entries": self._entries, "schema_version": _value(chronology.schema_version)}
+        self._entries = _LISTS["entries"].pieces(chronology.entries)
+        self._checks = _LISTS["checks"].pieces(chronology.checks)
+        self._content = _object_pieces(
+            {"checks": self._checks, "entries": self._entries, "schema_version": [_value(chronology.schema_version)]}
         )
 
+    @property
+    def content(self) -> bytes:
+        return b"".join(self._content)
+
+    def content_digest(self, key: bytes) -> str:
+        """`keyed_digest(key, "chronology", content)`, with the content fed to the HMAC in its pieces.
+
+        Why not `keyed_digest`: the content is megabytes, and joining it, then `keyed_digest` prefixing
+        its domain, made two more copies, each in memory the process had to be given afresh. A test holds
+        the two equal.
+        """
+        digest = hmac.new(key, _CONTENT_DOMAIN, hashlib.sha256)
+        for piece in self._content:
+            digest.update(piece)
+        return digest.hexdigest()
+
     def document(self, version: int) -> bytes:
-        rest = self._chronology.model_dump(mode="json", exclude={"entries", "checks", "version"})
-        members = {name: _value(value) for name, value in rest.items()}
-        members.update(entries=self._entries, checks=self._checks, version=_value(version))
+        """The stored document: lists of models by `hub.store.canonical_models` (the household graph can hold
+        thousands of edges too), the few other fields the plain way."""
+        members: dict[str, list[Buffer]] = {"entries": self._entries, "checks": self._checks}
+        members["version"] = [_value(version)]
+        lists = _LISTS.keys() - members.keys()
+        members.update((name, _LISTS[name].pieces(getattr(self._chronology, name))) for name in lists)
+        rest = self._chronology.model_dump(mode="json", exclude=set(members))
+        members.update((name, [_value(value)]) for name, value in rest.items())
         return _joined(members)
+
+
+def _list_writers() -> dict[str, CanonicalWriter]:
+    """A writer for each of a chronology's fields that holds a list of models (entries, checks, links, ...)."""
+    writers = {}
+    for name, field in Chronology.model_fields.items():
+        items = get_args(field.annotation)
+        if get_origin(field.annotation) is list and isinstance(items[0], type) and issubclass(items[0], BaseModel):
+            writers[name] = canonical_writer(items[0])
+    return writers
+
+
+_LISTS = _list_writers()
 
 
 def _value(value: object) -> bytes:
     return canonical_json(value)
 
 
-def _joined(members: dict[str, bytes]) -> bytes:
-    """The canonical JSON object with these members (each already canonical JSON), keys in sorted order."""
-    return b"{" + b",".join(canonical_json(name) + b":" + members[name] for name in sorted(members)) + b"}"
+def _joined(members: dict[str, list[Buffer]]) -> bytes:
+    """The canonical JSON object with these members (each canonical JSON, in pieces), keys in sorted order.
+
+    Joined in one step: the entries are megabytes, and each join of them on the way would copy them again.
+    """
+    return b"".join(_object_pieces(members))
+
+
+def _object_pieces(members: dict[str, list[Buffer]]) -> list[Buffer]:
+    """`_joined`'s bytes, in pieces."""
+    pieces: list[Buffer] = [b"{"]
+    for name in sorted(members):
+        pieces += (canonical_json(name), b":", *members[name], b",")
+    pieces[-1:] = [b"}"] if members else [b"{}"]
+    return pieces
+
+
+_CONTENT_DOMAIN = b"chronology|"
+"""What `keyed_digest` puts before the payload for the domain "chronology" (`_Serialised.content_digest`)."""
 
 
 class ParsedChronologies:
@@ -172,7 +228,7 @@ class ChronologyRecords(AuditedStore):
             if revision is not None and current_revision(session, referral_id) != revision:
                 return None
             serialised = _Serialised(chronology)
-            digest = keyed_digest(self._digest_key(session, now), "chronology", serialised.content)
+            digest = serialised.content_digest(self._digest_key(session, now))
             latest = session.execute(
                 select(ChronologyVersionRow.version, ChronologyVersionRow.digest)
                 .where(

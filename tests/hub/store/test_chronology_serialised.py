@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from hub.chronology.assembly import assemble
+from hub.crypto import keyed_digest, new_data_key
 from hub.crypto.digest import canonical_json
 from hub.store.chronology_records import _Serialised, chronology_content
 from schemas import Chronology
@@ -48,3 +49,11 @@ def test_the_stored_document_is_the_chronologys_canonical_json_with_its_version_
         document = _Serialised(chronology).document(3)
         assert document == canonical_json(stored.model_dump(mode="json"))
         assert Chronology.model_validate_json(document) == stored
+
+
+def test_the_digest_fed_in_pieces_is_the_keyed_digest_of_the_content(chronologies: list[Chronology]) -> None:
+    """Saving feeds the content to the HMAC piece by piece: the digest must be `keyed_digest`'s, as stored before."""
+    key = new_data_key()
+    for chronology in chronologies:
+        serialised = _Serialised(chronology)
+        assert serialised.content_digest(key) == keyed_digest(key, "chronology", serialised.content)
