@@ -125,7 +125,8 @@ def generated_families(home: Path) -> list[dict[str, Any]]:
 
     Written by `hub sandbox referrals` (seeded: the same families every run), as an operator would; every
     person in them is synthetic, and the sandboxes hold their records, so checks find what they would
-    for a real family: some records, some none.
+    for a real family: some records, some none. Referrals a check cannot be made for (a person with no
+    birth date) or that intake would refuse if received now (a child now 18) are left out.
     """
     out = home / "generated-referrals"
     if not out.exists():
@@ -135,6 +136,8 @@ def generated_families(home: Path) -> list[dict[str, Any]]:
     families = []
     for path in sorted(out.glob("*.json")):
         family = json.loads(path.read_text(encoding="utf-8"))
+        if not all(subject["person"].get("birth_date") for subject in family["subjects"]):
+            continue  # a referral without a birth date is checked truthfully, as failed: not a complete history
         family["received_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         now = out / "received-now.json"
         now.write_text(json.dumps(family), encoding="utf-8")
