@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import redis
-from sqlalchemy import create_engine, text
 
 from hub.runtime.airflow import CELERY_EXECUTOR, LOCAL_EXECUTOR, AirflowServices, ExecutorSettings
 from hub.runtime.sandboxes import forget_sandboxes, record_sandboxes
 from hub.settings import HubSettings
 from hub.store.home import open_store
-from tests.hub.conftest import POSTGRES_URL, postgres_schema
+from tests.hub.conftest import postgres_database, postgres_schema
 
 if TYPE_CHECKING:
     from sandbox.server import SandboxCluster
@@ -94,16 +93,8 @@ class Stack:
 @contextmanager
 def scratch_database() -> Iterator[str]:
     """A PostgreSQL database of its own for Airflow's metadata, dropped afterwards (with any connection left)."""
-    name = f"airflow_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("airflow_bench") as url:
+        yield url
 
 
 @contextmanager

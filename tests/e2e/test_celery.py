@@ -48,7 +48,7 @@ from schemas import CheckPhase, ChecksStage, Chronology
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
 from tests.e2e.airflow_probes import task_instances, wait_for
 from tests.e2e.processes import Process, in_sessions, kill9
-from tests.hub.conftest import POSTGRES_URL, fresh_database
+from tests.hub.conftest import fresh_database, postgres_database
 
 
 def _missing_dependency() -> str | None:
@@ -129,16 +129,8 @@ def answering_at_once() -> Any:
 @pytest.fixture(scope="module")
 def airflow_database() -> Iterator[str]:
     """A PostgreSQL database of its own for Airflow's metadata, dropped afterwards (with any connection left)."""
-    name = f"airflow_celery_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("airflow_celery") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

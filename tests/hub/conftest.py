@@ -61,6 +61,21 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own (Airflow's metadata, say), dropped afterwards with any connection left."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
     """A fresh database: a SQLite file, or a uniquely named PostgreSQL schema dropped afterwards."""
