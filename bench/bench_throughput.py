@@ -495,8 +495,8 @@ def report(phase: Phase) -> None:
         f"{phase.bench_cpu / per:.1f} s a referral"
     )
     asked = ", ".join(f"{agency} {total / per:.1f}" for agency, total in sorted(phase.requests.items()))
-    people = max((item.people for item in phase.referred), default=0)
-    say(f"    requests a referral ({people} people) to each sandbox: {asked}")
+    people = statistics.mean(item.people for item in phase.referred) if phase.referred else 0.0
+    say(f"    requests a referral ({people:.1f} people on average) to each sandbox: {asked}")
     say("    task instances by task_id (a referral; medians in s):")
     columns = ("n", "sched->queued", "queued->start", "running", "run s")
     say(f"      {'task_id':<22} " + " ".join(f"{name:>13}" for name in columns) + " retried")
