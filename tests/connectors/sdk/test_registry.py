@@ -13,7 +13,8 @@ import yaml
 from connectors.health import HealthConnector, HealthOptions
 from connectors.sdk.registry import RegistryError, load_registry_file
 from tests.conftest import REPO_ROOT
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 
 Registry = dict[str, Any]
 
@@ -118,5 +119,5 @@ def test_the_cli_refuses_a_broken_registry_in_one_line(tmp_path: Path, hub_home:
     document = registry()
     entry(document, "health")["timeouts"] = {"read": -1}
     write(tmp_path, document)
-    result = run_hub("connectors", "list", home=hub_home, HUB_CONFIG_DIR=str(tmp_path))
+    result = run_hub_here("connectors", "list", home=hub_home, HUB_CONFIG_DIR=str(tmp_path))
     assert_clean_refusal(result, "agency 'health', field 'timeouts.read': must be more than 0")

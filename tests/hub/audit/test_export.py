@@ -30,7 +30,8 @@ from tests.hub.audit.ig_trail import (
     write_trail,
 )
 from tests.hub.builders import example_referral
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 
 BALP = "https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit."
 DCM = "http://dicom.nema.org/resources/ontology/DCM"
@@ -173,7 +174,7 @@ def test_cli_exports_fhir_to_an_owner_only_file_and_audits_the_export(
 ) -> None:
     home, trail = ig_home
     path = tmp_path / "audit.json"
-    result = run_hub("audit", "export", "--format", "fhir", "--referral", REF_A, "--out", str(path), home=home)
+    result = run_hub_here("audit", "export", "--format", "fhir", "--referral", REF_A, "--out", str(path), home=home)
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     on_referral = [e for e in trail.events if e.referral_id == REF_A]
@@ -191,7 +192,7 @@ def test_cli_exports_fhir_to_an_owner_only_file_and_audits_the_export(
 
 def test_cli_exports_csv_to_standard_output(ig_home: tuple[Path, Trail]) -> None:
     home, trail = ig_home
-    result = run_hub("audit", "export", "--format", "csv", "--break-glass", home=home)
+    result = run_hub_here("audit", "export", "--format", "csv", "--break-glass", home=home)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
     assert [int(row["seq"]) for row in rows] == [e.seq for e in trail.events if e.basis.startswith("break-glass:")]
@@ -213,7 +214,7 @@ def test_cli_bad_values_are_one_line_and_export_nothing(
     ig_home: tuple[Path, Trail], args: list[str], message: str
 ) -> None:
     home, _ = ig_home
-    assert_clean_refusal(run_hub("audit", "export", *args, home=home), message)
+    assert_clean_refusal(run_hub_here("audit", "export", *args, home=home), message)
     store = open_store(HubSettings.from_env())
     assert not [e for e in store.audit_trail() if e.action == "audit.export"]
     store.close()
@@ -223,7 +224,7 @@ def test_a_role_without_audit_export_is_refused_and_the_refusal_audited(hub_home
     settings = HubSettings.from_env()
     home_with_trail(settings)
     sign_in(settings, "pat", "practitioner")
-    result = run_hub("audit", "export", "--format", "csv", home=hub_home)
+    result = run_hub_here("audit", "export", "--format", "csv", home=hub_home)
     assert_clean_refusal(result)
     assert "seq,occurred_at" not in result.stdout
     store = open_store(settings)

@@ -28,7 +28,8 @@ from tests.hub.audit.ig_trail import (
     sign_in,
     write_trail,
 )
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 
 LONDON = ZoneInfo("Europe/London")
 CALENDAR = WorkingCalendar()  # England, Europe/London, Monday to Friday 09:00-17:00: as config/deadlines.yaml
@@ -110,7 +111,7 @@ def test_unusual_volume_is_above_the_floor_and_the_multiple_of_the_persons_media
 
 def test_cli_report_reads_as_tables_with_explanations_and_is_audited(ig_home: tuple[Path, Trail]) -> None:
     home, _ = ig_home
-    result = run_hub("audit", "report", "--since", "2026-03-01", "--until", "2026-03-31", home=home)
+    result = run_hub_here("audit", "report", "--since", "2026-03-01", "--until", "2026-03-31", home=home)
     assert result.returncode == 0, result.stderr
     text = result.stdout
     for heading in (
@@ -137,7 +138,7 @@ def test_cli_report_json_uses_the_thresholds_in_roles_yaml(ig_home: tuple[Path, 
     roles = yaml.safe_load((config_copy / "roles.yaml").read_text())
     roles["ig_reports"] = {"unusual_daily_reads": 1, "unusual_multiple_of_median": 1.5}
     (config_copy / "roles.yaml").write_text(yaml.safe_dump(roles))
-    result = run_hub("audit", "report", "--json", home=home, HUB_CONFIG_DIR=str(config_copy))
+    result = run_hub_here("audit", "report", "--json", home=home, HUB_CONFIG_DIR=str(config_copy))
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["thresholds"] == {"minimum_daily_reads": 1, "multiple_of_median": 1.5}
@@ -155,9 +156,9 @@ def test_cli_report_json_uses_the_thresholds_in_roles_yaml(ig_home: tuple[Path, 
 
 def test_cli_report_refuses_bad_dates_and_a_role_without_audit_read(ig_home: tuple[Path, Trail]) -> None:
     home, _ = ig_home
-    assert_clean_refusal(run_hub("audit", "report", "--until", "2026-02-30", home=home), "--until '2026-02-30'")
+    assert_clean_refusal(run_hub_here("audit", "report", "--until", "2026-02-30", home=home), "--until '2026-02-30'")
     sign_in(HubSettings.from_env(), "pat", "practitioner")
-    assert_clean_refusal(run_hub("audit", "report", home=home))
+    assert_clean_refusal(run_hub_here("audit", "report", home=home))
     store = open_store(HubSettings.from_env())
     last = store.audit_trail()[-1]
     store.close()

@@ -13,7 +13,8 @@ from hub.store.home import open_store
 from schemas import CheckResult, CheckState, Chronology, EntryCategory, Involvement, Referral, ReplyStatus
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, ROLE, entry
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 from tests.staff import signed_in_home
 
 HOSTILE = "[link=file:///etc/passwd]x[/link]\x1b[31m"
@@ -107,7 +108,7 @@ def _reads(home: Path) -> list[tuple[str, str, str, str]]:
 
 
 def test_diff_shows_entries_and_check_states_that_changed(two_versions: Path) -> None:
-    result = run_hub("chronology", "diff", REFERRAL_ID, home=two_versions)
+    result = run_hub_here("chronology", "diff", REFERRAL_ID, home=two_versions)
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.splitlines()]
 
@@ -134,7 +135,7 @@ def test_diff_shows_entries_and_check_states_that_changed(two_versions: Path) ->
 
 def test_diff_reads_are_audited_with_the_practitioners_purpose(two_versions: Path) -> None:
     before = _reads(two_versions)
-    assert run_hub("chronology", "diff", REFERRAL_ID, home=two_versions).returncode == 0
+    assert run_hub_here("chronology", "diff", REFERRAL_ID, home=two_versions).returncode == 0
     new = _reads(two_versions)[len(before) :]
     assert sorted(new) == sorted(
         [
@@ -147,7 +148,7 @@ def test_diff_reads_are_audited_with_the_practitioners_purpose(two_versions: Pat
 
 
 def test_diff_as_json_is_one_document(two_versions: Path) -> None:
-    result = run_hub("chronology", "diff", REFERRAL_ID, "--json", home=two_versions)
+    result = run_hub_here("chronology", "diff", REFERRAL_ID, "--json", home=two_versions)
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout
     document = json.loads(result.stdout)
@@ -182,8 +183,8 @@ def test_diff_as_json_is_one_document(two_versions: Path) -> None:
 
 
 def test_explicit_versions_compare_the_same_pair(two_versions: Path) -> None:
-    default = run_hub("chronology", "diff", REFERRAL_ID, "--json", home=two_versions)
-    explicit = run_hub("chronology", "diff", REFERRAL_ID, "--from", "1", "--to", "2", "--json", home=two_versions)
+    default = run_hub_here("chronology", "diff", REFERRAL_ID, "--json", home=two_versions)
+    explicit = run_hub_here("chronology", "diff", REFERRAL_ID, "--from", "1", "--to", "2", "--json", home=two_versions)
     assert json.loads(default.stdout)["children"][0] == json.loads(explicit.stdout)["children"][0]
     tyler = json.loads(explicit.stdout)["children"][1]
     assert tyler["status"] == "version_missing"
@@ -191,7 +192,7 @@ def test_explicit_versions_compare_the_same_pair(two_versions: Path) -> None:
 
 
 def test_a_version_no_child_has_is_one_line_naming_the_versions_that_exist(two_versions: Path) -> None:
-    result = run_hub("chronology", "diff", REFERRAL_ID, "--to", "3", home=two_versions)
+    result = run_hub_here("chronology", "diff", REFERRAL_ID, "--to", "3", home=two_versions)
     output = assert_clean_refusal(
         result,
         f"Referral '{REFERRAL_ID}' has no chronology version 3 (--to): S1 has versions 1 and 2; S2 has version 1 only.",
@@ -200,15 +201,15 @@ def test_a_version_no_child_has_is_one_line_naming_the_versions_that_exist(two_v
 
 
 def test_a_backwards_range_is_refused(two_versions: Path) -> None:
-    result = run_hub("chronology", "diff", REFERRAL_ID, "--from", "2", "--to", "1", home=two_versions)
+    result = run_hub_here("chronology", "diff", REFERRAL_ID, "--from", "2", "--to", "1", home=two_versions)
     assert_clean_refusal(result, "--from must be an earlier version than --to (got --from 2 --to 1).")
 
 
 def test_an_unknown_referral_is_refused(two_versions: Path) -> None:
-    result = run_hub("chronology", "diff", "REF-DOES-NOT-EXIST", home=two_versions)
+    result = run_hub_here("chronology", "diff", "REF-DOES-NOT-EXIST", home=two_versions)
     assert_clean_refusal(result, "No referral with id 'REF-DOES-NOT-EXIST'")
 
 
 def test_version_zero_is_a_usage_error(two_versions: Path) -> None:
-    result = run_hub("chronology", "diff", REFERRAL_ID, "--from", "0", home=two_versions)
+    result = run_hub_here("chronology", "diff", REFERRAL_ID, "--from", "0", home=two_versions)
     assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr

@@ -1,4 +1,5 @@
-"""Integration engineers' commands, run as the `hub` executable against the real sandboxes and store."""
+"""Integration engineers' commands, through the `hub` entry point (`tests.hub_here`), against the real
+sandboxes and store."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from hub.store.home import open_store
 from sandbox.server import SandboxCluster
 from schemas import AgencyPerson, NormalisedDocument, Person, Referral
 from tests.conftest import REPO_ROOT, SAMPLE_REFERRAL
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 from tests.staff import signed_in_home
 
 AGENCIES = ("health", "police", "education", "housing")
@@ -29,18 +31,18 @@ def sandboxed_home(hub_home: Path, sandbox_cluster: SandboxCluster) -> Path:
 
 
 def test_list_shows_every_registered_agency_with_its_pool_and_connection(sandboxed_home: Path) -> None:
-    result = run_hub("connectors", "list", home=sandboxed_home)
+    result = run_hub_here("connectors", "list", home=sandboxed_home)
     assert result.returncode == 0, result.stderr
     for agency in AGENCIES:
         assert f"hub_agency_{agency}" in result.stdout and f"connectors.{agency}:" in result.stdout
     assert "(not found here)" not in result.stdout
-    without_connections = run_hub("connectors", "list", home=sandboxed_home.parent / "empty-home")
+    without_connections = run_hub_here("connectors", "list", home=sandboxed_home.parent / "empty-home")
     assert without_connections.stdout.count("(not found here)") == len(AGENCIES)
 
 
 @pytest.mark.parametrize("agency", AGENCIES)
 def test_check_passes_through_the_real_auth(sandboxed_home: Path, agency: str) -> None:
-    result = run_hub("connectors", "check", agency, home=sandboxed_home)
+    result = run_hub_here("connectors", "check", agency, home=sandboxed_home)
     assert result.returncode == 0, result.stdout + result.stderr
     steps = " ".join(result.stdout.split())
     for step in ("✓ configuration", "✓ reachable", "✓ authenticated", "✓ synthetic search: no record"):
@@ -49,7 +51,7 @@ def test_check_passes_through_the_real_auth(sandboxed_home: Path, agency: str) -
 
 
 def test_check_names_the_step_that_failed(sandboxed_home: Path, tmp_path: Path) -> None:
-    unreachable = run_hub(
+    unreachable = run_hub_here(
         "connectors", "check", "housing", home=sandboxed_home, HUB_AGENCY_HOUSING_ENDPOINT="http://127.0.0.1:9"
     )
     assert_clean_refusal(unreachable, "FAIL at reachable", "cannot connect to 127.0.0.1:9")
@@ -59,9 +61,9 @@ def test_check_names_the_step_that_failed(sandboxed_home: Path, tmp_path: Path) 
     connections["hub_agency_housing"]["password"] = "not-the-secret"
     connections["hub_agency_education"]["password"] = "not-the-key"
     connections_file.write_text(json.dumps(connections))
-    refused_token = run_hub("connectors", "check", "housing", home=sandboxed_home)
+    refused_token = run_hub_here("connectors", "check", "housing", home=sandboxed_home)
     assert_clean_refusal(refused_token, "FAIL at authenticated", "token endpoint refused")
-    refused_key = run_hub("connectors", "check", "education", home=sandboxed_home)
+    refused_key = run_hub_here("connectors", "check", "education", home=sandboxed_home)
     assert_clean_refusal(refused_key, "FAIL at synthetic search", "http_401")
     assert "not-the" not in refused_token.stdout + refused_token.stderr + refused_key.stdout + refused_key.stderr
 
@@ -69,33 +71,35 @@ def test_check_names_the_step_that_failed(sandboxed_home: Path, tmp_path: Path) 
 
     connections["hub_agency_police"]["extra"]["ca_bundle"] = certifi.where()  # public CAs: not the agency's
     connections_file.write_text(json.dumps(connections))
-    untrusted = run_hub("connectors", "check", "police", home=sandboxed_home)
+    untrusted = run_hub_here("connectors", "check", "police", home=sandboxed_home)
     assert_clean_refusal(untrusted, "FAIL at reachable", "TLS handshake", "ca_bundle")
 
     del connections["hub_agency_health"]
     connections_file.write_text(json.dumps(connections))
-    missing = run_hub("connectors", "check", "health", home=sandboxed_home)
+    missing = run_hub_here("connectors", "check", "health", home=sandboxed_home)
     assert_clean_refusal(missing, "FAIL at configuration", "No Airflow Connection 'hub_agency_health'")
 
-    unknown = run_hub("connectors", "check", "probation", home=sandboxed_home)
+    unknown = run_hub_here("connectors", "check", "probation", home=sandboxed_home)
     assert_clean_refusal(unknown, "No agency 'probation'")
 
 
 def test_parse_prints_the_shared_schema_and_refuses_garbage(hub_home: Path, tmp_path: Path) -> None:
     captured = REPO_ROOT / "tests" / "fixtures" / "native" / "police" / "nominal-search.json"
-    parsed = run_hub("connectors", "parse", "police", str(captured), home=hub_home)
+    parsed = run_hub_here("connectors", "parse", "police", str(captured), home=hub_home)
     assert parsed.returncode == 0, parsed.stderr
     document = json.loads(parsed.stdout)
     assert document["agency"] == "police" and document["candidates"][0]["agency_person_id"] == "NOM000001"
 
     garbage = tmp_path / "garbage.json"
     garbage.write_bytes(b"<html><body>Service Unavailable for Okafor</body></html>")
-    refused = run_hub("connectors", "parse", "police", str(garbage), home=hub_home)
+    refused = run_hub_here("connectors", "parse", "police", str(garbage), home=hub_home)
     output = assert_clean_refusal(refused, "is not a police reply the connector understands")
     assert "Okafor" not in output.replace(str(garbage), "")
     too_many = REPO_ROOT / "tests" / "fixtures" / "native" / "health" / "pds" / "TOO_MANY_MATCHES.json"
-    assert_clean_refusal(run_hub("connectors", "parse", "health", str(too_many), home=hub_home), "'too_many_matches'")
-    missing = run_hub("connectors", "parse", "health", str(tmp_path / "absent.json"), home=hub_home)
+    assert_clean_refusal(
+        run_hub_here("connectors", "parse", "health", str(too_many), home=hub_home), "'too_many_matches'"
+    )
+    missing = run_hub_here("connectors", "parse", "health", str(tmp_path / "absent.json"), home=hub_home)
     assert_clean_refusal(missing, "Cannot read")
 
 
@@ -116,7 +120,7 @@ def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
     before = {reply.subject_id: reply for reply in store.load_replies(referral.referral_id, actor="t", purpose="t")}
 
     signed_in_home(sandboxed_home, "test.engineer", "integration_engineer")
-    unchanged = run_hub("connectors", "renormalise", "housing", home=sandboxed_home)
+    unchanged = run_hub_here("connectors", "renormalise", "housing", home=sandboxed_home)
     assert unchanged.returncode == 0, unchanged.stderr
     replies = len(referral.subjects)
     assert f"{replies} replies re-read: 0 changed, {replies} unchanged, 0 could not be replayed" in " ".join(
@@ -158,7 +162,7 @@ def test_renormalise_rereads_stored_raw_replies_with_a_fixed_mapping(
 )
 def test_parse_health_accepts_the_pds_specifications_own_examples(hub_home: Path, published: str, kind: str) -> None:
     path = REPO_ROOT / "tests" / "fixtures" / "native" / "health" / "pds" / published
-    parsed = run_hub("connectors", "parse", "health", str(path), home=hub_home)
+    parsed = run_hub_here("connectors", "parse", "health", str(path), home=hub_home)
     assert parsed.returncode == 0, parsed.stderr
     document = NormalisedDocument.model_validate_json(parsed.stdout)
     assert document.kind == kind and (document.candidates or document.related_people)

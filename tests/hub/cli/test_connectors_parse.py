@@ -21,7 +21,8 @@ from hub.errors import UserError
 from hub.settings import HubSettings
 from schemas import AgencyPerson, ChronologyEntry, EntryCategory, NormalisedDocument, Person
 from tests.conftest import REPO_ROOT
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 
 NATIVE = REPO_ROOT / "tests" / "fixtures" / "native"
 CTF = (NATIVE / "education" / "ctf.xml").read_text(encoding="utf-8")
@@ -55,7 +56,7 @@ def test_a_malformed_reply_is_refused_in_one_line(hub_home: Path, tmp_path: Path
     agency, content = MALFORMED[name]
     reply = tmp_path / name
     reply.write_bytes(content)
-    result = run_hub("connectors", "parse", agency, str(reply), home=hub_home, COLUMNS="1000")  # no wrapping
+    result = run_hub_here("connectors", "parse", agency, str(reply), home=hub_home, COLUMNS="1000")  # no wrapping
     article = "an" if agency == "education" else "a"
     output = assert_clean_refusal(result, f"{reply} is not {article} {agency} reply", "(malformed_reply: ")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

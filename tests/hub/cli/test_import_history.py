@@ -1,4 +1,4 @@
-"""`hub referral import-history` in a real process, as a manager going live runs it: a generated year imported
+"""`hub referral import-history` through its entry point, as a manager going live runs it: a generated year imported
 with its decisions (the generator's manifest as it is), run again storing nothing, a bad file refusing the lot,
 and a practitioner refused in one line. Imported referrals are history: housekeeping never triggers them."""
 
@@ -16,8 +16,9 @@ from hub.chronology.check_states import IMPORTED_HISTORY
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from schemas import ChecksStage
-from tests.hub.cli.test_bad_input import assert_clean_refusal, nothing_stored, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal, nothing_stored
 from tests.hub.insight.year import generate_year, manifest
+from tests.hub_here import run_hub_here
 from tests.markers import sample_family_markers
 from tests.staff import signed_in_home
 
@@ -37,7 +38,7 @@ def home(tmp_path: Path) -> Path:
 
 def test_a_manager_imports_a_year_with_its_decisions_once(home: Path, year: Path) -> None:
     count = len(manifest(year))
-    done = run_hub("referral", "import-history", str(year), "--decisions", str(year / "manifest.csv"), home=home)
+    done = run_hub_here("referral", "import-history", str(year), "--decisions", str(year / "manifest.csv"), home=home)
     assert done.returncode == 0, done.stderr
     said = " ".join(done.stdout.split())
     assert f"Imported {count} past referrals as history (0 already imported, skipped)." in said
@@ -45,7 +46,7 @@ def test_a_manager_imports_a_year_with_its_decisions_once(home: Path, year: Path
     assert f"Decisions: {count} recorded as agreed at their past times (0 already on record)." in said
     assert not any(marker in done.stdout + done.stderr for marker in sample_family_markers())
 
-    again = run_hub("referral", "import-history", str(year), "--decisions", str(year / "manifest.csv"), home=home)
+    again = run_hub_here("referral", "import-history", str(year), "--decisions", str(year / "manifest.csv"), home=home)
     assert again.returncode == 0, again.stderr
     assert f"Imported 0 past referrals as history ({count} already imported, skipped)." in " ".join(
         again.stdout.split()
@@ -61,13 +62,13 @@ def test_a_manager_imports_a_year_with_its_decisions_once(home: Path, year: Path
     assert store.overdue_checks(later) == {}
 
     # History, not live work: not in the list of referrals, only with --history, and its history says so.
-    assert "No referrals yet." in run_hub("referral", "list", home=home).stdout
-    listed = run_hub("referral", "list", "--history", home=home)
+    assert "No referrals yet." in run_hub_here("referral", "list", home=home).stdout
+    listed = run_hub_here("referral", "list", "--history", home=home)
     assert listed.returncode == 0, listed.stderr
     assert ids[0] in listed.stdout and IMPORTED_HISTORY in " ".join(listed.stdout.split())
     store.allocate(ids[0], "test.manager", actor="service:test-setup", purpose="test allocation")
     report = home / "imported.html"
-    shown = run_hub("chronology", "show", ids[0], "--html", str(report), home=home)
+    shown = run_hub_here("chronology", "show", ids[0], "--html", str(report), home=home)
     assert shown.returncode == 0, shown.stderr
     for said in (" ".join(shown.stdout.split()), " ".join(re.sub(r"<[^>]+>", " ", report.read_text("utf-8")).split())):
         assert IMPORTED_HISTORY in said
@@ -84,7 +85,7 @@ def test_a_bad_file_imports_nothing_and_a_practitioner_is_refused(home: Path, ye
     for path in good:
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "broken.json").write_text('{"referral_id": "X"}', encoding="utf-8")
-    refused = run_hub("referral", "import-history", str(folder), home=home)
+    refused = run_hub_here("referral", "import-history", str(folder), home=home)
     output = assert_clean_refusal(
         refused, "Nothing was imported:", "broken.json: received_at: is required", max_lines=40
     )
@@ -93,7 +94,8 @@ def test_a_bad_file_imports_nothing_and_a_practitioner_is_refused(home: Path, ye
 
     signed_in_home(home, "test.practitioner", "practitioner")
     assert_clean_refusal(
-        run_hub("referral", "import-history", str(year), home=home), "cannot import past referrals; only manager can"
+        run_hub_here("referral", "import-history", str(year), home=home),
+        "cannot import past referrals; only manager can",
     )
-    assert_clean_refusal(run_hub("insight", "referrers", home=home), "cannot see referrer insight")
+    assert_clean_refusal(run_hub_here("insight", "referrers", home=home), "cannot see referrer insight")
     assert nothing_stored(home)

@@ -12,7 +12,8 @@ from hub.settings import HubSettings
 from hub.store import HubStore, ReviewAlreadyDecided, ReviewStatus, UnknownReview
 from hub.store.home import open_store
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID, example_referral, household_replies
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 from tests.staff import signed_in_home
 
 WHO = {"actor": "airflow:mash_referral", "purpose": "mash_checks"}
@@ -78,21 +79,21 @@ def test_the_reason_is_sealed(assembled: HubStore, hub_home: Path) -> None:
 
 def test_the_cli_lists_confirms_and_refuses_cleanly(assembled: HubStore, hub_home: Path) -> None:
     signed_in_home(hub_home, allocated=(REFERRAL_ID,))
-    listed = run_hub("review", "list", home=hub_home)
+    listed = run_hub_here("review", "list", home=hub_home)
     assert listed.returncode == 0, listed.stderr
     text = " ".join(listed.stdout.split())
     assert "Amara Joy Okafor-Reid" in text and "police P-5" in text and "Why review" in text
     [review] = assembled.link_reviews()
-    confirmed = run_hub("review", "confirm", str(review.review_id), "--reason", "Same child", home=hub_home)
+    confirmed = run_hub_here("review", "confirm", str(review.review_id), "--reason", "Same child", home=hub_home)
     assert confirmed.returncode == 0, confirmed.stderr
     assert f"Review {review.review_id} confirmed" in " ".join(confirmed.stdout.split())
-    assert "No open link reviews" in run_hub("review", "list", home=hub_home).stdout
-    assert_clean_refusal(run_hub("review", "reject", str(review.review_id), "--reason", "x", home=hub_home),
+    assert "No open link reviews" in run_hub_here("review", "list", home=hub_home).stdout
+    assert_clean_refusal(run_hub_here("review", "reject", str(review.review_id), "--reason", "x", home=hub_home),
                          "already confirmed")  # fmt: skip
     assert_clean_refusal(
-        run_hub("review", "reject", "404", "--reason", "x", home=hub_home), "no link review number 404"
+        run_hub_here("review", "reject", "404", "--reason", "x", home=hub_home), "no link review number 404"
     )
-    assert_clean_refusal(run_hub("review", "reject", "1", "--reason", " ", home=hub_home), "Give the reason")
+    assert_clean_refusal(run_hub_here("review", "reject", "1", "--reason", " ", home=hub_home), "Give the reason")
 
 
 def test_a_re_referral_is_linked_to_the_earlier_one_and_flagged(hub_home: Path) -> None:

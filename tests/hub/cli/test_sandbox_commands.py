@@ -14,11 +14,12 @@ import pytest
 import requests
 
 from tests.hub.cli.test_bad_input import HUB, assert_clean_refusal, run_hub
+from tests.hub_here import run_hub_here
 
 
 def test_generate_writes_a_population_and_reports_the_noise_it_produced(tmp_path: Path) -> None:
     out = tmp_path / "population"
-    result = run_hub("sandbox", "generate", "--people", "3000", "--seed", "5", "--out", str(out), home=tmp_path)
+    result = run_hub_here("sandbox", "generate", "--people", "3000", "--seed", "5", "--out", str(out), home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "3,000 people in" in result.stdout and "noise produced (configured)" in result.stdout
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -36,7 +37,7 @@ def test_generate_writes_a_population_and_reports_the_noise_it_produced(tmp_path
 )
 def test_generate_refuses_impossible_settings(tmp_path: Path, options: list[str], expected: str) -> None:
     out = tmp_path / "population"
-    result = run_hub("sandbox", "generate", *options, "--out", str(out), home=tmp_path)
+    result = run_hub_here("sandbox", "generate", *options, "--out", str(out), home=tmp_path)
     assert_clean_refusal(result, expected)
     assert not out.exists()
 
@@ -44,7 +45,7 @@ def test_generate_refuses_impossible_settings(tmp_path: Path, options: list[str]
 def test_generate_refuses_a_bad_noise_file(tmp_path: Path) -> None:
     noise = tmp_path / "noise.yaml"
     noise.write_text("police:\n  typo: 1.5\nhealth:\n  tpyo: 0.1\n", encoding="utf-8")
-    result = run_hub(
+    result = run_hub_here(
         "sandbox", "generate", "--people", "10", "--noise", str(noise), "--out", str(tmp_path / "p"), home=tmp_path
     )
     assert_clean_refusal(result, "noise.police.typo: must be at most 1")
@@ -54,7 +55,7 @@ def test_generate_will_not_overwrite_without_force(tmp_path: Path) -> None:
     out = tmp_path / "population"
     out.mkdir()
     (out / "keep.txt").write_text("precious", encoding="utf-8")
-    result = run_hub("sandbox", "generate", "--people", "10", "--out", str(out), home=tmp_path)
+    result = run_hub_here("sandbox", "generate", "--people", "10", "--out", str(out), home=tmp_path)
     assert_clean_refusal(result, "is not empty", "--force")
     assert (out / "keep.txt").read_text(encoding="utf-8") == "precious"
 
@@ -97,7 +98,7 @@ def _free_base_port() -> int:
 
 def test_up_serves_the_four_sandboxes_with_one_command_and_cleans_up(tmp_path: Path) -> None:
     population, home = tmp_path / "population", tmp_path / "home"
-    assert run_hub("sandbox", "generate", "--people", "200", "--out", str(population), home=home).returncode == 0
+    assert run_hub_here("sandbox", "generate", "--people", "200", "--out", str(population), home=home).returncode == 0
     base = _free_base_port()
     environment = {**os.environ, "HUB_HOME": str(home), "COLUMNS": "200"}
     command = [HUB, "sandbox", "up", "--data", str(population), "--base-port", str(base)]

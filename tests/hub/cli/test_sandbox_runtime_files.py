@@ -20,6 +20,7 @@ import requests
 
 from tests.hub.cli.test_bad_input import HUB, assert_clean_refusal, run_hub
 from tests.hub.cli.test_sandbox_commands import _free_base_port
+from tests.hub_here import run_hub_here
 
 RUNTIME_FILES = ("sandbox-endpoints.json", "airflow-connections.json")
 
@@ -27,7 +28,9 @@ RUNTIME_FILES = ("sandbox-endpoints.json", "airflow-connections.json")
 @pytest.fixture(scope="module")
 def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sandbox-runtime") / "population"
-    result = run_hub("sandbox", "generate", "--people", "200", "--out", str(folder), home=folder.parent / "scratch")
+    result = run_hub_here(
+        "sandbox", "generate", "--people", "200", "--out", str(folder), home=folder.parent / "scratch"
+    )
     assert result.returncode == 0, result.stderr
     return folder
 

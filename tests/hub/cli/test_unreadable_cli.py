@@ -2,7 +2,8 @@
 internal error's 70), the failed read is in the audit trail, and `hub audit verify` names every such record.
 
 One home is built for the module (a referral with a chronology, a practitioner allocated to it, an IG officer);
-each test breaks a copy of it as someone with the files alone could, and runs `hub` in a real process.
+each test breaks a copy of it as someone with the files alone could, and runs `hub` through its entry
+point (`tests.hub_here`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hub.store.keys import child_key_id, destroy_epoch, move_to_epoch
 from schemas import Chronology, Referral
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.builders import ASSEMBLED_AT, REFERRAL_ID
-from tests.hub.cli.test_bad_input import run_hub
+from tests.hub_here import run_hub_here
 from tests.staff import add_staff, signed_in_home
 
 PERSONAL = ("Okafor", "Amara", "9990001014", "2015-03-14", "Larch Close")
@@ -76,7 +77,7 @@ def failed_reads(home: Path) -> list[tuple[str, str, str]]:
 
 
 def one_clean_line(home: Path, *expected: str) -> str:
-    result = run_hub("chronology", "show", REFERRAL_ID, home=home)
+    result = run_hub_here("chronology", "show", REFERRAL_ID, home=home)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output and "internal error" not in output
@@ -129,7 +130,7 @@ def test_verify_names_each_unreadable_record_with_its_class_and_the_failed_reads
         store.close()
     signed_in_home(home, "test.ig", "ig_officer")
 
-    result = run_hub("audit", "verify", home=home)
+    result = run_hub_here("audit", "verify", home=home)
 
     output = result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in output, output
@@ -157,7 +158,7 @@ def test_verify_passes_when_the_only_unreadable_records_were_shredded(home: Path
     finally:
         store.close()
     signed_in_home(home, "test.ig", "ig_officer")
-    result = run_hub("audit", "verify", home=home)
+    result = run_hub_here("audit", "verify", home=home)
     assert result.returncode == 0, result.stdout + result.stderr
     text = " ".join(result.stdout.split())
     assert "1 cannot be read (1 key shredded)" in text and "expected, not a fault" in text

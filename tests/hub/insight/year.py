@@ -14,14 +14,14 @@ from hub.quality.records import record_assessment
 from hub.settings import HubSettings
 from hub.store import HubStore
 from schemas import Referral
-from tests.hub.cli.test_bad_input import run_hub
+from tests.hub_here import run_hub_here
 
 ACTOR = "cli:insight-test"
 
 
 def generate_year(out: Path, *, year: int, scale: float, seed: int = 7) -> Path:
     """The year's files in `out` (made by the real command, in its own process)."""
-    result = run_hub("sandbox", "referrals", "--year", str(year), "--out", str(out), "--scale", str(scale),
+    result = run_hub_here("sandbox", "referrals", "--year", str(year), "--out", str(out), "--scale", str(scale),
                      "--seed", str(seed), home=out.parent / "generator-home")  # fmt: skip
     assert result.returncode == 0, result.stderr
     return out

@@ -1,4 +1,4 @@
-"""`hub referral submit` as a new user meets it: every refusal the issue quotes, in a real process.
+"""`hub referral submit` as a new user meets it: every refusal the issue quotes, through its entry point.
 
 Each prints its problems (all of them), exits non-zero, never says "internal error" and stores nothing.
 """
@@ -13,7 +13,8 @@ import pytest
 from hub.settings import HubSettings
 from tests.conftest import SAMPLE_REFERRAL
 from tests.hub.checks.airflow_double import FakeAirflow, Runs
-from tests.hub.cli.test_bad_input import nothing_stored, run_hub, sample, write
+from tests.hub.cli.test_bad_input import nothing_stored, sample, write
+from tests.hub_here import run_hub_here
 from tests.markers import sample_family_markers
 from tests.staff import signed_in_home
 
@@ -38,7 +39,7 @@ def test_every_problem_is_printed_one_a_line_and_nothing_is_stored(tmp_path: Pat
     raw["subjects"][1]["person"]["birth_date"] = "2999-01-01"  # type: ignore[index]
     text = json.dumps(raw).replace('"referral_id"', '"referral_id": "REF-OTHER", "referral_id"', 1)
     file = write(tmp_path, text)
-    result = run_hub("referral", "submit", str(file), home=home)
+    result = run_hub_here("referral", "submit", str(file), home=home)
     assert refused(result.stderr, result.returncode) == [
         f"{file} is not a valid referral (4 problems):",
         "  referral_id: is given more than once",
@@ -61,7 +62,7 @@ def test_every_problem_is_printed_one_a_line_and_nothing_is_stored(tmp_path: Pat
 )
 def test_what_gave_internal_error_is_a_users_mistake(tmp_path: Path, home: Path, content: str, expected: str) -> None:
     file = write(tmp_path, content)
-    result = run_hub("referral", "submit", str(file), home=home)
+    result = run_hub_here("referral", "submit", str(file), home=home)
     first = refused(result.stderr, result.returncode)[0]
     assert first == f"{file} {expected}"
     assert nothing_stored(home)
@@ -71,7 +72,7 @@ def test_a_50_mb_narrative_is_refused_before_it_is_read(tmp_path: Path, home: Pa
     raw = sample()
     raw["narrative"] = "x" * (50 * 1024 * 1024)
     file = write(tmp_path, json.dumps(raw))
-    result = run_hub("referral", "submit", str(file), home=home)
+    result = run_hub_here("referral", "submit", str(file), home=home)
     assert refused(result.stderr, result.returncode) == [
         f"{file} is too large: {file.stat().st_size:,} bytes, where a referral may be at most 1,048,576 bytes "
         "(1 MiB). Fix the file and try again."
@@ -86,7 +87,7 @@ def test_with_airflow_answering_a_refused_referral_triggers_nothing(tmp_path: Pa
     raw["subjects"][0]["person"]["birth_date"] = "1990-01-01"  # type: ignore[index]  # an adult as the child
     with FakeAirflow(Runs()) as airflow:
         airflow.api.save(settings.airflow_api_file)
-        result = run_hub("referral", "submit", str(write(tmp_path, json.dumps(raw))), home=home)
+        result = run_hub_here("referral", "submit", str(write(tmp_path, json.dumps(raw))), home=home)
         assert refused(result.stderr, result.returncode)[0].endswith(
             "subjects[0].person.birth_date: makes them 18 or over when the referral was received, but the role "
             "'subject_child' is for a child under 18 (an adult in the home is 'other_adult'). "
@@ -94,6 +95,6 @@ def test_with_airflow_answering_a_refused_referral_triggers_nothing(tmp_path: Pa
         )
         assert airflow.calls == [] and airflow.runs.runs == {}
         assert nothing_stored(home)
-        accepted = run_hub("referral", "submit", str(SAMPLE_REFERRAL), home=home)
+        accepted = run_hub_here("referral", "submit", str(SAMPLE_REFERRAL), home=home)
     assert accepted.returncode == 0, accepted.stderr
     assert airflow.count("trigger") == 1 and not nothing_stored(home)

@@ -31,8 +31,9 @@ from hub.store.keys import (
 )
 from hub.store.tables import DataKey
 from tests.hub.builders import REFERRAL_ID, example_referral
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
 from tests.hub.keys.population import NOW, WHO, populate
+from tests.hub_here import run_hub_here
 
 OTHER = example_referral().model_copy(update={"referral_id": "REF-2026-000418"})
 THIS_REFERRAL = [referral_key_id(REFERRAL_ID), child_key_id(REFERRAL_ID, "S1"), child_key_id(REFERRAL_ID, "S2")]
@@ -122,7 +123,7 @@ def test_a_deleted_key_file_or_epoch_secret_is_never_replaced(hub_home: Path) ->
         assert unreadable.value.cause is Unreadability.KEY_MISSING
     finally:
         store.close()
-    assert_clean_refusal(run_hub("keys", "init", home=hub_home), "restore the key files", "for a new hub only")
+    assert_clean_refusal(run_hub_here("keys", "init", home=hub_home), "restore the key files", "for a new hub only")
     assert not (keys / "kek.bin").exists()
 
     shutil.move(saved, keys / "kek.bin")
@@ -151,12 +152,12 @@ def test_production_needs_hub_keys_init_and_makes_nothing_by_itself(
         store.close()
     assert not (hub_home / "keys" / "kek.bin").exists()
 
-    made = run_hub("keys", "init", home=hub_home, HUB_ENVIRONMENT="production")
+    made = run_hub_here("keys", "init", home=hub_home, HUB_ENVIRONMENT="production")
     assert made.returncode == 0, made.stderr
     assert "Made KEK version 1" in made.stdout and "Back up the keys now" in " ".join(made.stdout.split())
     for path in (hub_home / "keys" / "kek.bin", hub_home / "keys" / "epochs" / "permanent.key"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert_clean_refusal(run_hub("keys", "init", home=hub_home, HUB_ENVIRONMENT="production"), "already holds KEK")
+    assert_clean_refusal(run_hub_here("keys", "init", home=hub_home, HUB_ENVIRONMENT="production"), "already holds KEK")
 
     store = open_store(HubSettings.from_env())
     try:

@@ -20,8 +20,8 @@ from hub.linkage.records import LinkageRecord, build_record
 from sandbox.linkage.cases import LinkageCases
 from sandbox.population.dataset import Dataset
 from sandbox.world.default import write_default_population
-from tests.hub.cli.test_bad_input import run_hub
 from tests.hub.linkage.builders import REPO_ROOT
+from tests.hub_here import run_hub_here
 
 REQUEST = EstimationRequest(random_pairs=20_000, seed=2)
 
@@ -138,11 +138,13 @@ def test_every_level_is_documented_for_practitioners_and_engineers() -> None:
 def test_the_command_estimates_from_cases_and_evaluate_uses_the_model(cases_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     arguments = ["--from-cases", str(cases_file), "--out", str(out), "--random-pairs", "5000"]
-    result = run_hub("linkage", "estimate", *arguments, home=tmp_path / "home")
+    result = run_hub_here("linkage", "estimate", *arguments, home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
     assert "Training sessions" in result.stdout and "converged" in result.stdout and "Wrote" in result.stdout
     assert json.loads(out.read_text())["provenance"]["random_pairs"] == 5000
-    evaluated = run_hub("linkage", "evaluate", str(cases_file), "--model", str(out), "--json", home=tmp_path / "home")
+    evaluated = run_hub_here(
+        "linkage", "evaluate", str(cases_file), "--model", str(out), "--json", home=tmp_path / "home"
+    )
     assert evaluated.returncode == 0, evaluated.stderr
     assert json.loads(evaluated.stdout)["precision"] >= 0.99
 
@@ -167,7 +169,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, arguments: lis
     }
     filled = [argument.format(**places) for argument in arguments]
     out = [] if "--out" in filled else ["--out", str(tmp_path / "model.json")]
-    result = run_hub("linkage", "estimate", *filled, *out, home=tmp_path / "home")
+    result = run_hub_here("linkage", "estimate", *filled, *out, home=tmp_path / "home")
     assert result.returncode == 1, result.stdout
     assert words in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "model.json").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.linkage.evaluation import FIGURES
-from tests.hub.cli.test_bad_input import run_hub
+from tests.hub_here import run_hub_here
 
 AMARA: dict[str, Any] = {
     "given_names": "Amara Joy",
@@ -45,7 +45,7 @@ def cases_file(tmp_path: Path) -> Path:
 
 
 def test_figures_and_kinds_with_malformed_lines_and_refusals_reported(tmp_path: Path) -> None:
-    result = run_hub("linkage", "evaluate", str(cases_file(tmp_path)), home=tmp_path / "home")
+    result = run_hub_here("linkage", "evaluate", str(cases_file(tmp_path)), home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for figure in ("pairs", "precision", "recall with review", "false link rate", "review share"):
@@ -63,7 +63,7 @@ def test_figures_and_kinds_with_malformed_lines_and_refusals_reported(tmp_path: 
 
 
 def test_json_has_exactly_the_figures(tmp_path: Path) -> None:
-    result = run_hub("linkage", "evaluate", str(cases_file(tmp_path)), "--json", home=tmp_path / "home")
+    result = run_hub_here("linkage", "evaluate", str(cases_file(tmp_path)), "--json", home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     assert list(figures) == list(FIGURES)
@@ -79,7 +79,7 @@ def test_json_has_exactly_the_figures(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
-    result = run_hub("linkage", "evaluate", str(tmp_path / "absent.jsonl"), home=tmp_path / "home")
+    result = run_hub_here("linkage", "evaluate", str(tmp_path / "absent.jsonl"), home=tmp_path / "home")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "Cannot read" in result.stderr and "no such file" in result.stderr

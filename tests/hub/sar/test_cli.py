@@ -27,8 +27,8 @@ from hub.sar.request import REQUEST_ID
 from hub.settings import HubSettings
 from hub.store.home import open_store
 from tests.hub.builders import REFERRAL_ID
-from tests.hub.cli.test_bad_input import run_hub
 from tests.hub.sar.household import AMARA_NHS, NAME_ONLY_ID, store_household
+from tests.hub_here import run_hub_here
 from tests.markers import sample_family_markers
 from tests.staff import hub_command, refusal, signed_in_home, success
 
@@ -185,7 +185,7 @@ def test_a_named_subject_goes_to_the_folder_given_without_a_pdf(home: Path, tmp_
 
 
 def test_a_real_process_refuses_bad_input_in_one_line(home: Path) -> None:
-    result = run_hub("sar", "export", "--nhs-number", "1234567890", home=home)
+    result = run_hub_here("sar", "export", "--nhs-number", "1234567890", home=home)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("error:") and len(result.stderr.strip().splitlines()) == 1
     assert "1234567890" not in result.stderr + result.stdout

@@ -27,7 +27,8 @@ from sandbox.linkage.cases import (
 from sandbox.linkage.city import PERSON_TABLES
 from sandbox.model.truth import TruePerson
 from sandbox.population.dataset import Dataset
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 
 PERSON_KEYS = {
     "given_names",
@@ -204,10 +205,10 @@ def test_impossible_requests_are_refused(builder: LinkageCases) -> None:
 def test_the_command_writes_the_same_bytes_to_a_file_and_to_standard_output(dataset: Dataset, tmp_path: Path) -> None:
     out = tmp_path / "cases.jsonl"
     options = ("sandbox", "linkage-cases", "--cases", "40", "--seed", "3", "--data", str(dataset.directory))
-    written = run_hub(*options, "--out", str(out), home=tmp_path / "home")
+    written = run_hub_here(*options, "--out", str(out), home=tmp_path / "home")
     assert written.returncode == 0, written.stderr
     assert written.stdout == "" and "40 linkage cases" in written.stderr
-    printed = run_hub(*options, home=tmp_path / "home")
+    printed = run_hub_here(*options, home=tmp_path / "home")
     assert printed.returncode == 0, printed.stderr
     assert out.read_text(encoding="utf-8") == printed.stdout
     expected = "".join(f"{case.line()}\n" for case in LinkageCases(dataset).cases(40, 3))
@@ -216,7 +217,7 @@ def test_the_command_writes_the_same_bytes_to_a_file_and_to_standard_output(data
 
 
 def test_the_command_generates_the_default_population_quietly_on_standard_error(tmp_path: Path) -> None:
-    result = run_hub("sandbox", "linkage-cases", "--cases", "5", "--seed", "1", home=tmp_path)
+    result = run_hub_here("sandbox", "linkage-cases", "--cases", "5", "--seed", "1", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Generating a population of 2,000 people" in result.stderr
     assert (tmp_path / "sandbox" / "population-2026-2000" / "manifest.json").is_file()
@@ -244,7 +245,7 @@ def test_the_command_refuses_impossible_requests_in_one_line(
         arguments += ["--data", str(dataset.directory)]
     if "--out" not in arguments:
         arguments += ["--out", str(tmp_path / "cases.jsonl")]
-    result = run_hub("sandbox", "linkage-cases", *arguments, home=tmp_path / "home")
+    result = run_hub_here("sandbox", "linkage-cases", *arguments, home=tmp_path / "home")
     assert_clean_refusal(result, expected)
     assert result.stdout == ""
     assert not (tmp_path / "cases.jsonl").exists() and not (tmp_path / "home").exists()

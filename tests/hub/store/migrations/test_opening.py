@@ -17,7 +17,8 @@ from hub.store import HubStore
 from hub.store.home import open_store
 from hub.store.migrations import NewerSchema, OutdatedSchema, SchemaState, read_status
 from hub.store.migrations.scripts import head
-from tests.hub.cli.test_bad_input import assert_clean_refusal, run_hub
+from tests.hub.cli.test_bad_input import assert_clean_refusal
+from tests.hub_here import run_hub_here
 
 
 def _status(store: HubStore) -> SchemaState:
@@ -75,7 +76,7 @@ def test_a_previous_release_database_is_refused_until_upgraded(hub_home: Path) -
     with pytest.raises(OutdatedSchema) as refused:
         open_store(HubSettings.from_env())
     assert refused.value.status.state is SchemaState.PREVIOUS_RELEASE
-    assert_clean_refusal(run_hub("referral", "list", home=hub_home), "earlier release", "run `hub db upgrade`")
+    assert_clean_refusal(run_hub_here("referral", "list", home=hub_home), "earlier release", "run `hub db upgrade`")
 
 
 def test_a_database_a_newer_version_migrated_is_refused(hub_home: Path) -> None:
