@@ -213,7 +213,13 @@ def waiting_on_the_store(stack: Stack, ti_id: str, *, lock_first: bool = False) 
         if not lock_first:
             held.enter_context(hub_database_locked(stack.settings))
         database = stack.settings.home / "hub.db"
-        wait_for("the task to open the hub's database", lambda: has_open(task, database), timeout=30)
+
+        def opened() -> bool:
+            if (now := read_process(task.pid)) is None or now.state in ("Z", "X"):
+                raise AssertionError("the task process ended before this test held the hub's database")
+            return has_open(task, database)
+
+        wait_for("the task to open the hub's database", opened, timeout=30)
         time.sleep(0.5)
         yield worker, task
 
@@ -307,7 +313,7 @@ def history_text(settings: HubSettings, referral_id: str) -> str:
 
 @dataclass
 class Undisturbed:
-    """The sample family checked with nothing killed, submitted first and running beside the first case."""
+    """The sample family checked with nothing killed, submitted first; the first case waits for it to finish."""
 
     stack: Stack
     run_id: str
@@ -401,6 +407,9 @@ def test_processes_killed_during_plan_and_during_assemble_are_run_again_and_stor
 
     Nothing reports the first: Airflow finds it by its missing heartbeat. The worker reports the second.
     """
+    # Nothing else may be writing while the store's lock is held below: a writer that wins the lock
+    # before this test (SQLite's lock is not a queue) could let `plan` write and finish first.
+    undisturbed.picture()
     referral_id = "REF-CRASH-STEPS"
     run_id, client = submit(stack, referral_id)
     with waiting_on_the_store(stack, task_instance(stack, run_id, "plan")["id"]) as (worker, task):
