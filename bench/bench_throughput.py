@@ -3,8 +3,10 @@
 The agency sandboxes are started once (from `config/sandboxes.yaml`, with police and education
 answering synchronously: no injected latency anywhere). Each configuration (executor x worker count)
 is its own Airflow on fresh databases (`throughput_stacks.py`); each starts with one warm-up referral,
-not counted. The referral is the sample one (`config/examples/referral.json`, synthetic), submitted
-under a fresh id through `hub.checks.submission.submit_referral`, as `hub referral submit` does.
+not counted. Referrals are generated families of the population the sandboxes serve (`hub sandbox
+referrals`, seeded, synthetic): submit and slow use the first naming `--people` people, sustained takes
+them all in turn. Each goes in under a fresh id through `hub.checks.submission.submit_referral`, as
+`hub referral submit` does.
 
 A referral is complete when its DAG run ended `success` and, read once it has, every child of the
 referral has a stored chronology with nothing outstanding and no check gave up. Its time is Airflow's
@@ -13,7 +15,7 @@ or minus the run's `queued_at`. Times come from Airflow's records, not from when
 
 Figures (the issue's, with its goals):
 1. submit: submit -> complete history, median of `--runs`, on the executor's default configuration
-   (LocalExecutor parallelism 4, CeleryExecutor 2 workers), referrals one after another. Goal <= 10 s.
+   (LocalExecutor parallelism 8, CeleryExecutor 2 workers of 4), referrals one after another. Goal <= 10 s.
 2. slow: the same with one agency (`--slow-agency`) answering each request `--slow-seconds` late (the
    sandbox's fault hooks). Overhead = completion - slow-seconds (what the rest adds over one slow
    request; a check that makes k requests one after another adds k x slow-seconds itself, so the
