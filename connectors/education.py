@@ -128,6 +128,7 @@ _SINGLE_BYTE = re.compile(r"utf-8|ascii|iso8859-\d{1,2}|cp125\d")
 
 
 _per_thread = threading.local()
+_loading_a_schema = threading.Lock()
 
 
 def ctf_schema() -> etree.XMLSchema:
@@ -135,11 +136,14 @@ def ctf_schema() -> etree.XMLSchema:
 
     An lxml validator keeps its state while it validates and must not be shared between threads: an
     agency's task checks several people at once, and two threads validating with one schema have been
-    seen to spin forever. Loading it costs a few milliseconds, once per thread.
+    seen to spin forever. Loading it costs a few milliseconds, once per thread, and threads load theirs
+    one at a time: libxml2 compiling schemas in several threads at once has been seen to fail (a task's
+    threads all start together), which read valid replies as malformed.
     """
     schema: etree.XMLSchema | None = getattr(_per_thread, "ctf_schema", None)
     if schema is None:
-        schema = _per_thread.ctf_schema = etree.XMLSchema(etree.parse(str(CTF_XSD), _parser()))
+        with _loading_a_schema:
+            schema = _per_thread.ctf_schema = etree.XMLSchema(etree.parse(str(CTF_XSD), _parser()))
     return schema
 
 

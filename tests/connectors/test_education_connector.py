@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI, Response
@@ -292,3 +293,46 @@ def test_ctf_replies_are_read_in_many_threads_at_once_as_they_are_read_one_at_a_
         futures = [threads.submit(pupils, number) for number in range(64)]
         together = [future.result(timeout=60) for future in futures]
     assert alone and together == [alone] * 64
+
+
+def test_threads_load_their_schemas_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libxml2 compiling XSDs in several threads at once can fail: each thread loads its own, in turn.
+
+    Seen in `bench/bench_throughput.py`: 8 of 200 education tasks had some people's valid replies read
+    as malformed (a fresh task process, whose threads all compiled the schema at the same moment), and
+    a small harness of forked processes compiling in 4 threads at once failed with XMLSchemaParseError.
+    The failure is rare; what is checked here is that compiling is never concurrent.
+    """
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import connectors.education as education
+
+    real = education.etree.XMLSchema
+    inside, most = 0, 0
+    counting = threading.Lock()
+
+    def compiling(*args: Any, **kwargs: Any) -> Any:
+        nonlocal inside, most
+        with counting:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.05)  # widen the window in which a second compile would overlap
+            return real(*args, **kwargs)
+        finally:
+            with counting:
+                inside -= 1
+
+    monkeypatch.setattr(education.etree, "XMLSchema", compiling)
+    all_started = threading.Barrier(6)
+
+    def load(_: int) -> object:
+        all_started.wait(timeout=30)  # six fresh threads, none with a schema yet
+        return education.ctf_schema()
+
+    with ThreadPoolExecutor(max_workers=6) as threads:
+        schemas = list(threads.map(load, range(6)))
+    assert most == 1
+    assert len({id(schema) for schema in schemas}) == 6
