@@ -307,9 +307,11 @@ def test_threads_load_their_schemas_one_at_a_time(monkeypatch: pytest.MonkeyPatc
     import time
     from concurrent.futures import ThreadPoolExecutor
 
+    from lxml import etree
+
     import connectors.education as education
 
-    real = education.etree.XMLSchema
+    real = etree.XMLSchema
     inside, most = 0, 0
     counting = threading.Lock()
 
@@ -325,7 +327,7 @@ def test_threads_load_their_schemas_one_at_a_time(monkeypatch: pytest.MonkeyPatc
             with counting:
                 inside -= 1
 
-    monkeypatch.setattr(education.etree, "XMLSchema", compiling)
+    monkeypatch.setattr(etree, "XMLSchema", compiling)
     all_started = threading.Barrier(6)
 
     def load(_: int) -> object:
