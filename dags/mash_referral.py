@@ -133,6 +133,9 @@ def assemble() -> dict[str, int]:
     schedule=None,
     catchup=False,
     max_active_tasks=8,
+    # Finish the referrals already started before starting new ones: under a backlog, Airflow's default
+    # (`downstream`) ranks every new run's `plan` above the `assemble` that would complete an older one.
+    default_args={"weight_rule": "upstream"},
     tags=["mash", "checks"],
     params={
         "referral_id": Param(

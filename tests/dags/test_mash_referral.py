@@ -97,6 +97,26 @@ def test_dag_imports_and_fans_out_one_group_per_registered_agency_each_in_its_po
     assert dag.schedule is None
 
 
+def test_under_a_backlog_a_started_referral_is_finished_before_a_new_one_is_started(hub_home: Path) -> None:
+    """The scheduler takes the highest priority first: `assemble`, then the checks, then a new run's `plan`.
+
+    Each weight is the one the scheduler gives a task instance: the serialized DAG's weight rule applied.
+    """
+    from types import SimpleNamespace
+
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    serialized = DagSerialization.from_dict(DagSerialization.to_dict(load_dag()))
+
+    def weight(task_id: str) -> int:
+        task = serialized.get_task(task_id)
+        return int(task.weight_rule.get_weight(SimpleNamespace(task=task)))
+
+    checks = {weight(task_id) for task_id in serialized.task_ids if task_id.endswith(".check")}
+    assert weight("assemble") > max(checks)
+    assert min(checks) > weight("plan")
+
+
 def test_the_dag_declares_a_deadline_alert_whose_callback_escalates(hub_home: Path) -> None:
     """A backstop per run (Airflow's alerts have one interval for every run); due times are swept by housekeeping."""
     dag = load_dag(with_deadline_alert=True)
