@@ -25,6 +25,7 @@ import requests
 from hub.checks.airflow_api import DAG_ID, AirflowApi
 from hub.errors import UserError
 from hub.intake.reader import read_referral
+from hub.intake.validation import check_referral_bytes
 from hub.settings import HubSettings
 from schemas import Chronology, Referral
 
@@ -139,10 +140,8 @@ def generated_families(home: Path) -> list[dict[str, Any]]:
         if not all(subject["person"].get("birth_date") for subject in family["subjects"]):
             continue  # a referral without a birth date is checked truthfully, as failed: not a complete history
         family["received_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        now = out / "received-now.json"
-        now.write_text(json.dumps(family), encoding="utf-8")
         try:  # received now rather than in 2025, a child may have turned 18: intake would refuse that referral
-            read_referral(now)
+            check_referral_bytes(json.dumps(family).encode("utf-8"), source=path.name)
         except UserError:
             continue
         families.append(family)

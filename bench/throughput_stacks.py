@@ -91,13 +91,6 @@ class Stack:
 
 
 @contextmanager
-def scratch_database() -> Iterator[str]:
-    """A PostgreSQL database of its own for Airflow's metadata, dropped afterwards (with any connection left)."""
-    with postgres_database("airflow_bench") as url:
-        yield url
-
-
-@contextmanager
 def redis_index() -> Iterator[redis.Redis]:
     """An empty Redis database index, claimed so another run takes another; flushed afterwards (it alone)."""
     claim = f"hub-bench-{uuid.uuid4().hex}"
@@ -154,7 +147,7 @@ def airflow_stack(
         if configuration.celery:
             assert broker is not None, "the CeleryExecutor needs a Redis index"
             stack.callback(broker.flushdb)  # runs after Airflow has stopped: no message outlives its stack
-            airflow_database = stack.enter_context(scratch_database())
+            airflow_database = stack.enter_context(postgres_database("airflow_bench"))
             values["HUB_DATABASE_URL"] = stack.enter_context(postgres_schema())  # the store's tests' own
         stack.enter_context(environment(values))
         settings = HubSettings.from_env()

@@ -79,12 +79,11 @@ def home_records_of(replies: Iterable[AgencyReply]) -> list[ChronologyEntry]:
 
 
 def agency_edges(homes: Iterable[ChronologyEntry], links: dict[tuple[str, str], str]) -> list[HouseholdEdge]:
-    """Co-residence shown by home records (tenancies, homelessness cases) naming a linked person and others."""
+    """Co-residence shown by home records (`home_records_of`: tenancies, homelessness cases) naming a linked
+    person and others."""
     linked = set(links.values())
     edges: dict[tuple[str, str, str], HouseholdEdge] = {}
     for entry in homes:
-        if entry.category not in HOME_RECORDS:
-            continue
         residents = sorted(
             {
                 links.get((entry.source.agency, person.agency_person_id))
